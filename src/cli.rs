@@ -1,0 +1,205 @@
+//! `genlab`: the command-line front end over the same core as the page.
+//! (`src/bin/genlab.rs` only calls [`main`].)
+use clap::{Parser, Subcommand, ValueEnum};
+use crate::bench::{BenchWorkload, BATCH, FORWARD_POINTS};
+use crate::config::{from_json, ConfigError};
+use crate::data::library::DatasetConfig;
+use crate::data::session::{DataConfig, DataSession};
+use crate::serve::{ServeOptions, Site};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "genlab", version, about = "Train and sample small generative models: the GenLab core on the command line")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the site (www/ and the wasm build in pkg/).
+    Serve {
+        #[arg(long, default_value = "www")]
+        dir: PathBuf,
+        /// The wasm-bindgen output, served at /pkg/ (omit when `dir` already holds pkg/).
+        #[arg(long)]
+        pkg: Option<PathBuf>,
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Send COOP/COEP headers (cross-origin isolation, needed for threaded wasm).
+        #[arg(long)]
+        isolate: bool,
+    },
+    /// The density library.
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+    /// Time the shared workload (MLP 3→256×3→2, SiLU, AdamW, batch 1024; forward over 5,000 points).
+    Bench {
+        #[arg(long)]
+        json: bool,
+        /// Training steps to time.
+        #[arg(long, default_value_t = 30)]
+        steps: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// Draw samples to stdout.
+    Sample {
+        /// A dataset name (see `genlab data list`).
+        #[arg(long)]
+        dataset: Option<String>,
+        #[arg(long)]
+        n: Option<usize>,
+        #[arg(long)]
+        seed: Option<u64>,
+        /// A Data config JSON file (the page's config); flags override its values.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+    },
+    /// List the datasets with their default parameters.
+    List,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Csv,
+    Json,
+}
+
+/// A failure the user can fix: printed as one line, exit status 2.
+struct UsageError(String);
+
+impl From<ConfigError> for UsageError {
+    fn from(e: ConfigError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            // One line: clap's first line, plus its list of valid choices when it has one.
+            let text = e.render().to_string();
+            let mut line = text.lines().next().unwrap_or("invalid arguments").to_string();
+            if let Some(choices) = text.lines().find(|l| l.contains("possible values")) {
+                line = format!("{line} {}", choices.trim());
+            }
+            eprintln!("{line}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        Command::Serve { dir, pkg, port, host, isolate } => serve(ServeOptions { dir, pkg, host, port, isolate }),
+        Command::Data { command: DataCommand::List } => {
+            println!("{}", serde_json::to_string_pretty(&DatasetConfig::catalog()).expect("catalog serialises"));
+            Ok(())
+        }
+        Command::Data { command: DataCommand::Sample { dataset, n, seed, config, format } } => {
+            sample(dataset, n, seed, config, format)
+        }
+        Command::Bench { json, steps } => bench(json, steps.max(1)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(UsageError(message)) => {
+            eprintln!("genlab: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve(opts: ServeOptions) -> Result<(), UsageError> {
+    let site = Site::bind(opts).map_err(UsageError)?;
+    println!("{}", site.url());
+    let _ = std::io::stdout().flush();
+    site.run();
+    Ok(())
+}
+
+fn sample(
+    dataset: Option<String>,
+    n: Option<usize>,
+    seed: Option<u64>,
+    config: Option<PathBuf>,
+    format: Format,
+) -> Result<(), UsageError> {
+    let mut config = match config {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+            from_json::<DataConfig>(&text)?
+        }
+        None => DataConfig::default(),
+    };
+    if let Some(name) = dataset {
+        config.dataset = DatasetConfig::by_name(&name)?;
+    }
+    config.n = n.unwrap_or(config.n);
+    config.seed = seed.unwrap_or(config.seed);
+    let mut session = DataSession::new(config)?;
+    let dim = session.density().dim();
+    let points = session.next_chunk(usize::MAX);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match format {
+        Format::Csv => {
+            let mut r = writeln!(out, "{}", if dim == 1 { "x" } else { "x,y" });
+            for p in points.chunks_exact(dim) {
+                let row: Vec<String> = p.iter().map(|v| v.to_string()).collect();
+                r = r.and_then(|_| writeln!(out, "{}", row.join(",")));
+            }
+            r
+        }
+        Format::Json => {
+            let rows: Vec<&[f32]> = points.chunks_exact(dim).collect();
+            writeln!(out, "{}", serde_json::to_string(&rows).expect("points serialise"))
+        }
+    };
+    // A closed pipe (`| head`) is not an error worth a message.
+    let _ = written.and_then(|_| out.flush());
+    Ok(())
+}
+
+fn bench(json: bool, steps: usize) -> Result<(), UsageError> {
+    let fail = |e: candle_core::Error| UsageError(format!("benchmark failed: {e}"));
+    let mut w = BenchWorkload::new(0).map_err(fail)?;
+    for _ in 0..3 {
+        w.train_step().map_err(fail)?;
+        w.forward().map_err(fail)?;
+    }
+    let start = Instant::now();
+    for _ in 0..steps {
+        w.train_step().map_err(fail)?;
+    }
+    let train_s = start.elapsed().as_secs_f64();
+    let reps = 10;
+    let start = Instant::now();
+    for _ in 0..reps {
+        w.forward().map_err(fail)?;
+    }
+    let forward_s = start.elapsed().as_secs_f64();
+    let steps_per_s = steps as f64 / train_s;
+    let samples_per_s = (reps * FORWARD_POINTS) as f64 / forward_s;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"runtime": "native", "stepsPerSec": steps_per_s, "samplesPerSec": samples_per_s,
+                "batch": BATCH, "forwardPoints": FORWARD_POINTS, "steps": steps})
+        );
+    } else {
+        println!("native candle: {steps_per_s:.2} train steps/s (batch {BATCH}), {samples_per_s:.0} forward samples/s");
+    }
+    Ok(())
+}

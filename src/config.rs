@@ -1,0 +1,107 @@
+//! Shared config plumbing: the schema version, JSON loading that names the failing field,
+//! and range checks whose message states the allowed range.
+//!
+//! Every lab's config is one serde struct (camelCase keys) used alike as UI state, URL hash,
+//! CLI `--config` file and preset. Unknown keys are ignored so that old links keep opening.
+//!
+//! ```
+//! use genlab::config::{check_range, ConfigError};
+//! assert!(check_range("n", 10usize, 1, 100).is_ok());
+//! let e = check_range("n", 0usize, 1, 100).unwrap_err();
+//! assert_eq!(e.to_string(), "n: 0 is out of range; allowed 1 to 100");
+//! ```
+use serde::de::DeserializeOwned;
+use std::fmt;
+
+/// The config schema version this build writes. Older versions are migrated on load.
+pub const CONFIG_VERSION: u32 = 1;
+
+/// A config that cannot be used, with the dotted path of the offending field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub field: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+
+    /// The same error, its field path prefixed by `parent` (e.g. `dataset.` + `std`).
+    pub fn within(self, parent: &str) -> Self {
+        let field = if self.field.is_empty() { parent.to_string() } else { format!("{parent}.{}", self.field) };
+        Self { field, message: self.message }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A config that can check its own values.
+pub trait Validate {
+    fn validate(&self) -> Result<(), ConfigError>;
+}
+
+/// `lo ≤ value ≤ hi`, or an error naming `field` and the allowed range. NaN is rejected.
+pub fn check_range<T: PartialOrd + fmt::Display>(field: &str, value: T, lo: T, hi: T) -> Result<(), ConfigError> {
+    if value >= lo && value <= hi {
+        Ok(())
+    } else {
+        Err(ConfigError::new(field, format!("{value} is out of range; allowed {lo} to {hi}")))
+    }
+}
+
+/// `lo < value ≤ hi` for strictly positive scales such as a standard deviation.
+pub fn check_positive(field: &str, value: f32, hi: f32) -> Result<(), ConfigError> {
+    if value > 0.0 && value <= hi {
+        Ok(())
+    } else {
+        Err(ConfigError::new(field, format!("{value} is out of range; allowed above 0 up to {hi}")))
+    }
+}
+
+/// Checks the `version` field: absent means current; newer than this build is refused.
+pub fn check_version(version: u32) -> Result<(), ConfigError> {
+    if version == 0 || version > CONFIG_VERSION {
+        Err(ConfigError::new(
+            "version",
+            format!("version {version} is not known to this GenLab, which reads versions 1 to {CONFIG_VERSION}"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The default for a missing `version` key.
+pub fn current_version() -> u32 {
+    CONFIG_VERSION
+}
+
+/// Parses and validates a config from JSON. A type error names the field path where serde
+/// stopped (`dataset.noise: invalid type: string "a", expected f32`).
+pub fn from_json<T: DeserializeOwned + Validate>(json: &str) -> Result<T, ConfigError> {
+    let de = &mut serde_json::Deserializer::from_str(json);
+    let config: T = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { String::new() } else { path };
+        let message = e.into_inner().to_string();
+        // serde_json appends " at line L column C": noise for a URL or a form.
+        let message = match message.find(" at line ") {
+            Some(i) => message[..i].to_string(),
+            None => message,
+        };
+        ConfigError::new(field, message)
+    })?;
+    config.validate()?;
+    Ok(config)
+}

@@ -1,0 +1,18 @@
+//! GenLab: train and sample small generative models live in the browser.
+//!
+//! The core (`rng`, `config`, `data`, `nn`, `bench`) is plain Rust on candle with no web
+//! types. Two front ends sit on it: `wasm` for the page and `cli` (with `serve`) for the
+//! `genlab` command.
+pub mod bench;
+pub mod config;
+pub mod data;
+pub mod nn;
+pub mod rng;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod serve;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -1,0 +1,6 @@
+//! Neural-network building blocks shared by the labs: a seeded parameter store with
+//! optimiser groups, an MLP builder, time embeddings, and safetensors bytes I/O.
+pub mod embedding;
+pub mod mlp;
+pub mod optim;
+pub mod params;

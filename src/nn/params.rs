@@ -1,0 +1,112 @@
+//! A named, ordered store of trainable parameters, each in an optimiser group, drawn from the
+//! seeded [`Rng`] (candle's initialisers use its unseedable RNG) and saved to or loaded from
+//! safetensors *bytes* (wasm has no filesystem).
+//!
+//! ```
+//! use genlab::nn::params::{Group, Params};
+//! use genlab::rng::Rng;
+//! let mut p = Params::new();
+//! p.uniform("w", &[2, 3], 0.5, Group::Decay, &mut Rng::new(1)).unwrap();
+//! p.zeros("b", &[2], Group::NoDecay).unwrap();
+//! let bytes = p.to_safetensors().unwrap();
+//! let mut q = Params::new();
+//! q.zeros("w", &[2, 3], Group::Decay).unwrap();
+//! q.zeros("b", &[2], Group::NoDecay).unwrap();
+//! q.load_safetensors(&bytes).unwrap();
+//! assert_eq!(p.get("w").unwrap().to_vec2::<f32>().unwrap(), q.get("w").unwrap().to_vec2::<f32>().unwrap());
+//! assert!(q.load_safetensors(b"not a weights file").is_err());
+//! ```
+use crate::rng::Rng;
+use candle_core::{DType, Device, Error, Result, Tensor, Var};
+
+/// Which optimiser group a parameter belongs to (e.g. QLAE: weights decay, biases and
+/// codebooks do not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Decay,
+    NoDecay,
+}
+
+/// Trainable parameters in creation order.
+#[derive(Default)]
+pub struct Params {
+    entries: Vec<(String, Var, Group)>,
+}
+
+impl Params {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a parameter with the given initial value.
+    pub fn add(&mut self, name: &str, init: Tensor, group: Group) -> Result<Tensor> {
+        if self.entries.iter().any(|(n, _, _)| n == name) {
+            return Err(Error::Msg(format!("parameter `{name}` is defined twice")));
+        }
+        let var = Var::from_tensor(&init.to_dtype(DType::F32)?)?;
+        let t = var.as_tensor().clone();
+        self.entries.push((name.to_string(), var, group));
+        Ok(t)
+    }
+
+    /// Adds a parameter drawn from U[−bound, bound).
+    pub fn uniform(&mut self, name: &str, shape: &[usize], bound: f32, group: Group, rng: &mut Rng) -> Result<Tensor> {
+        let init = rng.uniform_tensor(shape, -bound, bound, &Device::Cpu)?;
+        self.add(name, init, group)
+    }
+
+    /// Adds a zero-initialised parameter.
+    pub fn zeros(&mut self, name: &str, shape: &[usize], group: Group) -> Result<Tensor> {
+        self.add(name, Tensor::zeros(shape, DType::F32, &Device::Cpu)?, group)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Tensor> {
+        self.entries.iter().find(|(n, _, _)| n == name).map(|(_, v, _)| v.as_tensor())
+    }
+
+    /// The variables of one group, for its optimiser.
+    pub fn group(&self, group: Group) -> Vec<Var> {
+        self.entries.iter().filter(|(_, _, g)| *g == group).map(|(_, v, _)| v.clone()).collect()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(n, _, _)| n.as_str())
+    }
+
+    /// Total number of scalar parameters.
+    pub fn count(&self) -> usize {
+        self.entries.iter().map(|(_, v, _)| v.elem_count()).sum()
+    }
+
+    /// All parameters as a safetensors file in memory.
+    pub fn to_safetensors(&self) -> Result<Vec<u8>> {
+        let tensors: Vec<(&str, &Tensor)> = self.entries.iter().map(|(n, v, _)| (n.as_str(), v.as_tensor())).collect();
+        safetensors::serialize(tensors, None).map_err(|e| Error::Msg(format!("cannot write weights: {e}")))
+    }
+
+    /// Replaces every parameter's value from safetensors bytes. The file must hold each
+    /// parameter with its exact shape as f32; nothing changes unless all of them fit.
+    pub fn load_safetensors(&mut self, bytes: &[u8]) -> Result<()> {
+        let loaded = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)
+            .map_err(|e| Error::Msg(format!("not a valid safetensors weights file ({e})")))?;
+        for (name, var, _) in &self.entries {
+            let t = loaded
+                .get(name)
+                .ok_or_else(|| Error::Msg(format!("the weights file has no tensor `{name}`: it was made for another model")))?;
+            if t.dtype() != DType::F32 {
+                return Err(Error::Msg(format!("tensor `{name}` is {:?}; expected f32", t.dtype())));
+            }
+            if t.dims() != var.dims() {
+                return Err(Error::Msg(format!(
+                    "tensor `{name}` has shape {:?}; this model needs {:?}",
+                    t.dims(),
+                    var.dims()
+                )));
+            }
+        }
+        for (name, var, _) in &self.entries {
+            var.set(&loaded[name])?;
+        }
+        Ok(())
+    }
+}

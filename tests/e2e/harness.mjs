@@ -1,0 +1,50 @@
+// Shared set-up for the browser tests and the benchmark: serve the site with the project's own
+// `genlab serve` on a free port, and drive Debian's Chromium through playwright-core.
+import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const GENLAB_BIN = process.env.GENLAB_BIN ?? path.join(ROOT, 'target/release/genlab');
+
+/** Starts `genlab serve` on a free port; resolves to { url, stop }. */
+export async function startServer({ dir = 'www', pkg = 'pkg', extra = [] } = {}) {
+  const args = ['serve', '--dir', path.join(ROOT, dir), '--port', '0', ...extra];
+  if (pkg) args.push('--pkg', path.join(ROOT, pkg));
+  const child = spawn(GENLAB_BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/http:\/\/\S+\//);
+      if (m) resolve(m[0]);
+    });
+    child.on('exit', (code) => reject(new Error(`genlab serve exited with ${code}`)));
+  });
+  return { url, stop: () => child.kill() };
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+];
+
+/** Launches headless Chromium from /usr/bin/chromium (or $CHROMIUM). */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/** Opens `url` in a fresh context and records console errors and page errors. */
+export async function openPage(browser, url, { viewport = { width: 1280, height: 900 } } = {}) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  return { page, context, errors };
+}

@@ -1,0 +1,245 @@
+// The Data view: pick a density, a sample count and a seed; see the samples and the density.
+// State lives in the URL hash, so a link reproduces the exact points.
+import { encodeHash } from '../state.js';
+import { drawCurve, drawHeatmap } from '../render/heatmap.js';
+import { drawHistogram, drawScatter, histogram } from '../render/scatter.js';
+import { squareView } from '../render/viewport.js';
+
+const GRID = 160;
+const CURVE_POINTS = 400;
+const BINS = 120;
+/** Drawn points live in this fixed box, so the view does not move while you draw. */
+const DRAW_VIEW = { x0: -4, x1: 4, y0: -4, y1: 4 };
+
+const $ = (id) => document.getElementById(id);
+
+export class DataView {
+  constructor(worker, { showMessage }) {
+    this.worker = worker;
+    this.showMessage = showMessage;
+    this.catalog = [];
+    this.config = null;
+    this.points = new Float32Array(0);
+    this.density = null;
+    this.sampling = null;
+    this.form = $('data-controls');
+    this.form.addEventListener('submit', (e) => { e.preventDefault(); this.applyForm(); });
+    this.form.addEventListener('change', (e) => { if (e.target.id !== 'dataset') this.applyForm(); });
+    $('dataset').addEventListener('change', () => this.switchDataset());
+    $('reseed').addEventListener('click', () => {
+      $('seed').value = String(crypto.getRandomValues(new Uint32Array(1))[0]);
+      this.applyForm();
+    });
+    $('cancel').addEventListener('click', () => this.worker.cancel());
+    const canvas = $('samples-canvas');
+    canvas.addEventListener('pointerdown', (e) => this.drawPoint(e));
+    new ResizeObserver(() => this.redraw()).observe(canvas);
+  }
+
+  async loadCatalog() {
+    const { catalog } = await this.worker.request({ type: 'catalog' });
+    this.catalog = catalog;
+    $('dataset').replaceChildren(...catalog.map((entry) => new Option(entry.label, entry.name)));
+  }
+
+  /** The default config: the first catalog entry's neighbour most people want, the checkerboard. */
+  defaults() {
+    const entry = this.catalog.find((e) => e.name === 'checkerboard') ?? this.catalog[0];
+    return { version: 1, dataset: structuredClone(entry.defaults), n: 2000, seed: 0 };
+  }
+
+  /** Configures the worker with `config`; on success renders and records it in the URL. */
+  async apply(config) {
+    this.worker.cancel();
+    const reply = await this.worker.request({ type: 'configure', lab: 'data', config });
+    this.config = reply.config;
+    this.dim = reply.dim;
+    this.extent = reply.extent;
+    this.showMessage(null);
+    history.replaceState(null, '', encodeHash('data', this.config));
+    this.fillForm();
+    await this.run();
+  }
+
+  async applyForm() {
+    try {
+      await this.apply(this.readForm());
+    } catch (err) {
+      this.showMessage(`That setting cannot be used: ${err.message}. The last good settings are kept.`);
+      this.fillForm();
+    }
+  }
+
+  switchDataset() {
+    const entry = this.catalog.find((e) => e.name === $('dataset').value);
+    this.applyConfigSafely({ ...this.config, dataset: structuredClone(entry.defaults) });
+  }
+
+  async applyConfigSafely(config) {
+    try { await this.apply(config); } catch (err) { this.showMessage(`That setting cannot be used: ${err.message}.`); }
+  }
+
+  /** The catalog entry for the current dataset. */
+  entry() {
+    const name = this.config.dataset.name;
+    const dim = this.config.dataset.dim;
+    return this.catalog.find((e) => e.defaults.name === name && (dim === undefined || e.dim === dim))
+      ?? this.catalog.find((e) => e.defaults.name === name);
+  }
+
+  fillForm() {
+    const entry = this.entry();
+    $('dataset').value = entry.name;
+    $('n').value = String(this.config.n);
+    $('seed').value = String(this.config.seed);
+    $('info').textContent = entry.description;
+    const params = $('dataset-params');
+    params.replaceChildren(...Object.entries(this.config.dataset)
+      .filter(([key]) => key !== 'name' && !(key === 'dim'))
+      .map(([key, value]) => this.paramControl(key, value)));
+    this.form.classList.toggle('drawing', this.config.dataset.name === 'points');
+    document.querySelector('.figures').classList.toggle('drawing', this.config.dataset.name === 'points');
+  }
+
+  /** A labelled input for one dataset parameter, shaped by its value's type. */
+  paramControl(key, value) {
+    const label = document.createElement('label');
+    label.append(key.replace(/([A-Z])/g, ' $1').toLowerCase());
+    if (key === 'points') {
+      const hint = document.createElement('span');
+      hint.textContent = `${value.length} point${value.length === 1 ? '' : 's'}: click the samples plot to add more.`;
+      const clear = document.createElement('button');
+      clear.type = 'button';
+      clear.textContent = 'Keep only the first point';
+      clear.addEventListener('click', () => this.applyConfigSafely({ ...this.config, dataset: { ...this.config.dataset, points: value.slice(0, 1) } }));
+      label.append(hint, clear);
+      return label;
+    }
+    let input;
+    if (typeof value === 'number') {
+      input = document.createElement('input');
+      input.type = 'number';
+      input.step = 'any';
+      input.value = String(value);
+    } else if (Array.isArray(value) && value.every((v) => typeof v === 'number')) {
+      input = document.createElement('input');
+      input.value = value.join(', ');
+      input.dataset.kind = 'list';
+    } else {
+      input = document.createElement('textarea');
+      input.value = JSON.stringify(value, null, 1);
+      input.dataset.kind = 'json';
+    }
+    input.name = `dataset.${key}`;
+    label.append(input);
+    return label;
+  }
+
+  readForm() {
+    const dataset = { ...this.config.dataset };
+    for (const input of $('dataset-params').querySelectorAll('input, textarea')) {
+      const key = input.name.slice('dataset.'.length);
+      if (input.dataset.kind === 'list') dataset[key] = input.value.split(',').map((s) => Number(s.trim()));
+      else if (input.dataset.kind === 'json') {
+        try { dataset[key] = JSON.parse(input.value); } catch { throw new Error(`dataset.${key}: not valid JSON`); }
+      } else dataset[key] = Number(input.value);
+    }
+    return { ...this.config, dataset, n: Number($('n').value), seed: Number($('seed').value) };
+  }
+
+  view() {
+    if (this.config.dataset.name === 'points') return DRAW_VIEW;
+    return squareView(this.extent);
+  }
+
+  /** Samples the whole stream (in chunks, cancellable) and the density grid. */
+  async run() {
+    const total = this.config.n;
+    const points = new Float32Array(total * this.dim);
+    let filled = 0;
+    const started = performance.now();
+    this.points = points.subarray(0, 0);
+    document.body.dataset.state = 'sampling';
+    $('cancel').disabled = false;
+    $('progress').value = 0;
+    const view = this.view();
+    const [x0, x1] = this.dim === 1 ? [this.extent[0], this.extent[1]] : [view.x0, view.x1];
+    const [y0, y1] = this.dim === 1 ? [0, 1] : [view.y0, view.y1];
+    const densityReply = this.worker.request({ type: 'density', extent: [x0, x1, y0, y1], w: this.dim === 1 ? CURVE_POINTS : GRID, h: this.dim === 1 ? 1 : GRID });
+    let frame = 0;
+    const final = await this.worker.request({ type: 'sample' }, (msg) => {
+      if (msg.type !== 'samples') return;
+      points.set(msg.points, filled);
+      filled += msg.points.length;
+      this.points = points.subarray(0, filled);
+      $('progress').value = msg.produced / total;
+      if (!frame) frame = requestAnimationFrame(() => { frame = 0; this.drawSamples(); });
+    });
+    this.density = await densityReply;
+    $('cancel').disabled = true;
+    const ms = performance.now() - started;
+    const count = filled / this.dim;
+    const exact = this.hasExactDensity();
+    $('status').textContent = final.type === 'cancelled'
+      ? `Cancelled after ${count.toLocaleString('en')} of ${total.toLocaleString('en')} samples.`
+      : `${count.toLocaleString('en')} samples in ${ms.toFixed(0)} ms.`;
+    $('density-caption').textContent = exact ? 'Density (exact)' : `Density (histogram of 200,000 draws: no closed form)`;
+    $('samples-caption').textContent = `Samples (${count.toLocaleString('en')}, seed ${this.config.seed})`;
+    document.body.dataset.state = final.type === 'cancelled' ? 'cancelled' : 'ready';
+    this.redraw();
+  }
+
+  hasExactDensity() {
+    return !['two-moons', 'two-spirals'].includes(this.config.dataset.name);
+  }
+
+  drawSamples() {
+    const color = getComputedStyle(document.body).getPropertyValue('--point').trim() || '#0072b2';
+    const canvas = $('samples-canvas');
+    if (this.dim === 1) {
+      const view = this.view1d();
+      drawHistogram(canvas, histogram(this.points, view, BINS), view, color);
+    } else {
+      const marks = this.config.dataset.name === 'points' ? this.config.dataset.points : [];
+      drawScatter(canvas, this.points, this.view(), color, marks);
+    }
+  }
+
+  /** The 1D view: x over the extent, y up to the taller of the density and the histogram. */
+  view1d() {
+    const x = { x0: this.extent[0], x1: this.extent[1] };
+    const curveMax = this.density ? Math.max(...this.density.values) : 0;
+    const histMax = Math.max(0, ...histogram(this.points, { ...x, y0: 0, y1: 1 }, BINS));
+    return { ...x, y0: 0, y1: 1.1 * Math.max(curveMax, histMax, 1e-6) };
+  }
+
+  drawDensity() {
+    if (!this.density) return;
+    const canvas = $('density-canvas');
+    if (this.dim === 1) {
+      const color = getComputedStyle(document.body).getPropertyValue('--point').trim() || '#0072b2';
+      drawCurve(canvas, this.density.values, this.view1d(), color);
+    } else {
+      drawHeatmap(canvas, this.density.values, this.density.w, this.density.h, this.view());
+    }
+  }
+
+  redraw() {
+    if (!this.config) return;
+    this.drawSamples();
+    this.drawDensity();
+  }
+
+  /** With the "points" density, a click on the samples plot adds a point there. */
+  drawPoint(event) {
+    if (this.config?.dataset.name !== 'points') return;
+    const canvas = event.currentTarget;
+    const rect = canvas.getBoundingClientRect();
+    const v = DRAW_VIEW;
+    const x = v.x0 + ((event.clientX - rect.left) / rect.width) * (v.x1 - v.x0);
+    const y = v.y1 - ((event.clientY - rect.top) / rect.height) * (v.y1 - v.y0);
+    const round = (a) => Math.round(a * 1000) / 1000;
+    const points = [...this.config.dataset.points, [round(x), round(y)]];
+    this.applyConfigSafely({ ...this.config, dataset: { ...this.config.dataset, points } });
+  }
+}

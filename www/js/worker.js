@@ -1,0 +1,93 @@
+// The module worker that owns the wasm instance. The page never runs model code: it posts
+// small typed messages and receives Float32Arrays (transferred, not copied).
+//
+// In:  {type:'catalog', id}                      → {type:'catalog', id, catalog}
+//      {type:'configure', id, lab, config}      → {type:'configured', id, config, dim, extent}
+//      {type:'sample', id, chunk}               → {type:'samples', id, points, produced, total, done}…
+//      {type:'density', id, extent, w, h}       → {type:'density', id, values, w, h}
+//      {type:'cancel'}                          → the running request ends with {type:'cancelled', id}
+//      {type:'panic'}                           (test hook: a deliberate Rust panic)
+// Out on failure: {type:'error', id, message} for a bad request (the session is kept);
+//                 {type:'fatal', message} when the wasm instance died (the page restarts us).
+import init, { DataLab, datasetCatalog, debugPanic } from '/pkg/genlab.js';
+
+const ready = init();
+let session = null;
+let cancelRequested = false;
+let dead = false;
+
+/** Yields to the event loop so a cancel message can land between chunks. */
+const channel = new MessageChannel();
+const pending = [];
+channel.port1.onmessage = () => pending.shift()?.();
+const yieldToEvents = () => new Promise((resolve) => { pending.push(resolve); channel.port2.postMessage(0); });
+
+function fail(id, err) {
+  const message = err instanceof Error ? err.message : String(err);
+  // A trap (RuntimeError) means the instance's memory can no longer be trusted.
+  if (err instanceof WebAssembly.RuntimeError) {
+    dead = true;
+    postMessage({ type: 'fatal', message: `The GenLab core crashed (${message}). Restarting…` });
+  } else {
+    postMessage({ type: 'error', id, message });
+  }
+}
+
+const handlers = {
+  async catalog({ id }) {
+    postMessage({ type: 'catalog', id, catalog: JSON.parse(datasetCatalog()) });
+  },
+
+  async configure({ id, lab, config }) {
+    if (lab !== 'data') throw new Error(`unknown lab “${lab}”`);
+    const next = new DataLab(JSON.stringify(config));
+    session?.free();
+    session = next;
+    postMessage({ type: 'configured', id, config: JSON.parse(session.configJson()), dim: session.dim(), extent: session.extent() });
+  },
+
+  async sample({ id, chunk = 20000 }) {
+    cancelRequested = false;
+    const total = session.remaining();
+    let produced = 0;
+    for (;;) {
+      const points = session.nextChunk(chunk);
+      produced += points.length / session.dim();
+      const done = session.remaining() === 0;
+      postMessage({ type: 'samples', id, points, produced, total, done }, [points.buffer]);
+      if (done) return;
+      await yieldToEvents();
+      if (cancelRequested) {
+        postMessage({ type: 'cancelled', id, produced });
+        return;
+      }
+    }
+  },
+
+  async density({ id, extent, w, h }) {
+    const values = session.densityGrid(extent[0], extent[1], extent[2], extent[3], w, h);
+    postMessage({ type: 'density', id, values, w, h }, [values.buffer]);
+  },
+
+  async panic() {
+    debugPanic();
+  },
+};
+
+// Requests run one after another; cancel is handled at once.
+let queue = Promise.resolve();
+onmessage = ({ data }) => {
+  if (data.type === 'cancel') { cancelRequested = true; return; }
+  queue = queue.then(async () => {
+    if (dead) return;
+    try {
+      await ready;
+      const handler = handlers[data.type];
+      if (!handler) throw new Error(`unknown message “${data.type}”`);
+      if (['sample', 'density'].includes(data.type) && !session) throw new Error('no session: configure first');
+      await handler(data);
+    } catch (err) {
+      fail(data.id, err);
+    }
+  });
+};
