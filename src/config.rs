@@ -11,6 +11,7 @@
 //! assert_eq!(e.to_string(), "n: 0 is out of range; allowed 1 to 100");
 //! ```
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use std::fmt;
 
 /// The config schema version this build writes. Older versions are migrated on load.
@@ -90,18 +91,54 @@ pub fn current_version() -> u32 {
 /// Parses and validates a config from JSON. A type error names the field path where serde
 /// stopped (`dataset.noise: invalid type: string "a", expected f32`).
 pub fn from_json<T: DeserializeOwned + Validate>(json: &str) -> Result<T, ConfigError> {
-    let de = &mut serde_json::Deserializer::from_str(json);
-    let config: T = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { String::new() } else { path };
-        let message = e.into_inner().to_string();
-        // serde_json appends " at line L column C": noise for a URL or a form.
-        let message = match message.find(" at line ") {
-            Some(i) => message[..i].to_string(),
-            None => message,
-        };
+    let value: Value = serde_json::from_str(json).map_err(|e| ConfigError::new("", format!("not valid JSON: {}", strip_position(e.to_string()))))?;
+    let config: T = deserialize(&value).map_err(|(path, message)| {
+        let field = culprit(&value, &path, &message, deserialize::<T>).unwrap_or(path);
         ConfigError::new(field, message)
     })?;
     config.validate()?;
     Ok(config)
+}
+
+/// Deserializes, reporting a failure as (dotted field path, message).
+fn deserialize<T: DeserializeOwned>(value: &Value) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        (path, strip_position(e.into_inner().to_string()))
+    })
+}
+
+/// serde_json appends " at line L column C": noise for a URL or a form.
+fn strip_position(message: String) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    }
+}
+
+/// serde buffers internally tagged enums (a dataset's parameters), so its error path stops
+/// at the enum's tag. To name the field, take the nearest object on the path and drop its
+/// keys one at a time (never the tag `name`): the key whose removal changes the error is the
+/// culprit. When none does, the original path stands.
+fn culprit<T>(root: &Value, path: &str, message: &str, parse: fn(&Value) -> Result<T, (String, String)>) -> Option<String> {
+    let segments: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+    let depth = (0..=segments.len()).rev().find(|d| object_at(root, &segments[..*d]).is_some())?;
+    let prefix = &segments[..depth];
+    object_at(root, prefix)?.keys().filter(|k| k.as_str() != "name").find_map(|key| {
+        let mut trial = root.clone();
+        trial.pointer_mut(&pointer(prefix))?.as_object_mut()?.remove(key);
+        match parse(&trial) {
+            Err((_, m)) if m == message => None,
+            _ => Some(prefix.iter().copied().chain([key.as_str()]).collect::<Vec<_>>().join(".")),
+        }
+    })
+}
+
+fn pointer(segments: &[&str]) -> String {
+    segments.iter().map(|s| format!("/{s}")).collect()
+}
+
+fn object_at<'a>(root: &'a Value, segments: &[&str]) -> Option<&'a serde_json::Map<String, Value>> {
+    root.pointer(&pointer(segments))?.as_object()
 }

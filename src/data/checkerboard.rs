@@ -4,8 +4,9 @@
 //!
 //! ```
 //! use genlab::data::{checkerboard::Checkerboard, Density};
-//! assert_eq!(Checkerboard.log_density(&[-3.0, -1.0]), Some((1.0f32 / 32.0).ln()));
-//! assert_eq!(Checkerboard.log_density(&[-3.0, 1.0]), Some(f32::NEG_INFINITY));
+//! // x₁ ∈ [−2, −1) has ⌊x₁⌋ mod 2 = 0: squares at x₂ ∈ [0, 1) and [−2, −1), i.e. y ∈ [0, 2) and [−4, −2)
+//! assert_eq!(Checkerboard.log_density(&[-3.0, 1.0]), Some((1.0f32 / 32.0).ln()));
+//! assert_eq!(Checkerboard.log_density(&[-3.0, -1.0]), Some(f32::NEG_INFINITY));
 //! ```
 use super::Density;
 use crate::rng::Rng;

@@ -3,6 +3,18 @@
 //! In JSON a dataset is an object tagged by `name`, parameters optional:
 //! `{"name": "two-moons", "noise": 0.1}`. [`DatasetConfig::catalog`] lists every name with
 //! its defaults, which the page uses to build its picker and the CLI to list valid choices.
+//!
+//! ```
+//! use genlab::data::library::DatasetConfig;
+//! for entry in DatasetConfig::catalog() {
+//!     // every entry's JSON round-trips and carries a `name` the loader accepts
+//!     let json = serde_json::to_value(&entry.defaults).unwrap();
+//!     let back: DatasetConfig = serde_json::from_value(json.clone()).unwrap();
+//!     assert_eq!(back, entry.defaults);
+//!     assert_eq!(json["name"], entry.defaults.name());
+//!     assert_eq!(DatasetConfig::by_name(entry.name).unwrap(), entry.defaults);
+//! }
+//! ```
 use super::checkerboard::Checkerboard;
 use super::gmm::{Component, GaussianMixture};
 use super::moons::TwoMoons;
@@ -61,6 +73,7 @@ pub enum DatasetConfig {
         noise: f32,
     },
     /// A 1D mixture of equal modes, e.g. {1, 2, 3} with std 0.05.
+    #[serde(rename = "modes-1d")]
     Modes1d {
         #[serde(default = "default_modes")]
         modes: Vec<f32>,
@@ -69,6 +82,7 @@ pub enum DatasetConfig {
     },
     /// A user-drawn point set: pick a point, add N(0, jitter²) noise.
     Points {
+        #[serde(default = "default_points")]
         points: Vec<[f32; 2]>,
         #[serde(default = "std_005")]
         jitter: f32,
@@ -92,6 +106,9 @@ fn noise_008() -> f32 {
 }
 fn default_radii() -> Vec<f32> {
     vec![1.0, 2.0, 3.0]
+}
+fn default_points() -> Vec<[f32; 2]> {
+    vec![[-1.0, -1.0], [0.0, 1.0], [1.0, -1.0]]
 }
 fn default_modes() -> Vec<f32> {
     vec![1.0, 2.0, 3.0]
@@ -140,7 +157,7 @@ impl DatasetConfig {
             e("two-spirals", "Two spirals", 2, "Two interleaved spiral arms with Gaussian noise.", Self::TwoSpirals { noise: 0.1 }),
             e("rings", "Concentric rings", 2, "Rings of radius 1, 2, 3 with radial Gaussian noise.", Self::Rings { radii: default_radii(), noise: 0.08 }),
             e("gmm", "Gaussian mixture", 2, "Explicit weighted components.", Self::Gmm { components: Self::example_components() }),
-            e("points", "Drawn points", 2, "Your own points, each blurred by a small Gaussian.", Self::Points { points: vec![[-1.0, -1.0], [0.0, 1.0], [1.0, -1.0]], jitter: 0.05 }),
+            e("points", "Drawn points", 2, "Your own points, each blurred by a small Gaussian.", Self::Points { points: default_points(), jitter: 0.05 }),
             e("modes-1d", "1D modes", 1, "Equal modes {1, 2, 3}, σ = 0.05 (Aithal et al.).", Self::Modes1d { modes: default_modes(), std: 0.05 }),
             e("gaussian-1d", "1D Gaussian", 1, "N(0, 1) on the line.", Self::Gaussian { dim: 1 }),
         ]

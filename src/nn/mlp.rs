@@ -7,7 +7,7 @@
 //! ```
 //! use genlab::nn::{mlp::{Activation, Mlp, MlpConfig}, params::Params};
 //! use genlab::rng::Rng;
-//! use candle_core::{Device, Tensor};
+//! use candle_core::{Device, Module, Tensor};
 //! let cfg = MlpConfig { input: 3, hidden: vec![8, 8], output: 2, activation: Activation::Silu };
 //! let mut p = Params::new();
 //! let mlp = Mlp::new(&cfg, "net", &mut p, &mut Rng::new(0)).unwrap();

@@ -9,7 +9,8 @@
 //      {type:'panic'}                           (test hook: a deliberate Rust panic)
 // Out on failure: {type:'error', id, message} for a bad request (the session is kept);
 //                 {type:'fatal', message} when the wasm instance died (the page restarts us).
-import init, { DataLab, datasetCatalog, debugPanic } from '/pkg/genlab.js';
+// Relative, so the site also works from a sub-folder of any static host (`make dist`).
+import init, { DataLab, datasetCatalog, debugPanic } from '../pkg/genlab.js';
 
 const ready = init();
 let session = null;

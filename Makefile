@@ -1,0 +1,87 @@
+# GenLab build. `make serve` builds the site and serves it; `make test` runs every test.
+# Both install what they need on a fresh machine (the wasm target, the pinned
+# wasm-bindgen-cli, Debian's Chromium and ChromeDriver, the npm packages).
+
+WASM_BINDGEN_VERSION := 0.2.130
+WASM_TARGET := wasm32-unknown-unknown
+WASM := target/$(WASM_TARGET)/release/genlab.wasm
+RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
+HOST ?= 127.0.0.1
+PORT ?= 8080
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+WASM_OPT_FEATURES := --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+	--enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-reference-types
+TFJS_FILES := node_modules/@tensorflow/tfjs/dist/tf.min.js \
+	node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js \
+	node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm \
+	node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm \
+	node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm
+
+.PHONY: serve build test test-native test-wasm test-e2e bench dist size tools browser clean
+
+## Build the site (wasm core + vendored TF.js for the benchmark page) and serve it.
+serve: build target/release/genlab
+	target/release/genlab serve --dir www --pkg pkg --host $(HOST) --port $(PORT)
+
+build: pkg/genlab_bg.wasm pkg/vendor/.stamp
+
+## Every test: native (unit, integration, doc), wasm in headless Chromium, end-to-end.
+test: test-native test-wasm test-e2e
+
+test-native:
+	cargo test
+
+test-wasm: tools browser
+	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=300 \
+		cargo test --release --target $(WASM_TARGET) --test wasm
+
+test-e2e: build browser node_modules/.package-lock.json
+	cargo build
+	GENLAB_BIN=target/debug/genlab node --test --test-concurrency=1 tests/e2e/*.test.mjs
+
+## Native vs wasm vs TF.js on the shared workload; prints a table with ratios.
+bench: build browser target/release/genlab
+	GENLAB_BIN=target/release/genlab node tests/e2e/bench.mjs
+
+## A self-contained static folder for any static host.
+dist: build
+	rm -rf dist && mkdir -p dist && cp -r www/. dist/ && cp -r pkg dist/pkg && rm -f dist/pkg/.gitignore
+	@if command -v wasm-opt >/dev/null; then \
+		echo "wasm-opt -O3 (a few minutes)"; \
+		wasm-opt -O3 $(WASM_OPT_FEATURES) pkg/genlab_bg.wasm -o dist/pkg/genlab_bg.wasm; \
+	else echo "wasm-opt not found: dist keeps the unoptimised wasm"; fi
+	@$(MAKE) --no-print-directory size WASM_FILE=dist/pkg/genlab_bg.wasm
+
+WASM_FILE ?= pkg/genlab_bg.wasm
+size:
+	@echo "$(WASM_FILE): $$(stat -c %s $(WASM_FILE)) bytes raw, $$(gzip -9 -c $(WASM_FILE) | wc -c) bytes gzip"
+
+pkg/genlab_bg.wasm: $(RUST_SRC) | tools
+	cargo build --release --target $(WASM_TARGET) --lib
+	wasm-bindgen --target web --out-dir pkg $(WASM)
+
+pkg/vendor/.stamp: node_modules/.package-lock.json
+	mkdir -p pkg/vendor && cp $(TFJS_FILES) pkg/vendor/ && touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+target/release/genlab: $(RUST_SRC)
+	cargo build --release
+
+## The wasm target and the wasm-bindgen CLI at exactly the version Cargo.toml pins.
+tools:
+	@grep -q '^wasm-bindgen = "=$(WASM_BINDGEN_VERSION)"' Cargo.toml || \
+		{ echo "Cargo.toml must pin wasm-bindgen = \"=$(WASM_BINDGEN_VERSION)\" (the CLI version)"; exit 1; }
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] || \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
+
+## Debian's Chromium and ChromeDriver for the browser tests.
+browser:
+	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || \
+		{ $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
+
+clean:
+	cargo clean
+	rm -rf pkg dist node_modules

@@ -1,0 +1,164 @@
+// The three-runtime benchmark: native candle (`genlab bench --json`), GenLab's wasm build and
+// TF.js's wasm backend (both in headless Chromium, on www/bench.html). Prints a table and writes
+// every figure to target/bench.json.
+//
+//   node tests/e2e/bench.mjs            (from the repo root; GENLAB_BIN=… to pick the binary)
+//
+// Runs one runtime at a time: native (candle's default thread count, then one thread, the fair
+// peer of the single-threaded wasm runs), then the page (which runs GenLab, then TF.js twice).
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startServer, launchBrowser, openPage, ROOT, GENLAB_BIN } from './harness.mjs';
+
+export const STEPS = 30;
+export const REPS = 10; // `genlab bench` times 10 forward passes too
+const TIMEOUT_MS = 10 * 60 * 1000;
+const OUT = path.join(ROOT, 'target/bench.json');
+
+/**
+ * Waits until the bench page sets `window.benchResults.done` and returns the results. Fails early
+ * when the page logs errors but never finishes (e.g. a script that failed to load).
+ */
+export async function waitForBench(page, errors, { timeoutMs = TIMEOUT_MS, graceMs = 5000 } = {}) {
+  const start = Date.now();
+  let erroredAt = null;
+  for (;;) {
+    const results = await page.evaluate(() => window.benchResults ?? null);
+    if (results?.done) return results;
+    const now = Date.now();
+    if (errors.length > 0) {
+      erroredAt ??= now;
+      if (now - erroredAt > graceMs) throw new Error(`bench page reported errors and never finished:\n  ${errors.join('\n  ')}`);
+    }
+    if (now - start > timeoutMs) {
+      const status = await page.locator('#status').textContent().catch(() => '?');
+      throw new Error(`bench page did not finish within ${timeoutMs / 1000} s (status: "${status}")`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** `genlab bench --json`; `threads` sets RAYON_NUM_THREADS (candle's CPU thread count) when given. */
+async function runNative(threads) {
+  if (!existsSync(GENLAB_BIN)) {
+    throw new Error(`${GENLAB_BIN} not found: run \`cargo build --release\` first, or set GENLAB_BIN (e.g. GENLAB_BIN=target/debug/genlab)`);
+  }
+  let stdout;
+  try {
+    const env = threads ? { ...process.env, RAYON_NUM_THREADS: String(threads) } : process.env;
+    ({ stdout } = await promisify(execFile)(GENLAB_BIN, ['bench', '--json', '--steps', String(STEPS)], { timeout: TIMEOUT_MS, env }));
+  } catch (e) {
+    throw new Error(`\`${GENLAB_BIN} bench --json\` failed: ${e.stderr?.trim() || e.message}`);
+  }
+  const line = stdout.trim().split('\n').pop();
+  let native;
+  try {
+    native = JSON.parse(line);
+  } catch {
+    throw new Error(`\`genlab bench --json\` printed no JSON: ${JSON.stringify(stdout)}`);
+  }
+  for (const key of ['stepsPerSec', 'samplesPerSec']) {
+    if (!(Number.isFinite(native[key]) && native[key] > 0)) throw new Error(`native ${key} is not a positive number: ${line}`);
+  }
+  return { ...native, threads: threads ?? (Number(process.env.RAYON_NUM_THREADS) || os.availableParallelism()) };
+}
+
+async function runBrowser() {
+  const server = await startServer();
+  let browser;
+  try {
+    browser = await launchBrowser();
+    const { page, errors } = await openPage(browser, `${server.url}bench.html?steps=${STEPS}&reps=${REPS}`);
+    const results = await waitForBench(page, errors);
+    if (results.error) throw new Error(`bench page failed: ${results.error}`);
+    return { results, browserVersion: browser.version(), consoleErrors: errors };
+  } finally {
+    await browser?.close();
+    server.stop();
+  }
+}
+
+const num = (v, digits) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const times = (a, b) => `${(a / b).toFixed(a / b >= 10 ? 1 : 2)}×`;
+
+function printTable(native, native1, r, binaryNote) {
+  const rows = [
+    [`native candle (${native.threads} threads${binaryNote})`, native],
+    [`native candle (1 thread${binaryNote})`, native1],
+    ['GenLab wasm', r.genlab],
+    [`TF.js wasm (${r.tfjs.threads} thread${r.tfjs.threads === 1 ? '' : 's'})`, r.tfjs],
+    ['TF.js wasm, explicit transposes', r.tfjsExplicitTranspose],
+  ];
+  const w = Math.max(...rows.map(([name]) => name.length)) + 2;
+  const lines = [
+    'workload: MLP 3→256×3→2 SiLU, batch 1024; forward over 5,000 points',
+    `protocol: 3 warm-up steps and forwards, then ${STEPS} timed train steps and ${REPS} timed forwards per runtime`,
+    `${'runtime'.padEnd(w)}${'train steps/s'.padStart(14)}${'forward samples/s'.padStart(20)}`,
+    ...rows.map(([name, x]) => `${name.padEnd(w)}${num(x.stepsPerSec, 2).padStart(14)}${num(x.samplesPerSec, 0).padStart(20)}`),
+    `ratio GenLab-wasm / TF.js:                      train ${times(r.genlab.stepsPerSec, r.tfjs.stepsPerSec)}, forward ${times(r.genlab.samplesPerSec, r.tfjs.samplesPerSec)}`,
+    `ratio GenLab-wasm / TF.js (explicit transposes): train ${times(r.genlab.stepsPerSec, r.tfjsExplicitTranspose.stepsPerSec)}, forward ${times(r.genlab.samplesPerSec, r.tfjsExplicitTranspose.samplesPerSec)}`,
+    `ratio GenLab-wasm / native:                     train ${times(r.genlab.stepsPerSec, native.stepsPerSec)}, forward ${times(r.genlab.samplesPerSec, native.samplesPerSec)}`,
+    `ratio GenLab-wasm / native (1 thread):          train ${times(r.genlab.stepsPerSec, native1.stepsPerSec)}, forward ${times(r.genlab.samplesPerSec, native1.samplesPerSec)}`,
+    `loss (first → last): GenLab ${r.genlab.firstLoss.toFixed(4)} → ${r.genlab.finalLoss.toFixed(4)} (AdamW), `
+      + `TF.js ${r.tfjs.firstLoss.toFixed(4)} → ${r.tfjs.finalLoss.toFixed(4)} (Adam)`,
+  ];
+  console.log(lines.join('\n'));
+}
+
+async function main() {
+  const isDebug = GENLAB_BIN.split(path.sep).includes('debug');
+  const bin = path.relative(ROOT, GENLAB_BIN) || GENLAB_BIN;
+  console.error(`native candle: ${bin} bench --json --steps ${STEPS} …`);
+  const native = await runNative();
+  console.error(`native candle, one thread: RAYON_NUM_THREADS=1 ${bin} bench --json --steps ${STEPS} …`);
+  const native1 = await runNative(1);
+  console.error(`browser: bench.html?steps=${STEPS}&reps=${REPS} (GenLab wasm, then TF.js wasm) …`);
+  const { results, browserVersion, consoleErrors } = await runBrowser();
+  for (const e of consoleErrors) console.error(`warning: console error on the bench page: ${e}`);
+
+  printTable(native, native1, results, isDebug ? ', debug' : '');
+  if (isDebug) console.log('note: native figures come from a debug build (dependencies at opt-level 3, the crate at 1)');
+
+  const ratio = (a, b) => a / b;
+  const report = {
+    date: new Date().toISOString(),
+    workload: {
+      model: 'MLP 3→256→256→256→2, SiLU', loss: 'MSE', batch: 1024, forwardPoints: 5000,
+      optimizer: { genlab: 'AdamW(lr=1e-3, weight_decay=0.01)', tfjs: 'Adam(lr=1e-3)' },
+    },
+    protocol: { steps: STEPS, reps: REPS, warmup: 3 },
+    native: { ...native, binary: bin, profile: isDebug ? 'debug' : 'release' },
+    native1Thread: { ...native1, binary: bin, profile: isDebug ? 'debug' : 'release' },
+    genlabWasm: results.genlab,
+    tfjsWasm: results.tfjs,
+    tfjsWasmExplicitTranspose: results.tfjsExplicitTranspose,
+    ratios: {
+      genlabOverTfjs: { train: ratio(results.genlab.stepsPerSec, results.tfjs.stepsPerSec), forward: ratio(results.genlab.samplesPerSec, results.tfjs.samplesPerSec) },
+      genlabOverTfjsExplicitTranspose: {
+        train: ratio(results.genlab.stepsPerSec, results.tfjsExplicitTranspose.stepsPerSec),
+        forward: ratio(results.genlab.samplesPerSec, results.tfjsExplicitTranspose.samplesPerSec),
+      },
+      genlabOverNative: { train: ratio(results.genlab.stepsPerSec, native.stepsPerSec), forward: ratio(results.genlab.samplesPerSec, native.samplesPerSec) },
+      genlabOverNative1Thread: { train: ratio(results.genlab.stepsPerSec, native1.stepsPerSec), forward: ratio(results.genlab.samplesPerSec, native1.samplesPerSec) },
+    },
+    environment: {
+      browser: `Chromium ${browserVersion}`, userAgent: results.userAgent, crossOriginIsolated: results.crossOriginIsolated,
+      node: process.version, platform: `${process.platform}-${process.arch}`, cpus: os.availableParallelism(),
+      loadAverage: os.loadavg(),
+    },
+  };
+  mkdirSync(path.dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`wrote ${path.relative(process.cwd(), OUT) || OUT}`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(`benchmark failed: ${e.message}`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,56 @@
+// Smoke test of the benchmark page: a short run of both runtimes finishes, reports sane figures
+// and both models really train. The timing itself is `node tests/e2e/bench.mjs`'s business.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage } from './harness.mjs';
+import { waitForBench } from './bench.mjs';
+
+const TIMEOUT = 5 * 60 * 1000;
+let server;
+let browser;
+let results;
+let errors;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  const opened = await openPage(browser, `${server.url}bench.html?steps=5&reps=2`);
+  errors = opened.errors;
+  results = await waitForBench(opened.page, errors, { timeoutMs: TIMEOUT - 30_000 });
+}, { timeout: TIMEOUT });
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+const RUNTIMES = [['GenLab wasm', 'genlab'], ['TF.js wasm', 'tfjs'], ['TF.js wasm, explicit transposes', 'tfjsExplicitTranspose']];
+
+test('the bench page finishes without errors', { timeout: TIMEOUT }, () => {
+  assert.equal(results.done, true);
+  assert.equal(results.error, undefined, `page error: ${results.error}`);
+  assert.deepEqual(errors, [], 'no console errors');
+});
+
+test('TF.js runs on its wasm backend, one thread, without leaking tensors', { timeout: TIMEOUT }, () => {
+  assert.equal(results.tfjs.backend, 'wasm');
+  assert.equal(results.tfjs.threads, 1);
+  assert.equal(results.crossOriginIsolated, false);
+  assert.equal(results.tfjsTensorsLeft, 0);
+});
+
+for (const [name, key] of RUNTIMES) {
+  test(`${name} reports positive, finite speeds`, { timeout: TIMEOUT }, () => {
+    const r = results[key];
+    assert.ok(r, `${key} is missing from benchResults`);
+    for (const field of ['stepsPerSec', 'samplesPerSec']) {
+      assert.ok(Number.isFinite(r[field]) && r[field] > 0, `${key}.${field} = ${r[field]}`);
+    }
+  });
+
+  test(`${name} really trains (last loss < first loss)`, { timeout: TIMEOUT }, () => {
+    const r = results[key];
+    assert.ok(Number.isFinite(r.firstLoss) && Number.isFinite(r.finalLoss), `losses ${r.firstLoss}, ${r.finalLoss}`);
+    assert.ok(r.finalLoss < r.firstLoss, `${key}: loss went ${r.firstLoss} → ${r.finalLoss}`);
+  });
+}
