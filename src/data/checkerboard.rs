@@ -15,15 +15,17 @@ use crate::rng::Rng;
 pub struct Checkerboard;
 
 impl Checkerboard {
-    /// Whether `x` lies on one of the eight squares.
+    /// Whether `x` lies on one of the eight (closed) squares. Closed, because f32 rounding
+    /// can land a draw just below a square's upper edge exactly on it (u − 2 with u = 1 − 2⁻²⁴
+    /// rounds to −1): the edges have measure zero, so this changes no probability.
     pub fn contains(x: &[f32]) -> bool {
         let (x1, x2) = (x[0] / 2.0, x[1] / 2.0);
-        if !(-2.0..2.0).contains(&x1) {
+        if !(-2.0..=2.0).contains(&x1) {
             return false;
         }
         let shift = (x1.floor() as i32).rem_euclid(2) as f32;
         let y = x2 - shift;
-        (0.0..1.0).contains(&y) || (-2.0..-1.0).contains(&y)
+        (0.0..=1.0).contains(&y) || (-2.0..=-1.0).contains(&y)
     }
 }
 

@@ -221,6 +221,13 @@ fn check_count(field: &str, n: usize) -> Result<(), ConfigError> {
 
 impl Validate for DatasetConfig {
     fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_parameters().map_err(|e| e.within("dataset"))
+    }
+}
+
+impl DatasetConfig {
+    /// The checks behind [`Validate::validate`], with field paths relative to the dataset.
+    fn validate_parameters(&self) -> Result<(), ConfigError> {
         match self {
             Self::Gaussian { dim } => check_range("dim", *dim, 1, 2),
             Self::Gmm { components } => {
@@ -267,6 +274,5 @@ impl Validate for DatasetConfig {
                 check_positive("jitter", *jitter, 10.0)
             }
         }
-        .map_err(|e| e.within("dataset"))
     }
 }

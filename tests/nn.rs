@@ -1,0 +1,406 @@
+//! Neural-network blocks: seeded initialisation, AdamW with decay groups, safetensors I/O,
+//! time embeddings and the benchmark workload.
+//!
+//! Initial weights are checked against PyTorch's Linear init (U[−1/√fan_in, 1/√fan_in], so
+//! variance 1/(3·fan_in)); the optimiser against AdamW's one-step closed form; embeddings
+//! against their formulas evaluated independently in f64.
+use candle_core::{DType, Device, Module, Tensor};
+use genlab::bench::BenchWorkload;
+use genlab::nn::embedding::{sinusoidal, FourierFeatures};
+use genlab::nn::mlp::{Activation, Mlp, MlpConfig};
+use genlab::nn::optim::GroupedAdamW;
+use genlab::nn::params::{Group, Params};
+use genlab::rng::Rng;
+
+/// Allowed deviation of an estimate, in standard errors.
+const Z: f64 = 5.0;
+
+// ---------------------------------------------------------------- helpers
+
+fn cfg(input: usize, hidden: &[usize], output: usize, activation: Activation) -> MlpConfig {
+    MlpConfig { input, hidden: hidden.to_vec(), output, activation }
+}
+
+fn build(c: &MlpConfig, seed: u64) -> (Params, Mlp) {
+    let mut p = Params::new();
+    let mlp = Mlp::new(c, "net", &mut p, &mut Rng::new(seed)).unwrap();
+    (p, mlp)
+}
+
+fn flat(t: &Tensor) -> Vec<f32> {
+    t.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+}
+
+/// Every parameter's name and values.
+fn snapshot(p: &Params) -> Vec<(String, Vec<f32>)> {
+    p.names().map(|n| (n.to_string(), flat(p.get(n).unwrap()))).collect()
+}
+
+fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+fn variance(xs: &[f64]) -> f64 {
+    let m = mean(xs);
+    xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / xs.len() as f64
+}
+
+/// Standard error of the sample variance, √((m₄ − σ⁴)/n).
+fn se_variance(xs: &[f64]) -> f64 {
+    let (m, v) = (mean(xs), variance(xs));
+    let m4 = xs.iter().map(|x| (x - m).powi(4)).sum::<f64>() / xs.len() as f64;
+    ((m4 - v * v).max(0.0) / xs.len() as f64).sqrt()
+}
+
+fn assert_within(label: &str, estimate: f64, expect: f64, se: f64) {
+    assert!(
+        (estimate - expect).abs() <= Z * se,
+        "{label}: estimate {estimate:.6} vs {expect:.6}, {:.2} standard errors off",
+        (estimate - expect) / se
+    );
+}
+
+fn mse(pred: &Tensor, y: &Tensor) -> Tensor {
+    (pred - y).unwrap().sqr().unwrap().mean_all().unwrap()
+}
+
+fn scalar(t: &Tensor) -> f32 {
+    t.to_scalar::<f32>().unwrap()
+}
+
+/// A fixed batch of inputs, `n × dim`, uniform on [−2, 2).
+fn inputs(n: usize, dim: usize, seed: u64) -> Tensor {
+    Rng::new(seed).uniform_tensor((n, dim), -2.0, 2.0, &Device::Cpu).unwrap()
+}
+
+// ---------------------------------------------------------------- initialisation
+
+#[test]
+fn same_seed_gives_identical_weights() {
+    let c = cfg(3, &[16, 16], 2, Activation::Silu);
+    let (a, _) = build(&c, 11);
+    let (b, _) = build(&c, 11);
+    assert_eq!(a.to_safetensors().unwrap(), b.to_safetensors().unwrap());
+    assert_eq!(snapshot(&a), snapshot(&b));
+}
+
+#[test]
+fn different_seeds_give_different_weights() {
+    let c = cfg(3, &[16, 16], 2, Activation::Silu);
+    let (a, b) = (snapshot(&build(&c, 11).0), snapshot(&build(&c, 12).0));
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        let same = x.iter().zip(y).filter(|(u, v)| u == v).count();
+        assert!(same < x.len() / 4 + 1, "{name}: seeds 11 and 12 share {same} of {} values", x.len());
+    }
+}
+
+#[test]
+fn parameters_are_named_grouped_and_counted() {
+    let c = cfg(3, &[8, 5], 2, Activation::Relu);
+    let (p, _) = build(&c, 0);
+    let names: Vec<&str> = p.names().collect();
+    assert_eq!(names, ["net.0.weight", "net.0.bias", "net.1.weight", "net.1.bias", "net.2.weight", "net.2.bias"]);
+    assert_eq!(p.count(), 3 * 8 + 8 + 8 * 5 + 5 + 5 * 2 + 2);
+    assert_eq!(p.get("net.1.weight").unwrap().dims(), &[5, 8], "Linear weight is [fan_out, fan_in]");
+    // weights decay, biases do not
+    let decay: usize = p.group(Group::Decay).iter().map(|v| v.elem_count()).sum();
+    let no_decay: usize = p.group(Group::NoDecay).iter().map(|v| v.elem_count()).sum();
+    assert_eq!(decay, 3 * 8 + 8 * 5 + 5 * 2);
+    assert_eq!(no_decay, 8 + 5 + 2);
+}
+
+#[test]
+fn weights_lie_within_pytorch_bound_with_uniform_variance() {
+    // fan_in 2, 300, 200: bound 1/√f, variance of U[−b, b] is b²/3 = 1/(3f)
+    let c = cfg(2, &[300, 200], 1, Activation::Tanh);
+    let (p, _) = build(&c, 5);
+    for (layer, fan_in) in [(0, 2usize), (1, 300), (2, 200)] {
+        let bound = 1.0 / (fan_in as f64).sqrt();
+        for kind in ["weight", "bias"] {
+            let name = format!("net.{layer}.{kind}");
+            let v: Vec<f64> = flat(p.get(&name).unwrap()).iter().map(|x| *x as f64).collect();
+            for x in &v {
+                assert!(x.abs() <= bound, "{name}: {x} outside ±1/√{fan_in} = ±{bound}");
+            }
+            if v.len() >= 200 {
+                assert_within(&format!("{name} mean"), mean(&v), 0.0, (variance(&v) / v.len() as f64).sqrt());
+                assert_within(&format!("{name} variance"), variance(&v), 1.0 / (3.0 * fan_in as f64), se_variance(&v));
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- optimiser
+
+#[test]
+fn small_mlp_fits_a_smooth_function() {
+    // y = sin(x₀) + x₁ on 256 fixed points; 300 AdamW steps at lr 1e-2 cut the loss below 5%
+    let c = cfg(2, &[32, 32], 1, Activation::Tanh);
+    let (p, mlp) = build(&c, 3);
+    let x = inputs(256, 2, 4);
+    let y = (x.narrow(1, 0, 1).unwrap().sin().unwrap() + x.narrow(1, 1, 1).unwrap()).unwrap();
+    let mut opt = GroupedAdamW::new(&p, 1e-2, 0.0).unwrap();
+    let initial = scalar(&mse(&mlp.forward(&x).unwrap(), &y));
+    for _ in 0..300 {
+        opt.backward_step(&mse(&mlp.forward(&x).unwrap(), &y)).unwrap();
+    }
+    let last = scalar(&mse(&mlp.forward(&x).unwrap(), &y));
+    assert!(initial > 0.1, "initial loss {initial} is suspiciously small");
+    assert!(last < 0.05 * initial, "loss went from {initial} to {last} in 300 steps; expected below 5%");
+}
+
+/// Σ of every parameter's values, times `scale`: a loss whose gradient is `scale` everywhere.
+/// The scale is a tensor, not an `affine`, because candle's backprop drops a `× 0.0` affine
+/// from the graph, and then no parameter gets a gradient (nor, in AdamW, any update).
+fn linear_loss(p: &Params, scale: f32) -> Tensor {
+    let sums: Vec<Tensor> = p.names().map(|n| p.get(n).unwrap().sum_all().unwrap()).collect();
+    let scale = Tensor::new(scale, &Device::Cpu).unwrap();
+    Tensor::stack(&sums, 0).unwrap().sum_all().unwrap().mul(&scale).unwrap()
+}
+
+#[test]
+fn weight_decay_scales_only_the_decay_group() {
+    // zero gradient: AdamW leaves θ·(1 − ηλ) for decay params and θ for the rest
+    let (lr, wd) = (0.1f64, 0.5f64);
+    let c = cfg(3, &[8], 2, Activation::Silu);
+    let (p, _) = build(&c, 7);
+    let before = snapshot(&p);
+    let mut opt = GroupedAdamW::new(&p, lr, wd).unwrap();
+    opt.backward_step(&linear_loss(&p, 0.0)).unwrap();
+    let after = snapshot(&p);
+    for ((name, b), (_, a)) in before.iter().zip(&after) {
+        let decays = name.ends_with("weight");
+        let factor = if decays { 1.0 - lr * wd } else { 1.0 };
+        for (x0, x1) in b.iter().zip(a) {
+            let expect = *x0 as f64 * factor;
+            assert!(
+                (*x1 as f64 - expect).abs() <= 1e-6 * expect.abs().max(1e-6),
+                "{name} ({}): {x0} became {x1}; expected ×{factor} = {expect}",
+                if decays { "decay" } else { "no decay" }
+            );
+        }
+    }
+}
+
+#[test]
+fn first_adam_step_moves_every_parameter_by_the_learning_rate() {
+    // step 1: m̂ = g, v̂ = g², so θ ← θ(1 − ηλ) − η·g/(|g| + ε) = θ(1 − ηλ) − η for g = 1
+    let (lr, wd) = (0.01f64, 0.1f64);
+    let c = cfg(2, &[4], 1, Activation::Gelu);
+    let (p, _) = build(&c, 8);
+    let before = snapshot(&p);
+    let mut opt = GroupedAdamW::new(&p, lr, wd).unwrap();
+    opt.backward_step(&linear_loss(&p, 1.0)).unwrap();
+    for ((name, b), (_, a)) in before.iter().zip(&snapshot(&p)) {
+        let factor = if name.ends_with("weight") { 1.0 - lr * wd } else { 1.0 };
+        for (x0, x1) in b.iter().zip(a) {
+            let expect = *x0 as f64 * factor - lr;
+            assert!((*x1 as f64 - expect).abs() < 1e-6, "{name}: {x0} became {x1}; expected {expect}");
+        }
+    }
+}
+
+#[test]
+fn set_learning_rate_changes_the_step_size() {
+    let c = cfg(2, &[4], 1, Activation::Relu);
+    let (p, _) = build(&c, 9);
+    let before = snapshot(&p);
+    let mut opt = GroupedAdamW::new(&p, 0.5, 0.0).unwrap();
+    opt.set_learning_rate(0.002);
+    opt.backward_step(&linear_loss(&p, 1.0)).unwrap();
+    for ((name, b), (_, a)) in before.iter().zip(&snapshot(&p)) {
+        for (x0, x1) in b.iter().zip(a) {
+            assert!(((x0 - x1) as f64 - 0.002).abs() < 1e-6, "{name}: moved by {} instead of 0.002", x0 - x1);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- safetensors
+
+fn forward(mlp: &Mlp, x: &Tensor) -> Vec<f32> {
+    flat(&mlp.forward(x).unwrap())
+}
+
+#[test]
+fn safetensors_round_trip_reproduces_the_model() {
+    let c = cfg(2, &[16, 16], 3, Activation::LeakyRelu);
+    let (a, mlp_a) = build(&c, 1);
+    let (mut b, mlp_b) = build(&c, 2);
+    let x = inputs(50, 2, 3);
+    assert_ne!(forward(&mlp_a, &x), forward(&mlp_b, &x), "two seeds should start as different models");
+    b.load_safetensors(&a.to_safetensors().unwrap()).unwrap();
+    assert_eq!(forward(&mlp_a, &x), forward(&mlp_b, &x), "loaded model computes something else");
+    assert_eq!(snapshot(&a), snapshot(&b));
+}
+
+#[test]
+fn garbage_bytes_are_rejected_and_change_nothing() {
+    let c = cfg(2, &[8], 1, Activation::Tanh);
+    let (mut p, _) = build(&c, 1);
+    let before = snapshot(&p);
+    for bytes in [&b"not a weights file"[..], &[], &[255u8; 64]] {
+        let e = p.load_safetensors(bytes).expect_err("garbage should not load").to_string();
+        assert!(e.contains("safetensors"), "error `{e}` should say it is not a safetensors file");
+    }
+    assert_eq!(snapshot(&p), before);
+}
+
+#[test]
+fn other_hidden_width_is_rejected_naming_tensor_and_shapes() {
+    let (wide, _) = build(&cfg(2, &[32], 1, Activation::Tanh), 1);
+    let (mut narrow, _) = build(&cfg(2, &[16], 1, Activation::Tanh), 2);
+    let before = snapshot(&narrow);
+    let e = narrow.load_safetensors(&wide.to_safetensors().unwrap()).expect_err("shape mismatch").to_string();
+    for part in ["net.0.weight", "[32, 2]", "[16, 2]"] {
+        assert!(e.contains(part), "error `{e}` should mention {part}");
+    }
+    assert_eq!(snapshot(&narrow), before, "a failed load changed the parameters");
+}
+
+#[test]
+fn mismatch_in_a_later_tensor_leaves_earlier_ones_unchanged() {
+    // same first layer, different output width: net.0.* would fit, net.1.weight does not
+    let (src, _) = build(&cfg(2, &[8], 3, Activation::Tanh), 1);
+    let (mut dst, _) = build(&cfg(2, &[8], 1, Activation::Tanh), 2);
+    let before = snapshot(&dst);
+    let e = dst.load_safetensors(&src.to_safetensors().unwrap()).expect_err("shape mismatch").to_string();
+    assert!(e.contains("net.1.weight"), "error `{e}` should name net.1.weight");
+    assert_eq!(snapshot(&dst), before, "a failed load changed the parameters that did fit");
+}
+
+#[test]
+fn missing_tensor_is_rejected_naming_it() {
+    let c = cfg(2, &[8], 1, Activation::Tanh);
+    let (src, _) = build(&c, 1);
+    let (mut dst, _) = build(&c, 2);
+    dst.zeros("net.extra", &[4], Group::NoDecay).unwrap();
+    let before = snapshot(&dst);
+    let e = dst.load_safetensors(&src.to_safetensors().unwrap()).expect_err("missing tensor").to_string();
+    assert!(e.contains("net.extra"), "error `{e}` should name the missing tensor");
+    assert_eq!(snapshot(&dst), before, "a failed load changed the parameters");
+}
+
+#[test]
+fn non_f32_tensor_is_rejected() {
+    let dir = std::env::temp_dir().join(format!("genlab-nn-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("f64.safetensors");
+    let w = Tensor::new(&[1.0f64, 2.0], &Device::Cpu).unwrap();
+    candle_core::safetensors::save(&std::collections::HashMap::from([("w", w)]), &file).unwrap();
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let mut p = Params::new();
+    p.zeros("w", &[2], Group::Decay).unwrap();
+    let e = p.load_safetensors(&bytes).expect_err("f64 tensor").to_string();
+    assert!(e.contains("`w`") && e.contains("f32"), "error `{e}` should name the tensor and the expected dtype");
+    assert_eq!(flat(p.get("w").unwrap()), [0.0, 0.0]);
+}
+
+#[test]
+fn duplicate_parameter_names_are_rejected() {
+    let mut p = Params::new();
+    p.zeros("w", &[2], Group::Decay).unwrap();
+    let e = p.zeros("w", &[3], Group::NoDecay).expect_err("duplicate").to_string();
+    assert!(e.contains("`w`"), "error `{e}`");
+    assert_eq!(p.count(), 2);
+}
+
+// ---------------------------------------------------------------- embeddings
+
+#[test]
+fn sinusoidal_embedding_matches_formula() {
+    let (dim, max_period) = (10usize, 10_000.0f64);
+    let ts = [0.0f32, 1.0, 2.5, 17.0, 999.0];
+    let t = Tensor::new(&ts, &Device::Cpu).unwrap();
+    let e = sinusoidal(&t, dim, max_period as f32).unwrap();
+    assert_eq!(e.dims(), &[ts.len(), dim]);
+    let e = e.to_vec2::<f32>().unwrap();
+    let half = dim / 2;
+    for (row, t) in e.iter().zip(ts) {
+        let t = t as f64;
+        for k in 0..half {
+            let w = max_period.powf(-(k as f64) / half as f64);
+            let tol = 2e-6 * (1.0 + t);
+            let (s, c) = ((t * w).sin(), (t * w).cos());
+            assert!((row[k] as f64 - s).abs() < tol, "t={t} k={k}: sin column {} vs {s}", row[k]);
+            assert!((row[half + k] as f64 - c).abs() < tol, "t={t} k={k}: cos column {} vs {c}", row[half + k]);
+        }
+    }
+}
+
+#[test]
+fn fourier_features_are_seeded() {
+    let t = Tensor::new(&[0.0f32, 0.3, -1.7], &Device::Cpu).unwrap();
+    let a = FourierFeatures::new(16, 2.0, &mut Rng::new(4)).unwrap().forward(&t).unwrap();
+    let b = FourierFeatures::new(16, 2.0, &mut Rng::new(4)).unwrap().forward(&t).unwrap();
+    let c = FourierFeatures::new(16, 2.0, &mut Rng::new(5)).unwrap().forward(&t).unwrap();
+    assert_eq!(a.dims(), &[3, 16]);
+    assert_eq!(flat(&a), flat(&b));
+    assert_ne!(flat(&a), flat(&c));
+}
+
+#[test]
+fn fourier_features_are_unit_cos_sin_pairs() {
+    let dim = 64;
+    let t = Tensor::new(&[0.0f32, 0.05, 1.0, -3.2, 10.0], &Device::Cpu).unwrap();
+    let e = FourierFeatures::new(dim, 1.5, &mut Rng::new(6)).unwrap().forward(&t).unwrap().to_vec2::<f32>().unwrap();
+    let half = dim / 2;
+    // at t = 0: cos 0 = 1 then sin 0 = 0
+    assert!(e[0][..half].iter().all(|v| *v == 1.0) && e[0][half..].iter().all(|v| *v == 0.0), "row t=0: {:?}", e[0]);
+    for row in &e {
+        for j in 0..half {
+            let (c, s) = (row[j] as f64, row[half + j] as f64);
+            assert!(c.abs() <= 1.0 && s.abs() <= 1.0);
+            assert!((c * c + s * s - 1.0).abs() < 1e-5, "pair {j}: cos² + sin² = {}", c * c + s * s);
+        }
+    }
+}
+
+#[test]
+fn fourier_frequencies_are_normal_with_the_given_sigma() {
+    // recover B_j = atan2(sin, cos)/(2πt) at a t small enough that |2πB_j t| < π
+    let (dim, sigma, t) = (2 * 50_000, 3.0f64, 0.01f32);
+    let e = FourierFeatures::new(dim, sigma as f32, &mut Rng::new(7))
+        .unwrap()
+        .forward(&Tensor::new(&[t], &Device::Cpu).unwrap())
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap();
+    let half = dim / 2;
+    let b: Vec<f64> = (0..half)
+        .map(|j| (e[0][half + j] as f64).atan2(e[0][j] as f64) / (2.0 * std::f64::consts::PI * t as f64))
+        .collect();
+    assert_within("Fourier frequency mean", mean(&b), 0.0, (variance(&b) / half as f64).sqrt());
+    assert_within("Fourier frequency variance", variance(&b), sigma * sigma, se_variance(&b));
+}
+
+// ---------------------------------------------------------------- bench workload
+
+#[test]
+fn bench_workload_training_reduces_its_loss() {
+    let mut w = BenchWorkload::new(0).unwrap();
+    let first = w.train_step().unwrap();
+    let mut last = first;
+    for _ in 0..20 {
+        last = w.train_step().unwrap();
+    }
+    assert!(first.is_finite() && last.is_finite());
+    assert!(last < 0.9 * first, "bench loss went from {first} to {last} in 20 steps");
+    assert!(w.forward().unwrap().is_finite());
+}
+
+#[test]
+fn bench_workload_is_seeded() {
+    let a = BenchWorkload::new(3).unwrap().forward().unwrap();
+    let b = BenchWorkload::new(3).unwrap().forward().unwrap();
+    let c = BenchWorkload::new(4).unwrap().forward().unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn f32_dtype_throughout() {
+    let (p, mlp) = build(&cfg(2, &[4], 1, Activation::Silu), 0);
+    assert!(p.names().all(|n| p.get(n).unwrap().dtype() == DType::F32));
+    assert_eq!(mlp.forward(&inputs(3, 2, 0)).unwrap().dtype(), DType::F32);
+}
