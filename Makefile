@@ -4,7 +4,7 @@
 
 WASM_BINDGEN_VERSION := 0.2.130
 WASM_TARGET := wasm32-unknown-unknown
-WASM := target/$(WASM_TARGET)/release/genlab.wasm
+WASM := target/$(WASM_TARGET)/wasm/genlab.wasm
 RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
 HOST ?= 127.0.0.1
 PORT ?= 8080
@@ -33,7 +33,7 @@ test-native:
 
 test-wasm: tools browser
 	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=300 \
-		cargo test --release --target $(WASM_TARGET) --test wasm
+		cargo test --profile wasm --target $(WASM_TARGET) --test wasm
 
 test-e2e: build browser node_modules/.package-lock.json
 	cargo build
@@ -57,7 +57,7 @@ size:
 	@echo "$(WASM_FILE): $$(stat -c %s $(WASM_FILE)) bytes raw, $$(gzip -9 -c $(WASM_FILE) | wc -c) bytes gzip"
 
 pkg/genlab_bg.wasm: $(RUST_SRC) | tools
-	cargo build --release --target $(WASM_TARGET) --lib
+	cargo build --profile wasm --target $(WASM_TARGET) --lib
 	wasm-bindgen --target web --out-dir pkg $(WASM)
 
 pkg/vendor/.stamp: node_modules/.package-lock.json

@@ -45,6 +45,6 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(url);
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
   return { page, context, errors };
 }

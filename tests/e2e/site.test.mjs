@@ -178,3 +178,25 @@ test('a 375 px phone shows the page without sideways scrolling', async () => {
   assert.ok(canvas.width > 300 && canvas.height > 300, 'the plot fills the width');
   await context.close();
 });
+
+test('the worker runs training steps with progress, and cancels between steps', async () => {
+  const { page, context } = await open('');
+  const result = await page.evaluate(async () => {
+    const { worker } = window.genlab;
+    await worker.request({ type: 'configure', lab: 'bench', config: { seed: 1 } });
+    const losses = [];
+    const ran = await worker.request({ type: 'run', k: 6 }, (m) => { if (m.type === 'progress') losses.push(m.loss); });
+    let seen = 0;
+    const cancelled = await worker.request({ type: 'run', k: 1000 }, () => { if (++seen === 2) worker.cancel(); });
+    const bad = await worker.request({ type: 'configure', lab: 'nope', config: {} }).catch((e) => e.message);
+    return { losses, ran, cancelled, bad };
+  });
+  assert.equal(result.losses.length, 6);
+  assert.ok(result.losses.every(Number.isFinite));
+  assert.ok(result.losses[5] < result.losses[0], `loss ${result.losses[0]} → ${result.losses[5]}`);
+  assert.equal(result.ran.type, 'ran');
+  assert.equal(result.cancelled.type, 'cancelled');
+  assert.ok(result.cancelled.step <= 3, `stopped after step ${result.cancelled.step}`);
+  assert.match(result.bad, /unknown lab “nope”/);
+  await context.close();
+});

@@ -32,8 +32,9 @@ export class LabWorker {
   }
 
   /**
-   * Sends a request; `onMessage` sees every reply (streams). Resolves with the final reply
-   * (`done`, `cancelled`, or any non-stream type); rejects with the worker's error message.
+   * Sends a request; `onMessage` sees every reply (streams of `samples` and `progress`).
+   * Resolves with the final reply (the last `samples`, `ran`, `cancelled`, or any other
+   * type); rejects with the worker's error message.
    */
   request(msg, onMessage = () => {}) {
     const id = this.nextId++;
@@ -46,7 +47,8 @@ export class LabWorker {
         }
         onMessage(reply);
         if (reply.type === 'configured') this.lastConfigure = msg;
-        if (reply.type !== 'samples' || reply.done) {
+        const streaming = reply.type === 'progress' || (reply.type === 'samples' && !reply.done);
+        if (!streaming) {
           this.listeners.delete(id);
           resolve(reply);
         }

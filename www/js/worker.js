@@ -3,6 +3,7 @@
 //
 // In:  {type:'catalog', id}                      → {type:'catalog', id, catalog}
 //      {type:'configure', id, lab, config}      → {type:'configured', id, config, dim, extent}
+//      {type:'run', id, k}                      → {type:'progress', id, step, total, loss}… then {type:'ran', id, steps, loss}
 //      {type:'sample', id, chunk}               → {type:'samples', id, points, produced, total, done}…
 //      {type:'density', id, extent, w, h}       → {type:'density', id, values, w, h}
 //      {type:'cancel'}                          → the running request ends with {type:'cancelled', id}
@@ -10,7 +11,7 @@
 // Out on failure: {type:'error', id, message} for a bad request (the session is kept);
 //                 {type:'fatal', message} when the wasm instance died (the page restarts us).
 // Relative, so the site also works from a sub-folder of any static host (`make dist`).
-import init, { DataLab, datasetCatalog, debugPanic } from '../pkg/genlab.js';
+import init, { Bench, DataLab, datasetCatalog, debugPanic } from '../pkg/genlab.js';
 
 const ready = init();
 let session = null;
@@ -34,17 +35,47 @@ function fail(id, err) {
   }
 }
 
+/** Each lab's session constructor: config → [session, fields of the 'configured' reply]. */
+const sessions = {
+  data(config) {
+    const lab = new DataLab(JSON.stringify(config));
+    return [lab, { config: JSON.parse(lab.configJson()), dim: lab.dim(), extent: lab.extent() }];
+  },
+  /** The benchmark workload (MLP 3→256×3→2), the training session the tests drive. */
+  bench(config) {
+    return [new Bench(config?.seed ?? 0), { config }];
+  },
+};
+
 const handlers = {
   async catalog({ id }) {
     postMessage({ type: 'catalog', id, catalog: JSON.parse(datasetCatalog()) });
   },
 
   async configure({ id, lab, config }) {
-    if (lab !== 'data') throw new Error(`unknown lab “${lab}”`);
-    const next = new DataLab(JSON.stringify(config));
+    const make = sessions[lab];
+    if (!make) throw new Error(`unknown lab “${lab}”`);
+    const [next, reply] = make(config);
     session?.free();
     session = next;
-    postMessage({ type: 'configured', id, config: JSON.parse(session.configJson()), dim: session.dim(), extent: session.extent() });
+    postMessage({ type: 'configured', id, ...reply });
+  },
+
+  /** k training steps, one at a time, yielding between steps so cancel and settings land. */
+  async run({ id, k }) {
+    if (!session.trainStep) throw new Error('this lab has no training steps');
+    cancelRequested = false;
+    let loss = NaN;
+    for (let step = 1; step <= k; step++) {
+      loss = session.trainStep();
+      postMessage({ type: 'progress', id, step, total: k, loss });
+      await yieldToEvents();
+      if (cancelRequested) {
+        postMessage({ type: 'cancelled', id, step });
+        return;
+      }
+    }
+    postMessage({ type: 'ran', id, steps: k, loss });
   },
 
   async sample({ id, chunk = 20000 }) {
@@ -85,7 +116,7 @@ onmessage = ({ data }) => {
       await ready;
       const handler = handlers[data.type];
       if (!handler) throw new Error(`unknown message “${data.type}”`);
-      if (['sample', 'density'].includes(data.type) && !session) throw new Error('no session: configure first');
+      if (['run', 'sample', 'density'].includes(data.type) && !session) throw new Error('no session: configure first');
       await handler(data);
     } catch (err) {
       fail(data.id, err);
