@@ -15,9 +15,10 @@ use genlab::data::Density;
 use genlab::rng::Rng;
 use std::f64::consts::PI;
 
+mod common;
+use common::*;
+
 const N: usize = 200_000;
-/// Allowed deviation of an estimate, in standard errors.
-const Z: f64 = 5.0;
 
 // ---------------------------------------------------------------- helpers
 
@@ -38,37 +39,6 @@ fn column(points: &[f32], dim: usize, k: usize) -> Vec<f64> {
 /// |x|² of every row, in f64.
 fn sq_norms(points: &[f32], dim: usize) -> Vec<f64> {
     points.chunks_exact(dim).map(|p| p.iter().map(|v| (*v as f64).powi(2)).sum()).collect()
-}
-
-fn mean(xs: &[f64]) -> f64 {
-    xs.iter().sum::<f64>() / xs.len() as f64
-}
-
-/// Population variance (divides by n).
-fn variance(xs: &[f64]) -> f64 {
-    let m = mean(xs);
-    xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / xs.len() as f64
-}
-
-/// Standard error of the sample mean.
-fn se_mean(xs: &[f64]) -> f64 {
-    (variance(xs) / xs.len() as f64).sqrt()
-}
-
-/// Standard error of the sample variance: √((m₄ − σ⁴)/n).
-fn se_variance(xs: &[f64]) -> f64 {
-    let m = mean(xs);
-    let v = variance(xs);
-    let m4 = xs.iter().map(|x| (x - m).powi(4)).sum::<f64>() / xs.len() as f64;
-    ((m4 - v * v).max(0.0) / xs.len() as f64).sqrt()
-}
-
-fn assert_within(label: &str, estimate: f64, expect: f64, se: f64) {
-    assert!(
-        (estimate - expect).abs() <= Z * se,
-        "{label}: estimate {estimate:.6} vs closed form {expect:.6}; off by {:.2} standard errors (se {se:.2e})",
-        (estimate - expect) / se
-    );
 }
 
 fn assert_mean(label: &str, xs: &[f64], expect: f64) {

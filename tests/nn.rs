@@ -12,8 +12,9 @@ use genlab::nn::optim::GroupedAdamW;
 use genlab::nn::params::{Group, Params};
 use genlab::rng::Rng;
 
-/// Allowed deviation of an estimate, in standard errors.
-const Z: f64 = 5.0;
+mod common;
+use common::*;
+
 
 // ---------------------------------------------------------------- helpers
 
@@ -34,30 +35,6 @@ fn flat(t: &Tensor) -> Vec<f32> {
 /// Every parameter's name and values.
 fn snapshot(p: &Params) -> Vec<(String, Vec<f32>)> {
     p.names().map(|n| (n.to_string(), flat(p.get(n).unwrap()))).collect()
-}
-
-fn mean(xs: &[f64]) -> f64 {
-    xs.iter().sum::<f64>() / xs.len() as f64
-}
-
-fn variance(xs: &[f64]) -> f64 {
-    let m = mean(xs);
-    xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / xs.len() as f64
-}
-
-/// Standard error of the sample variance, √((m₄ − σ⁴)/n).
-fn se_variance(xs: &[f64]) -> f64 {
-    let (m, v) = (mean(xs), variance(xs));
-    let m4 = xs.iter().map(|x| (x - m).powi(4)).sum::<f64>() / xs.len() as f64;
-    ((m4 - v * v).max(0.0) / xs.len() as f64).sqrt()
-}
-
-fn assert_within(label: &str, estimate: f64, expect: f64, se: f64) {
-    assert!(
-        (estimate - expect).abs() <= Z * se,
-        "{label}: estimate {estimate:.6} vs {expect:.6}, {:.2} standard errors off",
-        (estimate - expect) / se
-    );
 }
 
 fn mse(pred: &Tensor, y: &Tensor) -> Tensor {
