@@ -6,6 +6,8 @@
 pub mod bench;
 pub mod config;
 pub mod data;
+pub mod interpolant;
+pub mod metrics;
 pub mod nn;
 pub mod rng;
 

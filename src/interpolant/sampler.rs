@@ -1,0 +1,138 @@
+//! Integrators that carry samples along the interpolant's fields (`papers.md` §1, "Samplers").
+//!
+//! * ODE (probability flow) dX = b(t, X)dt: Euler, Heun, RK4.
+//! * Forward SDE dX = (b + εs)dt + √(2ε)dW, t: 0 → 1; backward SDE with drift b − εs, t: 1 → 0.
+//!   Euler–Maruyama, and the authors' Heun step (EDM Alg. 2 as in their code):
+//!   x̂ = x + √(2ε·dt)ξ; K₁ = b_F(x̂, t+dt); x′ = x̂ + dt·K₁; K₂ = b_F(x′, t+dt); x ← x̂ + dt(K₁+K₂)/2.
+//!
+//! ε is a plain argument of every step, so a caller may change it between steps (the page turns
+//! it live). Times stay inside [T_MIN, T_MAX] because score terms divide by γ.
+use super::exact::ExactFields;
+use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+
+pub const T_MIN: f64 = 1e-4;
+pub const T_MAX: f64 = 1.0 - 1e-4;
+
+/// Something with a drift b(t, x) and a score s(t, x) over points (row-major, n × dim).
+pub trait Fields {
+    fn dim(&self) -> usize;
+    /// b and, when `with_score`, s (else an empty vector).
+    fn eval(&self, t: f64, x: &[f32], with_score: bool) -> (Vec<f32>, Vec<f32>);
+}
+
+impl Fields for ExactFields {
+    fn dim(&self) -> usize {
+        ExactFields::dim(self)
+    }
+
+    fn eval(&self, t: f64, x: &[f32], _with_score: bool) -> (Vec<f32>, Vec<f32>) {
+        self.drift_and_score(t, x)
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    Euler,
+    Heun,
+    Rk4,
+    EulerMaruyama,
+    /// The authors' stochastic Heun step.
+    SdeHeun,
+}
+
+impl Method {
+    pub fn stochastic(self) -> bool {
+        matches!(self, Self::EulerMaruyama | Self::SdeHeun)
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// ρ₀ → ρ₁.
+    Forward,
+    /// ρ₁ → ρ₀.
+    Backward,
+}
+
+/// The `steps + 1` times of a run, from T_MIN to T_MAX (reversed for backward runs).
+pub fn time_grid(steps: usize, direction: Direction) -> Vec<f64> {
+    let h = (T_MAX - T_MIN) / steps as f64;
+    let grid = (0..=steps).map(|k| T_MIN + h * k as f64);
+    match direction {
+        Direction::Forward => grid.collect(),
+        Direction::Backward => grid.rev().collect(),
+    }
+}
+
+/// The SDE drift b ± εs in the direction of travel (b alone when ε = 0 or for ODE methods).
+fn sde_drift<F: Fields>(f: &F, t: f64, x: &[f32], eps: f64, direction: Direction) -> Vec<f32> {
+    if eps == 0.0 {
+        return f.eval(t, x, false).0;
+    }
+    let (mut b, s) = f.eval(t, x, true);
+    let sign = if direction == Direction::Forward { eps } else { -eps };
+    for (bi, si) in b.iter_mut().zip(&s) {
+        *bi += (sign * *si as f64) as f32;
+    }
+    b
+}
+
+/// x + h·k, element-wise.
+fn axpy(x: &[f32], h: f64, k: &[f32]) -> Vec<f32> {
+    x.iter().zip(k).map(|(x, k)| (*x as f64 + h * *k as f64) as f32).collect()
+}
+
+/// Advances `x` from time `t` to `t_next` (either order) with `method`; ε is used by the
+/// stochastic methods only. Noise comes from `rng`.
+pub fn step<F: Fields>(f: &F, method: Method, eps: f64, x: &mut Vec<f32>, t: f64, t_next: f64, rng: &mut Rng) {
+    let h = t_next - t; // signed: negative when going backward
+    let direction = if h >= 0.0 { Direction::Forward } else { Direction::Backward };
+    let eps = if method.stochastic() { eps.max(0.0) } else { 0.0 };
+    match method {
+        Method::Euler => {
+            let k = f.eval(t, x, false).0;
+            *x = axpy(x, h, &k);
+        }
+        Method::Heun => {
+            let k1 = f.eval(t, x, false).0;
+            let k2 = f.eval(t_next, &axpy(x, h, &k1), false).0;
+            let k: Vec<f32> = k1.iter().zip(&k2).map(|(a, b)| 0.5 * (a + b)).collect();
+            *x = axpy(x, h, &k);
+        }
+        Method::Rk4 => {
+            let mid = t + 0.5 * h;
+            let k1 = f.eval(t, x, false).0;
+            let k2 = f.eval(mid, &axpy(x, 0.5 * h, &k1), false).0;
+            let k3 = f.eval(mid, &axpy(x, 0.5 * h, &k2), false).0;
+            let k4 = f.eval(t_next, &axpy(x, h, &k3), false).0;
+            let k: Vec<f32> = (0..x.len()).map(|i| (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0).collect();
+            *x = axpy(x, h, &k);
+        }
+        Method::EulerMaruyama => {
+            let k = sde_drift(f, t, x, eps, direction);
+            let noise = (2.0 * eps * h.abs()).sqrt();
+            for (xi, ki) in x.iter_mut().zip(&k) {
+                *xi = (*xi as f64 + h * *ki as f64 + noise * rng.normal() as f64) as f32;
+            }
+        }
+        Method::SdeHeun => {
+            let noise = (2.0 * eps * h.abs()).sqrt();
+            let x_hat: Vec<f32> = x.iter().map(|xi| (*xi as f64 + noise * rng.normal() as f64) as f32).collect();
+            let k1 = sde_drift(f, t_next, &x_hat, eps, direction);
+            let k2 = sde_drift(f, t_next, &axpy(&x_hat, h, &k1), eps, direction);
+            let k: Vec<f32> = k1.iter().zip(&k2).map(|(a, b)| 0.5 * (a + b)).collect();
+            *x = axpy(&x_hat, h, &k);
+        }
+    }
+}
+
+/// Runs `steps` steps over the whole time grid in `direction`.
+pub fn integrate<F: Fields>(f: &F, method: Method, eps: f64, direction: Direction, steps: usize, x: &mut Vec<f32>, rng: &mut Rng) {
+    let grid = time_grid(steps, direction);
+    for w in grid.windows(2) {
+        step(f, method, eps, x, w[0], w[1], rng);
+    }
+}

@@ -1,0 +1,2 @@
+//! Sample-quality metrics shared by the labs.
+pub mod energy;
