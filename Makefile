@@ -35,7 +35,7 @@ test-wasm: tools browser
 	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=300 \
 		cargo test --profile wasm --target $(WASM_TARGET) --test wasm
 
-test-e2e: build browser node_modules/.package-lock.json
+test-e2e: build dist browser node_modules/.package-lock.json
 	cargo build
 	GENLAB_BIN=target/debug/genlab node --test --test-concurrency=1 tests/e2e/*.test.mjs
 
@@ -43,14 +43,16 @@ test-e2e: build browser node_modules/.package-lock.json
 bench: build browser target/release/genlab
 	GENLAB_BIN=target/release/genlab node tests/e2e/bench.mjs
 
-## A self-contained static folder for any static host.
-dist: build
-	rm -rf dist && mkdir -p dist && cp -r www/. dist/ && cp -r pkg dist/pkg && rm -f dist/pkg/.gitignore
-	@if command -v wasm-opt >/dev/null; then \
-		echo "wasm-opt -O3 (a few minutes)"; \
-		wasm-opt -O3 $(WASM_OPT_FEATURES) pkg/genlab_bg.wasm -o dist/pkg/genlab_bg.wasm; \
-	else echo "wasm-opt not found: dist keeps the unoptimised wasm"; fi
+## A self-contained static folder for any static host (relative paths: a sub-folder works).
+## The wasm goes through binaryen's wasm-opt -O3 from npm (Debian's wasm-opt 108 breaks
+## wasm-bindgen's externref table); that takes minutes, so it is redone only when the wasm changes.
+dist: build dist/pkg/genlab_bg.wasm
+	mkdir -p dist/pkg && cp -r www/. dist/ && cp pkg/genlab.js pkg/*.d.ts dist/pkg/ && cp -r pkg/vendor dist/pkg/
 	@$(MAKE) --no-print-directory size WASM_FILE=dist/pkg/genlab_bg.wasm
+
+dist/pkg/genlab_bg.wasm: pkg/genlab_bg.wasm node_modules/.package-lock.json
+	mkdir -p dist/pkg
+	node_modules/.bin/wasm-opt -O3 $(WASM_OPT_FEATURES) pkg/genlab_bg.wasm -o $@
 
 WASM_FILE ?= pkg/genlab_bg.wasm
 size:

@@ -8,10 +8,10 @@ import path from 'node:path';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const GENLAB_BIN = process.env.GENLAB_BIN ?? path.join(ROOT, 'target/release/genlab');
 
-/** Starts `genlab serve` on a free port; resolves to { url, stop }. */
+/** Starts `genlab serve` on a free port (paths relative to the repo root); resolves to { url, stop }. */
 export async function startServer({ dir = 'www', pkg = 'pkg', extra = [] } = {}) {
-  const args = ['serve', '--dir', path.join(ROOT, dir), '--port', '0', ...extra];
-  if (pkg) args.push('--pkg', path.join(ROOT, pkg));
+  const args = ['serve', '--dir', path.resolve(ROOT, dir), '--port', '0', ...extra];
+  if (pkg) args.push('--pkg', path.resolve(ROOT, pkg));
   const child = spawn(GENLAB_BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
