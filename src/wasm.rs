@@ -27,6 +27,12 @@ pub fn dataset_catalog() -> String {
     serde_json::to_string(&DatasetConfig::catalog()).expect("catalog serialises")
 }
 
+/// The Data view's default config (checkerboard, 2,000 points, seed 0), as JSON.
+#[wasm_bindgen(js_name = defaultDataConfig)]
+pub fn default_data_config() -> String {
+    serde_json::to_string(&DataConfig::default()).expect("config serialises")
+}
+
 /// Panics on purpose, so the tests can check that the page survives a Rust panic.
 #[wasm_bindgen(js_name = debugPanic)]
 pub fn debug_panic() {
@@ -57,6 +63,11 @@ impl DataLab {
 
     pub fn dim(&self) -> usize {
         self.session.density().dim()
+    }
+
+    /// Whether the density is known in closed form (else its grid is a histogram).
+    pub fn analytic(&self) -> bool {
+        self.session.density().is_analytic()
     }
 
     pub fn remaining(&self) -> usize {

@@ -25,7 +25,7 @@ pub fn density_grid(d: &dyn Density, extent: [(f32, f32); 2], w: usize, h: usize
     let (y0, y1) = extent[1];
     let (dx, dy) = ((x1 - x0) / w as f32, (y1 - y0) / h as f32);
     let centre = |i: usize, j: usize| [x0 + (i as f32 + 0.5) * dx, y1 - (j as f32 + 0.5) * dy];
-    if d.log_density(&centre(0, 0)[..d.dim()]).is_some() {
+    if d.is_analytic() {
         let mut out = Vec::with_capacity(w * h);
         for j in 0..h {
             for i in 0..w {

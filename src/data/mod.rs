@@ -36,6 +36,11 @@ pub trait Density: Send {
     /// The log-density at `x`, or `None` where the density has no closed form.
     fn log_density(&self, x: &[f32]) -> Option<f32>;
 
+    /// Whether [`Density::log_density`] has a closed form (it answers everywhere or nowhere).
+    fn is_analytic(&self) -> bool {
+        self.log_density(&[0.0; 2][..self.dim()]).is_some()
+    }
+
     /// `n` points, row-major `n × dim`.
     fn sample(&self, n: usize, rng: &mut Rng) -> Vec<f32> {
         let d = self.dim();

@@ -51,6 +51,7 @@ test('the Data view renders samples and density with no console errors', async (
   assert.ok(await canvasColours(page, 'samples-canvas') > 3, 'samples canvas is drawn');
   assert.ok(await canvasColours(page, 'density-canvas') > 3, 'density canvas is drawn');
   assert.equal(await message(page), '');
+  assert.equal(await page.textContent('#density-caption'), 'Density (exact)');
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -62,6 +63,7 @@ test('a link reproduces the same points in a fresh browser, equal to the native 
   const pa = await samples(a.page);
   const pb = await samples(b.page);
   assert.equal(pa.length, 1000);
+  assert.match(await a.page.textContent('#density-caption'), /histogram/, 'moons have no closed-form density');
   assert.deepEqual(pa, pb, 'two fresh wasm instances give identical points');
   const cli = JSON.parse(execFileSync(GENLAB_BIN, ['data', 'sample', '--dataset', 'two-moons', '--n', '500', '--seed', '42', '--format', 'json']));
   assert.deepEqual(cli.flat().map(Math.fround), pa, 'the CLI and the page draw the same f32 points');

@@ -1,8 +1,8 @@
 // The module worker that owns the wasm instance. The page never runs model code: it posts
 // small typed messages and receives Float32Arrays (transferred, not copied).
 //
-// In:  {type:'catalog', id}                      → {type:'catalog', id, catalog}
-//      {type:'configure', id, lab, config}      → {type:'configured', id, config, dim, extent}
+// In:  {type:'catalog', id}                      → {type:'catalog', id, catalog, defaults}
+//      {type:'configure', id, lab, config}      → {type:'configured', id, config, dim, extent, analytic}
 //      {type:'run', id, k}                      → {type:'progress', id, step, total, loss}… then {type:'ran', id, steps, loss}
 //      {type:'sample', id, chunk}               → {type:'samples', id, points, produced, total, done}…
 //      {type:'density', id, extent, w, h}       → {type:'density', id, values, w, h}
@@ -11,7 +11,7 @@
 // Out on failure: {type:'error', id, message} for a bad request (the session is kept);
 //                 {type:'fatal', message} when the wasm instance died (the page restarts us).
 // Relative, so the site also works from a sub-folder of any static host (`make dist`).
-import init, { Bench, DataLab, datasetCatalog, debugPanic } from '../pkg/genlab.js';
+import init, { Bench, DataLab, datasetCatalog, debugPanic, defaultDataConfig } from '../pkg/genlab.js';
 
 const ready = init();
 let session = null;
@@ -39,7 +39,7 @@ function fail(id, err) {
 const sessions = {
   data(config) {
     const lab = new DataLab(JSON.stringify(config));
-    return [lab, { config: JSON.parse(lab.configJson()), dim: lab.dim(), extent: lab.extent() }];
+    return [lab, { config: JSON.parse(lab.configJson()), dim: lab.dim(), extent: lab.extent(), analytic: lab.analytic() }];
   },
   /** The benchmark workload (MLP 3→256×3→2), the training session the tests drive. */
   bench(config) {
@@ -49,7 +49,7 @@ const sessions = {
 
 const handlers = {
   async catalog({ id }) {
-    postMessage({ type: 'catalog', id, catalog: JSON.parse(datasetCatalog()) });
+    postMessage({ type: 'catalog', id, catalog: JSON.parse(datasetCatalog()), defaults: JSON.parse(defaultDataConfig()) });
   },
 
   async configure({ id, lab, config }) {

@@ -37,15 +37,15 @@ export class DataView {
   }
 
   async loadCatalog() {
-    const { catalog } = await this.worker.request({ type: 'catalog' });
+    const { catalog, defaults } = await this.worker.request({ type: 'catalog' });
     this.catalog = catalog;
+    this.defaultConfig = defaults;
     $('dataset').replaceChildren(...catalog.map((entry) => new Option(entry.label, entry.name)));
   }
 
-  /** The default config: the first catalog entry's neighbour most people want, the checkerboard. */
+  /** The core's default config (checkerboard, 2,000 points, seed 0). */
   defaults() {
-    const entry = this.catalog.find((e) => e.name === 'checkerboard') ?? this.catalog[0];
-    return { version: 1, dataset: structuredClone(entry.defaults), n: 2000, seed: 0 };
+    return structuredClone(this.defaultConfig);
   }
 
   /** Configures the worker with `config`; on success renders and records it in the URL. */
@@ -55,6 +55,7 @@ export class DataView {
     this.config = reply.config;
     this.dim = reply.dim;
     this.extent = reply.extent;
+    this.analytic = reply.analytic;
     this.showMessage(null);
     history.replaceState(null, '', encodeHash('data', this.config));
     this.fillForm();
@@ -182,18 +183,13 @@ export class DataView {
     $('cancel').disabled = true;
     const ms = performance.now() - started;
     const count = filled / this.dim;
-    const exact = this.hasExactDensity();
     $('status').textContent = final.type === 'cancelled'
       ? `Cancelled after ${count.toLocaleString('en')} of ${total.toLocaleString('en')} samples.`
       : `${count.toLocaleString('en')} samples in ${ms.toFixed(0)} ms.`;
-    $('density-caption').textContent = exact ? 'Density (exact)' : `Density (histogram of 200,000 draws: no closed form)`;
+    $('density-caption').textContent = this.analytic ? 'Density (exact)' : `Density (histogram of 200,000 draws: no closed form)`;
     $('samples-caption').textContent = `Samples (${count.toLocaleString('en')}, seed ${this.config.seed})`;
     document.body.dataset.state = final.type === 'cancelled' ? 'cancelled' : 'ready';
     this.redraw();
-  }
-
-  hasExactDensity() {
-    return !['two-moons', 'two-spirals'].includes(this.config.dataset.name);
   }
 
   drawSamples() {
