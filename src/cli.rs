@@ -1,5 +1,7 @@
 //! `genlab`: the command-line front end over the same core as the page.
 //! (`src/bin/genlab.rs` only calls [`main`].)
+mod si;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use crate::bench::{BenchWorkload, BATCH, FORWARD_POINTS};
 use crate::config::{from_json, ConfigError};
@@ -40,6 +42,13 @@ enum Command {
         #[command(subcommand)]
         command: DataCommand,
     },
+    /// The stochastic-interpolants lab.
+    Si {
+        #[command(subcommand)]
+        command: si::SiCommand,
+    },
+    /// List every lab's presets.
+    Presets,
     /// Time the shared workload (MLP 3→256×3→2, SiLU, AdamW, batch 1024; forward over 5,000 points).
     Bench {
         #[arg(long)]
@@ -78,7 +87,7 @@ enum Format {
 }
 
 /// A failure the user can fix: printed as one line, exit status 2.
-struct UsageError(String);
+pub struct UsageError(String);
 
 impl From<ConfigError> for UsageError {
     fn from(e: ConfigError) -> Self {
@@ -109,6 +118,11 @@ pub fn main() -> ExitCode {
         }
         Command::Data { command: DataCommand::Sample { dataset, n, seed, config, format } } => {
             sample(dataset, n, seed, config, format)
+        }
+        Command::Si { command } => si::run(command),
+        Command::Presets => {
+            println!("si: {}", si::preset_names().join(", "));
+            Ok(())
         }
         Command::Bench { json, steps } => bench(json, steps.max(1)),
     };
@@ -152,22 +166,25 @@ fn sample(
     let mut session = DataSession::new(config)?;
     let dim = session.density().dim();
     let points = session.next_chunk(usize::MAX);
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = match format {
-        Format::Csv => {
-            let mut r = writeln!(out, "{}", if dim == 1 { "x" } else { "x,y" });
-            for p in points.chunks_exact(dim) {
-                let row: Vec<String> = p.iter().map(|v| v.to_string()).collect();
-                r = r.and_then(|_| writeln!(out, "{}", row.join(",")));
-            }
-            r
-        }
+    match format {
+        Format::Csv => write_rows(&points, dim, if dim == 1 { "x" } else { "x,y" }),
         Format::Json => {
             let rows: Vec<&[f32]> = points.chunks_exact(dim).collect();
-            writeln!(out, "{}", serde_json::to_string(&rows).expect("points serialise"))
+            println!("{}", serde_json::to_string(&rows).expect("points serialise"));
+            Ok(())
         }
-    };
-    // A closed pipe (`| head`) is not an error worth a message.
+    }
+}
+
+/// Writes `values` as CSV to stdout, `width` per row, under `header`. A closed pipe
+/// (`| head`) is not an error worth a message.
+fn write_rows(values: &[f32], width: usize, header: &str) -> Result<(), UsageError> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut written = writeln!(out, "{header}");
+    for row in values.chunks_exact(width) {
+        let row: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+        written = written.and_then(|_| writeln!(out, "{}", row.join(",")));
+    }
     let _ = written.and_then(|_| out.flush());
     Ok(())
 }

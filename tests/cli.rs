@@ -188,3 +188,73 @@ fn list_prints_the_catalog_as_json() {
         assert_eq!(defaults, entry.defaults, "{}: defaults", entry.name);
     }
 }
+
+// ---------------------------------------------------------------- si (exact fields)
+
+#[test]
+fn si_sample_of_the_gmm_preset_lands_on_the_eight_modes() {
+    let rows = parse_csv(&ok(&["si", "sample", "--preset", "gmm-exact", "--n", "400", "--seed", "3"]), "x,y");
+    assert_eq!(rows.len(), 400);
+    // The ring is normalised to unit variance per coordinate, so E|x|² = 2 (ρ₀ has 6.5), and
+    // its modes sit at radius 2/√(σ² + 2) with σ = 0.2.
+    let sq: Vec<f64> = rows.iter().map(|p| (p[0] as f64).powi(2) + (p[1] as f64).powi(2)).collect();
+    let mean_sq = sq.iter().sum::<f64>() / sq.len() as f64;
+    assert!((mean_sq - 2.0).abs() < 0.1, "E|x|² = {mean_sq}, expected 2");
+    let ring = genlab::data::gmm::GaussianMixture::eight_gaussians(0.2);
+    let mut counts = [0usize; 8];
+    for p in &rows {
+        let d = |c: &genlab::data::gmm::Component| (p[0] - c.mean[0]).powi(2) + (p[1] - c.mean[1]).powi(2);
+        let k = (0..8).min_by(|a, b| d(&ring.components[*a]).total_cmp(&d(&ring.components[*b]))).unwrap();
+        counts[k] += 1;
+    }
+    // each mode gets 50 ± 5·√(400·⅛·⅞) ≈ 50 ± 33
+    assert!(counts.iter().all(|c| (17..=83).contains(c)), "particles per mode: {counts:?}");
+    let again = parse_csv(&ok(&["si", "sample", "--preset", "gmm-exact", "--n", "400", "--seed", "3"]), "x,y");
+    assert_eq!(rows, again, "same seed, same particles");
+}
+
+#[test]
+fn si_field_matches_the_exact_fields() {
+    let dir = temp_dir("si-field");
+    let points = dir.join("p.csv");
+    std::fs::write(&points, "x,y\n0.5,-0.25\n-1,2\n").unwrap();
+    let rows = parse_csv(
+        &ok(&["si", "field", "--preset", "gmm-exact", "--t", "0.3", "--points", points.to_str().unwrap()]),
+        "bx,by,sx,sy",
+    );
+    let fields = genlab::interpolant::presets::preset("gmm-exact").unwrap().exact_fields().unwrap();
+    let (b, s) = fields.drift_and_score(0.3, &[0.5, -0.25, -1.0, 2.0]);
+    assert_eq!(rows, vec![vec![b[0], b[1], s[0], s[1]], vec![b[2], b[3], s[2], s[3]]]);
+    std::fs::write(&points, "1,2,3\n").unwrap();
+    assert!(usage_error(&["si", "field", "--preset", "gmm-exact", "--t", "0.3", "--points", points.to_str().unwrap()])
+        .contains("expected 2 finite numbers"));
+    assert!(usage_error(&["si", "field", "--preset", "gmm-exact", "--t", "2", "--points", points.to_str().unwrap()])
+        .contains("t: 2 is out of range"));
+}
+
+#[test]
+fn si_config_prints_a_preset_the_loader_reads_back() {
+    let json = ok(&["si", "config", "--preset", "gmm-exact"]);
+    let back: genlab::interpolant::config::InterpolantConfig = from_json(&json).unwrap();
+    assert_eq!(back, genlab::interpolant::presets::preset("gmm-exact").unwrap());
+    assert!(ok(&["presets"]).contains("gmm-exact"));
+}
+
+#[test]
+fn si_rejects_what_it_cannot_do_with_a_named_field() {
+    assert!(usage_error(&["si", "sample", "--preset", "nope"]).contains("valid: gmm-exact"));
+    let dir = temp_dir("si-bad");
+    let cases = [
+        (r#"{"rho0":{"name":"checkerboard"},"rho1":{"name":"gaussian"}}"#, "rho0: exact fields need a Gaussian mixture"),
+        (r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"modes-1d"}}"#, "rho1: is 1D but rho0 is 2D"),
+        (r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"gaussian"},"sampler":{"steps":0}}"#, "sampler.steps: 0 is out of range"),
+        (r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"gaussian"},"path":"trig","gamma":{"kind":"a-brownian","a":9}}"#, "gamma: the trig path needs γ ≤ 1"),
+        (r#"{"rho0":{"name":"gaussian","dim":3},"rho1":{"name":"gaussian"}}"#, "rho0.dim: 3 is out of range"),
+    ];
+    for (json, expected) in cases {
+        let path = dir.join("c.json");
+        std::fs::write(&path, json).unwrap();
+        let err = usage_error(&["si", "sample", "--config", path.to_str().unwrap()]);
+        assert!(err.contains(expected), "{json}: {err}");
+    }
+}

@@ -184,24 +184,37 @@ impl DatasetConfig {
             .ok_or_else(|| ConfigError::new("dataset", format!("unknown dataset `{name}`; valid: {}", Self::names())))
     }
 
+    /// The density as a Gaussian mixture, when it is one (the exact interpolant fields need
+    /// that); `None` for the checkerboard, moons, spirals and rings.
+    pub fn gaussian_mixture(&self) -> Option<GaussianMixture> {
+        self.validate().ok()?;
+        Some(match self {
+            Self::Gaussian { dim } => GaussianMixture::standard(*dim),
+            Self::Gmm { components } => GaussianMixture::new(components.clone()),
+            Self::EightGaussians { std } => GaussianMixture::eight_gaussians(*std),
+            Self::Grid25 { std } => GaussianMixture::grid25(*std),
+            Self::Diamond25 { std } => GaussianMixture::diamond25(*std),
+            Self::Modes1d { modes, std } => GaussianMixture::modes_1d(modes, *std),
+            Self::Points { points, jitter } => {
+                let means: Vec<Vec<f32>> = points.iter().map(|p| p.to_vec()).collect();
+                GaussianMixture::isotropic(&means, *jitter)
+            }
+            Self::Checkerboard | Self::TwoMoons { .. } | Self::TwoSpirals { .. } | Self::Rings { .. } => return None,
+        })
+    }
+
     /// The density this config describes. Validates first.
     pub fn build(&self) -> Result<Box<dyn Density>, ConfigError> {
         self.validate()?;
+        if let Some(mixture) = self.gaussian_mixture() {
+            return Ok(Box::new(mixture));
+        }
         Ok(match self {
-            Self::Gaussian { dim } => Box::new(GaussianMixture::standard(*dim)),
-            Self::Gmm { components } => Box::new(GaussianMixture::new(components.clone())),
-            Self::EightGaussians { std } => Box::new(GaussianMixture::eight_gaussians(*std)),
-            Self::Grid25 { std } => Box::new(GaussianMixture::grid25(*std)),
-            Self::Diamond25 { std } => Box::new(GaussianMixture::diamond25(*std)),
             Self::Checkerboard => Box::new(Checkerboard),
             Self::TwoMoons { noise } => Box::new(TwoMoons { noise: *noise }),
             Self::TwoSpirals { noise } => Box::new(TwoSpirals { noise: *noise }),
             Self::Rings { radii, noise } => Box::new(Rings { radii: radii.clone(), noise: *noise }),
-            Self::Modes1d { modes, std } => Box::new(GaussianMixture::modes_1d(modes, *std)),
-            Self::Points { points, jitter } => {
-                let means: Vec<Vec<f32>> = points.iter().map(|p| p.to_vec()).collect();
-                Box::new(GaussianMixture::isotropic(&means, *jitter))
-            }
+            _ => unreachable!("every other dataset is a Gaussian mixture"),
         })
     }
 }
