@@ -20,7 +20,7 @@ export function drawHeatmap(canvas, values, w, h, view) {
   ctx.imageSmoothingEnabled = true;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.drawImage(tile, 0, 0, canvas.width, canvas.height);
-  drawAxes(ctx, view);
+  drawAxes(ctx, view, { alpha: 0.35 });
 }
 
 /** Draws a 1D density curve `values` (evenly spaced over view.x0..x1), y from 0 to view.y1. */

@@ -38,13 +38,14 @@ export function ticks(lo, hi, count = 5) {
   return out;
 }
 
-/** Faint grid lines with labels at round values, drawn under the data. */
-export function drawAxes(ctx, view, { xOnly = false } = {}) {
+/** Faint grid lines with labels at round values; `alpha` dims them over a heatmap. */
+export function drawAxes(ctx, view, { xOnly = false, alpha = 1 } = {}) {
   const { width: w, height: h } = ctx.canvas;
   const m = mapper(view, w, h);
   const dpr = window.devicePixelRatio || 1;
   const style = getComputedStyle(ctx.canvas);
   ctx.save();
+  ctx.globalAlpha = alpha;
   ctx.strokeStyle = style.getPropertyValue('--line') || '#dde1e8';
   ctx.fillStyle = style.getPropertyValue('--muted') || '#5c6370';
   ctx.lineWidth = dpr;
