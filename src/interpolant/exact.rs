@@ -108,6 +108,40 @@ impl ExactFields {
         (drift, score)
     }
 
+    /// ∇·b(t, x) for every point, in closed form: with rⱼ = (x − mⱼ)/cⱼ, Bⱼ = ṁⱼ + ½ċⱼrⱼ and
+    /// ∂wⱼ/∂x = wⱼ(−rⱼ + Σₖ wₖrₖ), per coordinate
+    /// ∂b/∂x = Σⱼ wⱼ ½ċⱼ/cⱼ − Σⱼ wⱼ rⱼ Bⱼ + (Σⱼ wⱼ rⱼ)(Σⱼ wⱼ Bⱼ).
+    pub fn divergence(&self, t: f64, x: &[f32]) -> Vec<f32> {
+        let mk = self.marginal(t);
+        let (dim, k) = (mk.dim, mk.log_p.len());
+        let mut logw = vec![0.0f64; k];
+        x.chunks_exact(dim)
+            .map(|point| {
+                for (j, lw) in logw.iter_mut().enumerate() {
+                    *lw = mk.log_p[j] + log_normal(point, &mk.m[j * dim..][..dim], &mk.c[j * dim..][..dim]);
+                }
+                let max = logw.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let total: f64 = logw.iter().map(|l| (l - max).exp()).sum();
+                let mut div = 0.0;
+                for d in 0..dim {
+                    let (mut own, mut wr, mut wb, mut wrb) = (0.0, 0.0, 0.0, 0.0);
+                    for j in 0..k {
+                        let w = (logw[j] - max).exp() / total;
+                        let i = j * dim + d;
+                        let r = (point[d] as f64 - mk.m[i]) / mk.c[i];
+                        let b = mk.m_dot[i] + 0.5 * mk.c_dot[i] * r;
+                        own += w * 0.5 * mk.c_dot[i] / mk.c[i];
+                        wr += w * r;
+                        wb += w * b;
+                        wrb += w * r * b;
+                    }
+                    div += own - wrb + wr * wb;
+                }
+                div as f32
+            })
+            .collect()
+    }
+
     /// log ρ_t(x) at one point.
     pub fn log_density(&self, t: f64, x: &[f32]) -> f64 {
         let mk = self.marginal(t);

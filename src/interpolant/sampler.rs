@@ -19,6 +19,8 @@ pub trait Fields {
     fn dim(&self) -> usize;
     /// b and, when `with_score`, s (else an empty vector).
     fn eval(&self, t: f64, x: &[f32], with_score: bool) -> (Vec<f32>, Vec<f32>);
+    /// ∇·b(t, x) per point.
+    fn divergence(&self, t: f64, x: &[f32]) -> Vec<f32>;
 }
 
 impl Fields for ExactFields {
@@ -28,6 +30,10 @@ impl Fields for ExactFields {
 
     fn eval(&self, t: f64, x: &[f32], _with_score: bool) -> (Vec<f32>, Vec<f32>) {
         self.drift_and_score(t, x)
+    }
+
+    fn divergence(&self, t: f64, x: &[f32]) -> Vec<f32> {
+        ExactFields::divergence(self, t, x)
     }
 }
 
@@ -135,4 +141,35 @@ pub fn integrate<F: Fields>(f: &F, method: Method, eps: f64, direction: Directio
     for w in grid.windows(2) {
         step(f, method, eps, x, w[0], w[1], rng);
     }
+}
+
+/// log ρ₁(x) for points `x` under the probability-flow ODE (`papers.md` §1: d log p = −∇·b dt
+/// along the flow): carry each point back from T_MAX to T_MIN with RK4, accumulating
+/// ∫∇·b dt at the same stages, then log ρ₁(x₁) = log ρ₀(x₀) − ∫∇·b dt. `log_rho0` evaluates
+/// log ρ₀ at one point.
+pub fn log_likelihood<F: Fields>(f: &F, x: &[f32], steps: usize, log_rho0: impl Fn(&[f32]) -> f64) -> Vec<f64> {
+    let dim = f.dim();
+    let mut state = x.to_vec();
+    let mut integral = vec![0.0f64; x.len() / dim];
+    let grid = time_grid(steps, Direction::Backward);
+    for w in grid.windows(2) {
+        let (t, h) = (w[0], w[1] - w[0]);
+        let mid = t + 0.5 * h;
+        // RK4 on (x, ∫div): the divergence is sampled at the same stages as the drift.
+        let k1 = f.eval(t, &state, false).0;
+        let x2 = axpy(&state, 0.5 * h, &k1);
+        let k2 = f.eval(mid, &x2, false).0;
+        let x3 = axpy(&state, 0.5 * h, &k2);
+        let k3 = f.eval(mid, &x3, false).0;
+        let x4 = axpy(&state, h, &k3);
+        let k4 = f.eval(w[1], &x4, false).0;
+        let (d1, d2, d3, d4) = (f.divergence(t, &state), f.divergence(mid, &x2), f.divergence(mid, &x3), f.divergence(w[1], &x4));
+        for (i, acc) in integral.iter_mut().enumerate() {
+            // going backward, h < 0: this adds −∫ over [t+h, t]
+            *acc -= h * (d1[i] + 2.0 * d2[i] + 2.0 * d3[i] + d4[i]) as f64 / 6.0;
+        }
+        let k: Vec<f32> = (0..state.len()).map(|i| (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0).collect();
+        state = axpy(&state, h, &k);
+    }
+    state.chunks_exact(dim).zip(&integral).map(|(x0, div)| log_rho0(x0) - div).collect()
 }
