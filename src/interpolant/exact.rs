@@ -48,6 +48,27 @@ struct Marginal {
     dim: usize,
 }
 
+impl Marginal {
+    /// log pᵢⱼ + log N(x; mᵢⱼ, cᵢⱼ) for every component into `out`; returns their log-sum-exp,
+    /// log ρ_t(x).
+    fn log_joint(&self, x: &[f32], out: &mut [f64]) -> f64 {
+        let dim = self.dim;
+        for (j, l) in out.iter_mut().enumerate() {
+            *l = self.log_p[j] + log_normal(x, &self.m[j * dim..][..dim], &self.c[j * dim..][..dim]);
+        }
+        let max = out.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        max + out.iter().map(|l| (l - max).exp()).sum::<f64>().ln()
+    }
+
+    /// The posterior weights wᵢⱼ(x) into `w`.
+    fn posterior(&self, x: &[f32], w: &mut [f64]) {
+        let log_rho = self.log_joint(x, w);
+        for v in w.iter_mut() {
+            *v = (*v - log_rho).exp();
+        }
+    }
+}
+
 impl ExactFields {
     /// On a one-sided path x₀ is N(0, I) whatever `rho0` says, as the path defines it.
     pub fn new(rho0: GaussianMixture, rho1: GaussianMixture, path: Path, gamma: Gamma) -> Self {
@@ -85,17 +106,12 @@ impl ExactFields {
         let (dim, k) = (mk.dim, mk.log_p.len());
         let mut drift = vec![0.0f32; x.len()];
         let mut score = vec![0.0f32; x.len()];
-        let mut logw = vec![0.0f64; k];
+        let mut w = vec![0.0f64; k];
         for (p, point) in x.chunks_exact(dim).enumerate() {
-            for (j, lw) in logw.iter_mut().enumerate() {
-                *lw = mk.log_p[j] + log_normal(point, &mk.m[j * dim..][..dim], &mk.c[j * dim..][..dim]);
-            }
-            let max = logw.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            let total: f64 = logw.iter().map(|l| (l - max).exp()).sum();
+            mk.posterior(point, &mut w);
             for d in 0..dim {
                 let (mut bd, mut sd) = (0.0f64, 0.0f64);
-                for j in 0..k {
-                    let w = (logw[j] - max).exp() / total;
+                for (j, w) in w.iter().enumerate() {
                     let i = j * dim + d;
                     let r = (point[d] as f64 - mk.m[i]) / mk.c[i];
                     bd += w * (mk.m_dot[i] + 0.5 * mk.c_dot[i] * r);
@@ -114,19 +130,14 @@ impl ExactFields {
     pub fn divergence(&self, t: f64, x: &[f32]) -> Vec<f32> {
         let mk = self.marginal(t);
         let (dim, k) = (mk.dim, mk.log_p.len());
-        let mut logw = vec![0.0f64; k];
+        let mut w = vec![0.0f64; k];
         x.chunks_exact(dim)
             .map(|point| {
-                for (j, lw) in logw.iter_mut().enumerate() {
-                    *lw = mk.log_p[j] + log_normal(point, &mk.m[j * dim..][..dim], &mk.c[j * dim..][..dim]);
-                }
-                let max = logw.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-                let total: f64 = logw.iter().map(|l| (l - max).exp()).sum();
+                mk.posterior(point, &mut w);
                 let mut div = 0.0;
                 for d in 0..dim {
                     let (mut own, mut wr, mut wb, mut wrb) = (0.0, 0.0, 0.0, 0.0);
-                    for j in 0..k {
-                        let w = (logw[j] - max).exp() / total;
+                    for (j, w) in w.iter().enumerate() {
                         let i = j * dim + d;
                         let r = (point[d] as f64 - mk.m[i]) / mk.c[i];
                         let b = mk.m_dot[i] + 0.5 * mk.c_dot[i] * r;
@@ -145,12 +156,7 @@ impl ExactFields {
     /// log ρ_t(x) at one point.
     pub fn log_density(&self, t: f64, x: &[f32]) -> f64 {
         let mk = self.marginal(t);
-        let dim = mk.dim;
-        let terms: Vec<f64> = (0..mk.log_p.len())
-            .map(|j| mk.log_p[j] + log_normal(x, &mk.m[j * dim..][..dim], &mk.c[j * dim..][..dim]))
-            .collect();
-        let max = terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        max + terms.iter().map(|l| (l - max).exp()).sum::<f64>().ln()
+        mk.log_joint(x, &mut vec![0.0; mk.log_p.len()])
     }
 }
 

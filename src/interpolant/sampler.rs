@@ -91,6 +91,22 @@ fn axpy(x: &[f32], h: f64, k: &[f32]) -> Vec<f32> {
     x.iter().zip(k).map(|(x, k)| (*x as f64 + h * *k as f64) as f32).collect()
 }
 
+/// One classical RK4 step from (t, x) to `t_next` (either order): the new point, and the four
+/// stages (time, point) at which the drift was evaluated, for quantities integrated alongside.
+fn rk4<F: Fields>(f: &F, x: &[f32], t: f64, t_next: f64) -> (Vec<f32>, [(f64, Vec<f32>); 4]) {
+    let h = t_next - t;
+    let mid = t + 0.5 * h;
+    let k1 = f.eval(t, x, false).0;
+    let x2 = axpy(x, 0.5 * h, &k1);
+    let k2 = f.eval(mid, &x2, false).0;
+    let x3 = axpy(x, 0.5 * h, &k2);
+    let k3 = f.eval(mid, &x3, false).0;
+    let x4 = axpy(x, h, &k3);
+    let k4 = f.eval(t_next, &x4, false).0;
+    let k: Vec<f32> = (0..x.len()).map(|i| (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0).collect();
+    (axpy(x, h, &k), [(t, x.to_vec()), (mid, x2), (mid, x3), (t_next, x4)])
+}
+
 /// Advances `x` from time `t` to `t_next` (either order) with `method`; ε is used by the
 /// stochastic methods only. Noise comes from `rng`.
 pub fn step<F: Fields>(f: &F, method: Method, eps: f64, x: &mut Vec<f32>, t: f64, t_next: f64, rng: &mut Rng) {
@@ -108,15 +124,7 @@ pub fn step<F: Fields>(f: &F, method: Method, eps: f64, x: &mut Vec<f32>, t: f64
             let k: Vec<f32> = k1.iter().zip(&k2).map(|(a, b)| 0.5 * (a + b)).collect();
             *x = axpy(x, h, &k);
         }
-        Method::Rk4 => {
-            let mid = t + 0.5 * h;
-            let k1 = f.eval(t, x, false).0;
-            let k2 = f.eval(mid, &axpy(x, 0.5 * h, &k1), false).0;
-            let k3 = f.eval(mid, &axpy(x, 0.5 * h, &k2), false).0;
-            let k4 = f.eval(t_next, &axpy(x, h, &k3), false).0;
-            let k: Vec<f32> = (0..x.len()).map(|i| (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0).collect();
-            *x = axpy(x, h, &k);
-        }
+        Method::Rk4 => *x = rk4(f, x, t, t_next).0,
         Method::EulerMaruyama => {
             let k = sde_drift(f, t, x, eps, direction);
             let noise = (2.0 * eps * h.abs()).sqrt();
@@ -153,23 +161,14 @@ pub fn log_likelihood<F: Fields>(f: &F, x: &[f32], steps: usize, log_rho0: impl 
     let mut integral = vec![0.0f64; x.len() / dim];
     let grid = time_grid(steps, Direction::Backward);
     for w in grid.windows(2) {
-        let (t, h) = (w[0], w[1] - w[0]);
-        let mid = t + 0.5 * h;
-        // RK4 on (x, ∫div): the divergence is sampled at the same stages as the drift.
-        let k1 = f.eval(t, &state, false).0;
-        let x2 = axpy(&state, 0.5 * h, &k1);
-        let k2 = f.eval(mid, &x2, false).0;
-        let x3 = axpy(&state, 0.5 * h, &k2);
-        let k3 = f.eval(mid, &x3, false).0;
-        let x4 = axpy(&state, h, &k3);
-        let k4 = f.eval(w[1], &x4, false).0;
-        let (d1, d2, d3, d4) = (f.divergence(t, &state), f.divergence(mid, &x2), f.divergence(mid, &x3), f.divergence(w[1], &x4));
+        let h = w[1] - w[0];
+        let (next, stages) = rk4(f, &state, w[0], w[1]);
+        let d: Vec<Vec<f32>> = stages.iter().map(|(t, x)| f.divergence(*t, x)).collect();
         for (i, acc) in integral.iter_mut().enumerate() {
-            // going backward, h < 0: this adds −∫ over [t+h, t]
-            *acc -= h * (d1[i] + 2.0 * d2[i] + 2.0 * d3[i] + d4[i]) as f64 / 6.0;
+            // going backward, h < 0: this adds ∫∇·b over [t + h, t]
+            *acc -= h * (d[0][i] + 2.0 * d[1][i] + 2.0 * d[2][i] + d[3][i]) as f64 / 6.0;
         }
-        let k: Vec<f32> = (0..state.len()).map(|i| (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0).collect();
-        state = axpy(&state, h, &k);
+        state = next;
     }
     state.chunks_exact(dim).zip(&integral).map(|(x0, div)| log_rho0(x0) - div).collect()
 }
