@@ -139,8 +139,7 @@ fn serve(opts: ServeOptions) -> Result<(), UsageError> {
     let site = Site::bind(opts).map_err(UsageError)?;
     println!("{}", site.url());
     let _ = std::io::stdout().flush();
-    site.run();
-    Ok(())
+    site.run().map_err(UsageError)
 }
 
 fn sample(

@@ -4,10 +4,17 @@
 //! come from the file extension (`.wasm` → `application/wasm`); `isolate` adds the COOP/COEP
 //! headers that threaded wasm needs. A request path is percent-decoded and must stay inside its
 //! root after symlinks are resolved, so `..` can never reach outside the site.
+//!
+//! HTTP/1.1 comes from hyper on a small tokio runtime: every connection is its own task, so
+//! browsers' idle keep-alive connections never hold up a new one.
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use hyper::{Method, Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
+use std::convert::Infallible;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-use tiny_http::{Header, Method, Request, Response, Server};
 
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
@@ -37,8 +44,8 @@ pub fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
 
 /// A bound server, ready to [`Site::run`].
 pub struct Site {
-    server: Arc<Server>,
-    opts: ServeOptions,
+    listener: std::net::TcpListener,
+    opts: Arc<ServeOptions>,
 }
 
 impl Site {
@@ -46,64 +53,74 @@ impl Site {
         if !opts.dir.is_dir() {
             return Err(format!("site folder {} does not exist; run `make build` first", opts.dir.display()));
         }
-        let server = Server::http((opts.host.as_str(), opts.port))
+        let listener = std::net::TcpListener::bind((opts.host.as_str(), opts.port))
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
             .map_err(|e| format!("cannot listen on {}:{}: {e}", opts.host, opts.port))?;
-        Ok(Self { server: Arc::new(server), opts })
+        Ok(Self { listener, opts: Arc::new(opts) })
     }
 
     /// The address actually bound (the port is chosen by the OS when 0 was asked).
     pub fn url(&self) -> String {
-        match self.server.server_addr().to_ip() {
-            Some(a) => format!("http://{a}/"),
-            None => "http://unknown/".into(),
+        match self.listener.local_addr() {
+            Ok(a) => format!("http://{a}/"),
+            Err(_) => "http://unknown/".into(),
         }
     }
 
-    /// Serves requests on four threads until the process ends.
-    pub fn run(self) {
-        let threads: Vec<_> = (0..4)
-            .map(|_| {
-                let (server, opts) = (self.server.clone(), self.opts.clone());
-                std::thread::spawn(move || {
-                    for request in server.incoming_requests() {
-                        respond(&opts, request);
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            let _ = t.join();
-        }
+    /// Serves requests until the process ends (or the runtime cannot start, which is returned).
+    pub fn run(self) -> Result<(), String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_io()
+            .build()
+            .map_err(|e| format!("cannot start the server runtime: {e}"))?;
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(self.listener).map_err(|e| e.to_string())?;
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let opts = self.opts.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let response = respond(&opts, &request);
+                        async move { Ok::<_, Infallible>(response) }
+                    });
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                });
+            }
+        })
     }
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header is valid")
+fn text(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response
 }
 
-fn respond(opts: &ServeOptions, request: Request) {
-    if !matches!(request.method(), Method::Get | Method::Head) {
-        let _ = request.respond(Response::from_string("method not allowed").with_status_code(405));
-        return;
+fn respond<B>(opts: &ServeOptions, request: &Request<B>) -> Response<Full<Bytes>> {
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
     }
-    let url = request.url().to_string();
+    let url = request.uri().path();
     let file = match (&opts.pkg, url.strip_prefix("/pkg/")) {
         (Some(pkg), Some(rest)) => resolve(pkg, rest),
-        _ => resolve(&opts.dir, &url),
+        _ => resolve(&opts.dir, url),
     };
-    let Some(file) = file.and_then(|f| std::fs::File::open(&f).ok().map(|h| (f, h))) else {
-        let _ = request.respond(Response::from_string("not found").with_status_code(404));
-        return;
+    let Some((path, bytes)) = file.and_then(|f| std::fs::read(&f).ok().map(|b| (f, b))) else {
+        return text(StatusCode::NOT_FOUND, "not found");
     };
-    let mime = mime_guess::from_path(&file.0).first_or_octet_stream();
-    let mut response = Response::from_file(file.1)
-        .with_header(header("Content-Type", mime.essence_str()))
-        .with_header(header("Cache-Control", "no-cache"))
-        .with_header(header("X-Content-Type-Options", "nosniff"));
-    if opts.isolate {
-        response = response
-            .with_header(header("Cross-Origin-Opener-Policy", "same-origin"))
-            .with_header(header("Cross-Origin-Embedder-Policy", "require-corp"));
+    let mime = mime_guess::from_path(&path).first_or_octet_stream();
+    let mut response = Response::new(Full::new(Bytes::from(bytes)));
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(mime.essence_str()) {
+        headers.insert(CONTENT_TYPE, v);
     }
-    let _ = request.respond(response);
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if opts.isolate {
+        headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+        headers.insert("cross-origin-embedder-policy", HeaderValue::from_static("require-corp"));
+    }
+    response
 }

@@ -60,7 +60,7 @@ fn fixture() -> &'static Fixture {
         let url = s.url();
         let addr = url.trim_start_matches("http://").trim_end_matches('/').to_string();
         assert!(url.starts_with("http://127.0.0.1:") && !addr.ends_with(":0"), "url {url} should carry the chosen port");
-        std::thread::spawn(move || s.run());
+        std::thread::spawn(move || s.run().expect("server runs"));
         Fixture { root, site, pkg, addr }
     })
 }
@@ -280,4 +280,33 @@ fn bind_refuses_a_missing_folder() {
     });
     let e = r.err().expect("a missing site folder must not bind");
     assert!(e.contains("no-such-folder") && e.contains("does not exist"), "error `{e}`");
+}
+
+/// Browsers open several keep-alive connections at once and leave them idle. Every one of them
+/// must be answered promptly, however many others are open (a regression test: the previous
+/// server could queue a new connection behind idle keep-alive ones until they closed).
+#[test]
+fn many_simultaneous_keep_alive_connections_are_all_answered() {
+    let f = fixture();
+    for _round in 0..20 {
+        let site = Site::bind(ServeOptions { dir: f.site.clone(), pkg: None, host: "127.0.0.1".into(), port: 0, isolate: false }).unwrap();
+        let addr = site.url().trim_start_matches("http://").trim_end_matches('/').to_string();
+        std::thread::spawn(move || site.run().expect("server runs"));
+        let mut streams: Vec<TcpStream> = (0..12).map(|_| TcpStream::connect(&addr).unwrap()).collect();
+        for s in &mut streams {
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            write!(s, "GET /a.js HTTP/1.1\r\nHost: {addr}\r\nConnection: keep-alive\r\n\r\n").unwrap();
+        }
+        for (i, s) in streams.iter_mut().enumerate() {
+            let mut buf = [0u8; 4096];
+            let mut got = Vec::new();
+            while !String::from_utf8_lossy(&got).contains(A_JS) {
+                match s.read(&mut buf) {
+                    Ok(0) => panic!("connection {i} closed before its reply"),
+                    Ok(k) => got.extend_from_slice(&buf[..k]),
+                    Err(e) => panic!("connection {i} got no reply within 5 s: {e}"),
+                }
+            }
+        }
+    }
 }
