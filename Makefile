@@ -5,7 +5,7 @@
 WASM_BINDGEN_VERSION := 0.2.130
 WASM_TARGET := wasm32-unknown-unknown
 WASM := target/$(WASM_TARGET)/wasm/genlab.wasm
-RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
+RUST_SRC := $(shell find src -name '*.rs') $(wildcard www/models/*/*.json) Cargo.toml Cargo.lock .cargo/config.toml
 HOST ?= 127.0.0.1
 PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

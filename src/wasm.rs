@@ -7,6 +7,8 @@ use crate::config::{from_json, CONFIG_VERSION};
 use crate::data::density_grid::density_grid;
 use crate::data::library::DatasetConfig;
 use crate::data::session::{DataConfig, DataSession};
+use crate::interpolant::config::InterpolantConfig;
+use crate::interpolant::session::Session;
 use crate::rng::{streams, Rng};
 use wasm_bindgen::prelude::*;
 
@@ -118,4 +120,166 @@ impl Bench {
     pub fn forward(&self) -> Result<f32, JsError> {
         self.workload.forward().map_err(|e| JsError::new(&e.to_string()))
     }
+}
+
+fn js_error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// The interpolants lab's session: training, particles, fields and metrics of one config.
+#[wasm_bindgen]
+pub struct InterpolantLab {
+    session: Session,
+}
+
+#[wasm_bindgen]
+impl InterpolantLab {
+    /// Validates `config_json`; an error names the field and its allowed range.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<InterpolantLab, JsError> {
+        let config: InterpolantConfig = from_json(config_json).map_err(js_error)?;
+        Ok(Self { session: Session::new(config).map_err(js_error)? })
+    }
+
+    /// The config with every default filled in.
+    #[wasm_bindgen(js_name = configJson)]
+    pub fn config_json(&self) -> String {
+        serde_json::to_string(&self.session.config).expect("config serialises")
+    }
+
+    pub fn dim(&self) -> usize {
+        self.session.dim()
+    }
+
+    /// Whether exact fields exist (both ends Gaussian mixtures).
+    #[wasm_bindgen(js_name = hasExact)]
+    pub fn has_exact(&self) -> bool {
+        self.session.exact.is_some()
+    }
+
+    /// Whether the fields are learned (so there is something to train).
+    pub fn learned(&self) -> bool {
+        self.session.trainer.is_some()
+    }
+
+    /// Training steps taken.
+    #[wasm_bindgen(js_name = trainedSteps)]
+    pub fn trained_steps(&self) -> usize {
+        self.session.trainer.as_ref().map_or(0, |t| t.step)
+    }
+
+    /// `k` training steps; returns [drift, score] losses per step (score NaN without noise).
+    pub fn train(&mut self, k: usize) -> Result<Vec<f32>, JsError> {
+        let losses = self.session.train(k).map_err(js_error)?;
+        Ok(losses.iter().flat_map(|l| [l.drift, l.score]).collect())
+    }
+
+    /// The trained weights as safetensors bytes.
+    pub fn weights(&self) -> Result<Vec<u8>, JsError> {
+        let t = self.session.trainer.as_ref().ok_or_else(|| JsError::new("exact fields have no weights"))?;
+        t.weights().map_err(js_error)
+    }
+
+    /// Loads safetensors weights (all shapes must match this config's networks).
+    #[wasm_bindgen(js_name = loadWeights)]
+    pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), JsError> {
+        let t = self.session.trainer.as_mut().ok_or_else(|| JsError::new("exact fields take no weights"))?;
+        t.load_weights(bytes, steps).map_err(js_error)
+    }
+
+    /// `[x0, x1, y0, y1]` holding nearly all the mass of both ends.
+    pub fn extent(&self) -> Vec<f32> {
+        self.session.extent().to_vec()
+    }
+
+    /// Draws the start particles again (same seed, same points).
+    #[wasm_bindgen(js_name = resetParticles)]
+    pub fn reset_particles(&mut self) {
+        self.session.reset_particles();
+    }
+
+    /// Puts the particles at an earlier frame (grid index).
+    #[wasm_bindgen(js_name = setParticles)]
+    pub fn set_particles(&mut self, points: Vec<f32>, index: usize) -> Result<(), JsError> {
+        self.session.set_particles(points, index).map_err(js_error)
+    }
+
+    pub fn particles(&self) -> Vec<f32> {
+        self.session.particles().to_vec()
+    }
+
+    /// The grid index of the particles.
+    pub fn index(&self) -> usize {
+        self.session.position().0
+    }
+
+    /// The time grid (steps + 1 times).
+    pub fn grid(&self) -> Vec<f64> {
+        self.session.grid().to_vec()
+    }
+
+    /// Advances up to `k` steps with noise `epsilon`; returns the steps taken.
+    pub fn advance(&mut self, k: usize, epsilon: f64) -> usize {
+        self.session.advance(k, epsilon)
+    }
+
+    /// The drift at time `t` on the points `x` (learned or exact as configured), then the exact
+    /// drift when it exists (else empty).
+    pub fn drift(&self, t: f64, x: Vec<f32>) -> Vec<f32> {
+        let mut out = self.session.fields().eval(t, &x, false).0;
+        if self.session.trainer.is_some() {
+            if let Some(e) = &self.session.exact {
+                out.extend(e.drift_and_score(t, &x).0);
+            }
+        }
+        out
+    }
+
+    /// ρₜ on a `w × h` grid (row 0 at the top) when exact fields exist: the closed-form mixture.
+    #[wasm_bindgen(js_name = exactDensity)]
+    pub fn exact_density(&self, t: f64, x0: f32, x1: f32, y0: f32, y1: f32, w: usize, h: usize) -> Vec<f32> {
+        let Some(e) = &self.session.exact else { return vec![] };
+        let (w, h) = (w.clamp(1, 512), h.clamp(1, 512));
+        let dim = self.session.dim();
+        let mut out = Vec::with_capacity(w * h);
+        for r in 0..h {
+            let y = y1 - (r as f32 + 0.5) / h as f32 * (y1 - y0);
+            for c in 0..w {
+                let x = x0 + (c as f32 + 0.5) / w as f32 * (x1 - x0);
+                let p = [x, y];
+                out.push(e.log_density(t, &p[..dim]).exp() as f32);
+            }
+            if dim == 1 {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Learned-vs-exact relative L2 errors {drift, score} over t ∈ [0.1, 0.9], as JSON.
+    #[wasm_bindgen(js_name = fieldError)]
+    pub fn field_error(&self, n: usize) -> Result<String, JsError> {
+        let e = self.session.field_error(n.clamp(100, 20_000)).ok_or_else(|| JsError::new("needs learned fields and exact ones"))?;
+        Ok(serde_json::to_string(&e).expect("serialises"))
+    }
+
+    /// The metrics panel's numbers, as JSON.
+    pub fn metrics(&self, likelihood_points: usize) -> String {
+        serde_json::to_string(&self.session.metrics(likelihood_points.clamp(1, 5000))).expect("serialises")
+    }
+}
+
+/// The interpolants lab's presets as JSON: `[{name, config, weights}]`, where `weights` is the
+/// shipped safetensors file under `models/si/` (null for exact presets).
+#[wasm_bindgen(js_name = interpolantPresets)]
+pub fn interpolant_presets() -> String {
+    let list: Vec<serde_json::Value> = crate::interpolant::presets::PRESETS
+        .iter()
+        .filter_map(|(name, _)| {
+            let config = crate::interpolant::presets::preset(name).ok()?;
+            let weights = (config.fields == crate::interpolant::config::FieldsMode::Learned).then(|| format!("models/si/{name}.safetensors"));
+            Some(serde_json::json!({ "name": name, "config": config, "weights": weights }))
+        })
+        .collect();
+    serde_json::to_string(&list).expect("presets serialise")
 }

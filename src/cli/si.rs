@@ -1,12 +1,13 @@
 //! `genlab si …`: the stochastic-interpolants lab on the command line, from the same config
-//! JSON (or preset name) as the page. Today the fields are the exact ones for Gaussian-mixture
-//! endpoints; `--model` joins when training lands.
+//! JSON (or preset name) as the page: exact fields for Gaussian-mixture endpoints, or learned
+//! ones from `--model` weights (a preset's shipped weights by default).
 use super::{write_rows, UsageError};
 use crate::config::from_json;
 use crate::interpolant::config::InterpolantConfig;
 use crate::interpolant::presets::{preset, PRESETS};
-use crate::interpolant::sampler::{integrate, Direction};
-use crate::rng::{streams, Rng};
+use crate::interpolant::config::FieldsMode;
+use crate::interpolant::session::Session;
+use crate::interpolant::train::Trainer;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -16,6 +17,16 @@ pub enum SiCommand {
     Config {
         #[arg(long)]
         preset: String,
+    },
+    /// Train the drift and score networks; writes safetensors weights (progress on stderr).
+    Train {
+        #[command(flatten)]
+        source: ConfigSource,
+        #[arg(long)]
+        out: PathBuf,
+        /// Train this many steps instead of the config's train.steps.
+        #[arg(long)]
+        steps: Option<usize>,
     },
     /// Carry n particles from ρ₀ to ρ₁ (or back) and print where they end: CSV x,y (x in 1D).
     Sample {
@@ -36,15 +47,28 @@ pub enum SiCommand {
         #[arg(long)]
         points: PathBuf,
     },
+    /// Sample and score the result: JSON with the energy distance to the target, its noise
+    /// floor, the ODE log-likelihood and (checkerboard target) the share inside the squares.
+    Eval {
+        #[command(flatten)]
+        source: ConfigSource,
+        #[arg(long)]
+        n: Option<usize>,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
-/// `--config C.json` or `--preset NAME`.
+/// `--config C.json` or `--preset NAME`, and the weights of learned fields.
 #[derive(clap::Args)]
 pub struct ConfigSource {
     #[arg(long, conflicts_with = "preset")]
     config: Option<PathBuf>,
     #[arg(long)]
     preset: Option<String>,
+    /// Trained weights (safetensors); with --preset, defaults to the preset's shipped file.
+    #[arg(long)]
+    model: Option<PathBuf>,
 }
 
 impl ConfigSource {
@@ -59,6 +83,32 @@ impl ConfigSource {
             (None, None) => Err(UsageError("give --config C.json or --preset NAME".into())),
         }
     }
+
+    /// The weights file to load: --model, else the preset's shipped weights.
+    fn model_path(&self) -> Option<PathBuf> {
+        self.model.clone().or_else(|| self.preset.as_ref().map(|name| shipped_weights(name)))
+    }
+
+    /// A session for `config`, with the weights loaded when the fields are learned.
+    fn session(&self, config: InterpolantConfig) -> Result<Session, UsageError> {
+        let learned = config.fields == FieldsMode::Learned;
+        let steps = config.train.steps;
+        let mut session = Session::new(config)?;
+        if learned {
+            let path = self.model_path().ok_or_else(|| {
+                UsageError("learned fields need --model M.safetensors (make one with `genlab si train`)".into())
+            })?;
+            let bytes = std::fs::read(&path).map_err(|e| UsageError(format!("cannot read weights {}: {e}", path.display())))?;
+            let trainer = session.trainer.as_mut().expect("learned sessions have a trainer");
+            trainer.load_weights(&bytes, steps).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+        }
+        Ok(session)
+    }
+}
+
+/// Where a preset's weights ship: `www/models/si/NAME.safetensors` in the source tree.
+pub fn shipped_weights(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www/models/si").join(format!("{name}.safetensors"))
 }
 
 /// The preset names, for `genlab presets`.
@@ -72,40 +122,79 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
             println!("{}", serde_json::to_string_pretty(&preset(&name)?).expect("config serialises"));
             Ok(())
         }
-        SiCommand::Sample { source, n, seed } => {
+        SiCommand::Train { source, out, steps } => {
             let mut config = source.load()?;
-            config.n = n.unwrap_or(config.n);
-            config.seed = seed.unwrap_or(config.seed);
+            config.fields = FieldsMode::Learned;
+            config.train.steps = steps.unwrap_or(config.train.steps);
             crate::config::Validate::validate(&config)?;
-            let points = sample(&config)?;
-            write_rows(&points, config.dim(), if config.dim() == 1 { "x" } else { "x,y" })
+            let weights = train(&config)?;
+            std::fs::write(&out, weights).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))
+        }
+        SiCommand::Sample { source, n, seed } => {
+            let config = source.load()?;
+            let session = sampled(&source, config, n, seed)?;
+            write_rows(session.particles(), session.dim(), if session.dim() == 1 { "x" } else { "x,y" })
         }
         SiCommand::Field { source, t, points } => {
             let config = source.load()?;
             if !(0.0..=1.0).contains(&t) {
                 return Err(UsageError(format!("t: {t} is out of range; allowed 0 to 1")));
             }
-            let fields = config.exact_fields()?;
-            let dim = config.dim();
+            let session = source.session(config)?;
+            let dim = session.dim();
             let x = read_points(&points, dim)?;
-            let (b, s) = fields.drift_and_score(t, &x);
+            let (b, s) = session.fields().eval(t, &x, true);
             let rows: Vec<f32> = b.chunks_exact(dim).zip(s.chunks_exact(dim)).flat_map(|(b, s)| [b, s].concat()).collect();
             write_rows(&rows, 2 * dim, if dim == 1 { "b,s" } else { "bx,by,sx,sy" })
+        }
+        SiCommand::Eval { source, n, seed } => {
+            let config = source.load()?;
+            let session = sampled(&source, config, n, seed)?;
+            let metrics = session.metrics(1000);
+            let target = session.config.rho1.build()?;
+            let inside = (session.config.rho1.name() == "checkerboard").then(|| {
+                let pts = session.particles();
+                let k = pts.chunks_exact(2).filter(|p| target.log_density(p).is_some_and(f32::is_finite)).count();
+                k as f64 / (pts.len() / 2) as f64
+            });
+            let json = serde_json::json!({
+                "energy_distance": metrics.energy_distance,
+                "energy_distance_floor": metrics.energy_distance_floor,
+                "log_likelihood": metrics.log_likelihood,
+                "log_likelihood_exact": metrics.log_likelihood_exact,
+                "inside_fraction": inside,
+            });
+            println!("{}", serde_json::to_string_pretty(&json).expect("serialises"));
+            Ok(())
         }
     }
 }
 
-/// Draws the start points (ρ₀ going forward, ρ₁ going backward) and integrates.
-pub fn sample(config: &InterpolantConfig) -> Result<Vec<f32>, UsageError> {
-    let fields = config.exact_fields()?;
-    let start = match config.sampler.direction {
-        Direction::Forward => config.source(),
-        Direction::Backward => config.rho1.clone(),
-    };
-    let mut x = start.build()?.sample(config.n, &mut Rng::new(config.seed).stream(streams::DATA));
-    let s = &config.sampler;
-    integrate(&fields, s.method, s.epsilon, s.direction, s.steps, &mut x, &mut Rng::new(config.seed).stream(streams::SAMPLER));
-    Ok(x)
+/// The session with its particles carried through the whole grid.
+fn sampled(source: &ConfigSource, mut config: InterpolantConfig, n: Option<usize>, seed: Option<u64>) -> Result<Session, UsageError> {
+    config.n = n.unwrap_or(config.n);
+    config.seed = seed.unwrap_or(config.seed);
+    let epsilon = config.sampler.epsilon;
+    let mut session = source.session(config)?;
+    session.advance(usize::MAX, epsilon);
+    Ok(session)
+}
+
+/// Trains `config.train.steps` steps with progress lines on stderr; returns the weights.
+pub fn train(config: &InterpolantConfig) -> Result<Vec<u8>, UsageError> {
+    let mut trainer = Trainer::new(config)?;
+    let total = config.train.steps;
+    let started = std::time::Instant::now();
+    let report = (total / 20).max(1);
+    for k in 1..=total {
+        let l = trainer.step().map_err(|e| UsageError(e.to_string()))?;
+        if k % report == 0 || k == total {
+            let rate = k as f64 / started.elapsed().as_secs_f64();
+            eprintln!("step {k}/{total}  drift loss {:.4}  score loss {:.4}  {rate:.1} steps/s", l.drift, l.score);
+        }
+    }
+    eprintln!("trained {total} steps in {:.1} s", started.elapsed().as_secs_f64());
+    trainer.weights().map_err(|e| UsageError(e.to_string()))
 }
 
 /// Reads `dim` numbers per row; a first row that does not parse is taken as a header.

@@ -1,7 +1,7 @@
 //! The interpolants lab's config: one serde struct for the page, its links, presets and
 //! `genlab si`. It names the endpoints ρ₀ and ρ₁ from the data library, the path and γ, and the
-//! sampler. Training settings join it when learned fields land; new keys get defaults, so
-//! today's links keep opening.
+//! sampler, whether the fields are exact or learned, and the networks and training settings.
+//! New keys get defaults, so older links keep opening.
 //!
 //! ```
 //! use genlab::interpolant::config::InterpolantConfig;
@@ -15,7 +15,9 @@
 use super::exact::ExactFields;
 use super::gamma::Gamma;
 use super::path::Path;
+use super::model::{has_score, DriftTarget, ModelConfig};
 use super::sampler::{Direction, Method};
+use super::train::TrainConfig;
 use crate::config::{check_range, check_version, current_version, ConfigError, Validate};
 use crate::data::gmm::GaussianMixture;
 use crate::data::library::DatasetConfig;
@@ -40,6 +42,10 @@ pub struct SamplerConfig {
     pub steps: usize,
     #[serde(default = "default_direction")]
     pub direction: Direction,
+    /// Start every particle at this one point instead of drawing them (the authors' mirror
+    /// example starts all samples at (1, 1)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Vec<f32>>,
 }
 
 fn default_method() -> Method {
@@ -54,7 +60,7 @@ fn default_direction() -> Direction {
 
 impl Default for SamplerConfig {
     fn default() -> Self {
-        Self { method: default_method(), epsilon: 0.0, steps: default_steps(), direction: default_direction() }
+        Self { method: default_method(), epsilon: 0.0, steps: default_steps(), direction: default_direction(), start: None }
     }
 }
 
@@ -70,6 +76,13 @@ pub struct InterpolantConfig {
     pub path: Path,
     #[serde(default = "default_gamma")]
     pub gamma: Gamma,
+    /// `exact` (closed form, Gaussian mixtures only) or `learned` (trained networks).
+    #[serde(default = "default_fields")]
+    pub fields: FieldsMode,
+    #[serde(default)]
+    pub model: ModelConfig,
+    #[serde(default)]
+    pub train: TrainConfig,
     #[serde(default)]
     pub sampler: SamplerConfig,
     /// Particles to carry.
@@ -79,6 +92,17 @@ pub struct InterpolantConfig {
     pub seed: u64,
 }
 
+/// Where the drift and score come from.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FieldsMode {
+    Exact,
+    Learned,
+}
+
+fn default_fields() -> FieldsMode {
+    FieldsMode::Learned
+}
 fn default_path() -> Path {
     Path::Linear
 }
@@ -140,6 +164,23 @@ impl Validate for InterpolantConfig {
         }
         if self.path == Path::Mirror && self.gamma == Gamma::Zero {
             return Err(ConfigError::new("gamma", "the mirror path is x₁ + γz, so γ = 0 moves nothing"));
+        }
+        if self.fields == FieldsMode::Exact {
+            self.exact_fields()?;
+        }
+        self.model.validate()?;
+        self.train.validate()?;
+        let noisy = has_score(self.path, self.gamma);
+        if !noisy && self.fields == FieldsMode::Learned && self.model.drift == DriftTarget::V {
+            return Err(ConfigError::new("model.drift", "v needs a score (b = v − γγ̇s), and with γ = 0 there is none; learn b"));
+        }
+        if !noisy && self.sampler.method.stochastic() && self.sampler.epsilon > 0.0 {
+            return Err(ConfigError::new("sampler.epsilon", "the SDE needs a score, and with γ = 0 there is none; set ε = 0 or pick a γ"));
+        }
+        if let Some(p) = &self.sampler.start {
+            if p.len() != d1 || !p.iter().all(|v| v.is_finite()) {
+                return Err(ConfigError::new("sampler.start", format!("needs {d1} finite coordinate(s)")));
+            }
         }
         check_range("sampler.epsilon", self.sampler.epsilon, 0.0, MAX_EPSILON)?;
         check_range("sampler.steps", self.sampler.steps, 1, MAX_STEPS)?;

@@ -10,9 +10,15 @@
 use super::config::InterpolantConfig;
 use crate::config::{from_json, ConfigError};
 
-/// (name, config JSON). Learned presets (the checkerboard, the mirror, the 1D figure) join
-/// when training lands, with the weights that reproduce them.
-pub const PRESETS: &[(&str, &str)] = &[("gmm-exact", include_str!("../../www/models/si/gmm-exact.json"))];
+/// (name, config JSON). Learned presets ship `www/models/si/NAME.safetensors`, made by
+/// `genlab si train --preset NAME --out …` from exactly this config.
+pub const PRESETS: &[(&str, &str)] = &[
+    ("checkerboard", include_str!("../../www/models/si/checkerboard.json")),
+    ("checkerboard-paper", include_str!("../../www/models/si/checkerboard-paper.json")),
+    ("gmm-exact", include_str!("../../www/models/si/gmm-exact.json")),
+    ("mirror-point", include_str!("../../www/models/si/mirror-point.json")),
+    ("1d-three-modes", include_str!("../../www/models/si/1d-three-modes.json")),
+];
 
 pub fn preset(name: &str) -> Result<InterpolantConfig, ConfigError> {
     let (_, json) = PRESETS.iter().find(|(n, _)| *n == name).ok_or_else(|| {

@@ -74,7 +74,7 @@ pub fn time_grid(steps: usize, direction: Direction) -> Vec<f64> {
 }
 
 /// The SDE drift b ± εs in the direction of travel (b alone when ε = 0 or for ODE methods).
-fn sde_drift<F: Fields>(f: &F, t: f64, x: &[f32], eps: f64, direction: Direction) -> Vec<f32> {
+fn sde_drift<F: Fields + ?Sized>(f: &F, t: f64, x: &[f32], eps: f64, direction: Direction) -> Vec<f32> {
     if eps == 0.0 {
         return f.eval(t, x, false).0;
     }
@@ -93,7 +93,7 @@ fn axpy(x: &[f32], h: f64, k: &[f32]) -> Vec<f32> {
 
 /// One classical RK4 step from (t, x) to `t_next` (either order): the new point, and the four
 /// stages (time, point) at which the drift was evaluated, for quantities integrated alongside.
-fn rk4<F: Fields>(f: &F, x: &[f32], t: f64, t_next: f64) -> (Vec<f32>, [(f64, Vec<f32>); 4]) {
+fn rk4<F: Fields + ?Sized>(f: &F, x: &[f32], t: f64, t_next: f64) -> (Vec<f32>, [(f64, Vec<f32>); 4]) {
     let h = t_next - t;
     let mid = t + 0.5 * h;
     let k1 = f.eval(t, x, false).0;
@@ -109,7 +109,7 @@ fn rk4<F: Fields>(f: &F, x: &[f32], t: f64, t_next: f64) -> (Vec<f32>, [(f64, Ve
 
 /// Advances `x` from time `t` to `t_next` (either order) with `method`; ε is used by the
 /// stochastic methods only. Noise comes from `rng`.
-pub fn step<F: Fields>(f: &F, method: Method, eps: f64, x: &mut Vec<f32>, t: f64, t_next: f64, rng: &mut Rng) {
+pub fn step<F: Fields + ?Sized>(f: &F, method: Method, eps: f64, x: &mut Vec<f32>, t: f64, t_next: f64, rng: &mut Rng) {
     let h = t_next - t; // signed: negative when going backward
     let direction = if h >= 0.0 { Direction::Forward } else { Direction::Backward };
     let eps = if method.stochastic() { eps.max(0.0) } else { 0.0 };
@@ -144,7 +144,7 @@ pub fn step<F: Fields>(f: &F, method: Method, eps: f64, x: &mut Vec<f32>, t: f64
 }
 
 /// Runs `steps` steps over the whole time grid in `direction`.
-pub fn integrate<F: Fields>(f: &F, method: Method, eps: f64, direction: Direction, steps: usize, x: &mut Vec<f32>, rng: &mut Rng) {
+pub fn integrate<F: Fields + ?Sized>(f: &F, method: Method, eps: f64, direction: Direction, steps: usize, x: &mut Vec<f32>, rng: &mut Rng) {
     let grid = time_grid(steps, direction);
     for w in grid.windows(2) {
         step(f, method, eps, x, w[0], w[1], rng);
@@ -155,7 +155,7 @@ pub fn integrate<F: Fields>(f: &F, method: Method, eps: f64, direction: Directio
 /// along the flow): carry each point back from T_MAX to T_MIN with RK4, accumulating
 /// ∫∇·b dt at the same stages, then log ρ₁(x₁) = log ρ₀(x₀) − ∫∇·b dt. `log_rho0` evaluates
 /// log ρ₀ at one point.
-pub fn log_likelihood<F: Fields>(f: &F, x: &[f32], steps: usize, log_rho0: impl Fn(&[f32]) -> f64) -> Vec<f64> {
+pub fn log_likelihood<F: Fields + ?Sized>(f: &F, x: &[f32], steps: usize, log_rho0: impl Fn(&[f32]) -> f64) -> Vec<f64> {
     let dim = f.dim();
     let mut state = x.to_vec();
     let mut integral = vec![0.0f64; x.len() / dim];

@@ -78,6 +78,19 @@ impl Params {
         self.entries.iter().map(|(_, v, _)| v.elem_count()).sum()
     }
 
+    /// A copy of every value, for [`Params::restore`].
+    pub fn snapshot(&self) -> Result<Vec<Tensor>> {
+        self.entries.iter().map(|(_, v, _)| v.as_tensor().copy()).collect()
+    }
+
+    /// Sets every value back to a [`Params::snapshot`] of these parameters.
+    pub fn restore(&self, snapshot: &[Tensor]) -> Result<()> {
+        if snapshot.len() != self.entries.len() {
+            return Err(Error::Msg("snapshot of other parameters".into()));
+        }
+        self.entries.iter().zip(snapshot).try_for_each(|((_, v, _), s)| v.set(s))
+    }
+
     /// All parameters as a safetensors file in memory.
     pub fn to_safetensors(&self) -> Result<Vec<u8>> {
         let tensors: Vec<(&str, &Tensor)> = self.entries.iter().map(|(n, v, _)| (n.as_str(), v.as_tensor())).collect();

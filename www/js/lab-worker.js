@@ -47,7 +47,7 @@ export class LabWorker {
         }
         onMessage(reply);
         if (reply.type === 'configured') this.lastConfigure = msg;
-        const streaming = reply.type === 'progress' || (reply.type === 'samples' && !reply.done);
+        const streaming = reply.type === 'progress' || reply.type === 'frame' || (reply.type === 'samples' && !reply.done);
         if (!streaming) {
           this.listeners.delete(id);
           resolve(reply);
@@ -55,6 +55,11 @@ export class LabWorker {
       });
       this.worker.postMessage({ ...msg, id });
     });
+  }
+
+  /** Sets the noise ε of a running 'play' at once (it does not wait in the queue). */
+  setEpsilon(value) {
+    this.worker.postMessage({ type: 'epsilon', value });
   }
 
   cancel() {

@@ -1,7 +1,9 @@
-// Page entry: start the worker, read the link, open the Data view.
+// Page entry: start the workers, read the link, open the lab it names (the Data view when it
+// names none). Each lab has its own worker, so training one never blocks another.
 import { LabWorker } from './lab-worker.js';
 import { decodeHash } from './state.js';
 import { DataView } from './labs/data.js';
+import { InterpolantView } from './labs/interpolants.js';
 
 const messageBox = document.getElementById('message');
 
@@ -11,10 +13,17 @@ function showMessage(text) {
   messageBox.textContent = text ?? '';
 }
 
-const worker = new LabWorker({
-  onFatal: (message) => showMessage(`${message} Your settings were kept.`),
-});
-const view = new DataView(worker, { showMessage });
+const onFatal = (message) => showMessage(`${message} Your settings were kept.`);
+const views = {
+  data: new DataView(new LabWorker({ onFatal }), { showMessage }),
+  si: new InterpolantView(new LabWorker({ onFatal }), { showMessage }),
+};
+
+/** Shows the section of `lab` and hides the others. */
+function show(lab) {
+  for (const name of Object.keys(views)) document.getElementById(name).hidden = name !== lab;
+  document.body.dataset.lab = lab;
+}
 
 /** Opens the config the link names, or the defaults with a message saying why not. */
 async function openLink() {
@@ -25,8 +34,11 @@ async function openLink() {
     link = { lab: null, config: null, error: err.message };
   }
   let problem = link.error ?? null;
-  if (link.lab && link.lab !== 'data') problem = `there is no lab called “${link.lab}” yet`;
-  if (link.lab === 'data' && link.config && !problem) {
+  if (link.lab && !views[link.lab]) problem = `there is no lab called “${link.lab}” yet`;
+  const lab = views[link.lab] ? link.lab : 'data';
+  const view = views[lab];
+  show(lab);
+  if (link.config && !problem) {
     try {
       await view.apply({ ...view.defaults(), ...link.config });
       return;
@@ -36,21 +48,29 @@ async function openLink() {
   }
   await view.apply(view.defaults());
   if (problem) showMessage(`This link could not be opened: ${problem}. Showing the defaults instead.`);
-  if (link.lab === 'data') document.getElementById('data').scrollIntoView();
+  if (link.lab) document.getElementById(lab).scrollIntoView();
+}
+
+/** Loads the catalog and presets the views build their menus from. */
+async function loadMenus() {
+  const { catalog, presets } = await views.data.loadCatalog();
+  views.si.setCatalog(catalog);
+  views.si.setPresets(presets);
 }
 
 document.body.dataset.state = 'loading';
 document.getElementById('status').textContent = 'Loading the GenLab core…';
 window.genlab = {
-  worker,
-  view,
+  views,
+  worker: views.data.worker,
+  view: views.data,
   /** Resolves once the first link has been opened. */
-  ready: view.loadCatalog().then(openLink).catch((err) => {
+  ready: loadMenus().then(openLink).catch((err) => {
     document.body.dataset.state = 'error';
     showMessage(`GenLab could not start: ${err.message}`);
   }),
 };
 window.addEventListener('hashchange', () => {
-  // Our own replaceState does not fire this; a pasted or edited link does.
+  // Our own replaceState does not fire this; a pasted or edited link (or a gallery card) does.
   openLink().catch((err) => showMessage(err.message));
 });

@@ -6,16 +6,22 @@
 //      {type:'run', id, k}                      → {type:'progress', id, step, total, loss}… then {type:'ran', id, steps, loss}
 //      {type:'sample', id, chunk}               → {type:'samples', id, points, produced, total, done}…
 //      {type:'density', id, extent, w, h}       → {type:'density', id, values, w, h}
+//      {type:'train', id, k, chunk, refreshEvery, epsilon} → {type:'progress', id, step, losses, particles?}… then {type:'ran', id, step}
+//      {type:'play', id, from, points, epsilon, arrows} → {type:'frame', id, index, particles, drift}… then {type:'played', id, index}
+//      {type:'call', id, method, args}          → {type:'result', id, result}   (interpolants: drift, metrics, weights…)
+//      {type:'epsilon', value}                  sets the SDE noise of a running 'play' at once
 //      {type:'cancel'}                          → the running request ends with {type:'cancelled', id}
 //      {type:'panic'}                           (test hook: a deliberate Rust panic)
 // Out on failure: {type:'error', id, message} for a bad request (the session is kept);
 //                 {type:'fatal', message} when the wasm instance died (the page restarts us).
 // Relative, so the site also works from a sub-folder of any static host (`make dist`).
-import init, { Bench, DataLab, datasetCatalog, debugPanic, defaultDataConfig } from '../pkg/genlab.js';
+import init, { Bench, DataLab, InterpolantLab, datasetCatalog, debugPanic, defaultDataConfig, interpolantPresets } from '../pkg/genlab.js';
 
 const ready = init();
 let session = null;
 let cancelRequested = false;
+/** The SDE noise ε while particles move; the page sets it live with {type:'epsilon'}. */
+let liveEpsilon = 0;
 let dead = false;
 
 /** Yields to the event loop so a cancel message can land between chunks. */
@@ -41,6 +47,13 @@ const sessions = {
     const lab = new DataLab(JSON.stringify(config));
     return [lab, { config: JSON.parse(lab.configJson()), dim: lab.dim(), extent: lab.extent(), analytic: lab.analytic() }];
   },
+  si(config) {
+    const lab = new InterpolantLab(JSON.stringify(config));
+    return [lab, {
+      config: JSON.parse(lab.configJson()), dim: lab.dim(), extent: lab.extent(), grid: lab.grid(),
+      hasExact: lab.hasExact(), learned: lab.learned(), particles: lab.particles(),
+    }];
+  },
   /** The benchmark workload (MLP 3→256×3→2), the training session the tests drive. */
   bench(config) {
     return [new Bench(config?.seed ?? 0), { config }];
@@ -49,7 +62,75 @@ const sessions = {
 
 const handlers = {
   async catalog({ id }) {
-    postMessage({ type: 'catalog', id, catalog: JSON.parse(datasetCatalog()), defaults: JSON.parse(defaultDataConfig()) });
+    postMessage({
+      type: 'catalog', id, catalog: JSON.parse(datasetCatalog()), defaults: JSON.parse(defaultDataConfig()),
+      presets: JSON.parse(interpolantPresets()),
+    });
+  },
+
+  /**
+   * Interpolants: `k` training steps in chunks, streaming the losses; every `refreshEvery`
+   * steps the particles are carried through the whole grid again so the target visibly forms.
+   */
+  async train({ id, k, chunk = 10, refreshEvery = 0, epsilon = 0 }) {
+    cancelRequested = false;
+    const started = performance.now();
+    let done = 0;
+    while (done < k) {
+      const n = Math.min(chunk, k - done);
+      const losses = session.train(n);
+      done += n;
+      const reply = { type: 'progress', id, step: session.trainedSteps(), done, total: k, losses, seconds: (performance.now() - started) / 1000 };
+      if (refreshEvery && (done % refreshEvery < n || done === k)) {
+        session.resetParticles();
+        session.advance(1e9, epsilon);
+        reply.particles = session.particles();
+      }
+      postMessage(reply, [losses.buffer, ...(reply.particles ? [reply.particles.buffer] : [])]);
+      await yieldToEvents();
+      if (cancelRequested) {
+        postMessage({ type: 'cancelled', id, step: session.trainedSteps() });
+        return;
+      }
+    }
+    postMessage({ type: 'ran', id, step: session.trainedSteps() });
+  },
+
+  /**
+   * Interpolants: carries the particles along the grid one step per frame message, from grid
+   * index `from` (with `points`) or from fresh start points; ε is read live at every step.
+   * `arrows` (points) asks for the drift there at each frame.
+   */
+  async play({ id, from = null, points = null, epsilon = 0, arrows = null }) {
+    cancelRequested = false;
+    liveEpsilon = epsilon;
+    if (points) session.setParticles(points, from);
+    else session.resetParticles();
+    const grid = session.grid();
+    const frame = () => {
+      const index = session.index();
+      const particles = session.particles();
+      const drift = arrows ? session.drift(grid[index], arrows) : null;
+      postMessage({ type: 'frame', id, index, particles, drift }, [particles.buffer, ...(drift ? [drift.buffer] : [])]);
+    };
+    if (!points) frame();
+    while (session.advance(1, liveEpsilon) === 1) {
+      frame();
+      await yieldToEvents();
+      if (cancelRequested) {
+        postMessage({ type: 'cancelled', id, index: session.index() });
+        return;
+      }
+    }
+    postMessage({ type: 'played', id, index: session.index() });
+  },
+
+  /** Interpolants: a method of the session that answers at once (see CALLS). */
+  async call({ id, method, args = [] }) {
+    if (!CALLS.includes(method)) throw new Error(`unknown call “${method}”`);
+    const result = session[method](...args);
+    const transfer = ArrayBuffer.isView(result) ? [result.buffer] : [];
+    postMessage({ type: 'result', id, result }, transfer);
   },
 
   async configure({ id, lab, config }) {
@@ -106,17 +187,21 @@ const handlers = {
   },
 };
 
-// Requests run one after another; cancel is handled at once.
+/** Session methods the page may `call`. */
+const CALLS = ['drift', 'exactDensity', 'metrics', 'fieldError', 'weights', 'loadWeights', 'trainedSteps'];
+
+// Requests run one after another; cancel and ε are handled at once.
 let queue = Promise.resolve();
 onmessage = ({ data }) => {
   if (data.type === 'cancel') { cancelRequested = true; return; }
+  if (data.type === 'epsilon') { liveEpsilon = data.value; return; }
   queue = queue.then(async () => {
     if (dead) return;
     try {
       await ready;
       const handler = handlers[data.type];
       if (!handler) throw new Error(`unknown message “${data.type}”`);
-      if (['run', 'sample', 'density'].includes(data.type) && !session) throw new Error('no session: configure first');
+      if (['run', 'sample', 'density', 'train', 'play', 'call'].includes(data.type) && !session) throw new Error('no session: configure first');
       await handler(data);
     } catch (err) {
       fail(data.id, err);

@@ -36,11 +36,13 @@ export class DataView {
     new ResizeObserver(() => this.redraw()).observe(canvas);
   }
 
+  /** Loads the dataset catalog (and returns the whole reply: other labs use it too). */
   async loadCatalog() {
-    const { catalog, defaults } = await this.worker.request({ type: 'catalog' });
-    this.catalog = catalog;
-    this.defaultConfig = defaults;
-    $('dataset').replaceChildren(...catalog.map((entry) => new Option(entry.label, entry.name)));
+    const reply = await this.worker.request({ type: 'catalog' });
+    this.catalog = reply.catalog;
+    this.defaultConfig = reply.defaults;
+    $('dataset').replaceChildren(...reply.catalog.map((entry) => new Option(entry.label, entry.name)));
+    return reply;
   }
 
   /** The core's default config (checkerboard, 2,000 points, seed 0). */

@@ -4,11 +4,14 @@ import { drawAxes, fitCanvas, mapper } from './viewport.js';
 /** Above this many points, dots become a per-pixel count image (fast for 10⁶ points). */
 const DOT_LIMIT = 20000;
 
-export function drawScatter(canvas, points, view, color, marks = []) {
+/** Dots for `points`; with `keep`, over what the canvas already shows (no clear, no axes). */
+export function drawScatter(canvas, points, view, color, marks = [], { keep = false } = {}) {
   const ctx = fitCanvas(canvas);
   const { width: w, height: h } = canvas;
-  ctx.clearRect(0, 0, w, h);
-  drawAxes(ctx, view);
+  if (!keep) {
+    ctx.clearRect(0, 0, w, h);
+    drawAxes(ctx, view);
+  }
   const m = mapper(view, w, h);
   const n = points.length / 2;
   if (n <= DOT_LIMIT) {

@@ -1,0 +1,389 @@
+// The stochastic-interpolants lab: pick ρ₀, ρ₁, the path and γ; train the drift and score (or
+// use the exact fields of a Gaussian-mixture pair); watch particles flow while turning ε.
+// Every setting lives in the URL hash (#si?…), so a link reproduces the run.
+import { encodeHash } from '../state.js';
+import { drawHeatmap } from '../render/heatmap.js';
+import { drawArrows, drawPaths } from '../render/field.js';
+import { drawLossCurves } from '../render/loss.js';
+import { drawHistogram, drawScatter, histogram } from '../render/scatter.js';
+import { squareView } from '../render/viewport.js';
+
+const ARROWS = 17;
+const HEAT = 96;
+const PATHS = 48;
+const BINS = 100;
+/** Steps between sample refreshes while training. */
+const REFRESH_EVERY = 250;
+
+const $ = (id) => document.getElementById(id);
+const PATH_NAMES = ['linear', 'trig', 'encoding-decoding', 'one-sided-linear', 'one-sided-trig', 'mirror'];
+const GAMMA_NAMES = ['brownian', 'a-brownian', 'bsquared', 'sinesquared', 'sigmoid', 'zero'];
+const METHODS = ['rk4', 'heun', 'euler', 'sde-heun', 'euler-maruyama'];
+
+export class InterpolantView {
+  constructor(worker, { showMessage }) {
+    this.worker = worker;
+    this.showMessage = showMessage;
+    this.config = null;
+    this.frames = [];
+    this.index = 0;
+    this.losses = { drift: [], score: [] };
+    this.playing = false;
+    this.training = false;
+    this.drift = null;
+    this.form = $('si-controls');
+    this.form.addEventListener('submit', (e) => { e.preventDefault(); this.applyForm(); });
+    this.form.addEventListener('change', (e) => {
+      if (['si-epsilon', 'si-t'].includes(e.target.id) || e.target.name === 'layer') return;
+      if (e.target.id === 'si-preset') this.openPreset(e.target.value);
+      else this.applyForm();
+    });
+    $('si-epsilon').addEventListener('input', () => this.setEpsilon(Number($('si-epsilon').value)));
+    $('si-t').addEventListener('input', () => this.scrub(Number($('si-t').value)));
+    $('si-play').addEventListener('click', () => (this.playing ? this.pause() : this.play()));
+    $('si-train').addEventListener('click', () => (this.training ? this.worker.cancel() : this.train()));
+    $('si-reset').addEventListener('click', () => this.apply(this.config, { fresh: true }));
+    $('si-metrics').addEventListener('click', () => this.measure());
+    for (const box of $('si').querySelectorAll('input[name=layer]')) box.addEventListener('change', () => this.redraw());
+    new ResizeObserver(() => this.redraw()).observe($('si-canvas'));
+  }
+
+  /** The preset list from the core (name, config, weights file). */
+  setPresets(presets) {
+    this.presets = presets;
+    $('si-preset').replaceChildren(new Option('(custom)', ''), ...presets.map((p) => new Option(p.name, p.name)));
+  }
+
+  setCatalog(catalog) {
+    this.catalog = catalog;
+    for (const id of ['si-rho0', 'si-rho1']) $(id).replaceChildren(...catalog.map((e) => new Option(e.label, e.name)));
+    $('si-path').replaceChildren(...PATH_NAMES.map((n) => new Option(n, n)));
+    $('si-gamma').replaceChildren(...GAMMA_NAMES.map((n) => new Option(n, n)));
+    $('si-method').replaceChildren(...METHODS.map((n) => new Option(n, n)));
+  }
+
+  /** The checkerboard preset's config (it opens with the shipped weights). */
+  defaults() {
+    return structuredClone(this.presets.find((p) => p.name === 'checkerboard')?.config ?? this.presets[0].config);
+  }
+
+  /** Opens a preset (with its shipped weights, see `apply`). */
+  async openPreset(name) {
+    const preset = this.presets.find((p) => p.name === name);
+    if (preset) await this.apply(structuredClone(preset.config));
+  }
+
+  /**
+   * Configures the worker with `config` and draws the start. A config equal to a learned
+   * preset's opens with that preset's shipped weights (unless `fresh`); `weights` (bytes)
+   * loads those instead.
+   */
+  async apply(config, { fresh = false, weights = null } = {}) {
+    this.worker.cancel();
+    this.playing = false;
+    const reply = await this.worker.request({ type: 'configure', lab: 'si', config });
+    const normalised = canonical(reply.config);
+    const preset = this.presets.find((p) => canonical(p.config) === normalised) ?? null;
+    Object.assign(this, { config: reply.config, dim: reply.dim, extent: reply.extent, grid: reply.grid, hasExact: reply.hasExact, learned: reply.learned });
+    this.frames = [reply.particles];
+    this.index = 0;
+    this.losses = { drift: [], score: [] };
+    this.trained = 0;
+    this.fieldError = null;
+    this.metrics = null;
+    this.showMessage(null);
+    let bytes = weights;
+    if (!bytes && !fresh && preset?.weights) bytes = await fetchWeights(preset.weights);
+    if (bytes) {
+      await this.call('loadWeights', [bytes, this.config.train.steps]);
+      this.trained = this.config.train.steps;
+    }
+    this.presetName = preset?.name ?? '';
+    history.replaceState(null, '', encodeHash('si', this.config));
+    this.fillForm();
+    document.body.dataset.state = 'ready';
+    this.status();
+    this.redraw();
+    if (!this.learned || this.trained) await this.play();
+  }
+
+  call(method, args = []) {
+    return this.worker.request({ type: 'call', method, args }).then((r) => r.result);
+  }
+
+  async applyForm() {
+    try {
+      await this.apply(this.readForm());
+    } catch (err) {
+      this.showMessage(`That setting cannot be used: ${err.message}. The last good settings are kept.`);
+      this.fillForm();
+    }
+  }
+
+  datasetFor(id, current) {
+    const name = $(id).value;
+    if (current && this.catalog.find((e) => e.name === name)?.defaults.name === current.name) return current;
+    return structuredClone(this.catalog.find((e) => e.name === name).defaults);
+  }
+
+  readForm() {
+    const c = structuredClone(this.config);
+    c.rho0 = this.datasetFor('si-rho0', c.rho0);
+    c.rho1 = this.datasetFor('si-rho1', c.rho1);
+    c.path = $('si-path').value;
+    const kind = $('si-gamma').value;
+    c.gamma = kind === 'a-brownian' ? { kind, a: Number($('si-gamma-a').value) || 2 } : { kind };
+    c.fields = $('si-fields').value;
+    c.model.width = Number($('si-width').value);
+    c.model.depth = Number($('si-depth').value);
+    c.model.drift = $('si-drift').value;
+    c.model.score = $('si-score').value;
+    c.train.steps = Number($('si-steps').value);
+    c.train.batch = Number($('si-batch').value);
+    c.train.lr = Number($('si-lr').value);
+    c.sampler.method = $('si-method').value;
+    c.sampler.steps = Number($('si-grid').value);
+    c.sampler.direction = $('si-direction').value;
+    c.sampler.epsilon = Number($('si-epsilon').value);
+    c.n = Number($('si-n').value);
+    c.seed = Number($('si-seed').value);
+    return c;
+  }
+
+  /** The catalog entry matching a dataset config. */
+  entry(d) {
+    return this.catalog.find((e) => e.defaults.name === d.name && (d.dim === undefined || e.dim === d.dim))
+      ?? this.catalog.find((e) => e.defaults.name === d.name);
+  }
+
+  fillForm() {
+    const c = this.config;
+    $('si-preset').value = this.presetName;
+    $('si-rho0').value = this.entry(c.rho0).name;
+    $('si-rho1').value = this.entry(c.rho1).name;
+    $('si-path').value = c.path;
+    $('si-gamma').value = c.gamma.kind;
+    $('si-gamma-a').value = String(c.gamma.a ?? 2);
+    $('si-gamma-a').closest('label').hidden = c.gamma.kind !== 'a-brownian';
+    $('si-fields').value = c.fields;
+    $('si-width').value = String(c.model.width);
+    $('si-depth').value = String(c.model.depth);
+    $('si-drift').value = c.model.drift;
+    $('si-score').value = c.model.score;
+    $('si-steps').value = String(c.train.steps);
+    $('si-batch').value = String(c.train.batch);
+    $('si-lr').value = String(c.train.lr);
+    $('si-method').value = c.sampler.method;
+    $('si-grid').value = String(c.sampler.steps);
+    $('si-direction').value = c.sampler.direction;
+    $('si-epsilon').value = String(c.sampler.epsilon);
+    $('si-epsilon-out').textContent = c.sampler.epsilon.toFixed(2);
+    $('si-n').value = String(c.n);
+    $('si-seed').value = String(c.seed);
+    $('si-t').max = String(this.grid.length - 1);
+    $('si-t').value = String(this.index);
+    $('si-learned-settings').disabled = c.fields !== 'learned';
+    $('si-train').disabled = !this.learned;
+    $('si-epsilon').disabled = !c.sampler.method.startsWith('sde') && c.sampler.method !== 'euler-maruyama';
+  }
+
+  /** ε changes at once, also while the particles move; the link records it. */
+  setEpsilon(value) {
+    this.config.sampler.epsilon = value;
+    $('si-epsilon-out').textContent = value.toFixed(2);
+    this.worker.setEpsilon(value);
+    history.replaceState(null, '', encodeHash('si', this.config));
+  }
+
+  /** Plays from the shown frame (or from the start when at the end). */
+  async play() {
+    if (this.index >= this.grid.length - 1) this.index = 0;
+    const from = this.index;
+    this.frames.length = from + 1;
+    this.playing = true;
+    $('si-play').textContent = 'Pause';
+    const msg = { type: 'play', epsilon: this.config.sampler.epsilon, arrows: this.arrowPoints() };
+    if (from > 0) Object.assign(msg, { from, points: this.frames[from].slice() });
+    document.body.dataset.state = 'playing';
+    const final = await this.worker.request(msg, (m) => {
+      if (m.type !== 'frame') return;
+      this.frames[m.index] = m.particles;
+      this.index = m.index;
+      this.drift = m.drift;
+      this.schedule();
+    }).catch((err) => { this.showMessage(err.message); return null; });
+    this.playing = false;
+    $('si-play').textContent = 'Play';
+    document.body.dataset.state = 'ready';
+    if (final?.type === 'played') this.status();
+  }
+
+  pause() {
+    this.worker.cancel();
+  }
+
+  /** Shows an earlier frame (frames after the last computed one are not there yet). */
+  async scrub(index) {
+    if (this.playing) this.pause();
+    this.index = Math.min(index, this.frames.length - 1);
+    $('si-t').value = String(this.index);
+    this.drift = null;
+    this.schedule();
+    if (this.layer('arrows')) {
+      this.drift = await this.call('drift', [this.grid[this.index], this.arrowPoints()]);
+      this.schedule();
+    }
+  }
+
+  /** Trains the remaining steps of `train.steps` (or another full run when done), streaming. */
+  async train() {
+    if (this.playing) this.pause();
+    const remaining = this.config.train.steps - this.trained;
+    const k = remaining > 0 ? remaining : this.config.train.steps;
+    this.training = true;
+    $('si-train').textContent = 'Pause training';
+    document.body.dataset.state = 'training';
+    const started = this.trained;
+    try {
+      const final = await this.worker.request({ type: 'train', k, chunk: 10, refreshEvery: REFRESH_EVERY, epsilon: this.config.sampler.epsilon }, (m) => {
+        if (m.type !== 'progress') return;
+        for (let i = 0; i < m.losses.length; i += 2) {
+          this.losses.drift.push(m.losses[i]);
+          this.losses.score.push(m.losses[i + 1]);
+        }
+        this.trained = m.step;
+        const rate = (m.step - started) / m.seconds;
+        $('si-progress').value = m.done / m.total;
+        $('si-status').textContent = `Training: step ${m.step.toLocaleString('en')}, ${rate.toFixed(1)} steps/s.`;
+        if (m.particles) {
+          this.frames = [this.frames[0]];
+          this.frames[this.grid.length - 1] = m.particles;
+          this.index = this.grid.length - 1;
+        }
+        this.schedule();
+      });
+      if (final.type === 'ran') this.measure();
+    } catch (err) {
+      this.showMessage(err.message);
+    }
+    this.training = false;
+    $('si-train').textContent = this.trained ? 'Continue training' : 'Train';
+    document.body.dataset.state = 'ready';
+    this.status();
+  }
+
+  /** Energy distance (and its floor), the ODE log-likelihood and the field error. */
+  async measure() {
+    const last = this.frames[this.grid.length - 1];
+    if (!last) await this.play();
+    document.body.dataset.state = 'measuring';
+    try {
+      this.metrics = JSON.parse(await this.call('metrics', [500]));
+      if (this.learned && this.hasExact) this.fieldError = JSON.parse(await this.call('fieldError', [2000]));
+    } catch (err) {
+      this.showMessage(err.message);
+    }
+    document.body.dataset.state = 'ready';
+    this.showMetrics();
+  }
+
+  showMetrics() {
+    const m = this.metrics;
+    const fmt = (v, d = 4) => (v === null || v === undefined ? '—' : Number(v).toFixed(d));
+    $('si-ed').textContent = m ? fmt(m.energyDistance) : '—';
+    $('si-ed-floor').textContent = m ? fmt(m.energyDistanceFloor) : '—';
+    $('si-ll').textContent = m ? fmt(m.logLikelihood, 3) : '—';
+    $('si-ll-exact').textContent = m ? fmt(m.logLikelihoodExact, 3) : '—';
+    $('si-field-error').textContent = this.fieldError
+      ? `drift ${(100 * this.fieldError.drift).toFixed(1)}%, score ${(100 * this.fieldError.score).toFixed(1)}%` : '—';
+  }
+
+  status() {
+    const what = this.learned
+      ? (this.trained ? `learned fields, ${this.trained.toLocaleString('en')} training steps` : 'untrained networks: press Train')
+      : 'exact fields (closed form)';
+    $('si-status').textContent = `${what}; t = ${this.grid[this.index].toFixed(3)}.`;
+  }
+
+  layer(name) {
+    return $('si').querySelector(`input[name=layer][value=${name}]`)?.checked ?? false;
+  }
+
+  view() {
+    return squareView(this.extent);
+  }
+
+  /** The arrow grid's points (2D only). */
+  arrowPoints() {
+    if (this.dim !== 2) return null;
+    const v = this.view();
+    const out = new Float32Array(ARROWS * ARROWS * 2);
+    for (let r = 0; r < ARROWS; r++) {
+      for (let c = 0; c < ARROWS; c++) {
+        out[2 * (r * ARROWS + c)] = v.x0 + (c + 0.5) / ARROWS * (v.x1 - v.x0);
+        out[2 * (r * ARROWS + c) + 1] = v.y0 + (r + 0.5) / ARROWS * (v.y1 - v.y0);
+      }
+    }
+    return out;
+  }
+
+  schedule() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => { this.frame = 0; this.redraw(); });
+  }
+
+  redraw() {
+    if (!this.config) return;
+    $('si-t').value = String(this.index);
+    $('si-t-out').textContent = this.grid[this.index].toFixed(3);
+    const points = this.frames[this.index] ?? new Float32Array(0);
+    const color = getComputedStyle(document.body).getPropertyValue('--point').trim() || '#0072b2';
+    const canvas = $('si-canvas');
+    if (this.dim === 1) {
+      const x = { x0: this.extent[0], x1: this.extent[1] };
+      const heights = histogram(points, { ...x, y0: 0, y1: 1 }, BINS);
+      drawHistogram(canvas, heights, { ...x, y0: 0, y1: 1.15 * Math.max(1e-6, ...heights) }, color);
+    } else {
+      const view = this.view();
+      if (this.layer('heatmap')) drawHeatmap(canvas, heatValues(points, view, HEAT), HEAT, HEAT, view);
+      if (this.layer('particles')) drawScatter(canvas, points, view, color, [], { keep: this.layer('heatmap') });
+      else if (!this.layer('heatmap')) drawScatter(canvas, new Float32Array(0), view, color);
+      if (this.layer('paths')) drawPaths(canvas, this.frames, this.index, view, PATHS);
+      if (this.layer('arrows') && this.drift) drawArrows(canvas, this.arrowPoints(), this.drift, view, this.hasExact && this.learned);
+    }
+    drawLossCurves($('si-loss'), this.losses);
+  }
+}
+
+/** A smoothed 2D histogram of `points` on an n × n grid over `view` (row 0 at the top). */
+function heatValues(points, view, n) {
+  const counts = new Float32Array(n * n);
+  for (let i = 0; i < points.length; i += 2) {
+    const c = Math.floor((points[i] - view.x0) / (view.x1 - view.x0) * n);
+    const r = n - 1 - Math.floor((points[i + 1] - view.y0) / (view.y1 - view.y0) * n);
+    if (c >= 0 && c < n && r >= 0 && r < n) counts[r * n + c]++;
+  }
+  const out = new Float32Array(n * n);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) {
+      let s = 0;
+      for (let dr = -1; dr <= 1; dr++) for (let dc = -1; dc <= 1; dc++) s += counts[Math.min(n - 1, Math.max(0, r + dr)) * n + Math.min(n - 1, Math.max(0, c + dc))];
+      out[r * n + c] = s;
+    }
+  }
+  return out;
+}
+
+/** JSON with object keys sorted, so equal configs give equal strings. */
+function canonical(value) {
+  return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v));
+}
+
+/** Fetches a shipped weights file; a missing or unreadable one reads as none. */
+async function fetchWeights(url) {
+  const response = await fetch(new URL(`../../${url}`, import.meta.url));
+  if (!response.ok) throw new Error(`the preset's weights (${url}) could not be loaded: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+

@@ -1,0 +1,53 @@
+// Training loss curves: one line per field over the steps, smoothed by a running mean.
+import { drawAxes, fitCanvas, mapper } from './viewport.js';
+
+const SMOOTH = 25;
+
+/** Running mean over the last `k` values (NaN values skipped). */
+function smooth(values, k) {
+  const out = new Float32Array(values.length);
+  let sum = 0, count = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i])) { sum += values[i]; count++; }
+    const j = i - k;
+    if (j >= 0 && Number.isFinite(values[j])) { sum -= values[j]; count--; }
+    out[i] = count ? sum / count : NaN;
+  }
+  return out;
+}
+
+/** `series`: { name: number[] }; each drawn in its own colour with a legend. */
+export function drawLossCurves(canvas, series) {
+  const ctx = fitCanvas(canvas);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const entries = Object.entries(series).map(([name, v]) => [name, smooth(v, SMOOTH)]).filter(([, v]) => v.some(Number.isFinite));
+  const style = getComputedStyle(canvas);
+  const dpr = window.devicePixelRatio || 1;
+  ctx.fillStyle = style.getPropertyValue('--muted') || '#5c6370';
+  ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+  if (!entries.length) {
+    ctx.fillText('Loss curves appear while training.', 8 * dpr, 18 * dpr);
+    return;
+  }
+  const steps = Math.max(...entries.map(([, v]) => v.length));
+  let lo = Infinity, hi = -Infinity;
+  for (const [, v] of entries) for (const x of v) if (Number.isFinite(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+  const pad = 0.05 * (hi - lo || 1);
+  const view = { x0: 0, x1: Math.max(steps, 2), y0: lo - pad, y1: hi + pad };
+  drawAxes(ctx, view, { alpha: 0.6 });
+  const m = mapper(view, canvas.width, canvas.height);
+  const colours = [style.getPropertyValue('--arrow').trim() || '#d55e00', style.getPropertyValue('--point').trim() || '#0072b2'];
+  entries.forEach(([name, v], k) => {
+    ctx.strokeStyle = colours[k % colours.length];
+    ctx.lineWidth = 1.5 * dpr;
+    ctx.beginPath();
+    let started = false;
+    v.forEach((y, i) => {
+      if (!Number.isFinite(y)) return;
+      if (started) ctx.lineTo(m.x(i), m.y(y)); else { ctx.moveTo(m.x(i), m.y(y)); started = true; }
+    });
+    ctx.stroke();
+    ctx.fillStyle = ctx.strokeStyle;
+    ctx.fillText(`${name} loss`, canvas.width - 90 * dpr, (16 + 14 * k) * dpr);
+  });
+}
