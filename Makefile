@@ -42,6 +42,7 @@ test-e2e: build dist browser node_modules/.package-lock.json
 ## Native vs wasm vs TF.js on the shared workload; prints a table with ratios.
 bench: build browser target/release/genlab
 	GENLAB_BIN=target/release/genlab node tests/e2e/bench.mjs
+	GENLAB_BIN=target/release/genlab node tests/e2e/bench-si.mjs
 
 ## A self-contained static folder for any static host (relative paths: a sub-folder works).
 ## The wasm goes through binaryen's wasm-opt -O3 from npm (Debian's wasm-opt 108 breaks

@@ -270,16 +270,24 @@ impl InterpolantLab {
 }
 
 /// The interpolants lab's presets as JSON: `[{name, config, weights}]`, where `weights` is the
-/// shipped safetensors file under `models/si/` (null for exact presets).
+/// shipped safetensors file under `models/si/` (null for exact presets and those trained only
+/// with the CLI).
 #[wasm_bindgen(js_name = interpolantPresets)]
 pub fn interpolant_presets() -> String {
-    let list: Vec<serde_json::Value> = crate::interpolant::presets::PRESETS
+    use crate::interpolant::presets::{preset, PRESETS, WITHOUT_WEIGHTS};
+    let entries: Vec<String> = PRESETS
         .iter()
         .filter_map(|(name, _)| {
-            let config = crate::interpolant::presets::preset(name).ok()?;
-            let weights = (config.fields == crate::interpolant::config::FieldsMode::Learned).then(|| format!("models/si/{name}.safetensors"));
-            Some(serde_json::json!({ "name": name, "config": config, "weights": weights }))
+            let config = preset(name).ok()?;
+            let shipped = config.fields == crate::interpolant::config::FieldsMode::Learned && !WITHOUT_WEIGHTS.contains(name);
+            let weights = shipped.then(|| format!("models/si/{name}.safetensors"));
+            // the config goes through the same serialiser as `configJson`, so f32 values print alike
+            Some(format!(r#"{{"name":{},"config":{},"weights":{}}}"#, json(name), json(&config), json(&weights)))
         })
         .collect();
-    serde_json::to_string(&list).expect("presets serialise")
+    format!("[{}]", entries.join(","))
+}
+
+fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).expect("serialises")
 }

@@ -242,10 +242,11 @@ fn si_config_prints_a_preset_the_loader_reads_back() {
 
 #[test]
 fn si_rejects_what_it_cannot_do_with_a_named_field() {
-    assert!(usage_error(&["si", "sample", "--preset", "nope"]).contains("valid: gmm-exact"));
+    assert!(usage_error(&["si", "sample", "--preset", "nope"]).contains("valid: checkerboard, checkerboard-paper, gmm-exact"));
     let dir = temp_dir("si-bad");
     let cases = [
-        (r#"{"rho0":{"name":"checkerboard"},"rho1":{"name":"gaussian"}}"#, "rho0: exact fields need a Gaussian mixture"),
+        (r#"{"rho0":{"name":"checkerboard"},"rho1":{"name":"gaussian"},"fields":"exact"}"#, "rho0: exact fields need a Gaussian mixture"),
+        (r#"{"rho0":{"name":"checkerboard"},"rho1":{"name":"gaussian"}}"#, "learned fields need --model"),
         (r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"modes-1d"}}"#, "rho1: is 1D but rho0 is 2D"),
         (r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"gaussian"},"sampler":{"steps":0}}"#, "sampler.steps: 0 is out of range"),
         (r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"gaussian"},"path":"trig","gamma":{"kind":"a-brownian","a":9}}"#, "gamma: the trig path needs γ ≤ 1"),
@@ -256,5 +257,77 @@ fn si_rejects_what_it_cannot_do_with_a_named_field() {
         std::fs::write(&path, json).unwrap();
         let err = usage_error(&["si", "sample", "--config", path.to_str().unwrap()]);
         assert!(err.contains(expected), "{json}: {err}");
+    }
+}
+
+// ---------------------------------------------------------------- si (learned fields)
+
+const TINY: &str = r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"eight-gaussians"},"model":{"width":16,"depth":2},
+    "train":{"batch":64,"steps":30},"sampler":{"method":"sde-heun","epsilon":0.5,"steps":20},"n":300}"#;
+
+#[test]
+fn si_train_writes_weights_that_sample_field_and_eval_read() {
+    let dir = temp_dir("si-train");
+    let config = dir.join("c.json");
+    std::fs::write(&config, TINY).unwrap();
+    let (c, m) = (config.to_str().unwrap(), dir.join("m.safetensors"));
+    let m = m.to_str().unwrap();
+    let out = genlab(&["si", "train", "--config", c, "--out", m]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("step 30/30"), "progress on stderr: {}", stderr(&out));
+    // the weights are the trainer's, byte for byte
+    let cfg: genlab::interpolant::config::InterpolantConfig = from_json(TINY).unwrap();
+    let mut t = genlab::interpolant::train::Trainer::new(&cfg).unwrap();
+    for _ in 0..30 {
+        t.step().unwrap();
+    }
+    assert_eq!(std::fs::read(m).unwrap(), t.weights().unwrap());
+    let rows = parse_csv(&ok(&["si", "sample", "--config", c, "--model", m, "--seed", "2"]), "x,y");
+    assert_eq!(rows.len(), 300);
+    assert!(rows.iter().flatten().all(|v| v.is_finite()));
+    assert_eq!(rows, parse_csv(&ok(&["si", "sample", "--config", c, "--model", m, "--seed", "2"]), "x,y"));
+    let eval: serde_json::Value = serde_json::from_str(&ok(&["si", "eval", "--config", c, "--model", m, "--n", "200"])).unwrap();
+    for key in ["energy_distance", "energy_distance_floor", "log_likelihood", "log_likelihood_exact"] {
+        assert!(eval[key].as_f64().is_some_and(f64::is_finite), "{key} in {eval}");
+    }
+    assert!(eval["inside_fraction"].is_null(), "only a checkerboard target has squares");
+    let points = dir.join("p.csv");
+    std::fs::write(&points, "0.5,0.5\n").unwrap();
+    let field = parse_csv(&ok(&["si", "field", "--config", c, "--model", m, "--t", "0.5", "--points", points.to_str().unwrap()]), "bx,by,sx,sy");
+    assert_eq!(field[0], {
+        let (b, s) = genlab::interpolant::sampler::Fields::eval(&t.model, 0.5, &[0.5, 0.5], true);
+        vec![b[0], b[1], s[0], s[1]]
+    });
+}
+
+#[test]
+fn si_refuses_missing_corrupt_and_mismatched_weights() {
+    let dir = temp_dir("si-weights");
+    let config = dir.join("c.json");
+    std::fs::write(&config, TINY).unwrap();
+    let c = config.to_str().unwrap();
+    assert!(usage_error(&["si", "sample", "--config", c]).contains("learned fields need --model"));
+    let bad = dir.join("bad.safetensors");
+    std::fs::write(&bad, b"definitely not safetensors").unwrap();
+    assert!(usage_error(&["si", "sample", "--config", c, "--model", bad.to_str().unwrap()]).contains("not a valid safetensors"));
+    let missing = dir.join("missing.safetensors");
+    assert!(usage_error(&["si", "sample", "--config", c, "--model", missing.to_str().unwrap()]).contains("cannot read weights"));
+    // weights of a wider network do not fit
+    let wide = dir.join("wide.json");
+    std::fs::write(&wide, TINY.replace(r#""width":16"#, r#""width":8"#)).unwrap();
+    let m = dir.join("wide.safetensors");
+    assert!(genlab(&["si", "train", "--config", wide.to_str().unwrap(), "--out", m.to_str().unwrap()]).status.success());
+    assert!(usage_error(&["si", "sample", "--config", c, "--model", m.to_str().unwrap()]).contains("shape"));
+}
+
+#[test]
+fn every_learned_preset_ships_weights_that_load() {
+    for (name, _) in genlab::interpolant::presets::PRESETS {
+        let cfg = genlab::interpolant::presets::preset(name).unwrap();
+        if cfg.fields == genlab::interpolant::config::FieldsMode::Exact || genlab::interpolant::presets::WITHOUT_WEIGHTS.contains(name) {
+            continue;
+        }
+        let out = ok(&["si", "sample", "--preset", name, "--n", "50"]);
+        assert_eq!(out.lines().count(), 51, "{name}");
     }
 }

@@ -47,6 +47,15 @@ pub enum SiCommand {
         #[arg(long)]
         points: PathBuf,
     },
+    /// Speed of the lab: training steps/s, sampler frames/s (one step of every particle), and
+    /// the training time until ≥ 90% of SDE samples land inside a checkerboard target.
+    Bench {
+        #[command(flatten)]
+        source: ConfigSource,
+        /// Print one JSON line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Sample and score the result: JSON with the energy distance to the target, its noise
     /// floor, the ODE log-likelihood and (checkerboard target) the share inside the squares.
     Eval {
@@ -147,16 +156,12 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
             let rows: Vec<f32> = b.chunks_exact(dim).zip(s.chunks_exact(dim)).flat_map(|(b, s)| [b, s].concat()).collect();
             write_rows(&rows, 2 * dim, if dim == 1 { "b,s" } else { "bx,by,sx,sy" })
         }
+        SiCommand::Bench { source, json } => bench(&source.load()?, json),
         SiCommand::Eval { source, n, seed } => {
             let config = source.load()?;
             let session = sampled(&source, config, n, seed)?;
             let metrics = session.metrics(1000);
-            let target = session.config.rho1.build()?;
-            let inside = (session.config.rho1.name() == "checkerboard").then(|| {
-                let pts = session.particles();
-                let k = pts.chunks_exact(2).filter(|p| target.log_density(p).is_some_and(f32::is_finite)).count();
-                k as f64 / (pts.len() / 2) as f64
-            });
+            let inside = inside_fraction(&session.config, session.particles())?;
             let json = serde_json::json!({
                 "energy_distance": metrics.energy_distance,
                 "energy_distance_floor": metrics.energy_distance_floor,
@@ -178,6 +183,59 @@ fn sampled(source: &ConfigSource, mut config: InterpolantConfig, n: Option<usize
     let mut session = source.session(config)?;
     session.advance(usize::MAX, epsilon);
     Ok(session)
+}
+
+/// Share of 2D points inside the checkerboard's squares (None for other targets).
+fn inside_fraction(config: &InterpolantConfig, points: &[f32]) -> Result<Option<f64>, UsageError> {
+    if config.rho1.name() != "checkerboard" {
+        return Ok(None);
+    }
+    let target = config.rho1.build()?;
+    let k = points.chunks_exact(2).filter(|p| target.log_density(p).is_some_and(f32::is_finite)).count();
+    Ok(Some(k as f64 / (points.len() / 2) as f64))
+}
+
+/// Trains in chunks of 250 steps, sampling after each, until the config's steps are done.
+fn bench(config: &InterpolantConfig, json: bool) -> Result<(), UsageError> {
+    const CHUNK: usize = 250;
+    let mut config = config.clone();
+    config.fields = FieldsMode::Learned;
+    let mut session = Session::new(config.clone())?;
+    let epsilon = config.sampler.epsilon;
+    let (mut train_s, mut sample_s, mut frames) = (0.0, 0.0, 0usize);
+    let mut to_90 = None;
+    let mut inside = None;
+    let mut steps = 0;
+    while steps < config.train.steps {
+        let k = CHUNK.min(config.train.steps - steps);
+        let start = std::time::Instant::now();
+        session.train(k).map_err(|e| UsageError(e.to_string()))?;
+        train_s += start.elapsed().as_secs_f64();
+        steps += k;
+        let start = std::time::Instant::now();
+        session.reset_particles();
+        frames += session.advance(usize::MAX, epsilon);
+        sample_s += start.elapsed().as_secs_f64();
+        inside = inside_fraction(&config, session.particles())?;
+        if to_90.is_none() && inside.is_some_and(|f| f >= 0.9) {
+            to_90 = Some((steps, train_s));
+        }
+    }
+    let (steps_per_s, frames_per_s) = (steps as f64 / train_s, frames as f64 / sample_s);
+    if json {
+        let report = serde_json::json!({
+            "runtime": "native", "trainStepsPerSec": steps_per_s, "framesPerSec": frames_per_s, "particles": config.n,
+            "stepsTo90": to_90.map(|t| t.0), "secondsTo90": to_90.map(|t| t.1), "finalInside": inside,
+        });
+        println!("{report}");
+    } else {
+        println!("native: {steps_per_s:.1} train steps/s, {frames_per_s:.1} sampler frames/s with {} particles", config.n);
+        match to_90 {
+            Some((k, secs)) => println!("≥ 90% inside after {k} steps, {secs:.1} s of training"),
+            None => println!("never ≥ 90% inside (last: {inside:?})"),
+        }
+    }
+    Ok(())
 }
 
 /// Trains `config.train.steps` steps with progress lines on stderr; returns the weights.

@@ -3,19 +3,29 @@
 // Every setting lives in the URL hash (#si?…), so a link reproduces the run.
 import { encodeHash } from '../state.js';
 import { drawHeatmap } from '../render/heatmap.js';
-import { drawArrows, drawPaths } from '../render/field.js';
+import { drawArrows, drawPaths, drawSpaceTime } from '../render/field.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawHistogram, drawScatter, histogram } from '../render/scatter.js';
 import { squareView } from '../render/viewport.js';
 
 const ARROWS = 17;
-const HEAT = 96;
+const HEAT = 72;
 const PATHS = 48;
 const BINS = 100;
 /** Steps between sample refreshes while training. */
 const REFRESH_EVERY = 250;
 
 const $ = (id) => document.getElementById(id);
+
+/** What each preset shows, and where it departs from the paper's scale (shown under the form). */
+const PRESET_NOTES = {
+  checkerboard: 'The authors’ checkerboard (Gaussian → 8 squares; SDE ε = 0.5, 100 Heun steps), browser-sized: two 3×64 ReLU networks (drift b and denoiser η) on 500 antithetic pairs a step for 1,500 steps, lr 3·10⁻³ × 0.4 every 500. The paper uses 4×256, batch 2,000, 7,000 steps: the checkerboard-paper preset.',
+  'checkerboard-paper': 'The authors’ exact settings: 4×256 ReLU networks, batch 2,000, lr 2·10⁻³ × 0.4 every 1,500 steps, 7,000 steps. Too slow to train in a page on a laptop; train it with `genlab si train --preset checkerboard-paper`.',
+  'gmm-exact': 'Two Gaussians → the 8-Gaussian ring with the closed-form drift and score: no training, the ground truth the learned fields are compared with.',
+  'mirror-point': 'The mirror interpolant xₜ = x₁ + γ(t)z maps the checkerboard to itself; every particle starts at the single point (1, 1) and the SDE (ε = 6, 600 steps) spreads them out. Networks browser-sized (3×64).',
+  '1d-three-modes': 'The authors’ 1D figure: ½N(−3, 0.25²) + ½N(3, 0.25²) → ⅓[N(−6, 0.5²) + N(0, 0.33²) + N(6, 0.5²)] (the numbers read as standard deviations), 200 SDE steps. Try ε = 0, 0.5 and 5 with the slider; tick “trajectories” for the space-time picture.',
+};
+const CUSTOM_NOTE = 'Your own settings. The score is learned through the denoiser η = E[z | xₜ] (the paper’s sign, s = −η/γ) unless you choose s; v learns E[∂ₜI | xₜ] and b = v − γγ̇s.';
 const PATH_NAMES = ['linear', 'trig', 'encoding-decoding', 'one-sided-linear', 'one-sided-trig', 'mirror'];
 const GAMMA_NAMES = ['brownian', 'a-brownian', 'bsquared', 'sinesquared', 'sigmoid', 'zero'];
 const METHODS = ['rk4', 'heun', 'euler', 'sde-heun', 'euler-maruyama'];
@@ -159,6 +169,7 @@ export class InterpolantView {
   fillForm() {
     const c = this.config;
     $('si-preset').value = this.presetName;
+    $('si-info').textContent = PRESET_NOTES[this.presetName] ?? CUSTOM_NOTE;
     $('si-rho0').value = this.entry(c.rho0).name;
     $('si-rho1').value = this.entry(c.rho1).name;
     $('si-path').value = c.path;
@@ -184,6 +195,7 @@ export class InterpolantView {
     $('si-t').value = String(this.index);
     $('si-learned-settings').disabled = c.fields !== 'learned';
     $('si-train').disabled = !this.learned;
+    $('si-train').textContent = this.trained ? 'Continue training' : 'Train';
     $('si-epsilon').disabled = !c.sampler.method.startsWith('sde') && c.sampler.method !== 'euler-maruyama';
   }
 
@@ -339,7 +351,9 @@ export class InterpolantView {
     const points = this.frames[this.index] ?? new Float32Array(0);
     const color = getComputedStyle(document.body).getPropertyValue('--point').trim() || '#0072b2';
     const canvas = $('si-canvas');
-    if (this.dim === 1) {
+    if (this.dim === 1 && this.layer('paths')) {
+      drawSpaceTime(canvas, this.frames, this.index, this.grid, this.extent, 4 * PATHS);
+    } else if (this.dim === 1) {
       const x = { x0: this.extent[0], x1: this.extent[1] };
       const heights = histogram(points, { ...x, y0: 0, y1: 1 }, BINS);
       drawHistogram(canvas, heights, { ...x, y0: 0, y1: 1.15 * Math.max(1e-6, ...heights) }, color);
@@ -355,23 +369,29 @@ export class InterpolantView {
   }
 }
 
-/** A smoothed 2D histogram of `points` on an n × n grid over `view` (row 0 at the top). */
+/**
+ * The density of `points` on an n × n grid over `view` (row 0 at the top): a histogram blurred
+ * by three passes of a 3 × 3 box (close to a Gaussian kernel of about one and a half cells).
+ */
 function heatValues(points, view, n) {
-  const counts = new Float32Array(n * n);
+  let grid = new Float32Array(n * n);
   for (let i = 0; i < points.length; i += 2) {
     const c = Math.floor((points[i] - view.x0) / (view.x1 - view.x0) * n);
     const r = n - 1 - Math.floor((points[i + 1] - view.y0) / (view.y1 - view.y0) * n);
-    if (c >= 0 && c < n && r >= 0 && r < n) counts[r * n + c]++;
+    if (c >= 0 && c < n && r >= 0 && r < n) grid[r * n + c]++;
   }
-  const out = new Float32Array(n * n);
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < n; c++) {
-      let s = 0;
-      for (let dr = -1; dr <= 1; dr++) for (let dc = -1; dc <= 1; dc++) s += counts[Math.min(n - 1, Math.max(0, r + dr)) * n + Math.min(n - 1, Math.max(0, c + dc))];
-      out[r * n + c] = s;
+  for (let pass = 0; pass < 3; pass++) {
+    const out = new Float32Array(n * n);
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        let s = 0;
+        for (let dr = -1; dr <= 1; dr++) for (let dc = -1; dc <= 1; dc++) s += grid[Math.min(n - 1, Math.max(0, r + dr)) * n + Math.min(n - 1, Math.max(0, c + dc))];
+        out[r * n + c] = s / 9;
+      }
     }
+    grid = out;
   }
-  return out;
+  return grid;
 }
 
 /** JSON with object keys sorted, so equal configs give equal strings. */

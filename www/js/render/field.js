@@ -1,5 +1,5 @@
 // Vector fields as arrows, and particle trajectories as paths, over a 2D view.
-import { fitCanvas, mapper } from './viewport.js';
+import { drawAxes, fitCanvas, mapper } from './viewport.js';
 
 /**
  * Arrows of the drift at `points`; `drift` holds the shown field, then (with `compare`) the
@@ -58,6 +58,34 @@ export function drawPaths(canvas, frames, upTo, view, count) {
       const p = frames[f];
       if (!p) continue;
       const x = m.x(p[2 * i]), y = m.y(p[2 * i + 1]);
+      if (started) ctx.lineTo(x, y); else { ctx.moveTo(x, y); started = true; }
+    }
+  }
+  ctx.stroke();
+  ctx.globalAlpha = 1;
+}
+
+/**
+ * 1D trajectories as a space-time picture: time along x (the grid's times), position up,
+ * for the first `count` particles through frames 0..upTo.
+ */
+export function drawSpaceTime(canvas, frames, upTo, grid, extent, count) {
+  const ctx = fitCanvas(canvas);
+  const view = { x0: Math.min(grid[0], grid.at(-1)), x1: Math.max(grid[0], grid.at(-1)), y0: extent[0], y1: extent[1] };
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  drawAxes(ctx, view);
+  const m = mapper(view, canvas.width, canvas.height);
+  const first = frames[0];
+  if (!first) return;
+  ctx.strokeStyle = getComputedStyle(canvas).getPropertyValue('--point').trim() || '#0072b2';
+  ctx.globalAlpha = 0.5;
+  ctx.lineWidth = window.devicePixelRatio || 1;
+  ctx.beginPath();
+  for (let i = 0; i < Math.min(count, first.length); i++) {
+    let started = false;
+    for (let f = 0; f <= upTo; f++) {
+      if (!frames[f]) continue;
+      const x = m.x(grid[f]), y = m.y(frames[f][i]);
       if (started) ctx.lineTo(x, y); else { ctx.moveTo(x, y); started = true; }
     }
   }
