@@ -1,6 +1,7 @@
 // Shared set-up for the browser tests and the benchmark: serve the site with the project's own
 // `genlab serve` on a free port, and drive Debian's Chromium through playwright-core.
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -47,4 +48,18 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
   return { page, context, errors };
+}
+
+/** One server and one browser for a whole test file, started and stopped by node:test hooks. */
+export function useSite() {
+  const site = {};
+  before(async () => {
+    site.server = await startServer();
+    site.browser = await launchBrowser();
+  });
+  after(async () => {
+    await site.browser?.close();
+    site.server?.stop();
+  });
+  return site;
 }

@@ -1,24 +1,15 @@
 // End-to-end tests of the stochastic-interpolants lab in headless Chromium: presets open from
 // shipped weights and land on the target, exact mode plays without training, ε turns live,
 // links reproduce particles exactly, bad settings and a diverging loss give specific messages.
-import test, { after, before } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, startServer } from './harness.mjs';
+import { openPage, useSite } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const site = useSite();
 
 /** Opens `hash` and waits until the lab is idle (a preset plays to the end first). */
 async function open(hash) {
-  const opened = await openPage(browser, server.url + hash);
+  const opened = await openPage(site.browser, site.server.url + hash);
   await waitIdle(opened.page);
   return opened;
 }
@@ -129,5 +120,28 @@ test('training in the page streams losses and refreshes the samples', async () =
   assert.match(await page.textContent('#si-status'), /learned fields, 300 training steps/);
   assert.equal(await page.textContent('#si-train'), 'Continue training');
   await page.waitForFunction(() => document.getElementById('si-field-error').textContent.includes('%'), null, { timeout: 60_000 });
+  await context.close();
+});
+
+test('pasted CSV points become an end of the bridge; a bad line is named', async () => {
+  const { page, context } = await open('#si?v=1&rho0.name=gaussian&rho0.dim=2&rho1.name=eight-gaussians&fields=exact&n=300');
+  await page.click('#si-own summary');
+  await page.fill('#si-csv', 'x,y\n1,2\noops,3\n');
+  await page.click('#si-use1');
+  assert.match(await message(page), /line 3 \(“oops,3”\) is not two numbers/);
+  await page.fill('#si-csv', 'x,y\n1,2\n-1.5,0.5\n');
+  await page.click('#si-use1');
+  await page.waitForFunction(() => location.hash.includes('rho1.name=points'));
+  await waitIdle(page);
+  assert.deepEqual(await page.evaluate(() => window.genlab.views.si.config.rho1.points), [[1, 2], [-1.5, 0.5]]);
+  assert.equal(await page.evaluate(() => window.genlab.views.si.config.fields), 'exact', 'drawn points are a Gaussian mixture');
+  // the particles end near the two points (jitter 0.05)
+  const points = await lastFrame(page);
+  let near = 0;
+  for (let i = 0; i < points.length; i += 2) {
+    const d = Math.min(Math.hypot(points[i] - 1, points[i + 1] - 2), Math.hypot(points[i] + 1.5, points[i + 1] - 0.5));
+    if (d < 0.3) near++;
+  }
+  assert.ok(near / (points.length / 2) > 0.95, `share near the pasted points: ${near / (points.length / 2)}`);
   await context.close();
 });

@@ -1,25 +1,16 @@
 // End-to-end tests of the served site in headless Chromium: the Data view, links that
 // reproduce points exactly (across fresh wasm instances and against the native CLI),
 // malformed links, cancel latency, and recovery from a Rust panic.
-import test, { after, before } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { GENLAB_BIN, launchBrowser, openPage, startServer } from './harness.mjs';
+import { GENLAB_BIN, openPage, useSite } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const site = useSite();
 
 /** Opens `hash` and waits until the Data view has finished sampling. */
 async function open(hash, options) {
-  const opened = await openPage(browser, server.url + hash, options);
+  const opened = await openPage(site.browser, site.server.url + hash, options);
   await waitIdle(opened.page);
   return opened;
 }

@@ -1,6 +1,7 @@
 // The Data view: pick a density, a sample count and a seed; see the samples and the density.
 // State lives in the URL hash, so a link reproduces the exact points.
 import { encodeHash } from '../state.js';
+import { LabView } from './lab-view.js';
 import { drawCurve, drawHeatmap } from '../render/heatmap.js';
 import { drawHistogram, drawScatter, histogram } from '../render/scatter.js';
 import { squareView } from '../render/viewport.js';
@@ -13,10 +14,9 @@ const DRAW_VIEW = { x0: -4, x1: 4, y0: -4, y1: 4 };
 
 const $ = (id) => document.getElementById(id);
 
-export class DataView {
+export class DataView extends LabView {
   constructor(worker, { showMessage }) {
-    this.worker = worker;
-    this.showMessage = showMessage;
+    super(worker, { showMessage });
     this.catalog = [];
     this.config = null;
     this.points = new Float32Array(0);
@@ -62,15 +62,6 @@ export class DataView {
     history.replaceState(null, '', encodeHash('data', this.config));
     this.fillForm();
     await this.run();
-  }
-
-  async applyForm() {
-    try {
-      await this.apply(this.readForm());
-    } catch (err) {
-      this.showMessage(`That setting cannot be used: ${err.message}. The last good settings are kept.`);
-      this.fillForm();
-    }
   }
 
   switchDataset() {

@@ -2,6 +2,7 @@
 // use the exact fields of a Gaussian-mixture pair); watch particles flow while turning ε.
 // Every setting lives in the URL hash (#si?…), so a link reproduces the run.
 import { encodeHash } from '../state.js';
+import { LabView } from './lab-view.js';
 import { drawHeatmap } from '../render/heatmap.js';
 import { drawArrows, drawPaths, drawSpaceTime } from '../render/field.js';
 import { drawLossCurves } from '../render/loss.js';
@@ -30,10 +31,9 @@ const PATH_NAMES = ['linear', 'trig', 'encoding-decoding', 'one-sided-linear', '
 const GAMMA_NAMES = ['brownian', 'a-brownian', 'bsquared', 'sinesquared', 'sigmoid', 'zero'];
 const METHODS = ['rk4', 'heun', 'euler', 'sde-heun', 'euler-maruyama'];
 
-export class InterpolantView {
+export class InterpolantView extends LabView {
   constructor(worker, { showMessage }) {
-    this.worker = worker;
-    this.showMessage = showMessage;
+    super(worker, { showMessage });
     this.config = null;
     this.frames = [];
     this.index = 0;
@@ -54,6 +54,9 @@ export class InterpolantView {
     $('si-train').addEventListener('click', () => (this.training ? this.worker.cancel() : this.train()));
     $('si-reset').addEventListener('click', () => this.apply(this.config, { fresh: true }));
     $('si-metrics').addEventListener('click', () => this.measure());
+    $('si-use0').addEventListener('click', () => this.usePoints('rho0'));
+    $('si-use1').addEventListener('click', () => this.usePoints('rho1'));
+    $('si-canvas').addEventListener('pointerdown', (e) => this.drawPoint(e));
     for (const box of $('si').querySelectorAll('input[name=layer]')) box.addEventListener('change', () => this.redraw());
     new ResizeObserver(() => this.redraw()).observe($('si-canvas'));
   }
@@ -119,15 +122,6 @@ export class InterpolantView {
 
   call(method, args = []) {
     return this.worker.request({ type: 'call', method, args }).then((r) => r.result);
-  }
-
-  async applyForm() {
-    try {
-      await this.apply(this.readForm());
-    } catch (err) {
-      this.showMessage(`That setting cannot be used: ${err.message}. The last good settings are kept.`);
-      this.fillForm();
-    }
   }
 
   datasetFor(id, current) {
@@ -197,6 +191,37 @@ export class InterpolantView {
     $('si-train').disabled = !this.learned;
     $('si-train').textContent = this.trained ? 'Continue training' : 'Train';
     $('si-epsilon').disabled = !c.sampler.method.startsWith('sde') && c.sampler.method !== 'euler-maruyama';
+  }
+
+  /** Uses the pasted CSV as the points density of one end (the core validates the values). */
+  async usePoints(end) {
+    let points;
+    try {
+      points = parseCsv($('si-csv').value);
+    } catch (err) {
+      this.showMessage(`The pasted points cannot be used: ${err.message}.`);
+      return;
+    }
+    const config = structuredClone(this.config);
+    config[end] = { name: 'points', points, jitter: config[end].jitter ?? 0.05 };
+    try {
+      await this.apply(config);
+    } catch (err) {
+      this.showMessage(`The pasted points cannot be used: ${err.message}. The last good settings are kept.`);
+    }
+  }
+
+  /** With drawn points as ρ₁, a click on the plot adds a point there. */
+  async drawPoint(event) {
+    if (this.config?.rho1.name !== 'points' || this.dim !== 2) return;
+    const rect = event.currentTarget.getBoundingClientRect();
+    const v = this.view();
+    const round = (a) => Math.round(a * 1000) / 1000;
+    const x = round(v.x0 + ((event.clientX - rect.left) / rect.width) * (v.x1 - v.x0));
+    const y = round(v.y1 - ((event.clientY - rect.top) / rect.height) * (v.y1 - v.y0));
+    const config = structuredClone(this.config);
+    config.rho1.points = [...config.rho1.points, [x, y]];
+    try { await this.apply(config); } catch (err) { this.showMessage(err.message); }
   }
 
   /** ε changes at once, also while the particles move; the link records it. */
@@ -392,6 +417,19 @@ function heatValues(points, view, n) {
     grid = out;
   }
   return grid;
+}
+
+/** Points from CSV text: two numbers per line; a first line that is not numbers is a header. */
+function parseCsv(text) {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const points = [];
+  lines.forEach((line, i) => {
+    const values = line.split(/[,;\t ]+/).map(Number);
+    if (values.length === 2 && values.every(Number.isFinite)) points.push(values);
+    else if (i > 0 || values.some(Number.isFinite)) throw new Error(`line ${i + 1} (“${line.slice(0, 40)}”) is not two numbers`);
+  });
+  if (!points.length) throw new Error('no points found');
+  return points;
 }
 
 /** JSON with object keys sorted, so equal configs give equal strings. */
