@@ -265,3 +265,28 @@ fn ode_log_likelihood_recovers_the_exact_log_density() {
     let spread = ll.iter().cloned().fold(f64::MIN, f64::max) - ll.iter().cloned().fold(f64::MAX, f64::min);
     assert!(spread > 0.5, "spread {spread}");
 }
+
+#[test]
+fn the_cosine_schedule_carries_the_sde_onto_narrow_modes_where_uniform_steps_fail() {
+    use genlab::interpolant::sampler::{spaced_grid, Schedule};
+    let rho0 = GaussianMixture::standard(2);
+    let rho1 = gmm(&[(1.0, [1.0, 2.0], [0.05, 0.05]), (1.0, [-1.5, 0.5], [0.05, 0.05])]);
+    let f = ExactFields::new(rho0.clone(), rho1, Path::Linear, Gamma::Brownian);
+    let near = |schedule| {
+        let mut rng = Rng::new(4);
+        let mut x = rho0.sample(500, &mut rng);
+        let grid = spaced_grid(100, Direction::Forward, schedule);
+        assert!((grid[0] - 1e-4).abs() < 1e-12 && (grid[100] - (1.0 - 1e-4)).abs() < 1e-12);
+        for w in grid.windows(2) {
+            step(&f, Method::SdeHeun, 0.5, &mut x, w[0], w[1], &mut rng);
+        }
+        let hits = x.chunks_exact(2).filter(|p| {
+            let d = |a: f32, b: f32| ((p[0] - a).powi(2) + (p[1] - b).powi(2)).sqrt();
+            d(1.0, 2.0).min(d(-1.5, 0.5)) < 0.3
+        });
+        hits.count() as f64 / 500.0
+    };
+    let (uniform, cosine) = (near(Schedule::Uniform), near(Schedule::Cosine));
+    assert!(cosine > 0.95, "cosine schedule: {cosine} near the modes");
+    assert!(uniform < 0.5, "uniform steps are expected to fail here (the control): {uniform}");
+}

@@ -16,7 +16,7 @@ use super::exact::ExactFields;
 use super::gamma::Gamma;
 use super::path::Path;
 use super::model::{has_score, DriftTarget, ModelConfig};
-use super::sampler::{Direction, Method};
+use super::sampler::{Direction, Method, Schedule};
 use super::train::TrainConfig;
 use crate::config::{check_range, check_version, current_version, ConfigError, Validate};
 use crate::data::gmm::GaussianMixture;
@@ -42,6 +42,9 @@ pub struct SamplerConfig {
     pub steps: usize,
     #[serde(default = "default_direction")]
     pub direction: Direction,
+    /// How the times are spaced (uniform, or cosine: small steps at both ends).
+    #[serde(default)]
+    pub schedule: Schedule,
     /// Start every particle at this one point instead of drawing them (the authors' mirror
     /// example starts all samples at (1, 1)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,7 +63,7 @@ fn default_direction() -> Direction {
 
 impl Default for SamplerConfig {
     fn default() -> Self {
-        Self { method: default_method(), epsilon: 0.0, steps: default_steps(), direction: default_direction(), start: None }
+        Self { method: default_method(), epsilon: 0.0, steps: default_steps(), direction: default_direction(), schedule: Schedule::Uniform, start: None }
     }
 }
 

@@ -141,11 +141,25 @@ impl Model {
         self.score.is_some()
     }
 
-    /// The raw outputs (drift net, score net) on rows [t, x].
+    /// The raw outputs (drift net, score net) on rows [t, x], for training.
     pub fn forward(&self, input: &Tensor) -> Result<(Tensor, Option<Tensor>)> {
         let drift = self.drift.forward(input)?;
         let score = self.score.as_ref().map(|s| s.forward(input)).transpose()?;
         Ok((drift, score))
+    }
+
+    /// The raw outputs for sampling: the score net only when `with_score` (or when v needs it),
+    /// and both nets as one batched pass when they have the same shape.
+    fn infer(&self, input: &Tensor, with_score: bool) -> Result<(Tensor, Option<Tensor>)> {
+        let need_score = with_score || self.cfg.drift == DriftTarget::V;
+        match &self.score {
+            Some(score) if need_score && self.drift.same_shape(score) => {
+                let (d, s) = Mlp::forward_pair(&self.drift, score, input)?;
+                Ok((d, Some(s)))
+            }
+            Some(score) if need_score => Ok((self.drift.forward(input)?, Some(score.forward(input)?))),
+            _ => Ok((self.drift.forward(input)?, None)),
+        }
     }
 
     /// σ for s = −η/σ (floored on one-sided paths, see the module docs).
@@ -158,11 +172,11 @@ impl Model {
         }
     }
 
-    /// b(t, x) and s(t, x) (None without noise) for the n × dim points `x`.
-    pub fn fields(&self, t: f64, x: &Tensor) -> Result<(Tensor, Option<Tensor>)> {
+    /// b(t, x) and, when `with_score` and the path has noise, s(t, x) for the n × dim points `x`.
+    pub fn fields(&self, t: f64, x: &Tensor, with_score: bool) -> Result<(Tensor, Option<Tensor>)> {
         let n = x.dim(0)?;
         let input = Tensor::cat(&[&Tensor::full(t as f32, (n, 1), x.device())?, x], 1)?;
-        let (drift, raw_score) = self.forward(&input)?;
+        let (drift, raw_score) = self.infer(&input, with_score)?;
         let score = match (raw_score, self.cfg.score) {
             (Some(eta), ScoreTarget::Eta) => Some((eta * (-1.0 / self.score_sigma(t)))?),
             (s, _) => s,
@@ -194,7 +208,7 @@ impl Fields for Model {
     /// On a (never expected) tensor error this returns zeros, so a sampler cannot panic; the
     /// trainer checks every loss for finiteness instead.
     fn eval(&self, t: f64, x: &[f32], with_score: bool) -> (Vec<f32>, Vec<f32>) {
-        match self.tensor(x).and_then(|x| self.fields(t, &x)) {
+        match self.tensor(x).and_then(|x| self.fields(t, &x, with_score)) {
             Ok((b, s)) => (flat(&b), if with_score { s.map(|s| flat(&s)).unwrap_or_else(|| vec![0.0; x.len()]) } else { vec![] }),
             Err(_) => (vec![0.0; x.len()], if with_score { vec![0.0; x.len()] } else { vec![] }),
         }
@@ -204,7 +218,7 @@ impl Fields for Model {
     fn divergence(&self, t: f64, x: &[f32]) -> Vec<f32> {
         let run = || -> Result<Vec<f32>> {
             let var = Var::from_tensor(&self.tensor(x)?)?;
-            let (b, _) = self.fields(t, var.as_tensor())?;
+            let (b, _) = self.fields(t, var.as_tensor(), false)?;
             let mut div = Tensor::zeros(x.len() / self.dim, DType::F32, &Device::Cpu)?;
             for d in 0..self.dim {
                 let grads = b.narrow(1, d, 1)?.sum_all()?.backward()?;

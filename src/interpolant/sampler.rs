@@ -63,10 +63,33 @@ pub enum Direction {
     Backward,
 }
 
+/// How the sampler's times are spaced.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Schedule {
+    /// Equal steps (the authors' choice).
+    #[default]
+    Uniform,
+    /// t = (1 − cos(πk/N))/2: small steps at both ends, where narrow endpoint modes make the
+    /// fields stiff (GenLab's option; with N = 100 the end steps are 2.5·10⁻⁴).
+    Cosine,
+}
+
 /// The `steps + 1` times of a run, from T_MIN to T_MAX (reversed for backward runs).
 pub fn time_grid(steps: usize, direction: Direction) -> Vec<f64> {
-    let h = (T_MAX - T_MIN) / steps as f64;
-    let grid = (0..=steps).map(|k| T_MIN + h * k as f64);
+    spaced_grid(steps, direction, Schedule::Uniform)
+}
+
+/// [`time_grid`] with the given spacing.
+pub fn spaced_grid(steps: usize, direction: Direction, schedule: Schedule) -> Vec<f64> {
+    let u = |k: usize| {
+        let f = k as f64 / steps as f64;
+        match schedule {
+            Schedule::Uniform => f,
+            Schedule::Cosine => 0.5 * (1.0 - (std::f64::consts::PI * f).cos()),
+        }
+    };
+    let grid = (0..=steps).map(|k| T_MIN + (T_MAX - T_MIN) * u(k));
     match direction {
         Direction::Forward => grid.collect(),
         Direction::Backward => grid.rev().collect(),

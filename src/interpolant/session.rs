@@ -7,7 +7,7 @@
 use super::compare::{default_times, field_error, FieldError};
 use super::config::{FieldsMode, InterpolantConfig};
 use super::exact::ExactFields;
-use super::sampler::{log_likelihood, step, time_grid, Direction, Fields};
+use super::sampler::{log_likelihood, spaced_grid, step, Direction, Fields};
 use super::train::{StepLoss, TrainError, Trainer};
 use crate::config::ConfigError;
 use crate::data::Density;
@@ -52,7 +52,7 @@ impl Session {
         let mut s = Self {
             rho0: config.source().build()?,
             rho1: config.rho1.build()?,
-            grid: time_grid(config.sampler.steps, config.sampler.direction),
+            grid: spaced_grid(config.sampler.steps, config.sampler.direction, config.sampler.schedule),
             rng: Rng::new(config.seed).stream(streams::SAMPLER),
             exact,
             trainer,

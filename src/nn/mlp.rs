@@ -80,6 +80,32 @@ impl Mlp {
     }
 }
 
+impl Mlp {
+    /// Two MLPs of the same shape on the same input, each layer as one batched matmul over
+    /// the stacked weights: half the tensor operations of two separate passes, same results.
+    pub fn forward_pair(a: &Mlp, b: &Mlp, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        let mut h = Tensor::stack(&[x, x], 0)?;
+        for (i, (la, lb)) in a.layers.iter().zip(&b.layers).enumerate() {
+            let w = Tensor::stack(&[la.weight(), lb.weight()], 0)?.transpose(1, 2)?;
+            h = h.matmul(&w)?;
+            if let (Some(ba), Some(bb)) = (la.bias(), lb.bias()) {
+                h = h.broadcast_add(&Tensor::stack(&[ba, bb], 0)?.unsqueeze(1)?)?;
+            }
+            if i + 1 < a.layers.len() {
+                h = a.activation.apply(&h)?;
+            }
+        }
+        Ok((h.get(0)?, h.get(1)?))
+    }
+
+    /// Whether two MLPs have the same layer shapes and activation (so [`Mlp::forward_pair`] applies).
+    pub fn same_shape(&self, other: &Mlp) -> bool {
+        self.activation == other.activation
+            && self.layers.len() == other.layers.len()
+            && self.layers.iter().zip(&other.layers).all(|(a, b)| a.weight().dims() == b.weight().dims())
+    }
+}
+
 impl Module for Mlp {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.clone();

@@ -135,6 +135,7 @@ test('pasted CSV points become an end of the bridge; a bad line is named', async
   await waitIdle(page);
   assert.deepEqual(await page.evaluate(() => window.genlab.views.si.config.rho1.points), [[1, 2], [-1.5, 0.5]]);
   assert.equal(await page.evaluate(() => window.genlab.views.si.config.fields), 'exact', 'drawn points are a Gaussian mixture');
+  assert.equal(await page.evaluate(() => window.genlab.views.si.config.sampler.schedule), 'cosine', 'narrow modes get small end steps');
   // the particles end near the two points (jitter 0.05)
   const points = await lastFrame(page);
   let near = 0;

@@ -44,7 +44,7 @@ export class InterpolantView extends LabView {
     this.form = $('si-controls');
     this.form.addEventListener('submit', (e) => { e.preventDefault(); this.applyForm(); });
     this.form.addEventListener('change', (e) => {
-      if (['si-epsilon', 'si-t'].includes(e.target.id) || e.target.name === 'layer') return;
+      if (['si-epsilon', 'si-t', 'si-csv'].includes(e.target.id) || e.target.name === 'layer') return;
       if (e.target.id === 'si-preset') this.openPreset(e.target.value);
       else this.applyForm();
     });
@@ -148,6 +148,7 @@ export class InterpolantView extends LabView {
     c.sampler.method = $('si-method').value;
     c.sampler.steps = Number($('si-grid').value);
     c.sampler.direction = $('si-direction').value;
+    c.sampler.schedule = $('si-schedule').value;
     c.sampler.epsilon = Number($('si-epsilon').value);
     c.n = Number($('si-n').value);
     c.seed = Number($('si-seed').value);
@@ -181,6 +182,7 @@ export class InterpolantView extends LabView {
     $('si-method').value = c.sampler.method;
     $('si-grid').value = String(c.sampler.steps);
     $('si-direction').value = c.sampler.direction;
+    $('si-schedule').value = c.sampler.schedule;
     $('si-epsilon').value = String(c.sampler.epsilon);
     $('si-epsilon-out').textContent = c.sampler.epsilon.toFixed(2);
     $('si-n').value = String(c.n);
@@ -204,6 +206,8 @@ export class InterpolantView extends LabView {
     }
     const config = structuredClone(this.config);
     config[end] = { name: 'points', points, jitter: config[end].jitter ?? 0.05 };
+    // narrow modes make the fields stiff at the ends: small steps there
+    config.sampler.schedule = 'cosine';
     try {
       await this.apply(config);
     } catch (err) {
