@@ -32,10 +32,8 @@ pub enum SiCommand {
     Sample {
         #[command(flatten)]
         source: ConfigSource,
-        #[arg(long)]
-        n: Option<usize>,
-        #[arg(long)]
-        seed: Option<u64>,
+        #[command(flatten)]
+        draw: Draw,
     },
     /// The drift b and score s at time t at each point of a CSV file: CSV bx,by,sx,sy.
     Field {
@@ -61,11 +59,18 @@ pub enum SiCommand {
     Eval {
         #[command(flatten)]
         source: ConfigSource,
-        #[arg(long)]
-        n: Option<usize>,
-        #[arg(long)]
-        seed: Option<u64>,
+        #[command(flatten)]
+        draw: Draw,
     },
+}
+
+/// `--n N --seed S`: override the config's particle count and seed.
+#[derive(clap::Args)]
+pub struct Draw {
+    #[arg(long)]
+    n: Option<usize>,
+    #[arg(long)]
+    seed: Option<u64>,
 }
 
 /// `--config C.json` or `--preset NAME`, and the weights of learned fields.
@@ -139,9 +144,9 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
             let weights = train(&config)?;
             std::fs::write(&out, weights).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))
         }
-        SiCommand::Sample { source, n, seed } => {
+        SiCommand::Sample { source, draw } => {
             let config = source.load()?;
-            let session = sampled(&source, config, n, seed)?;
+            let session = sampled(&source, config, &draw)?;
             write_rows(session.particles(), session.dim(), if session.dim() == 1 { "x" } else { "x,y" })
         }
         SiCommand::Field { source, t, points } => {
@@ -157,9 +162,9 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
             write_rows(&rows, 2 * dim, if dim == 1 { "b,s" } else { "bx,by,sx,sy" })
         }
         SiCommand::Bench { source, json } => bench(&source.load()?, json),
-        SiCommand::Eval { source, n, seed } => {
+        SiCommand::Eval { source, draw } => {
             let config = source.load()?;
-            let session = sampled(&source, config, n, seed)?;
+            let session = sampled(&source, config, &draw)?;
             let metrics = session.metrics(1000);
             let inside = inside_fraction(&session.config, session.particles())?;
             let json = serde_json::json!({
@@ -176,9 +181,9 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
 }
 
 /// The session with its particles carried through the whole grid.
-fn sampled(source: &ConfigSource, mut config: InterpolantConfig, n: Option<usize>, seed: Option<u64>) -> Result<Session, UsageError> {
-    config.n = n.unwrap_or(config.n);
-    config.seed = seed.unwrap_or(config.seed);
+fn sampled(source: &ConfigSource, mut config: InterpolantConfig, draw: &Draw) -> Result<Session, UsageError> {
+    config.n = draw.n.unwrap_or(config.n);
+    config.seed = draw.seed.unwrap_or(config.seed);
     let epsilon = config.sampler.epsilon;
     let mut session = source.session(config)?;
     session.advance(usize::MAX, epsilon);
