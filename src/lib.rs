@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod config;
 pub mod data;
+pub mod halluc;
 pub mod interpolant;
 pub mod metrics;
 pub mod nn;

@@ -1,0 +1,155 @@
+//! The DDPM core of the hallucination lab against closed forms: the schedule's ᾱ, x̂₀ recovery
+//! from a known ε, the posterior mean's consistency, the exact mixture denoiser against finite
+//! differences of log pₜ, the reverse chain with the exact denoiser landing on the data, the
+//! trajectory variance against a direct computation, and the ROC machinery on known cases.
+use genlab::data::gmm::GaussianMixture;
+use genlab::data::Density;
+use genlab::halluc::detect::{auroc, best_at_kept, nearest_mode_distance, roc};
+use genlab::halluc::exact::{Denoiser, ExactDenoiser};
+use genlab::halluc::sampler::{sample, trajectory_variance};
+use genlab::halluc::schedule::Schedule;
+use genlab::metrics::energy::{energy_distance, noise_floor};
+use genlab::rng::Rng;
+
+fn paper() -> Schedule {
+    Schedule::linear(1000, 0.001, 0.2)
+}
+
+#[test]
+fn alpha_bar_is_the_product_of_one_minus_beta() {
+    let s = paper();
+    assert_eq!(s.steps(), 1000);
+    assert!((s.beta[0] - 0.001).abs() < 1e-15 && (s.beta[999] - 0.2).abs() < 1e-15);
+    for t in [0, 1, 10, 100, 500, 999] {
+        let log: f64 = (0..=t).map(|k| (1.0 - (0.001 + 0.199 * k as f64 / 999.0)).ln()).sum();
+        assert!((s.alpha_bar[t] - log.exp()).abs() <= 1e-12 * (1.0 + log.exp()), "t = {t}");
+    }
+    assert!(s.alpha_bar.windows(2).all(|w| w[1] < w[0]), "ᾱ decreases");
+}
+
+#[test]
+fn x0_is_recovered_from_the_true_noise() {
+    let s = paper();
+    for t in [0, 5, 50, 200] {
+        for (x0, eps) in [(1.5, -0.3), (-2.0, 1.1), (0.0, 0.7)] {
+            let ab: f64 = s.alpha_bar[t];
+            let x_t = ab.sqrt() * x0 + (1.0 - ab).sqrt() * eps;
+            assert!((s.predict_x0(t, x_t, eps) - x0).abs() < 1e-9, "t = {t}");
+        }
+    }
+}
+
+#[test]
+fn the_posterior_mean_at_the_forward_mean_is_the_earlier_forward_mean() {
+    // E[xₜ | x₀] = √ᾱₜ x₀, and μ̃ is linear, so μ̃(x₀, √ᾱₜ x₀) = √ᾱₜ₋₁ x₀
+    let s = paper();
+    for t in 1..1000 {
+        let x0 = 1.7;
+        let m = s.posterior_mean(t, x0, s.alpha_bar[t].sqrt() * x0);
+        assert!((m - s.alpha_bar[t - 1].sqrt() * x0).abs() < 1e-9, "t = {t}");
+    }
+    assert!((s.posterior_mean(0, 0.25, 9.0) - 0.25).abs() < 1e-12, "the last step returns x̂₀");
+    assert_eq!(s.sigma(0), 0.0);
+    assert!((s.sigma(10) - s.beta[10].sqrt()).abs() < 1e-15);
+}
+
+/// log pₜ(x) of the noised mixture, computed directly.
+fn log_pt(data: &GaussianMixture, ab: f64, x: &[f64]) -> f64 {
+    let w = data.weights();
+    let terms: Vec<f64> = data
+        .components
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let mut l = (w[k] as f64).ln();
+            for (d, xd) in x.iter().enumerate() {
+                let var = ab * (c.std[d] as f64).powi(2) + 1.0 - ab;
+                l += -0.5 * ((xd - ab.sqrt() * c.mean[d] as f64).powi(2) / var + (2.0 * std::f64::consts::PI * var).ln());
+            }
+            l
+        })
+        .collect();
+    let max = terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    max + terms.iter().map(|t| (t - max).exp()).sum::<f64>().ln()
+}
+
+#[test]
+fn the_exact_denoiser_is_minus_sqrt_one_minus_alpha_bar_times_the_score() {
+    let data = GaussianMixture::grid25(0.05);
+    let den = ExactDenoiser { data: data.clone(), schedule: paper() };
+    let h = 1e-5;
+    for t in [0, 3, 20, 100] {
+        let ab = den.schedule.alpha_bar[t];
+        for p in [[0.3f32, -0.2], [0.7, 0.7], [-1.1, 0.05]] {
+            let eps = den.eps(t, &p);
+            for d in 0..2 {
+                let mut plus = [p[0] as f64, p[1] as f64];
+                let mut minus = plus;
+                plus[d] += h;
+                minus[d] -= h;
+                let score = (log_pt(&data, ab, &plus) - log_pt(&data, ab, &minus)) / (2.0 * h);
+                let expect = -(1.0 - ab).sqrt() * score;
+                assert!((eps[d] as f64 - expect).abs() < 1e-3 * (1.0 + expect.abs()), "t = {t}, {p:?}, d = {d}: {} vs {expect}", eps[d]);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_reverse_chain_with_the_exact_denoiser_lands_on_the_data() {
+    let data = GaussianMixture::modes_1d(&[1.0, 2.0, 3.0], 0.05);
+    let den = ExactDenoiser { data: data.clone(), schedule: paper() };
+    let mut rng = Rng::new(1);
+    let n = 3000;
+    let mut steps = 0;
+    let chain = sample(&den, &den.schedule, n, 10, &mut rng, |_, _, _| steps += 1);
+    assert_eq!(steps, 1000);
+    // each mode gets a third of the samples, centred on the mode; the spread is the data's 0.05
+    // widened a little by the reverse variance σₜ² = βₜ (the paper's choice, not the posterior's)
+    for m in [1.0f32, 2.0, 3.0] {
+        let near: Vec<f64> = chain.samples.iter().filter(|x| (**x - m).abs() < 0.25).map(|x| *x as f64).collect();
+        let share = near.len() as f64 / n as f64;
+        assert!((share - 1.0 / 3.0).abs() < 0.04, "mode {m}: share {share}");
+        let mean = near.iter().sum::<f64>() / near.len() as f64;
+        let std = (near.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / near.len() as f64).sqrt();
+        assert!((mean - m as f64).abs() < 0.01, "mode {m}: mean {mean}");
+        assert!((0.045..0.07).contains(&std), "mode {m}: std {std}");
+    }
+    let target = data.sample(n, &mut rng);
+    let ed = energy_distance(&chain.samples, &target, 1);
+    let floor = noise_floor(&data, n, 1, &mut rng);
+    assert!(ed < 10.0 * floor, "energy distance {ed}, floor {floor}");
+    // the perfect model hallucinates (almost) nothing: few samples beyond 4σ of every mode
+    let modes = vec![vec![1.0], vec![2.0], vec![3.0]];
+    let far = nearest_mode_distance(&chain.samples, 1, &modes).iter().filter(|d| **d > 0.2).count();
+    assert!(far < n / 100, "{far} of {n} samples far from every mode");
+    assert_eq!(chain.variance.len(), n);
+    assert!(chain.variance.iter().all(|v| v.is_finite() && *v >= 0.0));
+}
+
+#[test]
+fn trajectory_variance_is_the_population_variance_averaged_over_dimensions() {
+    // two samples in 2D over a window of 4 steps
+    let window = vec![vec![0.0, 1.0, 5.0, 5.0], vec![2.0, 1.0, 5.0, 5.0], vec![0.0, 3.0, 5.0, 5.0], vec![2.0, 3.0, 5.0, 5.0]];
+    let v = trajectory_variance(&window, 2);
+    // sample 0: dim 0 takes 0,2,0,2 (variance 1), dim 1 takes 1,1,3,3 (variance 1) → 1; sample 1 is constant
+    assert_eq!(v, vec![1.0, 0.0]);
+}
+
+#[test]
+fn roc_and_auroc_on_known_cases() {
+    let labels = [true, true, false, false, false];
+    let perfect = roc(&[0.9, 0.8, 0.1, 0.2, 0.3], &labels);
+    assert!((auroc(&perfect) - 1.0).abs() < 1e-12);
+    let best = best_at_kept(&perfect, 0.96);
+    assert_eq!((best.removed, best.kept), (1.0, 1.0));
+    assert!(best.threshold >= 0.3 && best.threshold < 0.8, "threshold {}", best.threshold);
+    let reversed = roc(&[0.1, 0.2, 0.9, 0.8, 0.7], &labels);
+    assert!(auroc(&reversed).abs() < 1e-12);
+    let tied = roc(&[0.5; 5], &labels);
+    assert!((auroc(&tied) - 0.5).abs() < 1e-12, "all ties: {}", auroc(&tied));
+    // one positive below two negatives: pairs ranked right = 1·3 + 1·1 of 6
+    let mixed = roc(&[0.9, 0.4, 0.5, 0.6, 0.1], &labels);
+    assert!((auroc(&mixed) - 4.0 / 6.0).abs() < 1e-12, "{}", auroc(&mixed));
+    assert_eq!(nearest_mode_distance(&[0.0, 0.0, 3.0, 4.0], 2, &[vec![0.0, 1.0], vec![3.0, 0.0]]), vec![1.0, 4.0]);
+}
