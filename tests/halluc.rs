@@ -153,3 +153,61 @@ fn roc_and_auroc_on_known_cases() {
     assert!((auroc(&mixed) - 4.0 / 6.0).abs() < 1e-12, "{}", auroc(&mixed));
     assert_eq!(nearest_mode_distance(&[0.0, 0.0, 3.0, 4.0], 2, &[vec![0.0, 1.0], vec![3.0, 0.0]]), vec![1.0, 4.0]);
 }
+
+#[test]
+fn the_paper_network_has_about_67k_parameters() {
+    let net = genlab::halluc::model::NoiseNet::new(2, 128, &mut Rng::new(0)).unwrap();
+    // t_proj, l1, lt, l2: 128·128 + 128 each; x_proj 2·128; three LayerNorms 2·128; out 128·2 + 2
+    assert_eq!(net.params.count(), 4 * (128 * 128 + 128) + 2 * 128 + 3 * 256 + 128 * 2 + 2);
+    let eps = net.eps(500, &[0.1, -0.2, 0.3, 0.4]);
+    assert_eq!(eps.len(), 4);
+    assert!(eps.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn layer_norm_gradients_match_finite_differences() {
+    use candle_core::{Device, Tensor, Var};
+    use genlab::nn::{layer_norm::LayerNorm, params::Params};
+    let mut p = Params::new();
+    let ln = LayerNorm::new("ln", 4, &mut p).unwrap();
+    let x0 = [0.3f32, -1.2, 2.0, 0.5];
+    let weights = Tensor::new(&[[1.0f32, -2.0, 0.5, 3.0]], &Device::Cpu).unwrap();
+    let f = |x: &Tensor| ln.forward(x).unwrap().mul(&weights).unwrap().sum_all().unwrap();
+    let var = Var::new(&[x0], &Device::Cpu).unwrap();
+    let grad = f(var.as_tensor()).backward().unwrap().get(var.as_tensor()).unwrap().to_vec2::<f32>().unwrap()[0].clone();
+    let h = 1e-3f32;
+    for i in 0..4 {
+        let (mut plus, mut minus) = (x0, x0);
+        plus[i] += h;
+        minus[i] -= h;
+        let value = |x: [f32; 4]| f(&Tensor::new(&[x], &Device::Cpu).unwrap()).to_scalar::<f32>().unwrap();
+        let fd = (value(plus) - value(minus)) / (2.0 * h);
+        assert!((grad[i] - fd).abs() < 1e-2 * (1.0 + fd.abs()), "d/dx{i}: autodiff {} vs {fd}", grad[i]);
+    }
+}
+
+#[test]
+fn training_lowers_the_noise_prediction_loss() {
+    let config: genlab::halluc::config::HallucConfig = genlab::config::from_json(
+        r#"{"data":{"name":"modes-1d","modes":[1,2,3],"std":0.05},"trainSize":2000,"train":{"width":32,"batch":256}}"#,
+    )
+    .unwrap();
+    let mut t = genlab::halluc::train::Trainer::new(&config).unwrap();
+    let losses: Vec<f32> = (0..300).map(|_| t.step().unwrap()).collect();
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+    let (first, last) = (mean(&losses[..30]), mean(&losses[270..]));
+    assert!(last < 0.8 * first, "loss {first} → {last}");
+    // the same seed trains to the same losses
+    let mut again = genlab::halluc::train::Trainer::new(&config).unwrap();
+    assert_eq!(again.step().unwrap(), losses[0]);
+}
+
+#[test]
+fn bad_settings_name_their_field() {
+    let field = |json: &str| genlab::config::from_json::<genlab::halluc::config::HallucConfig>(json).unwrap_err().field;
+    assert_eq!(field(r#"{"data":{"name":"checkerboard"}}"#), "data");
+    assert_eq!(field(r#"{"window":1}"#), "window");
+    assert_eq!(field(r#"{"train":{"batch":0}}"#), "train.batch");
+    assert_eq!(field(r#"{"schedule":{"betaEnd":2}}"#), "schedule.betaEnd");
+    assert_eq!(field(r#"{"data":{"name":"grid25","std":-1}}"#), "data.std");
+}

@@ -1,7 +1,10 @@
 //! Hallucinations in diffusion models via mode interpolation (Aithal, Maini, Lipton & Kolter
 //! 2024; `papers.md` §2): a DDPM on Gaussian-mixture data, its reverse chain with the predicted
 //! x̂₀ recorded at every step, the trajectory-variance detector, and the detection report.
+pub mod config;
 pub mod detect;
 pub mod exact;
+pub mod model;
 pub mod sampler;
 pub mod schedule;
+pub mod train;
