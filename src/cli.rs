@@ -1,5 +1,6 @@
 //! `genlab`: the command-line front end over the same core as the page.
 //! (`src/bin/genlab.rs` only calls [`main`].)
+mod halluc;
 mod si;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -46,6 +47,11 @@ enum Command {
     Si {
         #[command(subcommand)]
         command: si::SiCommand,
+    },
+    /// The diffusion-hallucination lab.
+    Halluc {
+        #[command(subcommand)]
+        command: halluc::HallucCommand,
     },
     /// List every lab's presets.
     Presets,
@@ -120,6 +126,7 @@ pub fn main() -> ExitCode {
             sample(dataset, n, seed, config, format)
         }
         Command::Si { command } => si::run(command),
+        Command::Halluc { command } => halluc::run(command),
         Command::Presets => {
             println!("si: {}", si::preset_names().join(", "));
             Ok(())

@@ -331,3 +331,43 @@ fn every_learned_preset_ships_weights_that_load() {
         assert_eq!(out.lines().count(), 51, "{name}");
     }
 }
+
+// ---------------------------------------------------------------- halluc
+
+#[test]
+fn halluc_report_and_sample_with_the_exact_denoiser() {
+    let dir = temp_dir("halluc");
+    let config = dir.join("c.json");
+    std::fs::write(&config, r#"{"data":{"name":"modes-1d","modes":[1,2,3],"std":0.05},"schedule":{"steps":200},"n":300,"k":4}"#).unwrap();
+    let c = config.to_str().unwrap();
+    let report: serde_json::Value = serde_json::from_str(&ok(&["halluc", "report", "--config", c, "--exact"])).unwrap();
+    assert_eq!(report["samples"], 300);
+    let rate = report["hallucination_rate"].as_f64().unwrap();
+    assert!(rate < 0.02, "the exact denoiser hallucinates little: {rate}");
+    assert_eq!(report["rate_by_k"].as_array().unwrap().len(), 5);
+    let rows = parse_csv(&ok(&["halluc", "sample", "--config", c, "--exact", "--seed", "4"]), "x,variance,hallucinated");
+    assert_eq!(rows.len(), 300);
+    for r in &rows {
+        assert!(r[1] >= 0.0 && (r[2] == 0.0 || r[2] == 1.0));
+        let far = [1.0f32, 2.0, 3.0].iter().map(|m| (r[0] - m).abs()).fold(f32::INFINITY, f32::min) > 0.2;
+        assert_eq!(r[2] == 1.0, far, "the label is the distance to the nearest mode beyond 4σ: {r:?}");
+    }
+    assert!(usage_error(&["halluc", "report", "--config", c]).contains("--model"));
+    std::fs::write(&config, r#"{"data":{"name":"two-moons"}}"#).unwrap();
+    assert!(usage_error(&["halluc", "report", "--config", c, "--exact"]).contains("data: needs modes"));
+}
+
+#[test]
+fn halluc_train_writes_weights_the_report_reads() {
+    let dir = temp_dir("halluc-train");
+    let config = dir.join("c.json");
+    std::fs::write(&config, r#"{"data":{"name":"modes-1d","modes":[1,2,3],"std":0.05},"trainSize":500,"schedule":{"steps":100},"train":{"width":16,"batch":64,"steps":20},"n":100}"#).unwrap();
+    let (c, m) = (config.to_str().unwrap(), dir.join("m.safetensors"));
+    let out = genlab(&["halluc", "train", "--config", c, "--out", m.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("step 20/20"));
+    let report: serde_json::Value = serde_json::from_str(&ok(&["halluc", "report", "--config", c, "--model", m.to_str().unwrap()])).unwrap();
+    assert_eq!(report["samples"], 100);
+    std::fs::write(&m, b"junk").unwrap();
+    assert!(usage_error(&["halluc", "report", "--config", c, "--model", m.to_str().unwrap()]).contains("not a valid safetensors"));
+}

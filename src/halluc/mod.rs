@@ -5,6 +5,7 @@ pub mod config;
 pub mod detect;
 pub mod exact;
 pub mod model;
+pub mod report;
 pub mod sampler;
 pub mod schedule;
 pub mod train;
