@@ -12,6 +12,10 @@ use crate::interpolant::session::Session;
 use crate::rng::{streams, Rng};
 use wasm_bindgen::prelude::*;
 
+fn js_error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
@@ -26,13 +30,13 @@ pub fn config_version() -> u32 {
 /// Every dataset with its default parameters, as JSON.
 #[wasm_bindgen(js_name = datasetCatalog)]
 pub fn dataset_catalog() -> String {
-    serde_json::to_string(&DatasetConfig::catalog()).expect("catalog serialises")
+    json(&DatasetConfig::catalog())
 }
 
 /// The Data view's default config (checkerboard, 2,000 points, seed 0), as JSON.
 #[wasm_bindgen(js_name = defaultDataConfig)]
 pub fn default_data_config() -> String {
-    serde_json::to_string(&DataConfig::default()).expect("config serialises")
+    json(&DataConfig::default())
 }
 
 /// Panics on purpose, so the tests can check that the page survives a Rust panic.
@@ -52,15 +56,15 @@ impl DataLab {
     /// Validates `config_json`; an error names the field and its allowed range.
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str) -> Result<DataLab, JsError> {
-        let config: DataConfig = from_json(config_json).map_err(|e| JsError::new(&e.to_string()))?;
-        let session = DataSession::new(config).map_err(|e| JsError::new(&e.to_string()))?;
+        let config: DataConfig = from_json(config_json).map_err(js_error)?;
+        let session = DataSession::new(config).map_err(js_error)?;
         Ok(Self { session })
     }
 
     /// The config with every default filled in.
     #[wasm_bindgen(js_name = configJson)]
     pub fn config_json(&self) -> String {
-        serde_json::to_string(&self.session.config).expect("config serialises")
+        json(&self.session.config)
     }
 
     pub fn dim(&self) -> usize {
@@ -106,24 +110,20 @@ pub struct Bench {
 impl Bench {
     #[wasm_bindgen(constructor)]
     pub fn new(seed: u32) -> Result<Bench, JsError> {
-        let workload = BenchWorkload::new(seed as u64).map_err(|e| JsError::new(&e.to_string()))?;
+        let workload = BenchWorkload::new(seed as u64).map_err(js_error)?;
         Ok(Self { workload })
     }
 
     /// One training step; returns the loss.
     #[wasm_bindgen(js_name = trainStep)]
     pub fn train_step(&mut self) -> Result<f32, JsError> {
-        self.workload.train_step().map_err(|e| JsError::new(&e.to_string()))
+        self.workload.train_step().map_err(js_error)
     }
 
     /// One forward pass over 5,000 points.
     pub fn forward(&self) -> Result<f32, JsError> {
-        self.workload.forward().map_err(|e| JsError::new(&e.to_string()))
+        self.workload.forward().map_err(js_error)
     }
-}
-
-fn js_error(e: impl std::fmt::Display) -> JsError {
-    JsError::new(&e.to_string())
 }
 
 /// The interpolants lab's session: training, particles, fields and metrics of one config.
@@ -144,7 +144,7 @@ impl InterpolantLab {
     /// The config with every default filled in.
     #[wasm_bindgen(js_name = configJson)]
     pub fn config_json(&self) -> String {
-        serde_json::to_string(&self.session.config).expect("config serialises")
+        json(&self.session.config)
     }
 
     pub fn dim(&self) -> usize {
@@ -210,7 +210,7 @@ impl InterpolantLab {
 
     /// The grid index of the particles.
     pub fn index(&self) -> usize {
-        self.session.position().0
+        self.session.index()
     }
 
     /// The time grid (steps + 1 times).
@@ -235,37 +235,16 @@ impl InterpolantLab {
         out
     }
 
-    /// ρₜ on a `w × h` grid (row 0 at the top) when exact fields exist: the closed-form mixture.
-    #[wasm_bindgen(js_name = exactDensity)]
-    pub fn exact_density(&self, t: f64, x0: f32, x1: f32, y0: f32, y1: f32, w: usize, h: usize) -> Vec<f32> {
-        let Some(e) = &self.session.exact else { return vec![] };
-        let (w, h) = (w.clamp(1, 512), h.clamp(1, 512));
-        let dim = self.session.dim();
-        let mut out = Vec::with_capacity(w * h);
-        for r in 0..h {
-            let y = y1 - (r as f32 + 0.5) / h as f32 * (y1 - y0);
-            for c in 0..w {
-                let x = x0 + (c as f32 + 0.5) / w as f32 * (x1 - x0);
-                let p = [x, y];
-                out.push(e.log_density(t, &p[..dim]).exp() as f32);
-            }
-            if dim == 1 {
-                break;
-            }
-        }
-        out
-    }
-
     /// Learned-vs-exact relative L2 errors {drift, score} over t ∈ [0.1, 0.9], as JSON.
     #[wasm_bindgen(js_name = fieldError)]
     pub fn field_error(&self, n: usize) -> Result<String, JsError> {
         let e = self.session.field_error(n.clamp(100, 20_000)).ok_or_else(|| JsError::new("needs learned fields and exact ones"))?;
-        Ok(serde_json::to_string(&e).expect("serialises"))
+        Ok(json(&e))
     }
 
     /// The metrics panel's numbers, as JSON.
     pub fn metrics(&self, likelihood_points: usize) -> String {
-        serde_json::to_string(&self.session.metrics(likelihood_points.clamp(1, 5000))).expect("serialises")
+        json(&self.session.metrics(likelihood_points.clamp(1, 5000)))
     }
 }
 
@@ -289,5 +268,5 @@ pub fn interpolant_presets() -> String {
 }
 
 fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
-    serde_json::to_string(value).expect("serialises")
+    serde_json::to_string(value).expect("GenLab's types serialise")
 }

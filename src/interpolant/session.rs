@@ -42,6 +42,15 @@ pub struct Session {
     rng: Rng,
 }
 
+/// The learned fields when there is a trainer, else the exact ones.
+fn followed<'a>(trainer: &'a Option<Trainer>, exact: &'a Option<ExactFields>) -> &'a dyn Fields {
+    match (trainer, exact) {
+        (Some(t), _) => &t.model,
+        (None, Some(e)) => e,
+        (None, None) => unreachable!("validation ensures exact fields exist when nothing is learned"),
+    }
+}
+
 impl Session {
     /// Builds the fields (exact ones whenever both ends are Gaussian mixtures, for comparison)
     /// and draws the particles at the start of the grid.
@@ -70,11 +79,7 @@ impl Session {
 
     /// The fields the sampler follows.
     pub fn fields(&self) -> &dyn Fields {
-        match (&self.trainer, &self.exact) {
-            (Some(t), _) => &t.model,
-            (None, Some(e)) => e,
-            (None, None) => unreachable!("validation ensures exact fields exist when nothing is learned"),
-        }
+        followed(&self.trainer, &self.exact)
     }
 
     /// The density the particles start from (ρ₀ forward, ρ₁ backward) and the one they aim at.
@@ -112,9 +117,9 @@ impl Session {
         &self.particles
     }
 
-    /// The grid index and time of the particles.
-    pub fn position(&self) -> (usize, f64) {
-        (self.index, self.grid[self.index])
+    /// The grid index of the particles.
+    pub fn index(&self) -> usize {
+        self.index
     }
 
     pub fn grid(&self) -> &[f64] {
@@ -126,14 +131,9 @@ impl Session {
         let mut taken = 0;
         while taken < k && self.index + 1 < self.grid.len() {
             let (t, t_next) = (self.grid[self.index], self.grid[self.index + 1]);
-            let method = self.config.sampler.method;
-            // the fields borrow self; step mutates only the particles and the rng
-            let (fields, particles, rng) = match (&self.trainer, &self.exact) {
-                (Some(tr), _) => (&tr.model as &dyn Fields, &mut self.particles, &mut self.rng),
-                (None, Some(e)) => (e as &dyn Fields, &mut self.particles, &mut self.rng),
-                (None, None) => return 0,
-            };
-            step(fields, method, epsilon, particles, t, t_next, rng);
+            // borrows the fields apart from the particles and the rng that the step mutates
+            let fields = followed(&self.trainer, &self.exact);
+            step(fields, self.config.sampler.method, epsilon, &mut self.particles, t, t_next, &mut self.rng);
             self.index += 1;
             taken += 1;
         }

@@ -30,6 +30,14 @@ const pending = [];
 channel.port1.onmessage = () => pending.shift()?.();
 const yieldToEvents = () => new Promise((resolve) => { pending.push(resolve); channel.port2.postMessage(0); });
 
+/** Yields; when a cancel landed meanwhile, reports it (with `state`) and returns true. */
+async function cancelledAfterYield(id, state) {
+  await yieldToEvents();
+  if (!cancelRequested) return false;
+  postMessage({ type: 'cancelled', id, ...state });
+  return true;
+}
+
 function fail(id, err) {
   const message = err instanceof Error ? err.message : String(err);
   // A trap (RuntimeError) means the instance's memory can no longer be trusted.
@@ -87,11 +95,7 @@ const handlers = {
         reply.particles = session.particles();
       }
       postMessage(reply, [losses.buffer, ...(reply.particles ? [reply.particles.buffer] : [])]);
-      await yieldToEvents();
-      if (cancelRequested) {
-        postMessage({ type: 'cancelled', id, step: session.trainedSteps() });
-        return;
-      }
+      if (await cancelledAfterYield(id, { step: session.trainedSteps() })) return;
     }
     postMessage({ type: 'ran', id, step: session.trainedSteps() });
   },
@@ -116,11 +120,7 @@ const handlers = {
     if (!points) frame();
     while (session.advance(1, liveEpsilon) === 1) {
       frame();
-      await yieldToEvents();
-      if (cancelRequested) {
-        postMessage({ type: 'cancelled', id, index: session.index() });
-        return;
-      }
+      if (await cancelledAfterYield(id, { index: session.index() })) return;
     }
     postMessage({ type: 'played', id, index: session.index() });
   },
@@ -150,11 +150,7 @@ const handlers = {
     for (let step = 1; step <= k; step++) {
       loss = session.trainStep();
       postMessage({ type: 'progress', id, step, total: k, loss });
-      await yieldToEvents();
-      if (cancelRequested) {
-        postMessage({ type: 'cancelled', id, step });
-        return;
-      }
+      if (await cancelledAfterYield(id, { step })) return;
     }
     postMessage({ type: 'ran', id, steps: k, loss });
   },
@@ -169,11 +165,7 @@ const handlers = {
       const done = session.remaining() === 0;
       postMessage({ type: 'samples', id, points, produced, total, done }, [points.buffer]);
       if (done) return;
-      await yieldToEvents();
-      if (cancelRequested) {
-        postMessage({ type: 'cancelled', id, produced });
-        return;
-      }
+      if (await cancelledAfterYield(id, { produced })) return;
     }
   },
 
@@ -188,7 +180,7 @@ const handlers = {
 };
 
 /** Session methods the page may `call`. */
-const CALLS = ['drift', 'exactDensity', 'metrics', 'fieldError', 'weights', 'loadWeights', 'trainedSteps'];
+const CALLS = ['drift', 'metrics', 'fieldError', 'weights', 'loadWeights'];
 
 // Requests run one after another; cancel and ε are handled at once.
 let queue = Promise.resolve();
