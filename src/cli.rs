@@ -1,6 +1,7 @@
 //! `genlab`: the command-line front end over the same core as the page.
 //! (`src/bin/genlab.rs` only calls [`main`].)
 mod halluc;
+mod malloc;
 mod si;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -102,6 +103,7 @@ impl From<ConfigError> for UsageError {
 }
 
 pub fn main() -> ExitCode {
+    malloc::keep_freed_memory();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(),

@@ -164,25 +164,62 @@ fn the_paper_network_has_about_67k_parameters() {
     assert!(eps.iter().all(|v| v.is_finite()));
 }
 
+/// The fused LayerNorm + LeakyReLU op against the same formula in stock candle ops (forward),
+/// and its hand-written gradients (x, γ, β) against central finite differences.
 #[test]
-fn layer_norm_gradients_match_finite_differences() {
-    use candle_core::{Device, Tensor, Var};
+fn fused_layer_norm_matches_stock_ops_and_finite_differences() {
+    use candle_core::{Device, Tensor, D};
     use genlab::nn::{layer_norm::LayerNorm, params::Params};
+    let dev = &Device::Cpu;
     let mut p = Params::new();
     let ln = LayerNorm::new("ln", 4, &mut p).unwrap();
-    let x0 = [0.3f32, -1.2, 2.0, 0.5];
-    let weights = Tensor::new(&[[1.0f32, -2.0, 0.5, 3.0]], &Device::Cpu).unwrap();
-    let f = |x: &Tensor| ln.forward(x).unwrap().mul(&weights).unwrap().sum_all().unwrap();
-    let var = Var::new(&[x0], &Device::Cpu).unwrap();
-    let grad = f(var.as_tensor()).backward().unwrap().get(var.as_tensor()).unwrap().to_vec2::<f32>().unwrap()[0].clone();
-    let h = 1e-3f32;
-    for i in 0..4 {
-        let (mut plus, mut minus) = (x0, x0);
-        plus[i] += h;
-        minus[i] -= h;
-        let value = |x: [f32; 4]| f(&Tensor::new(&[x], &Device::Cpu).unwrap()).to_scalar::<f32>().unwrap();
-        let fd = (value(plus) - value(minus)) / (2.0 * h);
-        assert!((grad[i] - fd).abs() < 1e-2 * (1.0 + fd.abs()), "d/dx{i}: autodiff {} vs {fd}", grad[i]);
+    let (gamma, beta) = (p.get("ln.weight").unwrap().clone(), p.get("ln.bias").unwrap().clone());
+    p.restore(&[Tensor::new(&[1.5f32, -0.7, 0.9, 2.0], dev).unwrap(), Tensor::new(&[0.1f32, -0.3, 0.2, 0.0], dev).unwrap()]).unwrap();
+    let x0 = vec![0.3f32, -1.2, 2.0, 0.5, -0.4, 0.1, 0.8, -2.2];
+    let weights = Tensor::new(&[[1.0f32, -2.0, 0.5, 3.0], [0.7, 1.1, -1.3, 0.4]], dev).unwrap();
+    for slope in [0.02f32, 1.0] {
+        let x = Tensor::from_vec(x0.clone(), (2, 4), dev).unwrap();
+        // stock ops: LReLU(γ (x − μ)/√(var + 1e-5) + β)
+        let c = x.broadcast_sub(&x.mean_keepdim(D::Minus1).unwrap()).unwrap();
+        let var = c.sqr().unwrap().mean_keepdim(D::Minus1).unwrap();
+        let z = c.broadcast_div(&(var + 1e-5).unwrap().sqrt().unwrap()).unwrap().broadcast_mul(&gamma).unwrap().broadcast_add(&beta).unwrap();
+        let stock = candle_nn::ops::leaky_relu(&z, slope as f64).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let fused = ln.forward_leaky(&x, slope).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        for (a, b) in stock.iter().zip(&fused) {
+            assert!((a - b).abs() < 1e-5, "slope {slope}: stock {a} vs fused {b}");
+        }
+        let loss = |x: &Tensor| ln.forward_leaky(x, slope).unwrap().mul(&weights).unwrap().sum_all().unwrap();
+        let xv = candle_core::Var::from_tensor(&x).unwrap();
+        let grads = loss(xv.as_tensor()).backward().unwrap();
+        let h = 1e-3f32;
+        // ∂x by finite differences
+        let gx = grads.get(xv.as_tensor()).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        for i in 0..8 {
+            let at = |d: f32| {
+                let mut v = x0.clone();
+                v[i] += d;
+                loss(&Tensor::from_vec(v, (2, 4), dev).unwrap()).to_scalar::<f32>().unwrap()
+            };
+            let fd = (at(h) - at(-h)) / (2.0 * h);
+            assert!((gx[i] - fd).abs() < 1e-2 * (1.0 + fd.abs()), "slope {slope} d/dx{i}: {} vs {fd}", gx[i]);
+        }
+        // ∂γ and ∂β by finite differences on the parameters
+        for (which, param) in [(0usize, &gamma), (1, &beta)] {
+            let g = grads.get(param).unwrap().to_vec1::<f32>().unwrap();
+            let base = [gamma.to_vec1::<f32>().unwrap(), beta.to_vec1::<f32>().unwrap()];
+            for j in 0..4 {
+                let at = |d: f32| {
+                    let mut v = base.clone();
+                    v[which][j] += d;
+                    p.restore(&[Tensor::new(v[0].as_slice(), dev).unwrap(), Tensor::new(v[1].as_slice(), dev).unwrap()]).unwrap();
+                    let value = loss(&x).to_scalar::<f32>().unwrap();
+                    p.restore(&[Tensor::new(base[0].as_slice(), dev).unwrap(), Tensor::new(base[1].as_slice(), dev).unwrap()]).unwrap();
+                    value
+                };
+                let fd = (at(h) - at(-h)) / (2.0 * h);
+                assert!((g[j] - fd).abs() < 1e-2 * (1.0 + fd.abs()), "slope {slope} param {which}[{j}]: {} vs {fd}", g[j]);
+            }
+        }
     }
 }
 

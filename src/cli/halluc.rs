@@ -90,10 +90,14 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
             for k in 1..=total {
                 let loss = trainer.step().map_err(UsageError)?;
                 if k % (total / 20).max(1) == 0 || k == total {
-                    eprintln!("step {k}/{total}  loss {loss:.5}  {:.1} steps/s", k as f64 / started.elapsed().as_secs_f64());
+                    eprintln!(
+                        "step {k}/{total}  loss {loss:.5}  lr {:.2e}  {:.1} steps/s",
+                        trainer.learning_rate(),
+                        k as f64 / started.elapsed().as_secs_f64()
+                    );
                 }
             }
-            let bytes = trainer.net.params.to_safetensors().map_err(|e| UsageError(e.to_string()))?;
+            let bytes = trainer.weights().map_err(|e| UsageError(e.to_string()))?;
             std::fs::write(&out, bytes).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))
         }
         HallucCommand::Sample { model } => {

@@ -50,6 +50,14 @@ pub struct TrainConfig {
     pub steps: usize,
     #[serde(default = "default_lr")]
     pub lr: f64,
+    /// When set, the learning rate follows a cosine from `lr` down to this over the run
+    /// (our choice; the paper keeps lr constant, which is the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_end: Option<f64>,
+    /// Decay of an exponential moving average of the weights, which sampling then uses
+    /// (our choice; 0, the default and the paper, means no averaging).
+    #[serde(default)]
+    pub ema: f64,
 }
 
 fn default_width() -> usize {
@@ -67,7 +75,7 @@ fn default_lr() -> f64 {
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        Self { width: default_width(), batch: default_batch(), steps: default_train_steps(), lr: default_lr() }
+        Self { width: default_width(), batch: default_batch(), steps: default_train_steps(), lr: default_lr(), lr_end: None, ema: 0.0 }
     }
 }
 
@@ -135,6 +143,12 @@ impl Validate for HallucConfig {
         check_range("train.batch", self.train.batch, 1, 100_000)?;
         check_range("train.steps", self.train.steps, 1, 10_000_000)?;
         check_positive("train.lr", self.train.lr as f32, 10.0)?;
+        if let Some(end) = self.train.lr_end {
+            check_positive("train.lrEnd", end as f32, self.train.lr as f32)?;
+        }
+        if !(0.0..1.0).contains(&self.train.ema) {
+            return Err(ConfigError::new("train.ema", format!("{} is out of range; allowed 0 (off) to below 1", self.train.ema)));
+        }
         check_range("window", self.window, 2, self.schedule.steps)?;
         check_positive("k", self.k as f32, 1000.0)?;
         check_range("n", self.n, 1, MAX_SAMPLES)?;

@@ -20,7 +20,7 @@ use candle_nn::Linear;
 pub const T_EMBED: usize = 128;
 /// Times the shared residual block is applied.
 pub const BLOCK_REPEATS: usize = 3;
-const SLOPE: f64 = 0.02;
+const SLOPE: f32 = 0.02;
 
 pub struct NoiseNet {
     pub params: Params,
@@ -34,6 +34,7 @@ pub struct NoiseNet {
     ln_out: LayerNorm,
     out: Linear,
     dim: usize,
+    width: usize,
 }
 
 /// A Xavier-uniform `Linear` (weights U[±√(6/(fan_in+fan_out))], zero bias).
@@ -45,7 +46,7 @@ fn xavier(name: &str, fan_in: usize, fan_out: usize, bias: bool, params: &mut Pa
 }
 
 fn lrelu(x: &Tensor) -> Result<Tensor> {
-    candle_nn::ops::leaky_relu(x, SLOPE)
+    candle_nn::ops::leaky_relu(x, SLOPE as f64)
 }
 
 impl NoiseNet {
@@ -63,7 +64,12 @@ impl NoiseNet {
             out: xavier("out", width, dim, true, &mut p, rng)?,
             params: p,
             dim,
+            width,
         })
+    }
+
+    pub fn width(&self) -> usize {
+        self.width
     }
 
     /// ε̂ for points `x` (n × dim) at integer steps `t` (n, as f32).
@@ -72,8 +78,8 @@ impl NoiseNet {
         let time = self.lt.forward(&t_emb)?;
         let mut h = self.x_proj.forward(x)?;
         for _ in 0..BLOCK_REPEATS {
-            let out = (self.l1.forward(&lrelu(&self.ln1.forward(&h)?)?)? + &time)?;
-            let out = self.l2.forward(&lrelu(&self.ln2.forward(&out)?)?)?;
+            let out = (self.l1.forward(&self.ln1.forward_leaky(&h, SLOPE)?)? + &time)?;
+            let out = self.l2.forward(&self.ln2.forward_leaky(&out, SLOPE)?)?;
             h = (out + h)?;
         }
         self.out.forward(&self.ln_out.forward(&h)?)

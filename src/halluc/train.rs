@@ -1,6 +1,8 @@
 //! DDPM training (`papers.md` §2): ε-prediction with plain MSE, t uniform over the integer steps,
 //! Adam (no weight decay, no clipping) on minibatches drawn with replacement from a fixed
 //! training set. A non-finite loss stops training and restores the last good weights.
+//! Two settings of ours, both off by default (the paper): a cosine learning-rate decay to
+//! `train.lrEnd`, and an exponential moving average of the weights (`train.ema`) for sampling.
 use super::config::HallucConfig;
 use super::model::NoiseNet;
 use super::schedule::Schedule;
@@ -21,6 +23,10 @@ pub struct Trainer {
     rng: Rng,
     pub step: usize,
     snapshot: Vec<Tensor>,
+    lr: (f64, Option<f64>),
+    total: usize,
+    /// (decay, averaged weights) when `train.ema` > 0.
+    ema: Option<(f64, Vec<Tensor>)>,
 }
 
 impl Trainer {
@@ -34,6 +40,7 @@ impl Trainer {
         let net = NoiseNet::new(dim, config.train.width, &mut root.stream(streams::WEIGHTS)).map_err(err)?;
         let opt = GroupedAdamW::new(&net.params, config.train.lr, 0.0).map_err(err)?;
         let snapshot = net.params.snapshot().map_err(err)?;
+        let ema = (config.train.ema > 0.0).then(|| net.params.snapshot().map(|w| (config.train.ema, w))).transpose().map_err(err)?;
         Ok(Self {
             schedule: config.schedule(),
             net,
@@ -44,7 +51,36 @@ impl Trainer {
             rng: root.stream(streams::TRAINING),
             step: 0,
             snapshot,
+            lr: (config.train.lr, config.train.lr_end),
+            total: config.train.steps,
+            ema,
         })
+    }
+
+    /// The learning rate at the current step: constant, or the cosine from lr to lrEnd.
+    pub fn learning_rate(&self) -> f64 {
+        match self.lr {
+            (lr, None) => lr,
+            (lr, Some(end)) => {
+                let progress = (self.step as f64 / self.total.max(1) as f64).min(1.0);
+                end + (lr - end) * (1.0 + (std::f64::consts::PI * progress).cos()) / 2.0
+            }
+        }
+    }
+
+    /// The weights to sample with (the moving average when there is one) as safetensors.
+    pub fn weights(&self) -> candle_core::Result<Vec<u8>> {
+        match &self.ema {
+            Some((_, average)) => self.net.params.to_safetensors_with(average),
+            None => self.net.params.to_safetensors(),
+        }
+    }
+
+    /// A network holding [`Trainer::weights`].
+    pub fn sampling_net(&self) -> candle_core::Result<NoiseNet> {
+        let mut net = NoiseNet::new(self.dim, self.net.width(), &mut Rng::new(0))?;
+        net.params.load_safetensors(&self.weights()?)?;
+        Ok(net)
     }
 
     /// One Adam step on a fresh minibatch; returns the MSE, or an error naming the step when
@@ -79,8 +115,20 @@ impl Trainer {
         if self.step % SNAPSHOT_EVERY == 0 {
             self.snapshot = self.net.params.snapshot().map_err(|e| e.to_string())?;
         }
+        self.opt.set_learning_rate(self.learning_rate());
         self.opt.backward_step(&loss).map_err(|e| e.to_string())?;
+        if let Some((decay, average)) = &mut self.ema {
+            average_into(average, &self.net.params.snapshot().map_err(|e| e.to_string())?, *decay).map_err(|e| e.to_string())?;
+        }
         self.step += 1;
         Ok(value)
     }
+}
+
+/// average ← decay·average + (1 − decay)·current, tensor by tensor.
+fn average_into(average: &mut [Tensor], current: &[Tensor], decay: f64) -> candle_core::Result<()> {
+    for (a, w) in average.iter_mut().zip(current) {
+        *a = ((&*a * decay)? + (w * (1.0 - decay))?)?;
+    }
+    Ok(())
 }

@@ -93,7 +93,16 @@ impl Params {
 
     /// All parameters as a safetensors file in memory.
     pub fn to_safetensors(&self) -> Result<Vec<u8>> {
-        let tensors: Vec<(&str, &Tensor)> = self.entries.iter().map(|(n, v, _)| (n.as_str(), v.as_tensor())).collect();
+        self.to_safetensors_with(&self.entries.iter().map(|(_, v, _)| v.as_tensor().clone()).collect::<Vec<_>>())
+    }
+
+    /// These parameters' names with other values (a [`Params::snapshot`], e.g. an average of
+    /// the weights) as a safetensors file in memory.
+    pub fn to_safetensors_with(&self, values: &[Tensor]) -> Result<Vec<u8>> {
+        if values.len() != self.entries.len() {
+            return Err(Error::Msg("values of other parameters".into()));
+        }
+        let tensors: Vec<(&str, &Tensor)> = self.entries.iter().zip(values).map(|((n, _, _), t)| (n.as_str(), t)).collect();
         safetensors::serialize(tensors, None).map_err(|e| Error::Msg(format!("cannot write weights: {e}")))
     }
 
