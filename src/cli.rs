@@ -3,6 +3,7 @@
 mod halluc;
 mod malloc;
 mod si;
+mod source;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use crate::bench::{BenchWorkload, BATCH, FORWARD_POINTS};
@@ -131,6 +132,7 @@ pub fn main() -> ExitCode {
         Command::Halluc { command } => halluc::run(command),
         Command::Presets => {
             println!("si: {}", si::preset_names().join(", "));
+            println!("halluc: {}", halluc::preset_names().join(", "));
             Ok(())
         }
         Command::Bench { json, steps } => bench(json, steps.max(1)),

@@ -100,6 +100,16 @@ pub fn from_json<T: DeserializeOwned + Validate>(json: &str) -> Result<T, Config
     Ok(config)
 }
 
+/// The config of the preset `name` from a lab's (name, JSON) list; an unknown name lists the
+/// valid ones.
+pub fn preset<T: DeserializeOwned + Validate>(presets: &[(&str, &str)], name: &str) -> Result<T, ConfigError> {
+    let (_, json) = presets.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+        let names: Vec<&str> = presets.iter().map(|(n, _)| *n).collect();
+        ConfigError::new("preset", format!("unknown preset `{name}`; valid: {}", names.join(", ")))
+    })?;
+    from_json(json)
+}
+
 /// Deserializes, reporting a failure as (dotted field path, message).
 fn deserialize<T: DeserializeOwned>(value: &Value) -> Result<T, (String, String)> {
     serde_path_to_error::deserialize(value).map_err(|e| {

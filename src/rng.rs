@@ -24,6 +24,12 @@ pub mod streams {
     pub const WEIGHTS: u64 = 2;
     pub const TRAINING: u64 = 3;
     pub const SAMPLER: u64 = 4;
+
+    /// The `index`-th of a family of streams for one purpose (index 0 is the purpose's own
+    /// stream). Streams do not nest: `stream(a).stream(b)` is just `stream(b)`.
+    pub const fn indexed(purpose: u64, index: u64) -> u64 {
+        purpose | (index << 32)
+    }
 }
 
 /// A seeded, portable random number generator.

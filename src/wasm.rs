@@ -5,8 +5,12 @@
 use crate::bench::BenchWorkload;
 use crate::config::{from_json, CONFIG_VERSION};
 use crate::data::density_grid::density_grid;
+use crate::data::Density;
 use crate::data::library::DatasetConfig;
 use crate::data::session::{DataConfig, DataSession};
+use crate::halluc::config::{DenoiserMode, HallucConfig};
+use crate::halluc::report::labels;
+use crate::halluc::session::Session as HallucSession;
 use crate::interpolant::config::InterpolantConfig;
 use crate::interpolant::session::Session;
 use crate::rng::{streams, Rng};
@@ -261,6 +265,136 @@ pub fn interpolant_presets() -> String {
             let shipped = config.fields == crate::interpolant::config::FieldsMode::Learned && !WITHOUT_WEIGHTS.contains(name);
             let weights = shipped.then(|| format!("models/si/{name}.safetensors"));
             // the config goes through the same serialiser as `configJson`, so f32 values print alike
+            Some(format!(r#"{{"name":{},"config":{},"weights":{}}}"#, json(name), json(&config), json(&weights)))
+        })
+        .collect();
+    format!("[{}]", entries.join(","))
+}
+
+/// The hallucination lab's session: train or load the noise network (or use the exact one),
+/// then sample in chunks, each recording the x̂₀ trajectories the detector reads.
+#[wasm_bindgen]
+pub struct HallucLab {
+    session: HallucSession,
+}
+
+#[wasm_bindgen]
+impl HallucLab {
+    /// Validates `config_json`; an error names the field and its allowed range.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<HallucLab, JsError> {
+        let config: HallucConfig = from_json(config_json).map_err(js_error)?;
+        Ok(Self { session: HallucSession::new(config).map_err(js_error)? })
+    }
+
+    /// The config with every default filled in.
+    #[wasm_bindgen(js_name = configJson)]
+    pub fn config_json(&self) -> String {
+        json(&self.session.config)
+    }
+
+    pub fn dim(&self) -> usize {
+        self.session.dim()
+    }
+
+    /// Whether the network is trained (else the exact denoiser samples).
+    pub fn learned(&self) -> bool {
+        self.session.trainer.is_some()
+    }
+
+    #[wasm_bindgen(js_name = trainedSteps)]
+    pub fn trained_steps(&self) -> usize {
+        self.session.trainer.as_ref().map_or(0, |t| t.step)
+    }
+
+    /// `k` training steps; their losses.
+    pub fn train(&mut self, k: usize) -> Result<Vec<f32>, JsError> {
+        self.session.train(k).map_err(js_error)
+    }
+
+    /// The weights sampling uses (the moving average when on) as safetensors bytes.
+    pub fn weights(&self) -> Result<Vec<u8>, JsError> {
+        let t = self.session.trainer.as_ref().ok_or_else(|| JsError::new("the exact denoiser has no weights"))?;
+        t.weights().map_err(js_error)
+    }
+
+    /// Loads safetensors weights as `steps` steps of training.
+    #[wasm_bindgen(js_name = loadWeights)]
+    pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), JsError> {
+        self.session.load_weights(bytes, steps).map_err(js_error)
+    }
+
+    /// The mode centres (n_modes × dim) and σ of a mode, last.
+    pub fn modes(&self) -> Vec<f32> {
+        let c = &self.session.data.components;
+        let sigma = c[0].std.iter().sum::<f32>() / c[0].std.len() as f32;
+        c.iter().flat_map(|c| c.mean.iter().copied()).chain([sigma]).collect()
+    }
+
+    /// The data density at 1D points `x`.
+    pub fn density(&self, x: Vec<f32>) -> Vec<f32> {
+        x.iter().map(|v| self.session.data.log_density(&[*v]).map_or(0.0, f32::exp)).collect()
+    }
+
+    pub fn extent(&self) -> Vec<f32> {
+        self.session.extent().to_vec()
+    }
+
+    /// Starts a fresh sampling run.
+    #[wasm_bindgen(js_name = startSampling)]
+    pub fn start_sampling(&mut self) {
+        self.session.start_sampling();
+    }
+
+    /// Samples the next chunk: its points, then their trajectory variances, then 1 for each
+    /// hallucinated one, else 0 (empty when the run is done).
+    #[wasm_bindgen(js_name = sampleChunk)]
+    pub fn sample_chunk(&mut self) -> Result<Vec<f32>, JsError> {
+        let (mut points, variance) = self.session.sample_chunk().map_err(js_error)?;
+        let flags = labels(&points, &self.session.data, self.session.config.k);
+        points.extend(variance);
+        points.extend(flags.into_iter().map(|h| if h { 1.0 } else { 0.0 }));
+        Ok(points)
+    }
+
+    /// Samples so far in this run.
+    pub fn sampled(&self) -> usize {
+        self.session.sampled()
+    }
+
+    /// The detection report of the samples so far, as JSON.
+    pub fn report(&self) -> String {
+        json(&self.session.report())
+    }
+
+    /// The recorded reverse steps, high t first.
+    #[wasm_bindgen(js_name = frameSteps)]
+    pub fn frame_steps(&self) -> Vec<u32> {
+        self.session.run.frames.iter().map(|f| f.t as u32).collect()
+    }
+
+    /// xₜ then x̂₀ of the recorded samples at recorded step `i`.
+    pub fn frame(&self, i: usize) -> Result<Vec<f32>, JsError> {
+        let f = self.session.run.frames.get(i).ok_or_else(|| JsError::new("no such recorded step"))?;
+        Ok(f.x.iter().chain(&f.x0).copied().collect())
+    }
+
+    /// Sample `i`'s x̂₀ at each recorded step (rows of dim), high t first.
+    pub fn trajectory(&self, i: usize) -> Vec<f32> {
+        self.session.trajectory(i).1
+    }
+}
+
+/// The hallucination lab's presets as JSON: `[{name, config, weights}]` (weights under
+/// `models/halluc/`, null for exact presets).
+#[wasm_bindgen(js_name = hallucPresets)]
+pub fn halluc_presets() -> String {
+    use crate::halluc::presets::{preset, PRESETS};
+    let entries: Vec<String> = PRESETS
+        .iter()
+        .filter_map(|(name, _)| {
+            let config = preset(name).ok()?;
+            let weights = (config.denoiser == DenoiserMode::Learned).then(|| format!("models/halluc/{name}.safetensors"));
             Some(format!(r#"{{"name":{},"config":{},"weights":{}}}"#, json(name), json(&config), json(&weights)))
         })
         .collect();

@@ -1,8 +1,8 @@
 //! `genlab si …`: the stochastic-interpolants lab on the command line, from the same config
 //! JSON (or preset name) as the page: exact fields for Gaussian-mixture endpoints, or learned
 //! ones from `--model` weights (a preset's shipped weights by default).
+use super::source::{ConfigSource, Draw};
 use super::{write_rows, UsageError};
-use crate::config::from_json;
 use crate::interpolant::config::InterpolantConfig;
 use crate::interpolant::presets::{preset, PRESETS};
 use crate::interpolant::config::FieldsMode;
@@ -64,65 +64,19 @@ pub enum SiCommand {
     },
 }
 
-/// `--n N --seed S`: override the config's particle count and seed.
-#[derive(clap::Args)]
-pub struct Draw {
-    #[arg(long)]
-    n: Option<usize>,
-    #[arg(long)]
-    seed: Option<u64>,
-}
-
-/// `--config C.json` or `--preset NAME`, and the weights of learned fields.
-#[derive(clap::Args)]
-pub struct ConfigSource {
-    #[arg(long, conflicts_with = "preset")]
-    config: Option<PathBuf>,
-    #[arg(long)]
-    preset: Option<String>,
-    /// Trained weights (safetensors); with --preset, defaults to the preset's shipped file.
-    #[arg(long)]
-    model: Option<PathBuf>,
-}
-
 impl ConfigSource {
-    fn load(&self) -> Result<InterpolantConfig, UsageError> {
-        match (&self.config, &self.preset) {
-            (Some(path), _) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
-                Ok(from_json(&text)?)
-            }
-            (None, Some(name)) => Ok(preset(name)?),
-            (None, None) => Err(UsageError("give --config C.json or --preset NAME".into())),
-        }
-    }
-
-    /// The weights file to load: --model, else the preset's shipped weights.
-    fn model_path(&self) -> Option<PathBuf> {
-        self.model.clone().or_else(|| self.preset.as_ref().map(|name| shipped_weights(name)))
-    }
-
     /// A session for `config`, with the weights loaded when the fields are learned.
     fn session(&self, config: InterpolantConfig) -> Result<Session, UsageError> {
         let learned = config.fields == FieldsMode::Learned;
         let steps = config.train.steps;
         let mut session = Session::new(config)?;
         if learned {
-            let path = self.model_path().ok_or_else(|| {
-                UsageError("learned fields need --model M.safetensors (make one with `genlab si train`)".into())
-            })?;
-            let bytes = std::fs::read(&path).map_err(|e| UsageError(format!("cannot read weights {}: {e}", path.display())))?;
+            let (path, bytes) = self.read_weights("si", "make one with `genlab si train`")?;
             let trainer = session.trainer.as_mut().expect("learned sessions have a trainer");
             trainer.load_weights(&bytes, steps).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
         }
         Ok(session)
     }
-}
-
-/// Where a preset's weights ship: `www/models/si/NAME.safetensors` in the source tree.
-pub fn shipped_weights(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www/models/si").join(format!("{name}.safetensors"))
 }
 
 /// The preset names, for `genlab presets`.
@@ -137,7 +91,7 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
             Ok(())
         }
         SiCommand::Train { source, out, steps } => {
-            let mut config = source.load()?;
+            let mut config = source.load::<InterpolantConfig>(PRESETS)?;
             config.fields = FieldsMode::Learned;
             config.train.steps = steps.unwrap_or(config.train.steps);
             crate::config::Validate::validate(&config)?;
@@ -145,12 +99,12 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
             std::fs::write(&out, weights).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))
         }
         SiCommand::Sample { source, draw } => {
-            let config = source.load()?;
+            let config = source.load::<InterpolantConfig>(PRESETS)?;
             let session = sampled(&source, config, &draw)?;
             write_rows(session.particles(), session.dim(), if session.dim() == 1 { "x" } else { "x,y" })
         }
         SiCommand::Field { source, t, points } => {
-            let config = source.load()?;
+            let config = source.load::<InterpolantConfig>(PRESETS)?;
             if !(0.0..=1.0).contains(&t) {
                 return Err(UsageError(format!("t: {t} is out of range; allowed 0 to 1")));
             }
@@ -161,9 +115,9 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
             let rows: Vec<f32> = b.chunks_exact(dim).zip(s.chunks_exact(dim)).flat_map(|(b, s)| [b, s].concat()).collect();
             write_rows(&rows, 2 * dim, if dim == 1 { "b,s" } else { "bx,by,sx,sy" })
         }
-        SiCommand::Bench { source, json } => bench(&source.load()?, json),
+        SiCommand::Bench { source, json } => bench(&source.load::<InterpolantConfig>(PRESETS)?, json),
         SiCommand::Eval { source, draw } => {
-            let config = source.load()?;
+            let config = source.load::<InterpolantConfig>(PRESETS)?;
             let session = sampled(&source, config, &draw)?;
             let metrics = session.metrics(1000);
             let inside = inside_fraction(&session.config, session.particles())?;

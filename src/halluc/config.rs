@@ -79,6 +79,16 @@ impl Default for TrainConfig {
     }
 }
 
+/// Which noise prediction samples: the trained network, or the exact one of the data mixture
+/// (the perfect model, which does not hallucinate).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DenoiserMode {
+    #[default]
+    Learned,
+    Exact,
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct HallucConfig {
@@ -93,6 +103,8 @@ pub struct HallucConfig {
     pub schedule: ScheduleConfig,
     #[serde(default)]
     pub train: TrainConfig,
+    #[serde(default)]
+    pub denoiser: DenoiserMode,
     /// K: the trajectory variance is taken over the last K reverse steps.
     #[serde(default = "default_window")]
     pub window: usize,

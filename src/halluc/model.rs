@@ -72,13 +72,13 @@ impl NoiseNet {
         self.width
     }
 
-    /// ε̂ for points `x` (n × dim) at integer steps `t` (n, as f32).
+    /// ε̂ for points `x` (n × dim) at integer steps `t` (n, as f32; or one step for all).
     pub fn forward(&self, x: &Tensor, t: &Tensor) -> Result<Tensor> {
         let t_emb = lrelu(&self.t_proj.forward(&sinusoidal(t, T_EMBED, 10_000.0)?)?)?;
         let time = self.lt.forward(&t_emb)?;
         let mut h = self.x_proj.forward(x)?;
         for _ in 0..BLOCK_REPEATS {
-            let out = (self.l1.forward(&self.ln1.forward_leaky(&h, SLOPE)?)? + &time)?;
+            let out = self.l1.forward(&self.ln1.forward_leaky(&h, SLOPE)?)?.broadcast_add(&time)?;
             let out = self.l2.forward(&self.ln2.forward_leaky(&out, SLOPE)?)?;
             h = (out + h)?;
         }
@@ -97,7 +97,8 @@ impl Denoiser for NoiseNet {
         let n = x.len() / self.dim;
         let run = || -> Result<Vec<f32>> {
             let xs = Tensor::from_slice(x, (n, self.dim), &Device::Cpu)?;
-            let ts = Tensor::full(t as f32, n, &Device::Cpu)?;
+            // one step for every point: its embedding is computed once and broadcast
+            let ts = Tensor::full(t as f32, 1, &Device::Cpu)?;
             self.forward(&xs, &ts)?.detach().flatten_all()?.to_vec1::<f32>()
         };
         run().unwrap_or_else(|_| vec![0.0; x.len()])

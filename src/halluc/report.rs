@@ -23,7 +23,12 @@ pub struct Report {
     pub best: Option<Operating>,
     /// (k, hallucination rate) for the sensitivity table.
     pub rate_by_k: Vec<(f64, f64)>,
+    /// The ROC curve, thinned to at most [`ROC_POINTS`] + 1 points (empty with one label).
+    pub roc: Vec<Operating>,
 }
+
+/// Points kept of the ROC curve for plotting.
+pub const ROC_POINTS: usize = 200;
 
 /// σ of a mode: the mean of its per-dimension standard deviations.
 fn mode_sigma(data: &GaussianMixture) -> f64 {
@@ -51,5 +56,14 @@ pub fn report(samples: &[f32], variance: &[f32], data: &GaussianMixture, k: f64)
         auroc: both.then(|| auroc(&curve)),
         best: both.then(|| best_at_kept(&curve, HEADLINE_KEPT)),
         rate_by_k: K_VALUES.iter().map(|&k| (k, rate(&labels(samples, data, k)))).collect(),
+        roc: if both { thin(&curve, ROC_POINTS) } else { vec![] },
     }
+}
+
+/// At most `points` + 1 evenly spaced points of `curve`, its ends included.
+fn thin(curve: &[Operating], points: usize) -> Vec<Operating> {
+    if curve.len() <= points + 1 {
+        return curve.to_vec();
+    }
+    (0..=points).map(|i| curve[i * (curve.len() - 1) / points]).collect()
 }

@@ -68,6 +68,18 @@ impl Trainer {
         }
     }
 
+    /// Loads safetensors weights as if `steps` steps had been taken (fresh optimiser state).
+    pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> candle_core::Result<()> {
+        self.net.params.load_safetensors(bytes)?;
+        self.step = steps;
+        self.snapshot = self.net.params.snapshot()?;
+        if let Some((_, average)) = &mut self.ema {
+            *average = self.net.params.snapshot()?;
+        }
+        self.opt = GroupedAdamW::new(&self.net.params, self.lr.0, 0.0)?;
+        Ok(())
+    }
+
     /// The weights to sample with (the moving average when there is one) as safetensors.
     pub fn weights(&self) -> candle_core::Result<Vec<u8>> {
         match &self.ema {

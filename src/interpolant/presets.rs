@@ -8,7 +8,7 @@
 //! assert!(preset("nope").unwrap_err().message.contains("gmm-exact"));
 //! ```
 use super::config::InterpolantConfig;
-use crate::config::{from_json, ConfigError};
+use crate::config::ConfigError;
 
 /// (name, config JSON). Learned presets ship `www/models/si/NAME.safetensors`, made by
 /// `genlab si train --preset NAME --out …` from exactly this config.
@@ -25,9 +25,5 @@ pub const PRESETS: &[(&str, &str)] = &[
 pub const WITHOUT_WEIGHTS: &[&str] = &["checkerboard-paper"];
 
 pub fn preset(name: &str) -> Result<InterpolantConfig, ConfigError> {
-    let (_, json) = PRESETS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-        let names: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
-        ConfigError::new("preset", format!("unknown preset `{name}`; valid: {}", names.join(", ")))
-    })?;
-    from_json(json)
+    crate::config::preset(PRESETS, name)
 }

@@ -47,7 +47,7 @@ export class LabWorker {
         }
         onMessage(reply);
         if (reply.type === 'configured') this.lastConfigure = msg;
-        const streaming = reply.type === 'progress' || reply.type === 'frame' || (reply.type === 'samples' && !reply.done);
+        const streaming = reply.type === 'progress' || reply.type === 'frame' || reply.type === 'diffused' || (reply.type === 'samples' && !reply.done);
         if (!streaming) {
           this.listeners.delete(id);
           resolve(reply);

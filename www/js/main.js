@@ -4,6 +4,7 @@ import { LabWorker } from './lab-worker.js';
 import { decodeHash } from './state.js';
 import { DataView } from './labs/data.js';
 import { InterpolantView } from './labs/interpolants.js';
+import { HallucinationView } from './labs/hallucinations.js';
 
 const messageBox = document.getElementById('message');
 
@@ -17,6 +18,7 @@ const onFatal = (message) => showMessage(`${message} Your settings were kept.`);
 const views = {
   data: new DataView(new LabWorker({ onFatal }), { showMessage }),
   si: new InterpolantView(new LabWorker({ onFatal }), { showMessage }),
+  halluc: new HallucinationView(new LabWorker({ onFatal }), { showMessage }),
 };
 
 /** Shows the section of `lab` and hides the others. */
@@ -53,9 +55,10 @@ async function openLink() {
 
 /** Loads the catalog and presets the views build their menus from. */
 async function loadMenus() {
-  const { catalog, presets } = await views.data.loadCatalog();
+  const { catalog, presets, hallucPresets } = await views.data.loadCatalog();
   views.si.setCatalog(catalog);
   views.si.setPresets(presets);
+  views.halluc.setPresets(hallucPresets);
 }
 
 document.body.dataset.state = 'loading';

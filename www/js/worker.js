@@ -8,14 +8,17 @@
 //      {type:'density', id, extent, w, h}       → {type:'density', id, values, w, h}
 //      {type:'train', id, k, chunk, refreshEvery, epsilon} → {type:'progress', id, step, losses, particles?}… then {type:'ran', id, step}
 //      {type:'play', id, from, points, epsilon, arrows} → {type:'frame', id, index, particles, drift}… then {type:'played', id, index}
-//      {type:'call', id, method, args}          → {type:'result', id, result}   (interpolants: drift, metrics, weights…)
+//      {type:'diffuse', id}                     → {type:'diffused', id, points, variance, labels, sampled, total}… then {type:'sampled', id, report}
+//      {type:'call', id, method, args}          → {type:'result', id, result}   (drift, metrics, weights, frame, trajectory…)
 //      {type:'epsilon', value}                  sets the SDE noise of a running 'play' at once
 //      {type:'cancel'}                          → the running request ends with {type:'cancelled', id}
 //      {type:'panic'}                           (test hook: a deliberate Rust panic)
 // Out on failure: {type:'error', id, message} for a bad request (the session is kept);
 //                 {type:'fatal', message} when the wasm instance died (the page restarts us).
 // Relative, so the site also works from a sub-folder of any static host (`make dist`).
-import init, { Bench, DataLab, InterpolantLab, datasetCatalog, debugPanic, defaultDataConfig, interpolantPresets } from '../pkg/genlab.js';
+import init, {
+  Bench, DataLab, HallucLab, InterpolantLab, datasetCatalog, debugPanic, defaultDataConfig, hallucPresets, interpolantPresets,
+} from '../pkg/genlab.js';
 
 const ready = init();
 let session = null;
@@ -62,6 +65,10 @@ const sessions = {
       hasExact: lab.hasExact(), learned: lab.learned(), particles: lab.particles(),
     }];
   },
+  halluc(config) {
+    const lab = new HallucLab(JSON.stringify(config));
+    return [lab, { config: JSON.parse(lab.configJson()), dim: lab.dim(), extent: lab.extent(), learned: lab.learned(), modes: lab.modes() }];
+  },
   /** The benchmark workload (MLP 3→256×3→2), the training session the tests drive. */
   bench(config) {
     return [new Bench(config?.seed ?? 0), { config }];
@@ -72,7 +79,7 @@ const handlers = {
   async catalog({ id }) {
     postMessage({
       type: 'catalog', id, catalog: JSON.parse(datasetCatalog()), defaults: JSON.parse(defaultDataConfig()),
-      presets: JSON.parse(interpolantPresets()),
+      presets: JSON.parse(interpolantPresets()), hallucPresets: JSON.parse(hallucPresets()),
     });
   },
 
@@ -89,7 +96,7 @@ const handlers = {
       const losses = session.train(n);
       done += n;
       const reply = { type: 'progress', id, step: session.trainedSteps(), done, total: k, losses, seconds: (performance.now() - started) / 1000 };
-      if (refreshEvery && (done % refreshEvery < n || done === k)) {
+      if (refreshEvery && session.resetParticles && (done % refreshEvery < n || done === k)) {
         session.resetParticles();
         session.advance(1e9, epsilon);
         reply.particles = session.particles();
@@ -123,6 +130,28 @@ const handlers = {
       if (await cancelledAfterYield(id, { index: session.index() })) return;
     }
     postMessage({ type: 'played', id, index: session.index() });
+  },
+
+  /**
+   * Hallucinations: a fresh sampling run, streamed chunk by chunk (each chunk is whole reverse
+   * chains, so finished samples appear as they come); ends with the detection report.
+   */
+  async diffuse({ id }) {
+    cancelRequested = false;
+    session.startSampling();
+    const dim = session.dim();
+    const total = JSON.parse(session.configJson()).n;
+    for (;;) {
+      const chunk = session.sampleChunk();
+      if (chunk.length === 0) break;
+      const count = chunk.length / (dim + 2);
+      const points = chunk.slice(0, count * dim);
+      const variance = chunk.slice(count * dim, count * (dim + 1));
+      const labels = chunk.slice(count * (dim + 1));
+      postMessage({ type: 'diffused', id, points, variance, labels, sampled: session.sampled(), total }, [points.buffer, variance.buffer, labels.buffer]);
+      if (await cancelledAfterYield(id, { sampled: session.sampled() })) return;
+    }
+    postMessage({ type: 'sampled', id, report: JSON.parse(session.report()) });
   },
 
   /** Interpolants: a method of the session that answers at once (see CALLS). */
@@ -180,7 +209,7 @@ const handlers = {
 };
 
 /** Session methods the page may `call`. */
-const CALLS = ['drift', 'metrics', 'fieldError', 'weights', 'loadWeights'];
+const CALLS = ['drift', 'metrics', 'fieldError', 'weights', 'loadWeights', 'frameSteps', 'frame', 'trajectory', 'report', 'density'];
 
 // Requests run one after another; cancel and ε are handled at once.
 let queue = Promise.resolve();
@@ -193,7 +222,7 @@ onmessage = ({ data }) => {
       await ready;
       const handler = handlers[data.type];
       if (!handler) throw new Error(`unknown message “${data.type}”`);
-      if (['run', 'sample', 'density', 'train', 'play', 'call'].includes(data.type) && !session) throw new Error('no session: configure first');
+      if (['run', 'sample', 'density', 'train', 'play', 'call', 'diffuse'].includes(data.type) && !session) throw new Error('no session: configure first');
       await handler(data);
     } catch (err) {
       fail(data.id, err);

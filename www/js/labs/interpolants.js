@@ -3,6 +3,7 @@
 // Every setting lives in the URL hash (#si?…), so a link reproduces the run.
 import { encodeHash } from '../state.js';
 import { LabView } from './lab-view.js';
+import { canonical, fetchWeights } from './shared.js';
 import { drawHeatmap } from '../render/heatmap.js';
 import { drawArrows, drawPaths, drawSpaceTime } from '../render/field.js';
 import { drawLossCurves } from '../render/loss.js';
@@ -435,17 +436,3 @@ function parseCsv(text) {
   if (!points.length) throw new Error('no points found');
   return points;
 }
-
-/** JSON with object keys sorted, so equal configs give equal strings. */
-function canonical(value) {
-  return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v));
-}
-
-/** Fetches a shipped weights file; a missing or unreadable one reads as none. */
-async function fetchWeights(url) {
-  const response = await fetch(new URL(`../../${url}`, import.meta.url));
-  if (!response.ok) throw new Error(`the preset's weights (${url}) could not be loaded: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
-}
-

@@ -1,0 +1,60 @@
+//! Arguments every lab's commands share: where the config comes from (`--config C.json` or
+//! `--preset NAME`) with the weights (`--model`, by default the preset's shipped file), and
+//! `--n/--seed` overrides.
+use super::UsageError;
+use crate::config::{from_json, preset, Validate};
+use serde::de::DeserializeOwned;
+use std::path::PathBuf;
+
+/// `--n N --seed S`: override the config's sample count and seed.
+#[derive(clap::Args)]
+pub struct Draw {
+    #[arg(long)]
+    pub n: Option<usize>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// `--config C.json` or `--preset NAME`, and the weights of a learned model.
+#[derive(clap::Args)]
+pub struct ConfigSource {
+    #[arg(long, conflicts_with = "preset")]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    preset: Option<String>,
+    /// Trained weights (safetensors); with --preset, defaults to the preset's shipped file.
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+impl ConfigSource {
+    /// The config, from the file or from the lab's `presets`.
+    pub fn load<T: DeserializeOwned + Validate>(&self, presets: &[(&str, &str)]) -> Result<T, UsageError> {
+        match (&self.config, &self.preset) {
+            (Some(path), _) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+                Ok(from_json(&text)?)
+            }
+            (None, Some(name)) => Ok(preset(presets, name)?),
+            (None, None) => Err(UsageError("give --config C.json or --preset NAME".into())),
+        }
+    }
+
+    /// The weights file's path and bytes: --model, else the preset's shipped file under
+    /// `www/models/LAB/`; `hint` says how to make one.
+    pub fn read_weights(&self, lab: &str, hint: &str) -> Result<(PathBuf, Vec<u8>), UsageError> {
+        let path = self
+            .model
+            .clone()
+            .or_else(|| self.preset.as_ref().map(|name| shipped_weights(lab, name)))
+            .ok_or_else(|| UsageError(format!("a learned model needs --model M.safetensors ({hint})")))?;
+        let bytes = std::fs::read(&path).map_err(|e| UsageError(format!("cannot read weights {}: {e}", path.display())))?;
+        Ok((path, bytes))
+    }
+}
+
+/// Where a preset's weights ship: `www/models/LAB/NAME.safetensors` in the source tree.
+pub fn shipped_weights(lab: &str, name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www/models").join(lab).join(format!("{name}.safetensors"))
+}

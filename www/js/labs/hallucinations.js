@@ -1,0 +1,339 @@
+// The diffusion-hallucinations lab (Aithal et al. 2024): a DDPM on a Gaussian mixture, its
+// samples coloured by the variance of x̂₀ over the last K reverse steps, a threshold on that
+// variance that filters hallucinations, the ROC of the detector, and each sample's x̂₀ path.
+// Every setting lives in the URL hash (#halluc?…), so a link reproduces the run.
+import { encodeHash } from '../state.js';
+import { LabView } from './lab-view.js';
+import { drawLossCurves } from '../render/loss.js';
+import { drawDetection, drawLogHistogram, drawRoc, drawTrajectory, drawVarianceHistogram } from '../render/detection.js';
+import { squareView } from '../render/viewport.js';
+import { canonical, fetchWeights } from './shared.js';
+
+const $ = (id) => document.getElementById(id);
+
+/** The data choices and their configs (the paper's four datasets). */
+const DATA = {
+  grid25: { name: 'grid25', std: 0.05 },
+  diamond25: { name: 'diamond25', std: 0.05 },
+  '1d-123': { name: 'modes-1d', modes: [1, 2, 3], std: 0.05 },
+  '1d-1245': { name: 'modes-1d', modes: [1, 2, 4, 5], std: 0.05 },
+};
+
+const PAPER = 'The paper: T = 1,000, β 0.001 → 0.2, the network with one residual block applied three times (width 128), Adam 10⁻³, batch 10,000 for 10,000 epochs.';
+/** What each preset shows, and where it departs from the paper's scale. */
+const PRESET_NOTES = {
+  grid25: `The paper’s 25-mode grid (100,000 training points). Trained with the CLI on two CPU cores: batch 1,024, 60,000 steps, lr 10⁻³ cosine to 10⁻⁵, weights averaged (EMA 0.999): our choices to reach sharp modes at a small budget. ${PAPER}`,
+  diamond25: `The same 25 modes on a diamond lattice: the model interpolates only between nearest neighbours. Trained like grid25. ${PAPER}`,
+  '1d-123': `1D modes {1, 2, 3}, σ = 0.05 (20,000 training points). ${PAPER}`,
+  '1d-1245': `1D modes {1, 2, 4, 5}, σ = 0.05 (50,000 training points). ${PAPER}`,
+};
+const CUSTOM_NOTE = `Your own settings. Hallucinated: farther than k·σ from every mode (the authors’ code has no label; k is our setting). ${PAPER}`;
+
+export class HallucinationView extends LabView {
+  constructor(worker, { showMessage }) {
+    super(worker, { showMessage });
+    this.config = null;
+    this.training = false;
+    this.sampling = false;
+    this.losses = [];
+    this.form = $('halluc-controls');
+    this.form.addEventListener('submit', (e) => { e.preventDefault(); this.applyForm(); });
+    this.form.addEventListener('change', (e) => {
+      if (e.target.id === 'halluc-preset') this.openPreset(e.target.value);
+      else this.applyForm();
+    });
+    $('halluc-train').addEventListener('click', () => (this.training ? this.worker.cancel() : this.train()));
+    $('halluc-sample').addEventListener('click', () => (this.sampling ? this.worker.cancel() : this.sample()));
+    $('halluc-reset').addEventListener('click', () => this.apply(this.config, { fresh: true }));
+    $('halluc-tau').addEventListener('input', () => { this.tau = this.tauFromSlider(); this.redraw(); });
+    $('halluc-t').addEventListener('input', () => this.scrub(Number($('halluc-t').value)));
+    $('halluc-canvas').addEventListener('pointerdown', (e) => this.pick(e));
+    new ResizeObserver(() => this.redraw()).observe($('halluc-canvas'));
+  }
+
+  setPresets(presets) {
+    this.presets = presets;
+    $('halluc-preset').replaceChildren(new Option('(custom)', ''), ...presets.map((p) => new Option(p.name, p.name)));
+  }
+
+  defaults() {
+    return structuredClone(this.presets.find((p) => p.name === 'grid25')?.config ?? this.presets[0].config);
+  }
+
+  async openPreset(name) {
+    const preset = this.presets.find((p) => p.name === name);
+    if (preset) await this.apply(structuredClone(preset.config));
+  }
+
+  /**
+   * Configures the worker; a config equal to a preset's opens with its shipped weights (unless
+   * `fresh`) and samples at once, as does the exact denoiser.
+   */
+  async apply(config, { fresh = false } = {}) {
+    this.worker.cancel();
+    const reply = await this.worker.request({ type: 'configure', lab: 'halluc', config });
+    const preset = this.presets.find((p) => canonical(p.config) === canonical(reply.config)) ?? null;
+    Object.assign(this, { config: reply.config, dim: reply.dim, extent: reply.extent, learned: reply.learned });
+    this.modes = reply.modes.slice(0, -1);
+    this.sigma = reply.modes[reply.modes.length - 1];
+    this.resetRun();
+    this.losses = [];
+    this.trained = 0;
+    this.showMessage(null);
+    if (!fresh && preset?.weights && this.learned) {
+      await this.worker.request({ type: 'call', method: 'loadWeights', args: [await fetchWeights(preset.weights), this.config.train.steps] });
+      this.trained = this.config.train.steps;
+    }
+    this.presetName = preset?.name ?? '';
+    history.replaceState(null, '', encodeHash('halluc', this.config));
+    this.fillForm();
+    document.body.dataset.state = 'ready';
+    this.status();
+    this.redraw();
+    if (!this.learned || this.trained) await this.sample();
+  }
+
+  resetRun() {
+    this.points = new Float32Array(0);
+    this.variance = new Float32Array(0);
+    this.labels = new Float32Array(0);
+    this.report = null;
+    this.tau = null;
+    this.steps = [];
+    this.frame = null;
+    this.frameIndex = -1;
+    this.picked = null;
+  }
+
+  readForm() {
+    const c = structuredClone(this.config);
+    c.data = structuredClone(DATA[$('halluc-data').value]);
+    c.denoiser = $('halluc-denoiser').value;
+    c.trainSize = Number($('halluc-train-size').value);
+    c.train.width = Number($('halluc-width').value);
+    c.train.steps = Number($('halluc-steps').value);
+    c.train.batch = Number($('halluc-batch').value);
+    c.train.lr = Number($('halluc-lr').value);
+    const end = $('halluc-lr-end').value.trim();
+    if (end) c.train.lrEnd = Number(end); else delete c.train.lrEnd;
+    c.train.ema = Number($('halluc-ema').value);
+    c.schedule.steps = Number($('halluc-T').value);
+    c.schedule.betaStart = Number($('halluc-beta-start').value);
+    c.schedule.betaEnd = Number($('halluc-beta-end').value);
+    c.window = Number($('halluc-window').value);
+    c.k = Number($('halluc-k').value);
+    c.n = Number($('halluc-n').value);
+    c.seed = Number($('halluc-seed').value);
+    return c;
+  }
+
+  fillForm() {
+    const c = this.config;
+    $('halluc-preset').value = this.presetName;
+    $('halluc-info').textContent = PRESET_NOTES[this.presetName] ?? CUSTOM_NOTE;
+    $('halluc-data').value = Object.keys(DATA).find((k) => canonical(DATA[k]) === canonical(c.data)) ?? 'grid25';
+    $('halluc-denoiser').value = c.denoiser;
+    $('halluc-train-size').value = String(c.trainSize);
+    $('halluc-width').value = String(c.train.width);
+    $('halluc-steps').value = String(c.train.steps);
+    $('halluc-batch').value = String(c.train.batch);
+    $('halluc-lr').value = String(c.train.lr);
+    $('halluc-lr-end').value = c.train.lrEnd === undefined ? '' : String(c.train.lrEnd);
+    $('halluc-ema').value = String(c.train.ema);
+    $('halluc-T').value = String(c.schedule.steps);
+    $('halluc-beta-start').value = String(c.schedule.betaStart);
+    $('halluc-beta-end').value = String(c.schedule.betaEnd);
+    $('halluc-window').value = String(c.window);
+    $('halluc-k').value = String(c.k);
+    $('halluc-n').value = String(c.n);
+    $('halluc-seed').value = String(c.seed);
+    $('halluc-learned-settings').disabled = c.denoiser !== 'learned';
+    $('halluc-train').disabled = !this.learned;
+    $('halluc-train').textContent = this.trained ? 'Continue training' : 'Train';
+  }
+
+  /** Trains the rest of `train.steps` (or another full run when done), streaming the loss. */
+  async train() {
+    if (this.sampling) this.worker.cancel();
+    const remaining = this.config.train.steps - this.trained;
+    const k = remaining > 0 ? remaining : this.config.train.steps;
+    this.training = true;
+    $('halluc-train').textContent = 'Pause training';
+    document.body.dataset.state = 'training';
+    const started = this.trained;
+    try {
+      await this.worker.request({ type: 'train', k, chunk: 10 }, (m) => {
+        if (m.type !== 'progress') return;
+        this.losses.push(...m.losses);
+        this.trained = m.step;
+        $('halluc-progress').value = m.done / m.total;
+        $('halluc-status').textContent = `Training: step ${m.step.toLocaleString('en')}, ${((m.step - started) / m.seconds).toFixed(1)} steps/s.`;
+        this.schedule();
+      });
+    } catch (err) {
+      this.showMessage(err.message);
+    }
+    this.training = false;
+    $('halluc-train').textContent = this.trained ? 'Continue training' : 'Train';
+    document.body.dataset.state = 'ready';
+    this.status();
+  }
+
+  /** A fresh sampling run; chunks of finished samples stream in, then the report. */
+  async sample() {
+    this.resetRun();
+    this.sampling = true;
+    $('halluc-sample').textContent = 'Stop sampling';
+    document.body.dataset.state = 'sampling';
+    const started = performance.now();
+    const grow = (a, b) => { const out = new Float32Array(a.length + b.length); out.set(a); out.set(b, a.length); return out; };
+    try {
+      const final = await this.worker.request({ type: 'diffuse' }, (m) => {
+        if (m.type !== 'diffused') return;
+        this.points = grow(this.points, m.points);
+        this.variance = grow(this.variance, m.variance);
+        this.labels = grow(this.labels, m.labels);
+        $('halluc-progress').value = m.sampled / m.total;
+        $('halluc-status').textContent = `Sampling: ${m.sampled.toLocaleString('en')} of ${m.total.toLocaleString('en')} chains of ${this.config.schedule.steps.toLocaleString('en')} steps, ${((performance.now() - started) / 1000).toFixed(1)} s.`;
+        this.schedule();
+      });
+      if (final.type === 'sampled') {
+        this.report = final.report;
+        this.seconds = (performance.now() - started) / 1000;
+        if (this.report.best && Number.isFinite(this.report.best.threshold)) this.tau = this.report.best.threshold;
+        this.steps = Array.from(await this.call('frameSteps'));
+        $('halluc-t').max = String(this.steps.length);
+        $('halluc-t').value = String(this.steps.length);
+      }
+    } catch (err) {
+      this.showMessage(err.message);
+    }
+    this.sampling = false;
+    $('halluc-sample').textContent = 'Sample';
+    document.body.dataset.state = 'ready';
+    this.status();
+    this.showReport();
+    this.redraw();
+  }
+
+  call(method, args = []) {
+    return this.worker.request({ type: 'call', method, args }).then((r) => r.result);
+  }
+
+  /** Shows xₜ and x̂₀ at a recorded reverse step (the last position is the chain's end). */
+  async scrub(position) {
+    if (position >= this.steps.length) {
+      this.frame = null;
+      this.frameIndex = -1;
+    } else {
+      const values = await this.call('frame', [position]);
+      const half = values.length / 2;
+      this.frame = { x: values.subarray(0, half), x0: values.subarray(half) };
+      this.frameIndex = position;
+    }
+    this.redraw();
+  }
+
+  /** Picks the sample nearest a click and draws its x̂₀ trajectory. */
+  async pick(event) {
+    if (!this.points.length || this.sampling) return;
+    const rect = event.currentTarget.getBoundingClientRect();
+    const [px, py] = [(event.clientX - rect.left) / rect.width, (event.clientY - rect.top) / rect.height];
+    const v = this.view();
+    const x = v.x0 + px * (v.x1 - v.x0);
+    const y = v.y1 - py * (v.y1 - v.y0);
+    let best = -1, bestD = Infinity;
+    const n = this.variance.length;
+    for (let i = 0; i < n; i++) {
+      const d = this.dim === 2 ? (this.points[2 * i] - x) ** 2 + (this.points[2 * i + 1] - y) ** 2 : (this.points[i] - x) ** 2;
+      if (d < bestD) { bestD = d; best = i; }
+    }
+    if (best < 0) return;
+    const path = await this.call('trajectory', [best]);
+    this.picked = { index: best, path };
+    this.redraw();
+  }
+
+  /** The slider's threshold: log-uniform between the smallest and largest variance. */
+  tauFromSlider() {
+    const [lo, hi] = this.logRange();
+    return 10 ** (lo + (hi - lo) * Number($('halluc-tau').value) / 1000);
+  }
+
+  logRange() {
+    let lo = Infinity, hi = -Infinity;
+    for (const v of this.variance) { const l = Math.log10(Math.max(v, 1e-30)); lo = Math.min(lo, l); hi = Math.max(hi, l); }
+    return Number.isFinite(lo) ? [lo, hi === lo ? lo + 1 : hi] : [-8, 0];
+  }
+
+  /** Shares removed (of hallucinations) and kept (of in-support samples) at `tau`. */
+  operating(tau) {
+    let h = 0, removed = 0, s = 0, kept = 0;
+    for (let i = 0; i < this.variance.length; i++) {
+      if (this.labels[i]) { h++; if (this.variance[i] > tau) removed++; } else { s++; if (this.variance[i] <= tau) kept++; }
+    }
+    return { removed: h ? removed / h : null, kept: s ? kept / s : null };
+  }
+
+  showReport() {
+    const r = this.report;
+    const pct = (v) => (v === null || v === undefined ? '—' : `${(100 * v).toFixed(1)}%`);
+    $('halluc-rate').textContent = r ? `${pct(r.hallucination_rate)} of ${r.samples.toLocaleString('en')} (k = ${r.k})` : '—';
+    $('halluc-auroc').textContent = r?.auroc === null || !r ? '—' : r.auroc.toFixed(3);
+    $('halluc-best').textContent = r?.best ? `${pct(r.best.removed)} removed, ${pct(r.best.kept)} kept (τ = ${r.best.threshold.toExponential(2)})` : '—';
+    $('halluc-by-k').textContent = r ? r.rate_by_k.map(([k, v]) => `k=${k}: ${pct(v)}`).join(', ') : '—';
+  }
+
+  status() {
+    const what = !this.learned ? 'exact noise prediction (closed form)'
+      : this.trained ? `learned network, ${this.trained.toLocaleString('en')} training steps` : 'untrained network: press Train';
+    const sampled = this.report ? `; ${this.report.samples.toLocaleString('en')} samples in ${this.seconds.toFixed(1)} s` : '';
+    $('halluc-status').textContent = `${what}${sampled}.`;
+  }
+
+  view() {
+    if (this.dim === 2) return squareView(this.extent);
+    return { x0: this.extent[0], x1: this.extent[1], y0: 0, y1: 1 };
+  }
+
+  schedule() {
+    if (this.raf) return;
+    this.raf = requestAnimationFrame(() => { this.raf = 0; this.redraw(); });
+  }
+
+  redraw() {
+    if (!this.config) return;
+    if (this.tau === null && this.variance.length && !this.sampling) this.tau = 10 ** this.logRange()[1];
+    const tau = this.tau ?? Infinity;
+    if (this.tau !== null) {
+      const [lo, hi] = this.logRange();
+      $('halluc-tau').value = String(Math.round(1000 * (Math.log10(this.tau) - lo) / (hi - lo)));
+    }
+    const op = this.operating(tau);
+    const pct = (v) => (v === null ? '—' : `${(100 * v).toFixed(1)}%`);
+    $('halluc-tau-out').textContent = Number.isFinite(tau) ? tau.toExponential(2) : '—';
+    $('halluc-removed').textContent = pct(op.removed);
+    $('halluc-kept').textContent = pct(op.kept);
+    const steps = this.config.schedule.steps;
+    const at = this.frameIndex >= 0 ? this.steps[this.frameIndex] : 0;
+    $('halluc-t-out').textContent = String(at);
+    $('halluc-t-what').textContent = this.frameIndex >= 0 ? '(xₜ dots, x̂₀ crosses)' : '(the samples)';
+    const canvas = $('halluc-canvas');
+    const shown = { points: this.points, variance: this.variance, labels: this.labels, tau, frame: this.frame };
+    if (this.dim === 2) {
+      drawDetection(canvas, shown, this.view(), this.modes, this.picked?.index ?? -1);
+    } else {
+      drawLogHistogram(canvas, shown, this.view(), this.modes, this.sigma);
+    }
+    $('halluc-legend').textContent = this.dim === 2
+      ? 'Colour: log trajectory variance (dark low, yellow high); ringed: hallucinated; grey: filtered by τ; + : the modes.'
+      : 'Log-scale histogram of samples (kept blue, filtered grey) over the data density (line); the mass between modes is the hallucinations.';
+    drawVarianceHistogram($('halluc-hist'), this.variance, this.labels, tau);
+    drawRoc($('halluc-roc'), this.report?.roc ?? [], op);
+    if (this.picked) {
+      drawTrajectory($('halluc-trajectory'), this.picked.path, this.steps, this.dim, this.config.window);
+      $('halluc-trajectory-caption').textContent = `Sample ${this.picked.index + 1}: x̂₀ per coordinate across reverse time, variance ${this.variance[this.picked.index].toExponential(2)}${this.labels[this.picked.index] ? ', hallucinated' : ''}; the shaded band is the window K = ${this.config.window} of ${steps} steps.`;
+    }
+    drawLossCurves($('halluc-loss'), { noise: this.losses });
+  }
+}
