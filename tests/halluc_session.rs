@@ -134,3 +134,33 @@ fn the_exact_denoiser_hallucinates_nothing_on_the_grid() {
     assert_eq!(r.samples, 300);
     assert!(r.hallucination_rate < 0.01, "{}", r.hallucination_rate);
 }
+
+#[test]
+fn filters_keep_the_right_samples() {
+    use genlab::halluc::recursive::{survivors, Filter};
+    use genlab::rng::Rng;
+    let variance = [0.5f32, 0.1, 0.9, 0.3, 0.7];
+    let mut rng = Rng::new(0);
+    assert_eq!(survivors(Filter::None, &variance, 3, &mut rng), vec![0, 1, 2]);
+    // the variance filter drops the two highest (0.9 and 0.7)
+    assert_eq!(survivors(Filter::Variance, &variance, 3, &mut rng), vec![0, 1, 3]);
+    let random = survivors(Filter::Random, &variance, 3, &mut rng);
+    assert_eq!(random.len(), 3);
+    assert!(random.windows(2).all(|w| w[0] < w[1]), "distinct, in drawn order");
+}
+
+#[test]
+fn recursive_training_tracks_each_filter_per_generation() {
+    use genlab::halluc::recursive::{recursive, Filter};
+    let c = config(r#"{"data":{"name":"modes-1d","modes":[1,2,3],"std":0.05},"trainSize":200,"schedule":{"steps":20},"train":{"width":8,"batch":32,"steps":20},"seed":3}"#);
+    let mut heard = vec![];
+    let lineages = recursive(&c, 2, |f, g, r| heard.push((f, g, r))).unwrap();
+    assert_eq!(lineages.iter().map(|l| l.filter).collect::<Vec<_>>(), vec![Filter::None, Filter::Variance, Filter::Random]);
+    for l in &lineages {
+        assert_eq!(l.hallucination_rate.len(), 2);
+        assert!(l.hallucination_rate.iter().all(|r| (0.0..=1.0).contains(r)));
+        // generation 0 is one model trained on the data, shared by the three
+        assert_eq!(l.hallucination_rate[0], lineages[0].hallucination_rate[0]);
+    }
+    assert_eq!(heard.len(), 6);
+}

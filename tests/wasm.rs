@@ -1,7 +1,7 @@
 //! The core inside a browser: run by `wasm-bindgen-test-runner` in headless Chromium
 //! (`make test-wasm`). What differs in wasm is checked here: determinism of the seeded
 //! streams, training through candle's wasm kernels, safetensors bytes without a filesystem,
-//! and the binding's error path for a bad config.
+//! the binding's error path for a bad config, and each lab's session run twice bit for bit.
 #![cfg(target_arch = "wasm32")]
 
 use candle_core::{DType, Device, Module, Tensor};
@@ -11,7 +11,7 @@ use genlab::data::session::{DataConfig, DataSession};
 use genlab::nn::mlp::{Activation, Mlp, MlpConfig};
 use genlab::nn::params::Params;
 use genlab::rng::Rng;
-use genlab::wasm::{DataLab, InterpolantLab};
+use genlab::wasm::{DataLab, HallucLab, InterpolantLab};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -127,4 +127,44 @@ fn interpolant_lab_trains_and_samples_deterministically() {
     other.advance(usize::MAX, 0.5);
     assert_eq!(bits(&other.particles()), bits(&pa), "loaded weights sample the same particles");
     assert!(other.load_weights(b"not weights", 0).is_err());
+}
+
+#[wasm_bindgen_test]
+fn halluc_lab_trains_and_samples_deterministically() {
+    let json = r#"{"data":{"name":"grid25"},"trainSize":500,"schedule":{"steps":50},"train":{"width":16,"batch":64,"steps":10,"ema":0.9},"n":60,"seed":5}"#;
+    let run = || {
+        let mut lab = HallucLab::new(json).unwrap();
+        let losses = lab.train(10).unwrap();
+        lab.start_sampling();
+        let mut chunks = vec![];
+        loop {
+            let chunk = lab.sample_chunk().unwrap();
+            if chunk.is_empty() {
+                break;
+            }
+            chunks.push(chunk);
+        }
+        (losses, chunks, lab.weights().unwrap(), lab.report())
+    };
+    let (la, ca, wa, ra) = run();
+    let (lb, cb, wb, rb) = run();
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&la), bits(&lb), "same losses");
+    assert_eq!(ca.len(), 2, "chunks of 25 and 35 (of 50)");
+    for (a, b) in ca.iter().zip(&cb) {
+        assert_eq!(bits(a), bits(b), "same samples, variances and labels");
+    }
+    // each chunk: 2D points, then variances, then 0/1 labels
+    assert_eq!(ca[0].len(), 25 * 4);
+    assert!(ca[0][75..].iter().all(|l| *l == 0.0 || *l == 1.0));
+    assert_eq!(wa, wb, "same weights");
+    assert_eq!(ra, rb);
+    assert!(ra.contains(r#""samples":60"#), "{ra}");
+    let mut other = HallucLab::new(json).unwrap();
+    other.load_weights(&wa, 10).unwrap();
+    assert_eq!(other.trained_steps(), 10);
+    other.start_sampling();
+    assert_eq!(bits(&other.sample_chunk().unwrap()), bits(&ca[0]), "loaded weights sample the same chain");
+    assert!(other.load_weights(b"not weights", 0).is_err());
+    assert!(HallucLab::new(r#"{"window":1}"#).is_err());
 }

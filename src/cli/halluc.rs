@@ -5,6 +5,7 @@ use super::source::{ConfigSource, Draw};
 use super::{write_rows, UsageError};
 use crate::halluc::config::{DenoiserMode, HallucConfig};
 use crate::halluc::presets::{preset, PRESETS};
+use crate::halluc::recursive::recursive;
 use crate::halluc::session::Session;
 use crate::halluc::train::Trainer;
 use clap::Subcommand;
@@ -34,7 +35,30 @@ pub enum HallucCommand {
         #[command(flatten)]
         model: ModelSource,
     },
+    /// Recursive training: each generation trains on the last one's samples, with no filter,
+    /// the variance filter and a random filter; JSON rate per filter per generation.
+    Recursive {
+        #[command(flatten)]
+        source: ConfigSource,
+        /// Generations, the first trained on the data.
+        #[arg(long, default_value_t = 5)]
+        generations: usize,
+    },
+    /// Speed: training steps/s, and the time to sample n whole chains recording x̂₀ (to the
+    /// first streamed chunk, and to the end).
+    Bench {
+        #[command(flatten)]
+        source: ConfigSource,
+        #[command(flatten)]
+        draw: Draw,
+        /// Print one JSON line.
+        #[arg(long)]
+        json: bool,
+    },
 }
+
+/// Training steps the benchmark times.
+const BENCH_TRAIN_STEPS: usize = 50;
 
 /// The config and its weights (or `--exact`), and the sample count and seed.
 #[derive(clap::Args)]
@@ -112,7 +136,54 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
             println!("{}", serde_json::to_string_pretty(&session.report()).expect("serialises"));
             Ok(())
         }
+        HallucCommand::Bench { source, draw, json } => bench(&source, &draw, json),
+        HallucCommand::Recursive { source, generations } => {
+            if !(1..=20).contains(&generations) {
+                return Err(UsageError(format!("--generations {generations} is out of range; allowed 1 to 20")));
+            }
+            let config: HallucConfig = source.load(PRESETS)?;
+            let lineages = recursive(&config, generations, |filter, g, rate| {
+                eprintln!("{filter:?} filter, generation {g}: {:.2}% hallucinated", 100.0 * rate);
+            })
+            .map_err(UsageError)?;
+            println!("{}", serde_json::to_string_pretty(&lineages).expect("serialises"));
+            Ok(())
+        }
     }
+}
+
+/// Times training on a fresh network, then sampling with the preset's weights (or --model).
+fn bench(source: &ConfigSource, draw: &Draw, json: bool) -> Result<(), UsageError> {
+    let mut config: HallucConfig = source.load(PRESETS)?;
+    config.n = draw.n.unwrap_or(config.n);
+    config.seed = draw.seed.unwrap_or(config.seed);
+    config.denoiser = DenoiserMode::Learned;
+    let steps = config.train.steps;
+    let mut session = Session::new(config.clone())?;
+    let start = std::time::Instant::now();
+    session.train(BENCH_TRAIN_STEPS).map_err(UsageError)?;
+    let train_per_s = BENCH_TRAIN_STEPS as f64 / start.elapsed().as_secs_f64();
+    let mut session = Session::new(config.clone())?;
+    let (_, bytes) = source.read_weights("halluc", "make one with `genlab halluc train`")?;
+    session.load_weights(&bytes, steps).map_err(UsageError)?;
+    session.start_sampling();
+    let start = std::time::Instant::now();
+    session.sample_chunk().map_err(UsageError)?;
+    let first = start.elapsed().as_secs_f64();
+    while session.sampled() < config.n {
+        session.sample_chunk().map_err(UsageError)?;
+    }
+    let total = start.elapsed().as_secs_f64();
+    if json {
+        let report = serde_json::json!({
+            "runtime": "native", "trainStepsPerSec": train_per_s, "samples": config.n, "reverseSteps": config.schedule.steps,
+            "firstChunkSeconds": first, "sampleSeconds": total,
+        });
+        println!("{report}");
+    } else {
+        println!("native: {train_per_s:.1} train steps/s (batch {}); {} samples × {} steps in {total:.1} s (first chunk {first:.2} s)", config.train.batch, config.n, config.schedule.steps);
+    }
+    Ok(())
 }
 
 /// The preset names, for `genlab presets`.

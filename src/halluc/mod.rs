@@ -6,6 +6,7 @@ pub mod detect;
 pub mod exact;
 pub mod model;
 pub mod presets;
+pub mod recursive;
 pub mod report;
 pub mod sampler;
 pub mod schedule;

@@ -30,13 +30,22 @@ pub struct Trainer {
 }
 
 impl Trainer {
+    /// A fresh network and a training set of `trainSize` points drawn from the config's data.
     pub fn new(config: &HallucConfig) -> Result<Self, ConfigError> {
         config.validate()?;
+        let density = config.data.build()?;
+        let data = density.sample(config.train_size, &mut Rng::new(config.seed).stream(streams::DATA));
+        Self::with_data(config, data, density.dim())
+    }
+
+    /// A fresh network to train on the given points (n × dim), e.g. an earlier model's samples.
+    pub fn with_data(config: &HallucConfig, data: Vec<f32>, dim: usize) -> Result<Self, ConfigError> {
+        config.validate()?;
+        if data.is_empty() || data.len() % dim != 0 {
+            return Err(ConfigError::new("trainSize", "the training set is empty or not whole points".to_string()));
+        }
         let err = |e: candle_core::Error| ConfigError::new("train", e.to_string());
         let root = Rng::new(config.seed);
-        let density = config.data.build()?;
-        let dim = density.dim();
-        let data = density.sample(config.train_size, &mut root.stream(streams::DATA));
         let net = NoiseNet::new(dim, config.train.width, &mut root.stream(streams::WEIGHTS)).map_err(err)?;
         let opt = GroupedAdamW::new(&net.params, config.train.lr, 0.0).map_err(err)?;
         let snapshot = net.params.snapshot().map_err(err)?;

@@ -24,8 +24,8 @@ const PAPER = 'The paper: T = 1,000, β 0.001 → 0.2, the network with one resi
 const PRESET_NOTES = {
   grid25: `The paper’s 25-mode grid (100,000 training points). Trained with the CLI on two CPU cores: batch 1,024, 60,000 steps, lr 10⁻³ cosine to 10⁻⁵, weights averaged (EMA 0.999): our choices to reach sharp modes at a small budget. ${PAPER}`,
   diamond25: `The same 25 modes on a diamond lattice: the model interpolates only between nearest neighbours. Trained like grid25. ${PAPER}`,
-  '1d-123': `1D modes {1, 2, 3}, σ = 0.05 (20,000 training points). ${PAPER}`,
-  '1d-1245': `1D modes {1, 2, 4, 5}, σ = 0.05 (50,000 training points). ${PAPER}`,
+  '1d-123': `1D modes {1, 2, 3}, σ = 0.05 (20,000 training points): the mass between modes shows on the log scale. Trained with the CLI: batch 1,024, 20,000 steps, lr 10⁻³ cosine to 10⁻⁵, EMA 0.999. ${PAPER}`,
+  '1d-1245': `1D modes {1, 2, 4, 5}, σ = 0.05 (50,000 training points). Trained like 1d-123. ${PAPER}`,
 };
 const CUSTOM_NOTE = `Your own settings. Hallucinated: farther than k·σ from every mode (the authors’ code has no label; k is our setting). ${PAPER}`;
 
@@ -72,7 +72,7 @@ export class HallucinationView extends LabView {
   async apply(config, { fresh = false } = {}) {
     this.worker.cancel();
     const reply = await this.worker.request({ type: 'configure', lab: 'halluc', config });
-    const preset = this.presets.find((p) => canonical(p.config) === canonical(reply.config)) ?? null;
+    const preset = this.presets.find((p) => canonical(trainingPart(p.config)) === canonical(trainingPart(reply.config))) ?? null;
     Object.assign(this, { config: reply.config, dim: reply.dim, extent: reply.extent, learned: reply.learned });
     this.modes = reply.modes.slice(0, -1);
     this.sigma = reply.modes[reply.modes.length - 1];
@@ -81,8 +81,12 @@ export class HallucinationView extends LabView {
     this.trained = 0;
     this.showMessage(null);
     if (!fresh && preset?.weights && this.learned) {
-      await this.worker.request({ type: 'call', method: 'loadWeights', args: [await fetchWeights(preset.weights), this.config.train.steps] });
-      this.trained = this.config.train.steps;
+      try {
+        await this.worker.request({ type: 'call', method: 'loadWeights', args: [await fetchWeights(preset.weights), this.config.train.steps] });
+        this.trained = this.config.train.steps;
+      } catch (err) {
+        this.showMessage(`${err.message}. The network is untrained: press Train, or pick the exact noise prediction.`);
+      }
     }
     this.presetName = preset?.name ?? '';
     history.replaceState(null, '', encodeHash('halluc', this.config));
@@ -280,7 +284,9 @@ export class HallucinationView extends LabView {
     const pct = (v) => (v === null || v === undefined ? '—' : `${(100 * v).toFixed(1)}%`);
     $('halluc-rate').textContent = r ? `${pct(r.hallucination_rate)} of ${r.samples.toLocaleString('en')} (k = ${r.k})` : '—';
     $('halluc-auroc').textContent = r?.auroc === null || !r ? '—' : r.auroc.toFixed(3);
-    $('halluc-best').textContent = r?.best ? `${pct(r.best.removed)} removed, ${pct(r.best.kept)} kept (τ = ${r.best.threshold.toExponential(2)})` : '—';
+    // an infinite threshold (remove nothing) arrives as null
+    const tau = (t) => (t === null ? 'none' : t.toExponential(2));
+    $('halluc-best').textContent = r?.best ? `${pct(r.best.removed)} removed, ${pct(r.best.kept)} kept (τ = ${tau(r.best.threshold)})` : '—';
     $('halluc-by-k').textContent = r ? r.rate_by_k.map(([k, v]) => `k=${k}: ${pct(v)}`).join(', ') : '—';
   }
 
@@ -336,4 +342,10 @@ export class HallucinationView extends LabView {
     }
     drawLossCurves($('halluc-loss'), { noise: this.losses });
   }
+}
+
+/** The settings a trained network depends on: the config without n, the window and k. */
+function trainingPart(config) {
+  const { n, window, k, ...rest } = config;
+  return rest;
 }

@@ -1,0 +1,104 @@
+//! Recursive training (`papers.md` §2, model collapse): generation 0 trains on the data; each
+//! later generation trains a fresh network on the previous generation's samples (the same count,
+//! `trainSize`). Three filters pick those samples: none; variance (draw 2.5% extra and drop the
+//! 2.5% with the highest trajectory variance); random (draw 2.5% extra and drop 2.5% at random).
+//! Generation 0 is shared by the three. The hallucination rate of each generation's samples
+//! (before filtering) is tracked.
+use super::config::HallucConfig;
+use super::report::labels;
+use super::sampler::sample;
+use super::train::Trainer;
+use crate::config::ConfigError;
+use crate::data::Density;
+use crate::rng::{streams, Rng};
+use serde::Serialize;
+
+/// Share of extra samples drawn and then dropped by the variance and random filters.
+pub const DROP: f64 = 0.025;
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Filter {
+    None,
+    Variance,
+    Random,
+}
+
+pub const FILTERS: [Filter; 3] = [Filter::None, Filter::Variance, Filter::Random];
+
+/// One filter's hallucination rate per generation (index 0: trained on the data).
+#[derive(Clone, Debug, Serialize)]
+pub struct Lineage {
+    pub filter: Filter,
+    pub hallucination_rate: Vec<f64>,
+}
+
+/// Which of `n_drawn` samples survive `filter`, keeping `keep` of them (in drawn order).
+pub fn survivors(filter: Filter, variance: &[f32], keep: usize, rng: &mut Rng) -> Vec<usize> {
+    let n = variance.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    match filter {
+        Filter::None => {}
+        Filter::Variance => order.sort_by(|a, b| variance[*a].total_cmp(&variance[*b])),
+        Filter::Random => {
+            // Fisher–Yates with the seeded stream
+            for i in (1..n).rev() {
+                order.swap(i, rng.below(i + 1));
+            }
+        }
+    }
+    let mut kept: Vec<usize> = order.into_iter().take(keep).collect();
+    kept.sort_unstable();
+    kept
+}
+
+/// Trains `config.train.steps` steps on `data` and samples `count` chains; returns (samples,
+/// variance). `tag` separates the random streams of each generation and filter.
+fn generation(config: &HallucConfig, data: Vec<f32>, dim: usize, count: usize, tag: u64) -> Result<(Vec<f32>, Vec<f32>), String> {
+    let mut cfg = config.clone();
+    cfg.seed = config.seed.wrapping_add(tag);
+    let mut trainer = Trainer::with_data(&cfg, data, dim).map_err(|e: ConfigError| e.to_string())?;
+    for _ in 0..config.train.steps {
+        trainer.step()?;
+    }
+    let net = trainer.sampling_net().map_err(|e| e.to_string())?;
+    let mut rng = Rng::new(config.seed).stream(streams::indexed(streams::SAMPLER, 1000 + tag));
+    let chain = sample(&net, &config.schedule(), count, config.window, &mut rng, |_, _, _| {});
+    Ok((chain.samples, chain.variance))
+}
+
+/// Runs `generations` generations for each filter; `progress(filter, generation, rate)` hears
+/// of each one as it ends.
+pub fn recursive(config: &HallucConfig, generations: usize, mut progress: impl FnMut(Filter, usize, f64)) -> Result<Vec<Lineage>, String> {
+    let mixture = config.data.gaussian_mixture().ok_or("recursive training needs mixture data")?;
+    let dim = mixture.components[0].mean.len();
+    let n = config.train_size;
+    let extra = n + (n as f64 * DROP).round() as usize;
+    let rate = |points: &[f32]| {
+        let h = labels(points, &mixture, config.k);
+        h.iter().filter(|x| **x).count() as f64 / h.len().max(1) as f64
+    };
+    let density = config.data.build().map_err(|e| e.to_string())?;
+    let data = density.sample(n, &mut Rng::new(config.seed).stream(streams::DATA));
+    let first = generation(config, data, dim, extra, 0)?;
+    let mut out = vec![];
+    for (f, filter) in FILTERS.into_iter().enumerate() {
+        let mut rates = vec![];
+        let (mut samples, mut variance) = first.clone();
+        for g in 0..generations {
+            if g > 0 {
+                let tag = (f * generations + g) as u64;
+                let mut keep_rng = Rng::new(config.seed).stream(streams::indexed(streams::TRAINING, 1000 + tag));
+                let kept = survivors(filter, &variance, n, &mut keep_rng);
+                let data: Vec<f32> = kept.iter().flat_map(|&i| samples[i * dim..(i + 1) * dim].iter().copied()).collect();
+                (samples, variance) = generation(config, data, dim, extra, tag)?;
+            }
+            // the rate of what this generation's model draws (the first n of its samples)
+            let r = rate(&samples[..n * dim]);
+            progress(filter, g, r);
+            rates.push(r);
+        }
+        out.push(Lineage { filter, hallucination_rate: rates });
+    }
+    Ok(out)
+}

@@ -1,0 +1,77 @@
+// The hallucination lab's speed: native candle (`genlab halluc bench --json`) against GenLab's
+// wasm build in headless Chromium, on the `grid25` preset's shipped network: training steps/s
+// (batch 1,024) and the time to sample 2,000 whole reverse chains of 1,000 steps recording x̂₀,
+// to the first streamed chunk and to the end. Prints a table with the wasm / native ratios and
+// writes target/bench-halluc.json.
+//
+//   node tests/e2e/bench-halluc.mjs   (from the repo root; GENLAB_BIN=… to pick the binary)
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { launchBrowser, openPage, startServer, ROOT, GENLAB_BIN } from './harness.mjs';
+
+const PRESET = 'grid25';
+const SAMPLES = 2000;
+const TRAIN_STEPS = 50;
+const OUT = path.join(ROOT, 'target/bench-halluc.json');
+
+async function runNative() {
+  const args = ['halluc', 'bench', '--preset', PRESET, '--n', String(SAMPLES), '--json'];
+  const { stdout } = await promisify(execFile)(GENLAB_BIN, args, { timeout: 30 * 60_000 });
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+/** The same protocol in the page, through the lab's own worker. */
+async function runBrowser() {
+  const server = await startServer();
+  const browser = await launchBrowser();
+  try {
+    // the Data view opens first; the hallucination lab's worker is idle
+    const { page, errors } = await openPage(browser, `${server.url}#data`);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+    const result = await page.evaluate(async ({ preset, samples, trainSteps }) => {
+      const view = window.genlab.views.halluc;
+      const { worker } = view;
+      const entry = view.presets.find((p) => p.name === preset);
+      const config = { ...entry.config, n: samples };
+      await worker.request({ type: 'configure', lab: 'halluc', config });
+      let t = performance.now();
+      await worker.request({ type: 'train', k: trainSteps, chunk: 10 });
+      const trainStepsPerSec = trainSteps / ((performance.now() - t) / 1000);
+      await worker.request({ type: 'configure', lab: 'halluc', config });
+      const bytes = new Uint8Array(await (await fetch(entry.weights)).arrayBuffer());
+      await worker.request({ type: 'call', method: 'loadWeights', args: [bytes, config.train.steps] });
+      t = performance.now();
+      let first = null;
+      await worker.request({ type: 'diffuse' }, (m) => { if (m.type === 'diffused' && first === null) first = performance.now() - t; });
+      const total = performance.now() - t;
+      return { runtime: 'wasm', trainStepsPerSec, samples, reverseSteps: config.schedule.steps, firstChunkSeconds: first / 1000, sampleSeconds: total / 1000 };
+    }, { preset: PRESET, samples: SAMPLES, trainSteps: TRAIN_STEPS });
+    return { ...result, browser: browser.version(), consoleErrors: errors };
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+}
+
+async function main() {
+  console.error(`native: ${path.relative(ROOT, GENLAB_BIN)} halluc bench --preset ${PRESET} --n ${SAMPLES} --json …`);
+  const native = await runNative();
+  console.error('wasm: the same protocol in headless Chromium …');
+  const wasm = await runBrowser();
+  const f = (v, d = 1) => (v === null || v === undefined ? '—' : Number(v).toFixed(d));
+  console.log(`workload: hallucination preset "${PRESET}" (the paper's network, width 128; training batch 1,024; ${SAMPLES} chains × ${native.reverseSteps} steps)`);
+  console.log(`${'runtime'.padEnd(16)}${'train steps/s'.padStart(14)}${'first chunk s'.padStart(15)}${'all samples s'.padStart(15)}`);
+  for (const [name, r] of [['native candle', native], ['GenLab wasm', wasm]]) {
+    console.log(`${name.padEnd(16)}${f(r.trainStepsPerSec).padStart(14)}${f(r.firstChunkSeconds, 2).padStart(15)}${f(r.sampleSeconds).padStart(15)}`);
+  }
+  console.log(`ratio wasm / native: train ${(wasm.trainStepsPerSec / native.trainStepsPerSec).toFixed(2)}×, sampling time ${(wasm.sampleSeconds / native.sampleSeconds).toFixed(2)}×`);
+  mkdirSync(path.dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify({ date: new Date().toISOString(), preset: PRESET, native, wasm }, null, 2)}\n`);
+}
+
+main().catch((e) => {
+  console.error(`benchmark failed: ${e.message}`);
+  process.exitCode = 1;
+});

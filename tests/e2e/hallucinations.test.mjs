@@ -1,0 +1,119 @@
+// End-to-end tests of the diffusion-hallucinations lab in headless Chromium: the grid preset
+// opens from shipped weights and hallucinates between modes, the threshold's removed/kept shares
+// and the labels agree with an independent computation, a link reproduces the samples exactly,
+// a bad setting gives a specific message, and training in the page lowers the loss.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { openPage, useSite } from './harness.mjs';
+
+const site = useSite();
+
+async function open(hash) {
+  const opened = await openPage(site.browser, site.server.url + hash);
+  await waitIdle(opened.page);
+  return opened;
+}
+
+/** Waits until the lab is idle: sampled (when it samples on opening) and not training. */
+async function waitIdle(page) {
+  await page.waitForFunction(() => {
+    const v = window.genlab?.views?.halluc;
+    return document.body.dataset.lab === 'halluc' && ['ready', 'error'].includes(document.body.dataset.state) && v && !v.sampling && !v.training;
+  }, null, { timeout: 240_000 });
+}
+
+const state = (page) => page.evaluate(() => {
+  const v = window.genlab.views.halluc;
+  return { points: Array.from(v.points), variance: Array.from(v.variance), labels: Array.from(v.labels), modes: v.modes, sigma: v.sigma, k: v.config.k, report: v.report };
+});
+const message = (page) => page.evaluate(() => {
+  const m = document.getElementById('message');
+  return m.hidden ? '' : m.textContent;
+});
+
+test('the grid preset opens from shipped weights: hallucinations between modes, labels and threshold shares check out', async () => {
+  const { page, errors, context } = await open('#halluc?v=1&data.name=grid25&data.std=0.05&trainSize=100000&schedule.steps=1000&schedule.betaStart=0.001&schedule.betaEnd=0.2&train.width=128&train.batch=1024&train.steps=60000&train.lr=0.001&train.lrEnd=0.00001&train.ema=0.999&denoiser=learned&window=10&k=4&n=500&seed=0');
+  assert.equal(await page.evaluate(() => window.genlab.views.halluc.trained), 60000, 'the shipped weights are loaded');
+  const s = await state(page);
+  assert.equal(s.variance.length, 500);
+  assert.ok(s.points.every(Number.isFinite));
+  // labels, independently: beyond k·σ of every mode
+  const far = [];
+  for (let i = 0; i < 500; i++) {
+    let best = Infinity;
+    for (let m = 0; m < s.modes.length; m += 2) best = Math.min(best, Math.hypot(s.points[2 * i] - s.modes[m], s.points[2 * i + 1] - s.modes[m + 1]));
+    far.push(best > s.k * s.sigma ? 1 : 0);
+  }
+  assert.deepEqual(s.labels, far);
+  const rate = far.reduce((a, b) => a + b, 0) / 500;
+  assert.ok(rate > 0 && rate < 0.5, `hallucination rate ${rate}`);
+  assert.ok(s.report.auroc > 0.5, `AUROC ${s.report.auroc}`);
+  // the slider: the shares shown are those of an independent count at the shown τ
+  for (const position of ['200', '700']) {
+    await page.evaluate((p) => { const el = document.getElementById('halluc-tau'); el.value = p; el.dispatchEvent(new Event('input')); }, position);
+    const shown = await page.evaluate(() => ({ tau: window.genlab.views.halluc.tau, removed: document.getElementById('halluc-removed').textContent, kept: document.getElementById('halluc-kept').textContent }));
+    let removed = 0, kept = 0;
+    s.variance.forEach((v, i) => { if (far[i] && v > shown.tau) removed++; if (!far[i] && v <= shown.tau) kept++; });
+    const h = far.filter(Boolean).length;
+    assert.equal(shown.removed, `${(100 * removed / h).toFixed(1)}%`);
+    assert.equal(shown.kept, `${(100 * kept / (500 - h)).toFixed(1)}%`);
+  }
+  // a click on a sample draws its x̂₀ trajectory
+  const box = await page.locator('#halluc-canvas').boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForFunction(() => window.genlab.views.halluc.picked !== null);
+  assert.match(await page.locator('#halluc-trajectory-caption').textContent(), /^Sample \d+: x̂₀/);
+  const path = await page.evaluate(() => Array.from(window.genlab.views.halluc.picked.path));
+  const steps = await page.evaluate(() => window.genlab.views.halluc.steps);
+  assert.equal(path.length, 2 * steps.length);
+  assert.equal(steps.at(-1), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a link reproduces the same samples and variances in a fresh browser', async () => {
+  const hash = '#halluc?v=1&data.name=modes-1d&data.modes=[1,2,3]&denoiser=exact&schedule.steps=200&n=300&seed=4';
+  const a = await open(hash);
+  const b = await open(hash);
+  const sa = await state(a.page);
+  assert.equal(sa.variance.length, 300);
+  assert.deepEqual(sa.points, (await state(b.page)).points);
+  assert.deepEqual(sa.variance, (await state(b.page)).variance);
+  assert.equal(sa.report.hallucination_rate < 0.05, true, 'the exact denoiser stays on the modes');
+  await a.context.close();
+  await b.context.close();
+});
+
+test('a bad setting names its field and keeps the last good run', async () => {
+  const { page, errors, context } = await open('#halluc?v=1&denoiser=exact&schedule.steps=100&n=100');
+  const before = await page.evaluate(() => location.hash);
+  await page.fill('#halluc-window', '1');
+  await page.locator('#halluc-window').dispatchEvent('change');
+  await page.waitForFunction(() => !document.getElementById('message').hidden);
+  assert.match(await message(page), /window: 1 is out of range/);
+  assert.equal(await page.evaluate(() => location.hash), before);
+  assert.equal(await page.inputValue('#halluc-window'), '10');
+  const bad = await openPage(site.browser, `${site.server.url}#halluc?v=1&train.ema=2`);
+  await bad.page.waitForFunction(() => !document.getElementById('message').hidden);
+  assert.match(await message(bad.page), /train\.ema/);
+  assert.deepEqual(errors, []);
+  await context.close();
+  await bad.context.close();
+});
+
+test('training in the page lowers the loss; then the samples come with a report', async () => {
+  const { page, errors, context } = await open('#halluc?v=1&data.name=modes-1d&trainSize=500&schedule.steps=50&train.width=16&train.batch=64&train.steps=300&train.lr=0.003&n=60&seed=2');
+  assert.match(await page.locator('#halluc-status').textContent(), /press Train/);
+  await page.click('#halluc-train');
+  await page.waitForFunction(() => window.genlab.views.halluc.trained === 300 && !window.genlab.views.halluc.training, null, { timeout: 120_000 });
+  const losses = await page.evaluate(() => window.genlab.views.halluc.losses);
+  assert.equal(losses.length, 300);
+  const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+  assert.ok(mean(losses.slice(-50)) < 0.8 * mean(losses.slice(0, 50)), `loss ${mean(losses.slice(0, 50))} → ${mean(losses.slice(-50))}`);
+  assert.equal(await page.locator('#halluc-train').textContent(), 'Continue training');
+  await page.click('#halluc-sample');
+  await waitIdle(page);
+  assert.equal((await state(page)).report.samples, 60);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
