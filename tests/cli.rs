@@ -371,3 +371,21 @@ fn halluc_train_writes_weights_the_report_reads() {
     std::fs::write(&m, b"junk").unwrap();
     assert!(usage_error(&["halluc", "report", "--config", c, "--model", m.to_str().unwrap()]).contains("not a valid safetensors"));
 }
+
+#[test]
+fn halluc_presets_print_and_run_recursive_training() {
+    let config: serde_json::Value = serde_json::from_str(&ok(&["halluc", "config", "--preset", "grid25"])).unwrap();
+    assert_eq!(config["data"]["name"], "grid25");
+    assert_eq!(config["schedule"]["steps"], 1000);
+    assert!(ok(&["presets"]).contains("halluc: grid25, diamond25, 1d-123, 1d-1245"));
+    assert!(usage_error(&["halluc", "config", "--preset", "nope"]).contains("valid: grid25"));
+    let dir = temp_dir("halluc-recursive");
+    let path = dir.join("c.json");
+    std::fs::write(&path, r#"{"data":{"name":"modes-1d"},"trainSize":100,"schedule":{"steps":10},"train":{"width":8,"batch":16,"steps":5}}"#).unwrap();
+    let c = path.to_str().unwrap();
+    let lineages: serde_json::Value = serde_json::from_str(&ok(&["halluc", "recursive", "--config", c, "--generations", "2"])).unwrap();
+    let filters: Vec<&str> = lineages.as_array().unwrap().iter().map(|l| l["filter"].as_str().unwrap()).collect();
+    assert_eq!(filters, ["none", "variance", "random"]);
+    assert!(lineages.as_array().unwrap().iter().all(|l| l["hallucination_rate"].as_array().unwrap().len() == 2));
+    assert!(usage_error(&["halluc", "recursive", "--config", c, "--generations", "0"]).contains("allowed 1 to 20"));
+}

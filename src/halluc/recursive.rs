@@ -9,7 +9,6 @@ use super::report::labels;
 use super::sampler::sample;
 use super::train::Trainer;
 use crate::config::ConfigError;
-use crate::data::Density;
 use crate::rng::{streams, Rng};
 use serde::Serialize;
 

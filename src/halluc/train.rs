@@ -149,7 +149,8 @@ impl Trainer {
 /// average ← decay·average + (1 − decay)·current, tensor by tensor.
 fn average_into(average: &mut [Tensor], current: &[Tensor], decay: f64) -> candle_core::Result<()> {
     for (a, w) in average.iter_mut().zip(current) {
-        *a = ((&*a * decay)? + (w * (1.0 - decay))?)?;
+        // detached, or each step's average would keep the previous one alive through its graph
+        *a = ((&*a * decay)? + (w * (1.0 - decay))?)?.detach();
     }
     Ok(())
 }

@@ -80,7 +80,8 @@ impl Params {
 
     /// A copy of every value, for [`Params::restore`].
     pub fn snapshot(&self) -> Result<Vec<Tensor>> {
-        self.entries.iter().map(|(_, v, _)| v.as_tensor().copy()).collect()
+        // detached: a copy of a variable would otherwise keep a backprop link to it
+        self.entries.iter().map(|(_, v, _)| v.as_tensor().detach().copy()).collect()
     }
 
     /// Sets every value back to a [`Params::snapshot`] of these parameters.
