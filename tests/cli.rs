@@ -246,7 +246,7 @@ fn si_rejects_what_it_cannot_do_with_a_named_field() {
     let dir = temp_dir("si-bad");
     let cases = [
         (r#"{"rho0":{"name":"checkerboard"},"rho1":{"name":"gaussian"},"fields":"exact"}"#, "rho0: exact fields need a Gaussian mixture"),
-        (r#"{"rho0":{"name":"checkerboard"},"rho1":{"name":"gaussian"}}"#, "learned fields need --model"),
+        (r#"{"rho0":{"name":"checkerboard"},"rho1":{"name":"gaussian"}}"#, "a learned model needs --model"),
         (r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"modes-1d"}}"#, "rho1: is 1D but rho0 is 2D"),
         (r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"gaussian"},"sampler":{"steps":0}}"#, "sampler.steps: 0 is out of range"),
         (r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"gaussian"},"path":"trig","gamma":{"kind":"a-brownian","a":9}}"#, "gamma: the trig path needs γ ≤ 1"),
@@ -306,7 +306,7 @@ fn si_refuses_missing_corrupt_and_mismatched_weights() {
     let config = dir.join("c.json");
     std::fs::write(&config, TINY).unwrap();
     let c = config.to_str().unwrap();
-    assert!(usage_error(&["si", "sample", "--config", c]).contains("learned fields need --model"));
+    assert!(usage_error(&["si", "sample", "--config", c]).contains("a learned model needs --model"));
     let bad = dir.join("bad.safetensors");
     std::fs::write(&bad, b"definitely not safetensors").unwrap();
     assert!(usage_error(&["si", "sample", "--config", c, "--model", bad.to_str().unwrap()]).contains("not a valid safetensors"));
