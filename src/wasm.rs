@@ -257,18 +257,9 @@ impl InterpolantLab {
 /// with the CLI).
 #[wasm_bindgen(js_name = interpolantPresets)]
 pub fn interpolant_presets() -> String {
+    use crate::interpolant::config::FieldsMode;
     use crate::interpolant::presets::{preset, PRESETS, WITHOUT_WEIGHTS};
-    let entries: Vec<String> = PRESETS
-        .iter()
-        .filter_map(|(name, _)| {
-            let config = preset(name).ok()?;
-            let shipped = config.fields == crate::interpolant::config::FieldsMode::Learned && !WITHOUT_WEIGHTS.contains(name);
-            let weights = shipped.then(|| format!("models/si/{name}.safetensors"));
-            // the config goes through the same serialiser as `configJson`, so f32 values print alike
-            Some(format!(r#"{{"name":{},"config":{},"weights":{}}}"#, json(name), json(&config), json(&weights)))
-        })
-        .collect();
-    format!("[{}]", entries.join(","))
+    presets_json(PRESETS, "si", preset, |name, c| c.fields == FieldsMode::Learned && !WITHOUT_WEIGHTS.contains(&name))
 }
 
 /// The hallucination lab's session: train or load the noise network (or use the exact one),
@@ -390,11 +381,23 @@ impl HallucLab {
 #[wasm_bindgen(js_name = hallucPresets)]
 pub fn halluc_presets() -> String {
     use crate::halluc::presets::{preset, PRESETS};
-    let entries: Vec<String> = PRESETS
+    presets_json(PRESETS, "halluc", preset, |_, c| c.denoiser == DenoiserMode::Learned)
+}
+
+/// `[{name, config, weights}]` for a lab's presets; `shipped` says which have weights under
+/// `models/LAB/`. Configs go through the same serialiser as `configJson`, so f32 values print
+/// alike and the page can match a config to its preset.
+fn presets_json<C: serde::Serialize, E>(
+    presets: &[(&str, &str)],
+    lab: &str,
+    load: impl Fn(&str) -> Result<C, E>,
+    shipped: impl Fn(&str, &C) -> bool,
+) -> String {
+    let entries: Vec<String> = presets
         .iter()
         .filter_map(|(name, _)| {
-            let config = preset(name).ok()?;
-            let weights = (config.denoiser == DenoiserMode::Learned).then(|| format!("models/halluc/{name}.safetensors"));
+            let config = load(name).ok()?;
+            let weights = shipped(name, &config).then(|| format!("models/{lab}/{name}.safetensors"));
             Some(format!(r#"{{"name":{},"config":{},"weights":{}}}"#, json(name), json(&config), json(&weights)))
         })
         .collect();

@@ -8,11 +8,7 @@ import { openPage, useSite } from './harness.mjs';
 
 const site = useSite();
 
-async function open(hash) {
-  const opened = await openPage(site.browser, site.server.url + hash);
-  await waitIdle(opened.page);
-  return opened;
-}
+const open = (hash) => site.open(hash, waitIdle);
 
 /** Waits until the lab is idle: sampled (when it samples on opening) and not training. */
 async function waitIdle(page) {

@@ -61,5 +61,11 @@ export function useSite() {
     await site.browser?.close();
     site.server?.stop();
   });
+  /** Opens `hash` on this site in a fresh context and waits for `idle(page)`. */
+  site.open = async (hash, idle) => {
+    const opened = await openPage(site.browser, site.server.url + hash);
+    await idle(opened.page);
+    return opened;
+  };
   return site;
 }

@@ -3,16 +3,12 @@
 // links reproduce particles exactly, bad settings and a diverging loss give specific messages.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, useSite } from './harness.mjs';
+import { useSite } from './harness.mjs';
 
 const site = useSite();
 
 /** Opens `hash` and waits until the lab is idle (a preset plays to the end first). */
-async function open(hash) {
-  const opened = await openPage(site.browser, site.server.url + hash);
-  await waitIdle(opened.page);
-  return opened;
-}
+const open = (hash) => site.open(hash, waitIdle);
 
 async function waitIdle(page) {
   await page.waitForFunction(() => document.body.dataset.lab === 'si' && ['ready', 'error'].includes(document.body.dataset.state)

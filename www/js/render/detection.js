@@ -102,7 +102,6 @@ export function drawLogHistogram(canvas, { points, variance, tau, frame }, view,
   const peak = 1 / (Math.sqrt(2 * Math.PI) * sigma * (modes.length - 1));
   const y0 = -3, y1 = Math.log10(2 * peak);
   const logView = { x0: view.x0, x1: view.x1, y0, y1 };
-  drawAxes(ctx, logView, { xOnly: true });
   const m = mapper(logView, w, h);
   const bar = (b, from, to, colour) => {
     if (to <= 0) return;
@@ -114,6 +113,7 @@ export function drawLogHistogram(canvas, { points, variance, tau, frame }, view,
     bar(b, 0, kept[b], css(canvas, '--point', '#0072b2'));
     bar(b, kept[b], kept[b] + filtered[b], css(canvas, '--filtered', '#bbb'));
   }
+  drawAxes(ctx, logView, { xOnly: true, alpha: 0.7 });
   // the data density: an equal-weight mixture of N(mode, σ²)
   ctx.strokeStyle = css(canvas, '--halluc', '#d55e00');
   ctx.lineWidth = 1.5 * dpr;
