@@ -2,8 +2,10 @@
 //! (`src/bin/genlab.rs` only calls [`main`].)
 mod halluc;
 mod malloc;
+mod metrics;
 mod si;
 mod source;
+mod table;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use crate::bench::{BenchWorkload, BATCH, FORWARD_POINTS};
@@ -54,6 +56,11 @@ enum Command {
     Halluc {
         #[command(subcommand)]
         command: halluc::HallucCommand,
+    },
+    /// Metrics on data from files.
+    Metrics {
+        #[command(subcommand)]
+        command: metrics::MetricsCommand,
     },
     /// List every lab's presets.
     Presets,
@@ -130,6 +137,7 @@ pub fn main() -> ExitCode {
         }
         Command::Si { command } => si::run(command),
         Command::Halluc { command } => halluc::run(command),
+        Command::Metrics { command } => metrics::run(command),
         Command::Presets => {
             println!("si: {}", si::preset_names().join(", "));
             println!("halluc: {}", halluc::preset_names().join(", "));

@@ -389,3 +389,27 @@ fn halluc_presets_print_and_run_recursive_training() {
     assert!(lineages.as_array().unwrap().iter().all(|l| l["hallucination_rate"].as_array().unwrap().len() == 2));
     assert!(usage_error(&["halluc", "recursive", "--config", c, "--generations", "0"]).contains("allowed 1 to 20"));
 }
+
+#[test]
+fn metrics_infomec_agrees_with_scikit_learn() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/infomec");
+    let s = dir.join("s.csv");
+    for (latents, flag) in [("zc.csv", None), ("zd.csv", Some("--discrete"))] {
+        let z = dir.join(latents);
+        let mut args = vec!["metrics", "infomec", "--sources", s.to_str().unwrap(), "--latents", z.to_str().unwrap()];
+        args.extend(flag);
+        let ours: serde_json::Value = serde_json::from_str(&ok(&args)).unwrap();
+        let kind = if flag.is_some() { "d" } else { "c" };
+        let reference: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("expected-{kind}.json"))).unwrap()).unwrap();
+        for key in ["infom", "infoe", "infoc"] {
+            let (a, b) = (ours[key].as_f64().unwrap(), reference[key].as_f64().unwrap());
+            assert!((a - b).abs() < 1e-3, "{latents} {key}: ours {a}, scikit-learn {b}");
+        }
+        let flat = |v: &serde_json::Value| v.as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap())).collect::<Vec<_>>();
+        for (a, b) in flat(&ours["nmi"]).iter().zip(flat(&reference["nmi"])) {
+            assert!((a - b).abs() < 1e-3, "{latents} nmi: ours {a}, scikit-learn {b}");
+        }
+    }
+    let z = dir.join("zd.csv");
+    assert!(usage_error(&["metrics", "infomec", "--sources", z.to_str().unwrap(), "--latents", dir.join("generate.py").to_str().unwrap()]).contains("generate.py"));
+}

@@ -2,6 +2,7 @@
 //! JSON (or preset name) as the page: exact fields for Gaussian-mixture endpoints, or learned
 //! ones from `--model` weights (a preset's shipped weights by default).
 use super::source::{ConfigSource, Draw};
+use super::table::read_points;
 use super::{write_rows, UsageError};
 use crate::interpolant::config::InterpolantConfig;
 use crate::interpolant::presets::{preset, PRESETS};
@@ -212,19 +213,4 @@ pub fn train(config: &InterpolantConfig) -> Result<Vec<u8>, UsageError> {
     }
     eprintln!("trained {total} steps in {:.1} s", started.elapsed().as_secs_f64());
     trainer.weights().map_err(|e| UsageError(e.to_string()))
-}
-
-/// Reads `dim` numbers per row; a first row that does not parse is taken as a header.
-fn read_points(path: &PathBuf, dim: usize) -> Result<Vec<f32>, UsageError> {
-    let text = std::fs::read_to_string(path).map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let values: Result<Vec<f32>, _> = line.split(',').map(|v| v.trim().parse::<f32>()).collect();
-        match values {
-            Ok(v) if v.len() == dim && v.iter().all(|x| x.is_finite()) => out.extend(v),
-            Err(_) if i == 0 => continue,
-            _ => return Err(UsageError(format!("{} line {}: expected {dim} finite numbers", path.display(), i + 1))),
-        }
-    }
-    Ok(out)
 }
