@@ -171,7 +171,9 @@ export class HallucinationView extends LabView {
         this.losses.push(...m.losses);
         this.trained = m.step;
         $('halluc-progress').value = m.done / m.total;
-        $('halluc-status').textContent = `Training: step ${m.step.toLocaleString('en')}, ${((m.step - started) / m.seconds).toFixed(1)} steps/s.`;
+        const rate = (m.step - started) / m.seconds;
+        const left = (m.total - m.done) / rate;
+        $('halluc-status').textContent = `Training: step ${m.step.toLocaleString('en')}, ${rate.toFixed(1)} steps/s, about ${left < 90 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`} left; pause and sample at any time.`;
         this.schedule();
       });
     } catch (err) {
@@ -185,6 +187,7 @@ export class HallucinationView extends LabView {
 
   /** A fresh sampling run; chunks of finished samples stream in, then the report. */
   async sample() {
+    if (this.training) this.worker.cancel(); // pause training: sample the weights so far
     this.resetRun();
     this.sampling = true;
     $('halluc-sample').textContent = 'Stop sampling';
