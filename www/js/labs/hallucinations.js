@@ -94,7 +94,8 @@ export class HallucinationView extends LabView {
     document.body.dataset.state = 'ready';
     this.status();
     this.redraw();
-    if (!this.learned || this.trained) await this.sample();
+    // not awaited: samples stream in while the page (and any message about the link) is up
+    if (!this.learned || this.trained) this.sample();
   }
 
   resetRun() {
