@@ -341,7 +341,8 @@ export class HallucinationView extends LabView {
     drawVarianceHistogram($('halluc-hist'), this.variance, this.labels, tau);
     drawRoc($('halluc-roc'), this.report?.roc ?? [], op);
     if (this.picked) {
-      drawTrajectory($('halluc-trajectory'), this.picked.path, this.steps, this.dim, this.config.window);
+      const v = this.view();
+      drawTrajectory($('halluc-trajectory'), this.picked.path, this.steps, this.dim, this.config.window, [v.x0, v.x1]);
       $('halluc-trajectory-caption').textContent = `Sample ${this.picked.index + 1}: x̂₀ per coordinate across reverse time, variance ${this.variance[this.picked.index].toExponential(2)}${this.labels[this.picked.index] ? ', hallucinated' : ''}; the shaded band is the window K = ${this.config.window} of ${steps} steps.`;
     }
     drawLossCurves($('halluc-loss'), { noise: this.losses });

@@ -196,28 +196,39 @@ export function drawRoc(canvas, curve, op) {
   }
 }
 
-/** One sample's x̂₀ per coordinate at the recorded steps (high t on the left), the window K shaded. */
-export function drawTrajectory(canvas, path, steps, dim, windowK) {
+/**
+ * One sample's x̂₀ per coordinate at the recorded steps (high t on the left), the window K shaded.
+ * The y range is the data's `range`; the plot starts once x̂₀ has settled near it: early
+ * x̂₀ = (xₜ − √(1−ᾱₜ) ε̂)/√ᾱₜ is huge where ᾱₜ ≈ 0.
+ */
+export function drawTrajectory(canvas, path, steps, dim, windowK, range) {
   const ctx = fitCanvas(canvas);
   const dpr = window.devicePixelRatio || 1;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   if (!steps.length) return;
-  let lo = Infinity, hi = -Infinity;
-  for (const v of path) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-  const pad = 0.1 * (hi - lo || 1);
+  const [lo, hi] = range;
+  const inside = (v) => v >= lo - (hi - lo) && v <= hi + (hi - lo);
+  // start where x̂₀ has settled: from the last recorded step with a coordinate far outside
+  let first = 0;
+  steps.forEach((_, i) => { for (let d = 0; d < dim; d++) if (!inside(path[i * dim + d])) first = Math.min(i + 1, steps.length - 1); });
   // reverse time runs left to right: the mapper accepts x0 > x1
-  const m = mapper({ x0: steps[0], x1: 0, y0: lo - pad, y1: hi + pad }, canvas.width, canvas.height);
+  const m = mapper({ x0: steps[first], x1: 0, y0: lo, y1: hi }, canvas.width, canvas.height);
   ctx.fillStyle = css(canvas, '--line', '#ddd');
   ctx.fillRect(m.x(windowK - 1), 0, Math.max(2 * dpr, m.x(0) - m.x(windowK - 1)), canvas.height);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(0, 0, canvas.width, canvas.height);
+  ctx.clip();
   const colours = [css(canvas, '--point', '#0072b2'), css(canvas, '--halluc', '#d55e00')];
   for (let d = 0; d < dim; d++) {
     ctx.strokeStyle = colours[d];
     ctx.lineWidth = 1.5 * dpr;
     ctx.beginPath();
-    steps.forEach((t, i) => (i ? ctx.lineTo : ctx.moveTo).call(ctx, m.x(t), m.y(path[i * dim + d])));
+    for (let i = first; i < steps.length; i++) (i > first ? ctx.lineTo : ctx.moveTo).call(ctx, m.x(steps[i]), m.y(path[i * dim + d]));
     ctx.stroke();
   }
+  ctx.restore();
   ctx.fillStyle = css(canvas, '--muted', '#666');
   ctx.font = `${11 * dpr}px system-ui, sans-serif`;
-  ctx.fillText(`x̂₀ from ${lo.toFixed(2)} to ${hi.toFixed(2)}; t = ${steps[0]} (left) → 0 (right)${dim === 2 ? '; x blue, y orange' : ''}`, 6 * dpr, 14 * dpr);
+  ctx.fillText(`x̂₀ in [${lo.toFixed(1)}, ${hi.toFixed(1)}]; t = ${steps[first]} (left) → 0 (right)${dim === 2 ? '; x blue, y orange' : ''}`, 6 * dpr, 14 * dpr);
 }
