@@ -110,12 +110,6 @@ impl Session {
         self.run.variance.len()
     }
 
-    /// The reverse steps recorded: every `stride`-th and all of the window, high t first.
-    fn recorded(&self, t: usize) -> bool {
-        let stride = (self.schedule.steps() / RECORDED_STEPS).max(1);
-        t % stride == 0 || t < self.config.window
-    }
-
     /// Samples the next chunk; returns its (samples, variance). Empty when the run is done.
     pub fn sample_chunk(&mut self) -> Result<(Vec<f32>, Vec<f32>), String> {
         let done = self.sampled();
@@ -126,12 +120,13 @@ impl Session {
         }
         let mut rng = Rng::new(self.config.seed).stream(streams::indexed(streams::SAMPLER, index));
         let record = done < MAX_RECORDED;
-        let steps: Vec<usize> = (0..self.schedule.steps()).rev().filter(|t| self.recorded(*t)).collect();
         let (schedule, window) = (self.schedule.clone(), self.config.window);
+        // the recorded steps: every `stride`-th and all of the window
+        let stride = (schedule.steps() / RECORDED_STEPS).max(1);
         let den = self.denoiser()?;
         let mut frames = Vec::new();
         let chain = sample(den, &schedule, count, window, &mut rng, |t, x, x0| {
-            if record && steps.binary_search_by(|s| t.cmp(s)).is_ok() {
+            if record && (t % stride == 0 || t < window) {
                 frames.push(Frame { t, x: x.to_vec(), x0: x0.to_vec() });
             }
         });

@@ -5,7 +5,7 @@
 import { encodeHash } from '../state.js';
 import { LabView } from './lab-view.js';
 import { drawLossCurves } from '../render/loss.js';
-import { drawDetection, drawLogHistogram, drawRoc, drawTrajectory, drawVarianceHistogram } from '../render/detection.js';
+import { drawDetection, drawLogHistogram, drawRoc, drawTrajectory, drawVarianceHistogram, logRange } from '../render/detection.js';
 import { squareView } from '../render/viewport.js';
 import { canonical, fetchWeights } from './shared.js';
 
@@ -264,14 +264,8 @@ export class HallucinationView extends LabView {
 
   /** The slider's threshold: log-uniform between the smallest and largest variance. */
   tauFromSlider() {
-    const [lo, hi] = this.logRange();
+    const [lo, hi] = logRange(this.variance);
     return 10 ** (lo + (hi - lo) * Number($('halluc-tau').value) / 1000);
-  }
-
-  logRange() {
-    let lo = Infinity, hi = -Infinity;
-    for (const v of this.variance) { const l = Math.log10(Math.max(v, 1e-30)); lo = Math.min(lo, l); hi = Math.max(hi, l); }
-    return Number.isFinite(lo) ? [lo, hi === lo ? lo + 1 : hi] : [-8, 0];
   }
 
   /** Shares removed (of hallucinations) and kept (of in-support samples) at `tau`. */
@@ -313,10 +307,10 @@ export class HallucinationView extends LabView {
 
   redraw() {
     if (!this.config) return;
-    if (this.tau === null && this.variance.length && !this.sampling) this.tau = 10 ** this.logRange()[1];
+    if (this.tau === null && this.variance.length && !this.sampling) this.tau = 10 ** logRange(this.variance)[1];
     const tau = this.tau ?? Infinity;
     if (this.tau !== null) {
-      const [lo, hi] = this.logRange();
+      const [lo, hi] = logRange(this.variance);
       $('halluc-tau').value = String(Math.round(1000 * (Math.log10(this.tau) - lo) / (hi - lo)));
     }
     const op = this.operating(tau);

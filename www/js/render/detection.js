@@ -9,7 +9,7 @@ const rgb = ([r, g, b]) => `rgb(${r | 0},${g | 0},${b | 0})`;
 const log10 = (v) => Math.log10(Math.max(v, 1e-30));
 
 /** [lo, hi] of log₁₀ variance (a unit range when all are equal). */
-function logRange(variance) {
+export function logRange(variance) {
   let lo = Infinity, hi = -Infinity;
   for (const v of variance) { lo = Math.min(lo, log10(v)); hi = Math.max(hi, log10(v)); }
   return Number.isFinite(lo) ? [lo, hi > lo ? hi : lo + 1] : [-8, 0];
