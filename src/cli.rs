@@ -1,6 +1,7 @@
 //! `genlab`: the command-line front end over the same core as the page.
 //! (`src/bin/genlab.rs` only calls [`main`].)
 mod halluc;
+mod qlae;
 mod malloc;
 mod metrics;
 mod si;
@@ -56,6 +57,11 @@ enum Command {
     Halluc {
         #[command(subcommand)]
         command: halluc::HallucCommand,
+    },
+    /// The latent-quantization lab.
+    Qlae {
+        #[command(subcommand)]
+        command: qlae::QlaeCommand,
     },
     /// Metrics on data from files.
     Metrics {
@@ -137,10 +143,12 @@ pub fn main() -> ExitCode {
         }
         Command::Si { command } => si::run(command),
         Command::Halluc { command } => halluc::run(command),
+        Command::Qlae { command } => qlae::run(command),
         Command::Metrics { command } => metrics::run(command),
         Command::Presets => {
             println!("si: {}", si::preset_names().join(", "));
             println!("halluc: {}", halluc::preset_names().join(", "));
+            println!("qlae: {}", qlae::preset_names().join(", "));
             Ok(())
         }
         Command::Bench { json, steps } => bench(json, steps.max(1)),

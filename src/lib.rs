@@ -10,6 +10,7 @@ pub mod halluc;
 pub mod interpolant;
 pub mod metrics;
 pub mod nn;
+pub mod qlae;
 pub mod rng;
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -381,3 +381,48 @@ fn f32_dtype_throughout() {
     assert!(p.names().all(|n| p.get(n).unwrap().dtype() == DType::F32));
     assert_eq!(mlp.forward(&inputs(3, 2, 0)).unwrap().dtype(), DType::F32);
 }
+
+/// The im2col convolution against candle's own conv2d, values and gradients, for the strides,
+/// kernels and paddings the QLAE nets use plus an odd size.
+#[test]
+fn conv2d_matches_candles_conv_in_value_and_gradient() {
+    use genlab::nn::conv::Conv2d;
+    for (c_in, c_out, k, s, p, side) in [(3, 5, 4, 2, 1, 8), (2, 4, 3, 1, 1, 6), (2, 3, 3, 2, 0, 7), (1, 2, 1, 1, 0, 5)] {
+        let mut params = Params::new();
+        let conv = Conv2d::new("c", c_in, c_out, k, s, p, &mut params, &mut Rng::new(3)).unwrap();
+        let (w, b) = (params.get("c.weight").unwrap().clone(), params.get("c.bias").unwrap().clone());
+        let x = candle_core::Var::from_tensor(&Rng::new(4).normal_tensor((2, c_in, side, side), &Device::Cpu).unwrap()).unwrap();
+        let weights = Rng::new(5).normal_tensor(conv.forward(x.as_tensor()).unwrap().shape(), &Device::Cpu).unwrap();
+        let ours = conv.forward(x.as_tensor()).unwrap();
+        let reference = x.as_tensor().conv2d(&w, p, s, 1, 1).unwrap().broadcast_add(&b.reshape((1, (), 1, 1)).unwrap()).unwrap();
+        assert_eq!(ours.dims(), reference.dims());
+        assert!(max_abs_diff(&ours, &reference) < 1e-4, "value k={k} s={s} p={p}");
+        let g1 = (ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        for t in [x.as_tensor(), &w, &b] {
+            assert!(max_abs_diff(g1.get(t).unwrap(), g2.get(t).unwrap()) < 1e-3, "gradient k={k} s={s} p={p}");
+        }
+    }
+}
+
+#[test]
+fn upsampling_matches_candles_nearest_upsampling() {
+    let x = Rng::new(1).normal_tensor((2, 3, 4, 5), &Device::Cpu).unwrap();
+    let ours = genlab::nn::conv::upsample_nearest(&x, 2).unwrap();
+    assert_eq!(max_abs_diff(&ours, &x.upsample_nearest2d(8, 10).unwrap()), 0.0);
+}
+
+#[test]
+fn instance_norm_gives_each_channel_zero_mean_and_unit_variance() {
+    let x = (Rng::new(2).normal_tensor((2, 3, 6, 6), &Device::Cpu).unwrap() * 4.0).unwrap() + 7.0;
+    let y = genlab::nn::conv::instance_norm(&x.unwrap()).unwrap().reshape((6, 36)).unwrap();
+    for row in y.to_vec2::<f32>().unwrap() {
+        let mean = row.iter().sum::<f32>() / 36.0;
+        let var = row.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / 36.0;
+        assert!(mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-4, "{mean} {var}");
+    }
+}
+
+fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+    (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap()
+}

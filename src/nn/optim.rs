@@ -1,6 +1,7 @@
 //! AdamW over parameter groups: one learning rate, weight decay only on the decay group
-//! (the no-decay group is plain Adam). candle's `ParamsAdamW::default()` decays by 0.01,
-//! so both groups set their decay explicitly.
+//! (the no-decay group is plain Adam), and optionally an element-wise gradient clip on the
+//! decay group (QLAE's `optax.chain(clip, adamw)`). candle's `ParamsAdamW::default()` decays
+//! by 0.01, so both groups set their decay explicitly.
 //!
 //! ```
 //! use genlab::nn::{optim::GroupedAdamW, params::{Group, Params}};
@@ -20,6 +21,8 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 pub struct GroupedAdamW {
     decay: AdamW,
     no_decay: AdamW,
+    decay_vars: Vec<candle_core::Var>,
+    clip: Option<f64>,
 }
 
 impl GroupedAdamW {
@@ -29,7 +32,15 @@ impl GroupedAdamW {
         Ok(Self {
             decay: AdamW::new(params.group(Group::Decay), p(weight_decay))?,
             no_decay: AdamW::new(params.group(Group::NoDecay), p(0.0))?,
+            decay_vars: params.group(Group::Decay),
+            clip: None,
         })
+    }
+
+    /// Clips each gradient element of the decay group to [−clip, clip] before its step.
+    pub fn with_clip(mut self, clip: f64) -> Self {
+        self.clip = Some(clip);
+        self
     }
 
     pub fn set_learning_rate(&mut self, lr: f64) {
@@ -39,7 +50,14 @@ impl GroupedAdamW {
 
     /// Backpropagates `loss` and updates both groups.
     pub fn backward_step(&mut self, loss: &Tensor) -> Result<()> {
-        let grads = loss.backward()?;
+        let mut grads = loss.backward()?;
+        if let Some(clip) = self.clip {
+            for var in &self.decay_vars {
+                if let Some(g) = grads.remove(var) {
+                    grads.insert(var, g.clamp(-clip, clip)?);
+                }
+            }
+        }
         self.decay.step(&grads)?;
         self.no_decay.step(&grads)
     }

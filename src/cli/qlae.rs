@@ -1,0 +1,85 @@
+//! `genlab qlae …`: the latent-quantization lab on the command line, from the lab's config JSON.
+use super::source::ConfigSource;
+use super::UsageError;
+use crate::qlae::config::QlaeConfig;
+use crate::qlae::eval::evaluate;
+use crate::qlae::presets::{preset, PRESETS};
+use crate::qlae::train::Trainer;
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum QlaeCommand {
+    /// Print a preset's config JSON.
+    Config {
+        #[arg(long)]
+        preset: String,
+    },
+    /// Train the autoencoder; writes safetensors weights (progress on stderr).
+    Train {
+        #[command(flatten)]
+        source: ConfigSource,
+        #[arg(long)]
+        out: PathBuf,
+        /// Also print InfoMEC and PSNR to stderr every this many steps.
+        #[arg(long)]
+        eval_every: Option<usize>,
+    },
+    /// InfoM, InfoE, InfoC, PSNR and the NMI matrix of trained weights, as JSON.
+    Eval {
+        #[command(flatten)]
+        source: ConfigSource,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+}
+
+pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
+    match command {
+        QlaeCommand::Config { preset: name } => {
+            println!("{}", serde_json::to_string_pretty(&preset(&name)?).expect("config serialises"));
+            Ok(())
+        }
+        QlaeCommand::Train { source, out, eval_every } => {
+            let config: QlaeConfig = source.load(PRESETS)?;
+            let mut trainer = Trainer::new(&config)?;
+            let total = config.train.steps;
+            let started = std::time::Instant::now();
+            for k in 1..=total {
+                let l = trainer.step().map_err(UsageError)?;
+                if k % (total / 20).max(1) == 0 || k == total {
+                    eprintln!(
+                        "step {k}/{total}  loss {:.5}  bce {:.5}  quantization {:.5}  commitment {:.5}  kl {:.5}  {:.1} steps/s",
+                        l.total,
+                        l.reconstruction,
+                        l.quantization,
+                        l.commitment,
+                        l.kl,
+                        k as f64 / started.elapsed().as_secs_f64()
+                    );
+                }
+                if eval_every.is_some_and(|e| e > 0 && k % e == 0) {
+                    let e = evaluate(&trainer.model, &config).map_err(|e| UsageError(e.to_string()))?;
+                    eprintln!("step {k}  InfoM {:.3}  InfoE {:.3}  InfoC {:.3}  PSNR {:.2} dB", e.infom, e.infoe, e.infoc, e.psnr);
+                }
+            }
+            let bytes = trainer.model.params.to_safetensors().map_err(|e| UsageError(e.to_string()))?;
+            std::fs::write(&out, bytes).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))
+        }
+        QlaeCommand::Eval { source, seed } => {
+            let mut config: QlaeConfig = source.load(PRESETS)?;
+            config.seed = seed.unwrap_or(config.seed);
+            let mut trainer = Trainer::new(&config)?;
+            let (path, bytes) = source.read_weights("qlae", "make one with `genlab qlae train`")?;
+            trainer.load_weights(&bytes, config.train.steps).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+            let e = evaluate(&trainer.model, &config).map_err(|e| UsageError(e.to_string()))?;
+            println!("{}", serde_json::to_string_pretty(&e).expect("serialises"));
+            Ok(())
+        }
+    }
+}
+
+/// The preset names, for `genlab presets`.
+pub fn preset_names() -> Vec<&'static str> {
+    PRESETS.iter().map(|(n, _)| *n).collect()
+}

@@ -1,0 +1,9 @@
+//! Latent quantization (QLAE, Hsu et al. 2023): procedural image datasets with exact factors,
+//! the per-dimension scalar quantizer, AE / QLAE / β-VAE models, training and evaluation.
+pub mod config;
+pub mod data;
+pub mod eval;
+pub mod model;
+pub mod presets;
+pub mod quantizer;
+pub mod train;

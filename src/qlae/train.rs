@@ -1,0 +1,130 @@
+//! Training (`papers.md` §3): every step renders a fresh batch with factors drawn uniformly
+//! (the same as minibatches of the full factor grid), and minimises
+//! BCE(logits, x) (mean over pixels) + λ_q·quantization + λ_c·commitment for QLAE,
+//! BCE alone for the AE, BCE + β·KL (mean over latents) for the β-VAE. Weights: element-wise
+//! gradient clip, then AdamW; biases and codebooks: Adam without decay or clip.
+//! A non-finite loss stops training and restores the last good weights.
+use super::config::QlaeConfig;
+use super::model::{Autoencoder, Outputs};
+use super::quantizer::{commitment_loss, quantization_loss};
+use crate::config::{ConfigError, Validate};
+use crate::nn::optim::GroupedAdamW;
+use crate::rng::{streams, Rng};
+use candle_core::{Result, Tensor};
+use serde::Serialize;
+
+const SNAPSHOT_EVERY: usize = 50;
+
+/// Binary cross-entropy of pixel logits l against targets x in [0, 1], mean over all elements,
+/// written stably as relu(l) − l·x + log(1 + exp(−|l|)) (log σ(l) is NaN on saturated logits).
+pub fn binary_cross_entropy(logits: &Tensor, x: &Tensor) -> Result<Tensor> {
+    let softplus_tail = (logits.abs()?.neg()?.exp()? + 1.0)?.log()?;
+    ((logits.relu()? - (logits * x)?)? + softplus_tail)?.mean_all()
+}
+
+/// KL(N(μ, σ²) ‖ N(0, 1)), mean over latents and batch (the authors' `kl_loss`).
+pub fn kl_divergence(mu: &Tensor, sigma: &Tensor) -> Result<Tensor> {
+    let inner = ((mu.sqr()? + sigma.sqr()?)? - 1.0)?;
+    ((inner * 0.5)? - sigma.log()?)?.mean_all()
+}
+
+/// One step's loss terms (each before its λ).
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Losses {
+    pub total: f32,
+    pub reconstruction: f32,
+    pub quantization: f32,
+    pub commitment: f32,
+    pub kl: f32,
+}
+
+pub struct Trainer {
+    pub model: Autoencoder,
+    config: QlaeConfig,
+    opt: GroupedAdamW,
+    data_rng: Rng,
+    noise_rng: Rng,
+    pub step: usize,
+    snapshot: Vec<Tensor>,
+}
+
+impl Trainer {
+    pub fn new(config: &QlaeConfig) -> std::result::Result<Self, ConfigError> {
+        config.validate()?;
+        let err = |e: candle_core::Error| ConfigError::new("", e.to_string());
+        let root = Rng::new(config.seed);
+        let model = Autoencoder::new(config, &mut root.stream(streams::WEIGHTS)).map_err(err)?;
+        let opt = Self::optimiser(config, &model).map_err(err)?;
+        let snapshot = model.params.snapshot().map_err(err)?;
+        Ok(Self {
+            model,
+            config: config.clone(),
+            opt,
+            data_rng: root.stream(streams::DATA),
+            noise_rng: root.stream(streams::TRAINING),
+            step: 0,
+            snapshot,
+        })
+    }
+
+    fn optimiser(config: &QlaeConfig, model: &Autoencoder) -> Result<GroupedAdamW> {
+        Ok(GroupedAdamW::new(&model.params, config.train.lr, config.weight_decay())?.with_clip(config.train.clip))
+    }
+
+    pub fn config(&self) -> &QlaeConfig {
+        &self.config
+    }
+
+    /// Loads safetensors weights as if `steps` steps had been taken (fresh optimiser state).
+    pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<()> {
+        self.model.params.load_safetensors(bytes)?;
+        self.step = steps;
+        self.snapshot = self.model.params.snapshot()?;
+        self.opt = Self::optimiser(&self.config, &self.model)?;
+        Ok(())
+    }
+
+    /// The loss of a forward pass on `x`, with its terms.
+    pub fn loss(&self, x: &Tensor, out: &Outputs) -> Result<(Tensor, Losses)> {
+        let t = &self.config.train;
+        let reconstruction = binary_cross_entropy(&out.logits, x)?;
+        let mut losses = Losses { reconstruction: reconstruction.to_scalar()?, ..Losses::default() };
+        let mut total = reconstruction;
+        if let Some(q) = &out.quantized {
+            let quantization = quantization_loss(&out.z, &q.quantized)?;
+            let commitment = commitment_loss(&out.z, &q.quantized)?;
+            losses.quantization = quantization.to_scalar()?;
+            losses.commitment = commitment.to_scalar()?;
+            total = ((total + (quantization * t.quantization)?)? + (commitment * t.commitment)?)?;
+        }
+        if let Some(sigma) = &out.sigma {
+            let kl = kl_divergence(&out.z, sigma)?;
+            losses.kl = kl.to_scalar()?;
+            total = (total + (kl * t.beta)?)?;
+        }
+        losses.total = total.to_scalar()?;
+        Ok((total, losses))
+    }
+
+    /// One optimiser step on a freshly rendered batch; an error names the step when the loss
+    /// is not finite (the last good weights are then restored).
+    pub fn step(&mut self) -> std::result::Result<Losses, String> {
+        let images = self.config.data.sample(self.config.train.batch, &mut self.data_rng);
+        let run = |this: &mut Self| -> Result<(Tensor, Losses)> {
+            let x = images.tensor()?;
+            let out = this.model.forward(&x, Some(&mut this.noise_rng))?;
+            this.loss(&x, &out)
+        };
+        let (loss, losses) = run(self).map_err(|e| e.to_string())?;
+        if !losses.total.is_finite() {
+            self.model.params.restore(&self.snapshot).map_err(|e| e.to_string())?;
+            return Err(format!("training diverged at step {} (loss {}); the last good weights are kept", self.step, losses.total));
+        }
+        if self.step % SNAPSHOT_EVERY == 0 {
+            self.snapshot = self.model.params.snapshot().map_err(|e| e.to_string())?;
+        }
+        self.opt.backward_step(&loss).map_err(|e| e.to_string())?;
+        self.step += 1;
+        Ok(losses)
+    }
+}
