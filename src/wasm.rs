@@ -13,6 +13,8 @@ use crate::halluc::report::labels;
 use crate::halluc::session::Session as HallucSession;
 use crate::interpolant::config::InterpolantConfig;
 use crate::interpolant::session::Session;
+use crate::qlae::config::QlaeConfig;
+use crate::qlae::session::Session as QlaeSession;
 use crate::rng::{streams, Rng};
 use wasm_bindgen::prelude::*;
 
@@ -382,6 +384,114 @@ impl HallucLab {
 pub fn halluc_presets() -> String {
     use crate::halluc::presets::{preset, PRESETS};
     presets_json(PRESETS, "halluc", preset, |_, c| c.denoiser == DenoiserMode::Learned)
+}
+
+/// The latent-quantization lab's session: train an autoencoder (QLAE, AE or β-VAE) on a
+/// procedural image dataset, score it with InfoMEC, and decode traversals and composed latents.
+#[wasm_bindgen]
+pub struct QlaeLab {
+    session: QlaeSession,
+}
+
+#[wasm_bindgen]
+impl QlaeLab {
+    /// Validates `config_json`; an error names the field and its allowed range.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<QlaeLab, JsError> {
+        let config: QlaeConfig = from_json(config_json).map_err(js_error)?;
+        Ok(Self { session: QlaeSession::new(config).map_err(js_error)? })
+    }
+
+    /// The config with every default filled in.
+    #[wasm_bindgen(js_name = configJson)]
+    pub fn config_json(&self) -> String {
+        json(self.session.config())
+    }
+
+    /// The dataset's factors as JSON `[{name, count}]`.
+    pub fn factors(&self) -> String {
+        json(&self.session.config().data.factors())
+    }
+
+    pub fn latents(&self) -> usize {
+        self.session.trainer.model.latents()
+    }
+
+    pub fn channels(&self) -> usize {
+        self.session.config().data.channels()
+    }
+
+    pub fn size(&self) -> usize {
+        self.session.config().data.size()
+    }
+
+    #[wasm_bindgen(js_name = trainedSteps)]
+    pub fn trained_steps(&self) -> usize {
+        self.session.trainer.step
+    }
+
+    /// `k` training steps; per step its total, reconstruction, quantization, commitment and
+    /// KL losses (5 values each).
+    pub fn train(&mut self, k: usize) -> Result<Vec<f32>, JsError> {
+        let losses = self.session.train(k).map_err(js_error)?;
+        Ok(losses.iter().flat_map(|l| [l.total, l.reconstruction, l.quantization, l.commitment, l.kl]).collect())
+    }
+
+    /// InfoM, InfoE, InfoC, PSNR and the NMI matrix on the held-out images, as JSON.
+    pub fn evaluate(&self) -> Result<String, JsError> {
+        Ok(json(&self.session.evaluate().map_err(js_error)?))
+    }
+
+    /// The first `n` held-out images, then their reconstructions (each n × C × S × S).
+    pub fn reconstructions(&self, n: usize) -> Result<Vec<f32>, JsError> {
+        let mut out = self.session.originals(n);
+        out.extend(self.session.reconstructions(n).map_err(js_error)?);
+        Ok(out)
+    }
+
+    /// Per latent, the values its traversal steps through (latents × columns).
+    #[wasm_bindgen(js_name = traversalValues)]
+    pub fn traversal_values(&self) -> Result<Vec<f32>, JsError> {
+        self.session.traversal_values().map_err(js_error)
+    }
+
+    /// The traversal grid of held-out image `index` (latents × columns images).
+    pub fn traversal(&self, index: usize) -> Result<Vec<f32>, JsError> {
+        self.session.traversal(index).map_err(js_error)
+    }
+
+    /// The decoder input of held-out image `index`.
+    #[wasm_bindgen(js_name = latentsOf)]
+    pub fn latents_of(&self, index: usize) -> Result<Vec<f32>, JsError> {
+        self.session.latents_of(index).map_err(js_error)
+    }
+
+    /// Images decoded from latent vectors (n × latents).
+    pub fn decode(&self, z: Vec<f32>) -> Result<Vec<f32>, JsError> {
+        self.session.decode(&z).map_err(js_error)
+    }
+
+    /// How often each codebook value is used on the held-out images (latents × values).
+    pub fn usage(&self) -> Result<Vec<u32>, JsError> {
+        self.session.usage().map_err(js_error)
+    }
+
+    pub fn weights(&self) -> Result<Vec<u8>, JsError> {
+        self.session.trainer.model.params.to_safetensors().map_err(js_error)
+    }
+
+    /// Loads safetensors weights as `steps` steps of training.
+    #[wasm_bindgen(js_name = loadWeights)]
+    pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), JsError> {
+        self.session.trainer.load_weights(bytes, steps).map_err(js_error)
+    }
+}
+
+/// The latent-quantization lab's presets as JSON: `[{name, config, weights}]`.
+#[wasm_bindgen(js_name = qlaePresets)]
+pub fn qlae_presets() -> String {
+    use crate::qlae::presets::{preset, PRESETS, SHIPPED};
+    presets_json(PRESETS, "qlae", preset, |name, _| SHIPPED.contains(&name))
 }
 
 /// `[{name, config, weights}]` for a lab's presets; `shipped` says which have weights under

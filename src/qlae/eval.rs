@@ -3,6 +3,7 @@
 //! estimator for QLAE; continuous z, the VAE's mean, with the k-NN estimator otherwise), and
 //! reconstruction PSNR = −10·log10 mean (σ(logits) − x)², averaged over images.
 use super::config::QlaeConfig;
+use super::data::Images;
 use super::model::Autoencoder;
 use crate::metrics::{explicitness::infoe, infomec::modularity};
 use crate::rng::{streams, Rng};
@@ -13,6 +14,7 @@ use serde::Serialize;
 const CHUNK: usize = 250;
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Evaluation {
     pub infom: f64,
     pub infoe: f64,
@@ -37,9 +39,18 @@ pub fn psnr(logits: &Tensor, x: &Tensor) -> Result<Vec<f32>> {
     Ok(error.to_vec1::<f32>()?.into_iter().map(|mse| -10.0 * mse.max(1e-12).log10()).collect())
 }
 
+/// The config's held-out images (`evalSize` of them, apart from every training batch).
+pub fn eval_images(config: &QlaeConfig) -> Images {
+    config.data.sample(config.eval_size, &mut eval_stream(config.seed))
+}
+
 /// Scores `model` on the config's held-out images.
 pub fn evaluate(model: &Autoencoder, config: &QlaeConfig) -> Result<Evaluation> {
-    let images = config.data.sample(config.eval_size, &mut eval_stream(config.seed));
+    evaluate_on(model, config, &eval_images(config))
+}
+
+/// Scores `model` on `images`.
+pub fn evaluate_on(model: &Autoencoder, config: &QlaeConfig, images: &Images) -> Result<Evaluation> {
     let n = images.n;
     let discrete = model.quantizer().is_some();
     let mut latents = vec![Vec::with_capacity(n); model.latents()];

@@ -6,4 +6,5 @@ pub mod eval;
 pub mod model;
 pub mod presets;
 pub mod quantizer;
+pub mod session;
 pub mod train;

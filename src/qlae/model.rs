@@ -10,7 +10,7 @@
 //! a final 3×3 convolution gives pixel logits. Empty channel lists select MLP nets.
 use super::config::{ModelKind, QlaeConfig};
 use super::quantizer::{Quantized, Quantizer};
-use crate::nn::conv::{instance_norm, Conv2d};
+use crate::nn::conv::{instance_norm, upsample_nearest, Conv2d};
 use crate::nn::mlp::linear;
 use crate::nn::params::{Group, Params};
 use crate::rng::Rng;
@@ -111,8 +111,7 @@ impl Decoder {
                 let (_, c0, s0, _) = input_map.dims4()?;
                 let mut x = input_map.broadcast_as((batch, c0, s0, s0))?.contiguous()?;
                 for block in blocks {
-                    let side = x.dim(2)? * 2;
-                    x = instance_norm(&leaky(&block.conv.forward(&x.upsample_nearest2d(side, side)?)?)?)?;
+                    x = instance_norm(&leaky(&block.conv.forward(&upsample_nearest(&x, 2)?)?)?)?;
                     let style = block.modulation.forward(&w)?.relu()?;
                     let c = x.dim(1)?;
                     let scale = style.narrow(1, 0, c)?.reshape((batch, c, 1, 1))?;

@@ -18,6 +18,9 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("shapes3d-ae", include_str!("../../www/models/qlae/shapes3d-ae.json")),
 ];
 
+/// The presets whose weights ship under `www/models/qlae/`.
+pub const SHIPPED: &[&str] = &[];
+
 pub fn preset(name: &str) -> Result<QlaeConfig, ConfigError> {
     crate::config::preset(PRESETS, name)
 }

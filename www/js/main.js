@@ -5,6 +5,7 @@ import { decodeHash } from './state.js';
 import { DataView } from './labs/data.js';
 import { InterpolantView } from './labs/interpolants.js';
 import { HallucinationView } from './labs/hallucinations.js';
+import { QlaeView } from './labs/qlae.js';
 
 const messageBox = document.getElementById('message');
 
@@ -19,6 +20,7 @@ const views = {
   data: new DataView(new LabWorker({ onFatal }), { showMessage }),
   si: new InterpolantView(new LabWorker({ onFatal }), { showMessage }),
   halluc: new HallucinationView(new LabWorker({ onFatal }), { showMessage }),
+  qlae: new QlaeView(new LabWorker({ onFatal }), { showMessage }),
 };
 
 /** Shows the section of `lab` and hides the others. */
@@ -55,10 +57,11 @@ async function openLink() {
 
 /** Loads the catalog and presets the views build their menus from. */
 async function loadMenus() {
-  const { catalog, presets, hallucPresets } = await views.data.loadCatalog();
+  const { catalog, presets, hallucPresets, qlaePresets } = await views.data.loadCatalog();
   views.si.setCatalog(catalog);
   views.si.setPresets(presets);
   views.halluc.setPresets(hallucPresets);
+  views.qlae.setPresets(qlaePresets);
 }
 
 document.body.dataset.state = 'loading';

@@ -17,7 +17,7 @@
 //                 {type:'fatal', message} when the wasm instance died (the page restarts us).
 // Relative, so the site also works from a sub-folder of any static host (`make dist`).
 import init, {
-  Bench, DataLab, HallucLab, InterpolantLab, datasetCatalog, debugPanic, defaultDataConfig, hallucPresets, interpolantPresets,
+  Bench, DataLab, HallucLab, InterpolantLab, QlaeLab, datasetCatalog, debugPanic, defaultDataConfig, hallucPresets, interpolantPresets, qlaePresets,
 } from '../pkg/genlab.js';
 
 const ready = init();
@@ -69,6 +69,12 @@ const sessions = {
     const lab = new HallucLab(JSON.stringify(config));
     return [lab, { config: JSON.parse(lab.configJson()), dim: lab.dim(), extent: lab.extent(), learned: lab.learned(), modes: lab.modes() }];
   },
+  qlae(config) {
+    const lab = new QlaeLab(JSON.stringify(config));
+    return [lab, {
+      config: JSON.parse(lab.configJson()), factors: JSON.parse(lab.factors()), latents: lab.latents(), channels: lab.channels(), size: lab.size(),
+    }];
+  },
   /** The benchmark workload (MLP 3→256×3→2), the training session the tests drive. */
   bench(config) {
     return [new Bench(config?.seed ?? 0), { config }];
@@ -79,12 +85,12 @@ const handlers = {
   async catalog({ id }) {
     postMessage({
       type: 'catalog', id, catalog: JSON.parse(datasetCatalog()), defaults: JSON.parse(defaultDataConfig()),
-      presets: JSON.parse(interpolantPresets()), hallucPresets: JSON.parse(hallucPresets()),
+      presets: JSON.parse(interpolantPresets()), hallucPresets: JSON.parse(hallucPresets()), qlaePresets: JSON.parse(qlaePresets()),
     });
   },
 
   /**
-   * Interpolants: `k` training steps in chunks, streaming the losses; every `refreshEvery`
+   * Interpolants, hallucinations, latent quantization: `k` training steps in chunks, streaming the losses; every `refreshEvery`
    * steps the particles are carried through the whole grid again so the target visibly forms.
    */
   async train({ id, k, chunk = 10, refreshEvery = 0, epsilon = 0 }) {
@@ -154,7 +160,7 @@ const handlers = {
     postMessage({ type: 'sampled', id, report: JSON.parse(session.report()) });
   },
 
-  /** Interpolants: a method of the session that answers at once (see CALLS). */
+  /** A method of the session that answers at once (see CALLS). */
   async call({ id, method, args = [] }) {
     if (!CALLS.includes(method)) throw new Error(`unknown call “${method}”`);
     const result = session[method](...args);
@@ -209,7 +215,10 @@ const handlers = {
 };
 
 /** Session methods the page may `call`. */
-const CALLS = ['drift', 'metrics', 'fieldError', 'weights', 'loadWeights', 'frameSteps', 'frame', 'trajectory', 'report', 'density'];
+const CALLS = [
+  'drift', 'metrics', 'fieldError', 'weights', 'loadWeights', 'frameSteps', 'frame', 'trajectory', 'report', 'density',
+  'evaluate', 'reconstructions', 'traversal', 'traversalValues', 'latentsOf', 'decode', 'usage',
+];
 
 // Requests run one after another; cancel and ε are handled at once.
 let queue = Promise.resolve();

@@ -36,7 +36,7 @@ export function drawLossCurves(canvas, series) {
   const view = { x0: 0, x1: Math.max(steps, 2), y0: lo - pad, y1: hi + pad };
   drawAxes(ctx, view, { alpha: 0.6 });
   const m = mapper(view, canvas.width, canvas.height);
-  const colours = [style.getPropertyValue('--arrow').trim() || '#d55e00', style.getPropertyValue('--point').trim() || '#0072b2'];
+  const colours = [style.getPropertyValue('--arrow').trim() || '#d55e00', style.getPropertyValue('--point').trim() || '#0072b2', style.getPropertyValue('--path').trim() || '#cc79a7'];
   entries.forEach(([name, v], k) => {
     ctx.strokeStyle = colours[k % colours.length];
     ctx.lineWidth = 1.5 * dpr;

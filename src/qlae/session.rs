@@ -1,0 +1,143 @@
+//! One latent-quantization run as the page and the CLI drive it: training in slices, the
+//! metrics on the held-out images, reconstructions, latent traversals and decoding of any
+//! latent vector (the composer).
+//!
+//! A traversal decodes one image's latents with one latent changed at a time: through every
+//! codebook value for QLAE (one column per value, as in the paper's figures); for the AE and
+//! VAE through [`TRAVERSAL_COLUMNS`] evenly spaced values over that latent's range on the
+//! held-out images.
+use super::config::QlaeConfig;
+use super::data::Images;
+use super::eval::{eval_images, evaluate_on, Evaluation};
+use super::train::{Losses, Trainer};
+use crate::config::ConfigError;
+use candle_core::{Device, Result, Tensor};
+
+/// Columns of a continuous latent's traversal.
+pub const TRAVERSAL_COLUMNS: usize = 10;
+
+pub struct Session {
+    pub trainer: Trainer,
+    eval: Images,
+}
+
+fn text(e: candle_core::Error) -> String {
+    e.to_string()
+}
+
+impl Session {
+    pub fn new(config: QlaeConfig) -> std::result::Result<Self, ConfigError> {
+        let trainer = Trainer::new(&config)?;
+        let eval = eval_images(&config);
+        Ok(Self { trainer, eval })
+    }
+
+    pub fn config(&self) -> &QlaeConfig {
+        self.trainer.config()
+    }
+
+    /// `k` training steps; stops at the first failure (a diverging loss keeps the last good weights).
+    pub fn train(&mut self, k: usize) -> std::result::Result<Vec<Losses>, String> {
+        (0..k).map(|_| self.trainer.step()).collect()
+    }
+
+    pub fn evaluate(&self) -> std::result::Result<Evaluation, String> {
+        evaluate_on(&self.trainer.model, self.config(), &self.eval).map_err(text)
+    }
+
+    /// The first `n` held-out images (n × C × S × S).
+    pub fn originals(&self, n: usize) -> Vec<f32> {
+        let n = n.min(self.eval.n);
+        self.eval.pixels[..n * self.eval.pixels.len() / self.eval.n].to_vec()
+    }
+
+    fn batch(&self, start: usize, n: usize) -> Result<Tensor> {
+        self.eval.tensor()?.narrow(0, start, n.min(self.eval.n - start))
+    }
+
+    /// Reconstructions σ(logits) of the first `n` held-out images.
+    pub fn reconstructions(&self, n: usize) -> std::result::Result<Vec<f32>, String> {
+        let run = || -> Result<Vec<f32>> {
+            let out = self.trainer.model.forward(&self.batch(0, n)?, None)?;
+            candle_nn::ops::sigmoid(&out.logits)?.flatten_all()?.to_vec1()
+        };
+        run().map_err(text)
+    }
+
+    /// The decoder input of held-out image `index`: its quantized code (QLAE) or its z.
+    pub fn latents_of(&self, index: usize) -> std::result::Result<Vec<f32>, String> {
+        let run = || -> Result<Vec<f32>> {
+            let out = self.trainer.model.forward(&self.batch(index.min(self.eval.n - 1), 1)?, None)?;
+            let z = match &out.quantized {
+                Some(q) => q.quantized.detach(),
+                None => out.z,
+            };
+            z.flatten_all()?.to_vec1()
+        };
+        run().map_err(text)
+    }
+
+    /// Each latent's codebook (QLAE), or [`TRAVERSAL_COLUMNS`] values over its range on the
+    /// held-out images: latents × columns, row-major.
+    pub fn traversal_values(&self) -> std::result::Result<Vec<f32>, String> {
+        if let Some(q) = self.trainer.model.quantizer() {
+            return q.codebooks.flatten_all().and_then(|t| t.to_vec1()).map_err(text);
+        }
+        let z = self.trainer.model.encode(&self.eval.tensor().map_err(text)?).map_err(text)?;
+        let rows: Vec<Vec<f32>> = z.to_vec2().map_err(text)?;
+        let latents = self.trainer.model.latents();
+        let mut values = Vec::with_capacity(latents * TRAVERSAL_COLUMNS);
+        for j in 0..latents {
+            let (lo, hi) = rows.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), r| (lo.min(r[j]), hi.max(r[j])));
+            values.extend((0..TRAVERSAL_COLUMNS).map(|c| lo + (hi - lo) * c as f32 / (TRAVERSAL_COLUMNS - 1) as f32));
+        }
+        Ok(values)
+    }
+
+    /// Images decoded from latent vectors (rows of `z`, n × latents): σ(logits).
+    pub fn decode(&self, z: &[f32]) -> std::result::Result<Vec<f32>, String> {
+        let latents = self.trainer.model.latents();
+        if z.is_empty() || z.len() % latents != 0 {
+            return Err(format!("decode needs whole latent vectors of {latents} values; got {}", z.len()));
+        }
+        let run = || -> Result<Vec<f32>> {
+            let z = Tensor::from_slice(z, (z.len() / latents, latents), &Device::Cpu)?;
+            candle_nn::ops::sigmoid(&self.trainer.model.decode(&z)?)?.flatten_all()?.to_vec1()
+        };
+        run().map_err(text)
+    }
+
+    /// The traversal of held-out image `index`: latents × columns images (row-major), each
+    /// its latents with one changed to that column's value.
+    pub fn traversal(&self, index: usize) -> std::result::Result<Vec<f32>, String> {
+        let base = self.latents_of(index)?;
+        let values = self.traversal_values()?;
+        let latents = base.len();
+        let columns = values.len() / latents;
+        let mut z = Vec::with_capacity(latents * columns * latents);
+        for j in 0..latents {
+            for c in 0..columns {
+                let mut row = base.clone();
+                row[j] = values[j * columns + c];
+                z.extend(row);
+            }
+        }
+        self.decode(&z)
+    }
+
+    /// How often each codebook value is chosen on the held-out images (QLAE; latents ×
+    /// values, row-major), empty for the other models.
+    pub fn usage(&self) -> std::result::Result<Vec<u32>, String> {
+        let Some(q) = self.trainer.model.quantizer() else { return Ok(vec![]) };
+        let (latents, values) = (q.latents(), q.values());
+        let indices: Vec<Vec<u32>> =
+            self.trainer.model.encode(&self.eval.tensor().map_err(text)?).and_then(|t| t.to_vec2()).map_err(text)?;
+        let mut counts = vec![0u32; latents * values];
+        for row in indices {
+            for (j, v) in row.into_iter().enumerate() {
+                counts[j * values + v as usize] += 1;
+            }
+        }
+        Ok(counts)
+    }
+}

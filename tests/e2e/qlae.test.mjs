@@ -1,0 +1,89 @@
+// End-to-end tests of the latent-quantization lab in headless Chromium: training in the page
+// lowers the reconstruction loss and a link reproduces the losses exactly in a fresh context;
+// the pictures have the shapes the model implies (reconstructions, one traversal row per
+// latent, the NMI matrix factors × latents); the composer decodes what its sliders say; a bad
+// setting in a link names its field and the defaults open.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { openPage, useSite } from './harness.mjs';
+
+const site = useSite();
+
+/** Waits until the lab is configured and idle. */
+async function waitIdle(page) {
+  await page.waitForFunction(() => {
+    const v = window.genlab?.views?.qlae;
+    return document.body.dataset.lab === 'qlae' && ['ready', 'error'].includes(document.body.dataset.state) && v?.config && !v.training;
+  }, null, { timeout: 120_000 });
+}
+
+const LINK = '#qlae?v=1&data.kind=sprites&model=qlae&train.steps=150&train.batch=16&evalSize=200&seed=3';
+
+/** Trains the link's whole run and waits for the closing score. */
+async function trainAll(page) {
+  await page.click('#qlae-train');
+  await page.waitForFunction(() => {
+    const v = window.genlab.views.qlae;
+    return !v.training && v.trained === v.config.train.steps && v.evaluation;
+  }, null, { timeout: 180_000 });
+  return page.evaluate(() => window.genlab.views.qlae.losses.map((l) => Array.from(l)));
+}
+
+test('training in the page lowers the loss, and the link reproduces the run exactly', async () => {
+  const { page, errors, context } = await site.open(LINK, waitIdle);
+  const losses = await trainAll(page);
+  assert.equal(losses.length, 150);
+  const mean = (rows) => rows.reduce((s, l) => s + l[1], 0) / rows.length;
+  assert.ok(mean(losses.slice(-20)) < 0.8 * mean(losses.slice(0, 20)), `BCE ${mean(losses.slice(0, 20))} → ${mean(losses.slice(-20))}`);
+  // the metrics shown are the evaluation's, in range
+  const e = await page.evaluate(() => window.genlab.views.qlae.evaluation);
+  for (const key of ['infom', 'infoe', 'infoc']) assert.ok(e[key] <= 1 && e[key] > -1, `${key} ${e[key]}`);
+  assert.equal(await page.locator('#qlae-infom').textContent(), e.infom.toFixed(3));
+  assert.equal(e.nmi.length, 5, 'sprites have 5 factors');
+  assert.ok(e.nmi.every((row) => row.length === 10 && row.every((v) => v >= 0 && v <= 1.0001)), 'NMI: 5 × 10 in [0, 1]');
+  // a fresh context from the same link: the same losses, bit for bit
+  const again = await site.open(LINK, waitIdle);
+  assert.deepEqual(await trainAll(again.page), losses);
+  assert.deepEqual(errors, []);
+  await again.context.close();
+  await context.close();
+});
+
+test('reconstructions, traversal and composer have the shapes the model implies', async () => {
+  const { page, errors, context } = await site.open('#qlae?v=1&data.kind=shapes3d&model=qlae&latents=4&values=5&train.steps=20&train.batch=8&evalSize=50', waitIdle);
+  const size = await page.evaluate(() => window.genlab.views.qlae.size);
+  const cell = size + 1;
+  const dims = (id) => page.evaluate((i) => [document.getElementById(i).width, document.getElementById(i).height], id);
+  assert.deepEqual(await dims('qlae-recon'), [10 * cell - 1, 2 * cell - 1], 'ten held-out images over their reconstructions');
+  assert.deepEqual(await dims('qlae-traversal'), [5 * cell - 1, 4 * cell - 1], 'one row per latent, one column per codebook value');
+  assert.equal(await page.locator('#qlae-composer input[type=range]').count(), 4);
+  // moving a slider changes the decoded image: the codebook values are distinct
+  const pixels = () => page.evaluate(() => {
+    const c = document.getElementById('qlae-composer-image');
+    return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+  });
+  const before = await pixels();
+  const slider = page.locator('#qlae-composer input[type=range]').first();
+  const value = Number(await slider.inputValue());
+  await slider.fill(String(value === 0 ? 4 : 0));
+  await page.waitForFunction((b) => {
+    const c = document.getElementById('qlae-composer-image');
+    const now = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    return now.some((v, i) => v !== b[i]);
+  }, before, { timeout: 20_000 });
+  // clicking the third held-out image picks it
+  const box = await page.locator('#qlae-recon').boundingBox();
+  await page.mouse.click(box.x + (2.5 / 10) * box.width, box.y + box.height / 4);
+  await page.waitForFunction(() => window.genlab.views.qlae.picked === 2);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a bad setting in a link names its field and the defaults open', async () => {
+  const { page, context } = await openPage(site.browser, `${site.server.url}#qlae?v=1&values=1`);
+  await page.waitForFunction(() => !document.getElementById('message').hidden, null, { timeout: 120_000 });
+  assert.match(await page.locator('#message').textContent(), /values: 1 is out of range/);
+  await waitIdle(page);
+  assert.equal(await page.evaluate(() => window.genlab.views.qlae.config.values), 10);
+  await context.close();
+});

@@ -1,0 +1,280 @@
+// The latent-quantization lab (Hsu et al. 2023): an autoencoder whose latents snap to small
+// learnable scalar codebooks (QLAE), or the AE / β-VAE baselines, trained in the page on
+// procedural images with known factors. Shows reconstructions, the latent traversal, the NMI
+// heatmap with InfoM / InfoE / InfoC, PSNR, and a composer that decodes any latent setting.
+// Every setting lives in the URL hash (#qlae?…), so a link reproduces the run.
+import { encodeHash } from '../state.js';
+import { LabView } from './lab-view.js';
+import { drawLossCurves } from '../render/loss.js';
+import { drawImageGrid, drawNmi, gridCell } from '../render/images.js';
+import { canonical, fetchWeights } from './shared.js';
+
+const $ = (id) => document.getElementById(id);
+
+/** Held-out images shown (and pickable) in the reconstruction strip. */
+const STRIP = 10;
+/** Steps between refreshes of the pictures while training; metrics every SCORE_EVERY. */
+const SEGMENT = 250;
+const SCORE_EVERY = 1000;
+
+const PAPER = 'The paper: a 12-layer conv encoder and a style decoder at 64×64, batch 128 for 200,000 steps; InfoMEC on 10,000 images. Here: MLP encoder and decoder (256, 256) by default, because the conv nets train at 2–3 steps/s on one CPU core against ≈ 40 for the MLPs; the conv encoder and style decoder are settings of the config (encoder.channels, decoder.channels).';
+const NOTES = {
+  qlae: `QLAE: each latent snaps to the nearest of its own 10 learnable values (initialised evenly on [−0.5, 0.5]); the decoder gets them through the straight-through estimator; loss = BCE + 0.01·quantization + 0.01·commitment; AdamW with weight decay 0.1 on weights (gradients clipped to ±1), Adam on biases and codebooks. ${PAPER}`,
+  ae: `AE: the same nets with continuous latents and weight decay 0.001, the paper’s baseline. Its metrics use the k-nearest-neighbour estimator for continuous latents, whose floor is higher (pure noise scores InfoM ≈ 0.66 with it). ${PAPER}`,
+  vae: `β-VAE: Gaussian latents (mean, softplus σ), loss = BCE + β·KL averaged over latents, as in the authors’ code. The traversal and metrics use the mean. ${PAPER}`,
+};
+
+export class QlaeView extends LabView {
+  constructor(worker, { showMessage }) {
+    super(worker, { showMessage });
+    this.config = null;
+    this.training = false;
+    this.losses = [];
+    this.picked = 0;
+    this.form = $('qlae-controls');
+    this.form.addEventListener('submit', (e) => { e.preventDefault(); this.applyForm(); });
+    this.form.addEventListener('change', (e) => {
+      if (e.target.id === 'qlae-preset') this.openPreset(e.target.value);
+      else this.applyForm();
+    });
+    $('qlae-train').addEventListener('click', () => (this.training ? this.stop() : this.train()));
+    $('qlae-evaluate').addEventListener('click', () => this.score());
+    $('qlae-reset').addEventListener('click', () => this.apply(this.config, { fresh: true }));
+    $('qlae-recon').addEventListener('pointerdown', (e) => {
+      const k = gridCell($('qlae-recon'), e, { size: this.size, columns: STRIP, count: 2 * STRIP }) % STRIP;
+      if (k >= 0) { this.picked = k; this.refresh().catch((err) => this.showMessage(err.message)); }
+    });
+    new ResizeObserver(() => this.drawPlots()).observe($('qlae-nmi'));
+  }
+
+  setPresets(presets) {
+    this.presets = presets;
+    $('qlae-preset').replaceChildren(new Option('(custom)', ''), ...presets.map((p) => new Option(p.name, p.name)));
+  }
+
+  defaults() {
+    return structuredClone(this.presets.find((p) => p.name === 'sprites-qlae')?.config ?? this.presets[0].config);
+  }
+
+  async openPreset(name) {
+    const preset = this.presets.find((p) => p.name === name);
+    if (preset) await this.apply(structuredClone(preset.config));
+  }
+
+  call(method, ...args) {
+    return this.worker.request({ type: 'call', method, args }).then((r) => r.result);
+  }
+
+  /** Configures the worker; a preset's config opens with its shipped weights unless `fresh`. */
+  async apply(config, { fresh = false } = {}) {
+    this.stop();
+    const reply = await this.worker.request({ type: 'configure', lab: 'qlae', config });
+    Object.assign(this, { config: reply.config, factors: reply.factors, latents: reply.latents, channels: reply.channels, size: reply.size });
+    const preset = this.presets.find((p) => canonical(p.config) === canonical(this.config)) ?? null;
+    this.losses = [];
+    this.trained = 0;
+    this.evaluation = null;
+    this.picked = 0;
+    this.showMessage(null);
+    if (!fresh && preset?.weights) {
+      try {
+        await this.call('loadWeights', await fetchWeights(preset.weights), this.config.train.steps);
+        this.trained = this.config.train.steps;
+      } catch (err) {
+        this.showMessage(`${err.message}. The network is untrained: press Train.`);
+      }
+    }
+    this.presetName = preset?.name ?? '';
+    history.replaceState(null, '', encodeHash('qlae', this.config));
+    this.fillForm();
+    await this.refresh();
+    if (this.trained) await this.score();
+    document.body.dataset.state = 'ready';
+    this.status();
+  }
+
+  readForm() {
+    const c = structuredClone(this.config);
+    c.data = { kind: $('qlae-data').value };
+    c.model = $('qlae-model').value;
+    const latents = $('qlae-latents').value.trim();
+    if (latents) c.latents = Number(latents); else delete c.latents;
+    c.values = Number($('qlae-values').value);
+    c.train.quantization = Number($('qlae-quantization').value);
+    c.train.commitment = Number($('qlae-commitment').value);
+    c.train.beta = Number($('qlae-beta').value);
+    c.train.steps = Number($('qlae-steps').value);
+    c.train.batch = Number($('qlae-batch').value);
+    c.train.lr = Number($('qlae-lr').value);
+    const wd = $('qlae-wd').value.trim();
+    if (wd) c.train.weightDecay = Number(wd); else delete c.train.weightDecay;
+    c.evalSize = Number($('qlae-eval-size').value);
+    c.seed = Number($('qlae-seed').value);
+    return c;
+  }
+
+  fillForm() {
+    const c = this.config;
+    $('qlae-preset').value = this.presetName;
+    $('qlae-info').textContent = NOTES[c.model];
+    $('qlae-data').value = c.data.kind;
+    $('qlae-model').value = c.model;
+    $('qlae-latents').value = c.latents === undefined ? '' : String(c.latents);
+    $('qlae-values').value = String(c.values);
+    $('qlae-quantization').value = String(c.train.quantization);
+    $('qlae-commitment').value = String(c.train.commitment);
+    $('qlae-beta').value = String(c.train.beta);
+    $('qlae-steps').value = String(c.train.steps);
+    $('qlae-batch').value = String(c.train.batch);
+    $('qlae-lr').value = String(c.train.lr);
+    $('qlae-wd').value = c.train.weightDecay === undefined ? '' : String(c.train.weightDecay);
+    $('qlae-eval-size').value = String(c.evalSize);
+    $('qlae-seed').value = String(c.seed);
+    $('qlae-values').disabled = c.model !== 'qlae';
+    $('qlae-quantization').disabled = c.model !== 'qlae';
+    $('qlae-commitment').disabled = c.model !== 'qlae';
+    $('qlae-beta').disabled = c.model !== 'vae';
+    $('qlae-train').textContent = this.trained ? 'Continue training' : 'Train';
+  }
+
+  stop() {
+    if (this.training) this.worker.cancel();
+    this.training = false;
+  }
+
+  /**
+   * Trains the rest of `train.steps` (or another full run when done) in segments; after each
+   * the pictures refresh, and every SCORE_EVERY steps the metrics.
+   */
+  async train() {
+    const remaining = this.config.train.steps - this.trained;
+    let left = remaining > 0 ? remaining : this.config.train.steps;
+    const total = left;
+    this.training = true;
+    $('qlae-train').textContent = 'Pause training';
+    document.body.dataset.state = 'training';
+    const started = performance.now();
+    const startStep = this.trained;
+    try {
+      while (left > 0 && this.training) {
+        const k = Math.min(SEGMENT, left);
+        const reply = await this.worker.request({ type: 'train', k, chunk: 10 }, (m) => {
+          if (m.type !== 'progress') return;
+          for (let i = 0; i < m.losses.length; i += 5) this.losses.push(m.losses.slice(i, i + 5));
+          this.trained = m.step;
+          const done = m.step - startStep;
+          $('qlae-progress').value = done / total;
+          const rate = done / ((performance.now() - started) / 1000);
+          const rest = (total - done) / rate;
+          $('qlae-status').textContent = `Training: step ${m.step.toLocaleString('en')}, ${rate.toFixed(1)} steps/s, about ${rest < 90 ? `${Math.ceil(rest)} s` : `${Math.ceil(rest / 60)} min`} left.`;
+          this.drawLoss();
+        });
+        if (reply.type === 'cancelled') break;
+        left -= k;
+        await this.refresh();
+        if (this.trained % SCORE_EVERY === 0 || left === 0) await this.score();
+      }
+    } catch (err) {
+      this.showMessage(err.message);
+    }
+    this.training = false;
+    $('qlae-train').textContent = this.trained ? 'Continue training' : 'Train';
+    document.body.dataset.state = 'ready';
+    this.status();
+  }
+
+  /** Reconstructions, the traversal of the picked image, and the composer. */
+  async refresh() {
+    const n = STRIP * this.channels * this.size * this.size;
+    const both = await this.call('reconstructions', STRIP);
+    const strip = new Float32Array(2 * n);
+    strip.set(both.subarray(0, n));
+    strip.set(both.subarray(n), n);
+    drawImageGrid($('qlae-recon'), strip, { count: 2 * STRIP, channels: this.channels, size: this.size, columns: STRIP, highlight: this.picked });
+    this.values = await this.call('traversalValues');
+    this.columns = this.values.length / this.latents;
+    const grid = await this.call('traversal', this.picked);
+    drawImageGrid($('qlae-traversal'), grid, { count: this.latents * this.columns, channels: this.channels, size: this.size, columns: this.columns });
+    $('qlae-traversal-caption').textContent = this.config.model === 'qlae'
+      ? `Traversal of image ${this.picked + 1}: row j sets latent zj to each of its ${this.columns} codebook values (left to right), the others kept.`
+      : `Traversal of image ${this.picked + 1}: row j moves latent zj over ${this.columns} steps of its range on the held-out images, the others kept.`;
+    await this.buildComposer(await this.call('latentsOf', this.picked));
+  }
+
+  /** One slider per latent over its traversal values, starting at the picked image's latents. */
+  async buildComposer(start) {
+    this.composed = Float32Array.from(start);
+    const sliders = [];
+    for (let j = 0; j < this.latents; j++) {
+      const row = this.values.subarray(j * this.columns, (j + 1) * this.columns);
+      let nearest = 0;
+      row.forEach((v, c) => { if (Math.abs(v - start[j]) < Math.abs(row[nearest] - start[j])) nearest = c; });
+      const input = Object.assign(document.createElement('input'), { type: 'range', min: '0', max: String(this.columns - 1), step: '1', value: String(nearest) });
+      input.setAttribute('aria-label', `latent z${j}`);
+      const label = document.createElement('label');
+      const text = document.createElement('span');
+      const show = () => { text.textContent = `z${j} = ${row[Number(input.value)].toFixed(2)}`; };
+      show();
+      input.addEventListener('input', () => {
+        this.composed[j] = row[Number(input.value)];
+        show();
+        this.compose();
+      });
+      label.append(text, input);
+      sliders.push(label);
+    }
+    $('qlae-composer').replaceChildren(...sliders);
+    await this.compose();
+  }
+
+  async compose() {
+    const image = await this.call('decode', this.composed);
+    drawImageGrid($('qlae-composer-image'), image, { count: 1, channels: this.channels, size: this.size, columns: 1 });
+  }
+
+  /** InfoM / InfoE / InfoC, PSNR and the NMI heatmap on the held-out images. */
+  async score() {
+    const busy = this.training;
+    $('qlae-status').textContent = busy ? $('qlae-status').textContent : 'Scoring on the held-out images…';
+    try {
+      this.evaluation = JSON.parse(await this.call('evaluate'));
+    } catch (err) {
+      this.showMessage(err.message);
+      return;
+    }
+    const e = this.evaluation;
+    $('qlae-infom').textContent = e.infom.toFixed(3);
+    $('qlae-infoe').textContent = e.infoe.toFixed(3);
+    $('qlae-infoc').textContent = e.infoc.toFixed(3);
+    $('qlae-psnr').textContent = `${e.psnr.toFixed(2)} dB`;
+    this.drawPlots();
+    if (!busy) this.status();
+  }
+
+  drawLoss() {
+    // each term as it enters the loss (× its λ or β), so that all share one scale
+    const t = this.config.train;
+    const series = { BCE: this.losses.map((l) => l[1]) };
+    if (this.config.model === 'qlae') {
+      series['λ·quant.'] = this.losses.map((l) => t.quantization * l[2]);
+      series['λ·commit'] = this.losses.map((l) => t.commitment * l[3]);
+    }
+    if (this.config.model === 'vae') series['β·KL'] = this.losses.map((l) => t.beta * l[4]);
+    drawLossCurves($('qlae-loss'), series);
+  }
+
+  drawPlots() {
+    if (!this.config) return;
+    const e = this.evaluation;
+    drawNmi($('qlae-nmi'), { nmi: e?.nmi, factors: e?.factors ?? [], active: e?.activeLatents ?? [] });
+    this.drawLoss();
+  }
+
+  status() {
+    const what = this.config.model === 'qlae' ? 'QLAE' : this.config.model === 'ae' ? 'AE' : 'β-VAE';
+    $('qlae-status').textContent = this.trained
+      ? `${what} trained ${this.trained.toLocaleString('en')} steps. Click an image to traverse it; Continue training for more.`
+      : `${what} untrained: press Train (${this.config.train.steps.toLocaleString('en')} steps).`;
+    $('qlae-progress').value = Math.min(1, this.trained / this.config.train.steps);
+  }
+}
