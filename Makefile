@@ -44,6 +44,7 @@ bench: build browser target/release/genlab
 	GENLAB_BIN=target/release/genlab node tests/e2e/bench.mjs
 	GENLAB_BIN=target/release/genlab node tests/e2e/bench-si.mjs
 	GENLAB_BIN=target/release/genlab node tests/e2e/bench-halluc.mjs
+	GENLAB_BIN=target/release/genlab node tests/e2e/bench-qlae.mjs
 
 ## A self-contained static folder for any static host (relative paths: a sub-folder works).
 ## The wasm goes through binaryen's wasm-opt -O3 from npm (Debian's wasm-opt 108 breaks

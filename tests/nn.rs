@@ -408,14 +408,20 @@ fn conv2d_matches_candles_conv_in_value_and_gradient() {
 #[test]
 fn upsampling_matches_candles_nearest_upsampling() {
     let x = Rng::new(1).normal_tensor((2, 3, 4, 5), &Device::Cpu).unwrap();
-    let ours = genlab::nn::conv::upsample_nearest(&x, 2).unwrap();
-    assert_eq!(max_abs_diff(&ours, &x.upsample_nearest2d(8, 10).unwrap()), 0.0);
+    let v = candle_core::Var::from_tensor(&x).unwrap();
+    let ours = genlab::nn::conv::upsample_nearest(v.as_tensor()).unwrap();
+    let reference = v.as_tensor().upsample_nearest2d(8, 10).unwrap();
+    assert_eq!(max_abs_diff(&ours, &reference), 0.0);
+    let weights = Rng::new(9).normal_tensor((2, 3, 8, 10), &Device::Cpu).unwrap();
+    let g1 = (ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+    let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+    assert!(max_abs_diff(g1.get(v.as_tensor()).unwrap(), g2.get(v.as_tensor()).unwrap()) < 1e-5);
 }
 
 #[test]
 fn instance_norm_gives_each_channel_zero_mean_and_unit_variance() {
     let x = (Rng::new(2).normal_tensor((2, 3, 6, 6), &Device::Cpu).unwrap() * 4.0).unwrap() + 7.0;
-    let y = genlab::nn::conv::instance_norm(&x.unwrap()).unwrap().reshape((6, 36)).unwrap();
+    let y = genlab::nn::conv::instance_norm(&x.unwrap(), 1.0).unwrap().reshape((6, 36)).unwrap();
     for row in y.to_vec2::<f32>().unwrap() {
         let mean = row.iter().sum::<f32>() / 36.0;
         let var = row.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / 36.0;
@@ -425,4 +431,23 @@ fn instance_norm_gives_each_channel_zero_mean_and_unit_variance() {
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
     (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap()
+}
+
+/// The fused instance norm + LeakyReLU against the same computed with stock candle ops, in value
+/// and gradient.
+#[test]
+fn fused_instance_norm_matches_stock_ops() {
+    let v = candle_core::Var::from_tensor(&Rng::new(6).normal_tensor((2, 3, 5, 5), &Device::Cpu).unwrap()).unwrap();
+    let x = v.as_tensor();
+    let flat = x.reshape((2, 3, 25)).unwrap();
+    let centred = flat.broadcast_sub(&flat.mean_keepdim(2).unwrap()).unwrap();
+    let var = centred.sqr().unwrap().mean_keepdim(2).unwrap();
+    let normed = centred.broadcast_div(&(var + 1e-6).unwrap().sqrt().unwrap()).unwrap().reshape((2, 3, 5, 5)).unwrap();
+    let reference = candle_nn::ops::leaky_relu(&normed, 0.01).unwrap();
+    let ours = genlab::nn::conv::instance_norm(x, 0.01).unwrap();
+    assert!(max_abs_diff(&ours, &reference) < 1e-5);
+    let weights = Rng::new(7).normal_tensor((2, 3, 5, 5), &Device::Cpu).unwrap();
+    let g1 = (ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+    let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+    assert!(max_abs_diff(g1.get(x).unwrap(), g2.get(x).unwrap()) < 1e-4);
 }

@@ -24,6 +24,17 @@ pub enum QlaeCommand {
         /// Also print InfoMEC and PSNR to stderr every this many steps.
         #[arg(long)]
         eval_every: Option<usize>,
+        /// Override the config's seed (weights, batches and held-out images).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Speed: training steps/s on a fresh network, and the time to score it.
+    Bench {
+        #[command(flatten)]
+        source: ConfigSource,
+        /// Print one JSON line.
+        #[arg(long)]
+        json: bool,
     },
     /// InfoM, InfoE, InfoC, PSNR and the NMI matrix of trained weights, as JSON.
     Eval {
@@ -40,8 +51,9 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
             println!("{}", serde_json::to_string_pretty(&preset(&name)?).expect("config serialises"));
             Ok(())
         }
-        QlaeCommand::Train { source, out, eval_every } => {
-            let config: QlaeConfig = source.load(PRESETS)?;
+        QlaeCommand::Train { source, out, eval_every, seed } => {
+            let mut config: QlaeConfig = source.load(PRESETS)?;
+            config.seed = seed.unwrap_or(config.seed);
             let mut trainer = Trainer::new(&config)?;
             let total = config.train.steps;
             let started = std::time::Instant::now();
@@ -66,6 +78,7 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
             let bytes = trainer.model.params.to_safetensors().map_err(|e| UsageError(e.to_string()))?;
             std::fs::write(&out, bytes).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))
         }
+        QlaeCommand::Bench { source, json } => bench(&source, json),
         QlaeCommand::Eval { source, seed } => {
             let mut config: QlaeConfig = source.load(PRESETS)?;
             config.seed = seed.unwrap_or(config.seed);
@@ -77,6 +90,31 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
             Ok(())
         }
     }
+}
+
+/// Training steps the benchmark times.
+const BENCH_TRAIN_STEPS: usize = 100;
+
+/// Times training steps on a fresh network, then one evaluation.
+fn bench(source: &ConfigSource, json: bool) -> Result<(), UsageError> {
+    let config: QlaeConfig = source.load(PRESETS)?;
+    let mut trainer = Trainer::new(&config)?;
+    trainer.step().map_err(UsageError)?; // warm-up
+    let start = std::time::Instant::now();
+    for _ in 0..BENCH_TRAIN_STEPS {
+        trainer.step().map_err(UsageError)?;
+    }
+    let train_per_s = BENCH_TRAIN_STEPS as f64 / start.elapsed().as_secs_f64();
+    let start = std::time::Instant::now();
+    evaluate(&trainer.model, &config).map_err(|e| UsageError(e.to_string()))?;
+    let eval_seconds = start.elapsed().as_secs_f64();
+    if json {
+        let report = serde_json::json!({ "runtime": "native", "trainStepsPerSec": train_per_s, "batch": config.train.batch, "evalSeconds": eval_seconds, "evalSize": config.eval_size });
+        println!("{report}");
+    } else {
+        println!("native: {train_per_s:.1} train steps/s (batch {}); scoring {} images in {eval_seconds:.2} s", config.train.batch, config.eval_size);
+    }
+    Ok(())
 }
 
 /// The preset names, for `genlab presets`.

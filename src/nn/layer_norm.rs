@@ -38,13 +38,23 @@ impl LayerNorm {
 
     /// LeakyReLU(γ·x̂ + β) with negative slope `slope` (1 means no activation).
     pub fn forward_leaky(&self, x: &Tensor, slope: f32) -> Result<Tensor> {
-        x.contiguous()?.apply_op3(&self.weight, &self.bias, NormLeaky { slope })
+        x.contiguous()?.apply_op3(&self.weight, &self.bias, NormLeaky { slope, eps: EPS })
     }
+}
+
+/// Each row of `x` (rows × d) shifted and scaled to zero mean and unit variance with `eps`,
+/// then LeakyReLU with `slope` (1: none): the same fused op with γ = 1 and β = 0, e.g. for
+/// instance normalisation over an image's pixels.
+pub fn normalise_rows(x: &Tensor, slope: f32, eps: f32) -> Result<Tensor> {
+    let d = x.dim(candle_core::D::Minus1)?;
+    let (ones, zeros) = (Tensor::ones(d, DType::F32, x.device())?, Tensor::zeros(d, DType::F32, x.device())?);
+    x.contiguous()?.apply_op3(&ones, &zeros, NormLeaky { slope, eps })
 }
 
 /// The fused op on (x, γ, β).
 struct NormLeaky {
     slope: f32,
+    eps: f32,
 }
 
 fn contiguous<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
@@ -55,11 +65,11 @@ fn contiguous<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
 }
 
 /// Per row: (x̂, 1/√(var + ε)).
-fn normalise(row: &[f32], out: &mut [f32]) -> f32 {
+fn normalise(row: &[f32], out: &mut [f32], eps: f32) -> f32 {
     let d = row.len() as f32;
     let mean = row.iter().sum::<f32>() / d;
     let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / d;
-    let r = 1.0 / (var + EPS).sqrt();
+    let r = 1.0 / (var + eps).sqrt();
     for (o, v) in out.iter_mut().zip(row) {
         *o = (v - mean) * r;
     }
@@ -76,7 +86,7 @@ impl CustomOp3 for NormLeaky {
         let d = gamma.len();
         let mut y = vec![0f32; x.len()];
         for (row, out) in x.chunks_exact(d).zip(y.chunks_exact_mut(d)) {
-            normalise(row, out);
+            normalise(row, out, self.eps);
             for ((o, g), b) in out.iter_mut().zip(gamma).zip(beta) {
                 let z = *o * g + b;
                 *o = if z > 0.0 { z } else { self.slope * z };
@@ -94,7 +104,7 @@ impl CustomOp3 for NormLeaky {
         let (mut gx, mut gg, mut gb) = (vec![0f32; xs.len()], vec![0f32; d], vec![0f32; d]);
         let (mut xhat, mut gxhat) = (vec![0f32; d], vec![0f32; d]);
         for (((row, yr), gr), gxr) in xs.chunks_exact(d).zip(ys.chunks_exact(d)).zip(gs.chunks_exact(d)).zip(gx.chunks_exact_mut(d)) {
-            let r = normalise(row, &mut xhat);
+            let r = normalise(row, &mut xhat, self.eps);
             let (mut mean_g, mut mean_gx) = (0f32, 0f32);
             for j in 0..d {
                 let gz = if yr[j] > 0.0 { gr[j] } else { self.slope * gr[j] };

@@ -63,7 +63,7 @@ impl Encoder {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.clone();
         for conv in &self.convs {
-            h = leaky(&instance_norm(&conv.forward(&h)?)?)?;
+            h = instance_norm(&conv.forward(&h)?, LEAKY_SLOPE as f32)?;
         }
         self.head.forward(&relu_stack(&self.dense, h.flatten_from(1)?)?)
     }
@@ -111,7 +111,7 @@ impl Decoder {
                 let (_, c0, s0, _) = input_map.dims4()?;
                 let mut x = input_map.broadcast_as((batch, c0, s0, s0))?.contiguous()?;
                 for block in blocks {
-                    x = instance_norm(&leaky(&block.conv.forward(&upsample_nearest(&x, 2)?)?)?)?;
+                    x = instance_norm(&leaky(&block.conv.forward(&upsample_nearest(&x)?)?)?, 1.0)?;
                     let style = block.modulation.forward(&w)?.relu()?;
                     let c = x.dim(1)?;
                     let scale = style.narrow(1, 0, c)?.reshape((batch, c, 1, 1))?;

@@ -6,7 +6,7 @@
 import { encodeHash } from '../state.js';
 import { LabView } from './lab-view.js';
 import { drawLossCurves } from '../render/loss.js';
-import { drawImageGrid, drawNmi, gridCell } from '../render/images.js';
+import { drawCodebooks, drawImageGrid, drawNmi, gridCell } from '../render/images.js';
 import { canonical, fetchWeights } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
@@ -198,7 +198,15 @@ export class QlaeView extends LabView {
     $('qlae-traversal-caption').textContent = this.config.model === 'qlae'
       ? `Traversal of image ${this.picked + 1}: row j sets latent zj to each of its ${this.columns} codebook values (left to right), the others kept.`
       : `Traversal of image ${this.picked + 1}: row j moves latent zj over ${this.columns} steps of its range on the held-out images, the others kept.`;
+    this.usage = this.config.model === 'qlae' ? await this.call('usage') : new Uint32Array(0);
+    this.drawCodebooks();
     await this.buildComposer(await this.call('latentsOf', this.picked));
+  }
+
+  /** QLAE: each latent's codebook values and how often they are used; else the traversal range. */
+  drawCodebooks() {
+    $('qlae-codebooks').closest('figure').hidden = this.config.model !== 'qlae';
+    if (this.config.model === 'qlae') drawCodebooks($('qlae-codebooks'), { values: this.values, usage: this.usage, latents: this.latents });
   }
 
   /** One slider per latent over its traversal values, starting at the picked image's latents. */
@@ -256,8 +264,8 @@ export class QlaeView extends LabView {
     const t = this.config.train;
     const series = { BCE: this.losses.map((l) => l[1]) };
     if (this.config.model === 'qlae') {
-      series['λ·quant.'] = this.losses.map((l) => t.quantization * l[2]);
-      series['λ·commit'] = this.losses.map((l) => t.commitment * l[3]);
+      // the two terms have the same value, (z − q)², and differ only in what they move
+      series['λ·(q + c)'] = this.losses.map((l) => t.quantization * l[2] + t.commitment * l[3]);
     }
     if (this.config.model === 'vae') series['β·KL'] = this.losses.map((l) => t.beta * l[4]);
     drawLossCurves($('qlae-loss'), series);
@@ -267,6 +275,7 @@ export class QlaeView extends LabView {
     if (!this.config) return;
     const e = this.evaluation;
     drawNmi($('qlae-nmi'), { nmi: e?.nmi, factors: e?.factors ?? [], active: e?.activeLatents ?? [] });
+    if (this.values) this.drawCodebooks();
     this.drawLoss();
   }
 

@@ -85,3 +85,47 @@ export function drawNmi(canvas, { nmi, factors, active }) {
   }
   ctx.textAlign = 'start';
 }
+
+/**
+ * The codebooks: one row per latent, each value a dot at its position on a shared axis, its
+ * area proportional to how often the held-out images use it (hollow when never).
+ */
+export function drawCodebooks(canvas, { values, usage, latents }) {
+  const ctx = fitCanvas(canvas);
+  const dpr = window.devicePixelRatio || 1;
+  const style = getComputedStyle(canvas);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+  const muted = style.getPropertyValue('--muted') || '#5c6370';
+  const accent = style.getPropertyValue('--accent').trim() || '#0072b2';
+  const columns = values.length / latents;
+  let lo = Math.min(...values), hi = Math.max(...values);
+  if (hi - lo < 1e-6) { lo -= 0.5; hi += 0.5; }
+  const left = 34 * dpr, right = 10 * dpr, top = 6 * dpr, bottom = 18 * dpr;
+  const x = (v) => left + ((v - lo) / (hi - lo)) * (canvas.width - left - right);
+  const rowH = (canvas.height - top - bottom) / latents;
+  const total = usage.length ? usage.slice(0, columns).reduce((a, b) => a + b, 0) || 1 : 1;
+  ctx.fillStyle = muted;
+  ctx.textAlign = 'center';
+  ctx.fillText(lo.toFixed(2), x(lo), canvas.height - 4 * dpr);
+  ctx.fillText(hi.toFixed(2), x(hi), canvas.height - 4 * dpr);
+  ctx.fillText('0', x(0), canvas.height - 4 * dpr);
+  ctx.textAlign = 'right';
+  for (let j = 0; j < latents; j++) {
+    const y = top + (j + 0.5) * rowH;
+    ctx.fillStyle = muted;
+    ctx.fillText(`z${j}`, left - 8 * dpr, y + 4 * dpr);
+    ctx.strokeStyle = muted;
+    ctx.globalAlpha = 0.3;
+    ctx.beginPath(); ctx.moveTo(left, y); ctx.lineTo(canvas.width - right, y); ctx.stroke();
+    ctx.globalAlpha = 1;
+    for (let c = 0; c < columns; c++) {
+      const share = usage.length ? usage[j * columns + c] / total : 0.1;
+      const r = Math.max(1.5 * dpr, Math.min(rowH / 2 - dpr, (2 + 12 * Math.sqrt(share)) * dpr));
+      ctx.beginPath();
+      ctx.arc(x(values[j * columns + c]), y, r, 0, 2 * Math.PI);
+      if (share > 0) { ctx.fillStyle = accent; ctx.fill(); } else { ctx.strokeStyle = accent; ctx.stroke(); }
+    }
+  }
+  ctx.textAlign = 'start';
+}
