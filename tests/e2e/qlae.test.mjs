@@ -13,7 +13,7 @@ const site = useSite();
 async function waitIdle(page) {
   await page.waitForFunction(() => {
     const v = window.genlab?.views?.qlae;
-    return document.body.dataset.lab === 'qlae' && ['ready', 'error'].includes(document.body.dataset.state) && v?.config && !v.training;
+    return document.body.dataset.lab === 'qlae' && ['ready', 'error'].includes(document.body.dataset.state) && v?.config && v.run.config && !v.training;
   }, null, { timeout: 120_000 });
 }
 
@@ -24,9 +24,9 @@ async function trainAll(page) {
   await page.click('#qlae-train');
   await page.waitForFunction(() => {
     const v = window.genlab.views.qlae;
-    return !v.training && v.trained === v.config.train.steps && v.evaluation;
+    return !v.training && v.runs.every((r) => r.trained === v.config.train.steps && r.evaluation);
   }, null, { timeout: 180_000 });
-  return page.evaluate(() => window.genlab.views.qlae.losses.map((l) => Array.from(l)));
+  return page.evaluate(() => window.genlab.views.qlae.run.losses.map((l) => Array.from(l)));
 }
 
 test('training in the page lowers the loss, and the link reproduces the run exactly', async () => {
@@ -36,7 +36,7 @@ test('training in the page lowers the loss, and the link reproduces the run exac
   const mean = (rows) => rows.reduce((s, l) => s + l[1], 0) / rows.length;
   assert.ok(mean(losses.slice(-20)) < 0.8 * mean(losses.slice(0, 20)), `BCE ${mean(losses.slice(0, 20))} → ${mean(losses.slice(-20))}`);
   // the metrics shown are the evaluation's, in range
-  const e = await page.evaluate(() => window.genlab.views.qlae.evaluation);
+  const e = await page.evaluate(() => window.genlab.views.qlae.run.evaluation);
   for (const key of ['infom', 'infoe', 'infoc']) assert.ok(e[key] <= 1 && e[key] > -1, `${key} ${e[key]}`);
   assert.equal(await page.locator('#qlae-infom').textContent(), e.infom.toFixed(3));
   assert.equal(e.nmi.length, 5, 'sprites have 5 factors');
@@ -51,7 +51,7 @@ test('training in the page lowers the loss, and the link reproduces the run exac
 
 test('reconstructions, traversal and composer have the shapes the model implies', async () => {
   const { page, errors, context } = await site.open('#qlae?v=1&data.kind=shapes3d&model=qlae&latents=4&values=5&train.steps=20&train.batch=8&evalSize=50', waitIdle);
-  const size = await page.evaluate(() => window.genlab.views.qlae.size);
+  const size = await page.evaluate(() => window.genlab.views.qlae.run.size);
   const cell = size + 1;
   const dims = (id) => page.evaluate((i) => [document.getElementById(i).width, document.getElementById(i).height], id);
   assert.deepEqual(await dims('qlae-recon'), [10 * cell - 1, 2 * cell - 1], 'ten held-out images over their reconstructions');
@@ -74,7 +74,27 @@ test('reconstructions, traversal and composer have the shapes the model implies'
   // clicking the third held-out image picks it
   const box = await page.locator('#qlae-recon').boundingBox();
   await page.mouse.click(box.x + (2.5 / 10) * box.width, box.y + box.height / 4);
-  await page.waitForFunction(() => window.genlab.views.qlae.picked === 2);
+  await page.waitForFunction(() => window.genlab.views.qlae.run.picked === 2);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('compare trains a second model side by side, with its own pictures and scores', async () => {
+  const { page, errors, context } = await site.open(`${LINK}&compare=ae`, waitIdle);
+  assert.equal(await page.locator('#qlae-b-run').isVisible(), true);
+  assert.equal(await page.locator('#qlae-b-run-title').textContent(), 'B: AE');
+  assert.equal(await page.locator('#qlae-b-run-title').isVisible(), true);
+  assert.equal(await page.locator('#qlae-run-title').textContent(), 'A: QLAE');
+  const lossesA = await trainAll(page);
+  const b = await page.evaluate(() => {
+    const r = window.genlab.views.qlae.runB;
+    return { model: r.config.model, trained: r.trained, losses: r.losses.map((l) => Array.from(l)), e: r.evaluation, infom: document.getElementById('qlae-b-infom').textContent };
+  });
+  assert.equal(b.model, 'ae');
+  assert.equal(b.trained, 150);
+  assert.ok(b.losses.every((l) => l[2] === 0), 'the AE has no quantization loss');
+  assert.ok(lossesA.some((l) => l[2] > 0), 'QLAE has one');
+  assert.equal(b.infom, b.e.infom.toFixed(3));
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -85,5 +105,6 @@ test('a bad setting in a link names its field and the defaults open', async () =
   assert.match(await page.locator('#message').textContent(), /values: 1 is out of range/);
   await waitIdle(page);
   assert.equal(await page.evaluate(() => window.genlab.views.qlae.config.values), 10);
+  assert.equal(await page.locator('#qlae-b-run').isVisible(), false);
   await context.close();
 });

@@ -2,8 +2,10 @@
 // learnable scalar codebooks (QLAE), or the AE / β-VAE baselines, trained in the page on
 // procedural images with known factors. Shows reconstructions, the latent traversal, the NMI
 // heatmap with InfoM / InfoE / InfoC, PSNR, and a composer that decodes any latent setting.
-// Every setting lives in the URL hash (#qlae?…), so a link reproduces the run.
+// "Compare with" trains a second run (same data and settings, another model) side by side in
+// its own worker. Every setting lives in the URL hash (#qlae?…), so a link reproduces the run.
 import { encodeHash } from '../state.js';
+import { LabWorker } from '../lab-worker.js';
 import { LabView } from './lab-view.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawCodebooks, drawImageGrid, drawNmi, gridCell } from '../render/images.js';
@@ -24,13 +26,162 @@ const NOTES = {
   vae: `β-VAE: Gaussian latents (mean, softplus σ), loss = BCE + β·KL averaged over latents, as in the authors’ code. The traversal and metrics use the mean. ${PAPER}`,
 };
 
+const MODEL_NAMES = { qlae: 'QLAE', ae: 'AE', vae: 'β-VAE' };
+
+/**
+ * One training run with its pictures: a worker, and the elements whose ids start with
+ * `prefix` (the page's run, or a clone of it for the comparison run).
+ */
+class QlaeRun {
+  constructor(prefix, worker) {
+    this.prefix = prefix;
+    this.worker = worker;
+    this.picked = 0;
+    this.el('recon').addEventListener('pointerdown', (e) => {
+      const k = gridCell(this.el('recon'), e, { size: this.size, columns: STRIP, count: 2 * STRIP }) % STRIP;
+      if (k >= 0) { this.picked = k; this.refresh().catch((err) => this.onError?.(err)); }
+    });
+    new ResizeObserver(() => this.drawPlots()).observe(this.el('nmi'));
+  }
+
+  el(id) {
+    return document.getElementById(`${this.prefix}-${id}`);
+  }
+
+  call(method, ...args) {
+    return this.worker.request({ type: 'call', method, args }).then((r) => r.result);
+  }
+
+  /** A fresh network for `config`, with `weights` (a URL) loaded when given. */
+  async configure(config, weights) {
+    const reply = await this.worker.request({ type: 'configure', lab: 'qlae', config });
+    Object.assign(this, { config: reply.config, latents: reply.latents, channels: reply.channels, size: reply.size });
+    this.losses = [];
+    this.trained = 0;
+    this.evaluation = null;
+    this.picked = 0;
+    if (weights) {
+      await this.call('loadWeights', await fetchWeights(weights), this.config.train.steps);
+      this.trained = this.config.train.steps;
+    }
+  }
+
+  /** `k` steps; `onProgress` after every chunk. Resolves false when cancelled. */
+  async trainSteps(k, onProgress) {
+    const reply = await this.worker.request({ type: 'train', k, chunk: 10 }, (m) => {
+      if (m.type !== 'progress') return;
+      for (let i = 0; i < m.losses.length; i += 5) this.losses.push(m.losses.slice(i, i + 5));
+      this.trained = m.step;
+      this.drawLoss();
+      onProgress();
+    });
+    return reply.type !== 'cancelled';
+  }
+
+  /** Reconstructions, the traversal of the picked image, the codebooks and the composer. */
+  async refresh() {
+    const both = await this.call('reconstructions', STRIP);
+    drawImageGrid(this.el('recon'), both, { count: 2 * STRIP, channels: this.channels, size: this.size, columns: STRIP, highlight: this.picked });
+    this.values = await this.call('traversalValues');
+    this.columns = this.values.length / this.latents;
+    const grid = await this.call('traversal', this.picked);
+    drawImageGrid(this.el('traversal'), grid, { count: this.latents * this.columns, channels: this.channels, size: this.size, columns: this.columns });
+    this.el('traversal-caption').textContent = this.config.model === 'qlae'
+      ? `Traversal of image ${this.picked + 1}: row j sets latent zj to each of its ${this.columns} codebook values (left to right), the others kept.`
+      : `Traversal of image ${this.picked + 1}: row j moves latent zj over ${this.columns} steps of its range on the held-out images, the others kept.`;
+    this.usage = this.config.model === 'qlae' ? await this.call('usage') : new Uint32Array(0);
+    this.drawCodebooks();
+    await this.buildComposer(await this.call('latentsOf', this.picked));
+  }
+
+  /** QLAE: each latent's codebook values and how often they are used. */
+  drawCodebooks() {
+    this.el('codebooks').closest('figure').hidden = this.config.model !== 'qlae';
+    if (this.config.model === 'qlae') drawCodebooks(this.el('codebooks'), { values: this.values, usage: this.usage, latents: this.latents });
+  }
+
+  /** One slider per latent over its traversal values, starting at the picked image's latents. */
+  async buildComposer(start) {
+    this.composed = Float32Array.from(start);
+    const sliders = [];
+    for (let j = 0; j < this.latents; j++) {
+      const row = this.values.subarray(j * this.columns, (j + 1) * this.columns);
+      let nearest = 0;
+      row.forEach((v, c) => { if (Math.abs(v - start[j]) < Math.abs(row[nearest] - start[j])) nearest = c; });
+      const input = Object.assign(document.createElement('input'), { type: 'range', min: '0', max: String(this.columns - 1), step: '1', value: String(nearest) });
+      input.setAttribute('aria-label', `latent z${j}`);
+      const label = document.createElement('label');
+      const text = document.createElement('span');
+      const show = () => { text.textContent = `z${j} = ${row[Number(input.value)].toFixed(2)}`; };
+      show();
+      input.addEventListener('input', () => {
+        this.composed[j] = row[Number(input.value)];
+        show();
+        this.compose().catch((err) => this.onError?.(err));
+      });
+      label.append(text, input);
+      sliders.push(label);
+    }
+    this.el('composer').replaceChildren(...sliders);
+    await this.compose();
+  }
+
+  async compose() {
+    const image = await this.call('decode', this.composed);
+    drawImageGrid(this.el('composer-image'), image, { count: 1, channels: this.channels, size: this.size, columns: 1 });
+  }
+
+  /** InfoM / InfoE / InfoC, PSNR and the NMI heatmap on the held-out images. */
+  async score() {
+    this.evaluation = JSON.parse(await this.call('evaluate'));
+    const e = this.evaluation;
+    this.el('infom').textContent = e.infom.toFixed(3);
+    this.el('infoe').textContent = e.infoe.toFixed(3);
+    this.el('infoc').textContent = e.infoc.toFixed(3);
+    this.el('psnr').textContent = `${e.psnr.toFixed(2)} dB`;
+    this.drawPlots();
+  }
+
+  drawLoss() {
+    // each term as it enters the loss (× its λ or β), so that all share one scale
+    const t = this.config.train;
+    const series = { BCE: this.losses.map((l) => l[1]) };
+    if (this.config.model === 'qlae') {
+      // the two terms have the same value, (z − q)², and differ only in what they move
+      series['λ·(q + c)'] = this.losses.map((l) => t.quantization * l[2] + t.commitment * l[3]);
+    }
+    if (this.config.model === 'vae') series['β·KL'] = this.losses.map((l) => t.beta * l[4]);
+    drawLossCurves(this.el('loss'), series);
+  }
+
+  drawPlots() {
+    if (!this.config) return;
+    const e = this.evaluation;
+    if (!e) for (const id of ['infom', 'infoe', 'infoc', 'psnr']) this.el(id).textContent = '—';
+    drawNmi(this.el('nmi'), { nmi: e?.nmi, factors: e?.factors ?? [], active: e?.activeLatents ?? [] });
+    if (this.values) this.drawCodebooks();
+    this.drawLoss();
+  }
+}
+
+/** Copies the run panel for the comparison run, every `qlae-` id renamed `qlae-b-`. */
+function cloneRunPanel() {
+  const panel = $('qlae-run').cloneNode(true);
+  for (const node of [panel, ...panel.querySelectorAll('[id]')]) node.id = node.id.replace(/^qlae-/, 'qlae-b-');
+  panel.hidden = true;
+  $('qlae-run').after(panel);
+  return panel;
+}
+
 export class QlaeView extends LabView {
   constructor(worker, { showMessage }) {
     super(worker, { showMessage });
     this.config = null;
     this.training = false;
-    this.losses = [];
-    this.picked = 0;
+    this.compare = '';
+    this.panelB = cloneRunPanel();
+    this.runs = [new QlaeRun('qlae', worker)];
+    this.runB = null; // made (with its worker) on first use
     this.form = $('qlae-controls');
     this.form.addEventListener('submit', (e) => { e.preventDefault(); this.applyForm(); });
     this.form.addEventListener('change', (e) => {
@@ -39,12 +190,12 @@ export class QlaeView extends LabView {
     });
     $('qlae-train').addEventListener('click', () => (this.training ? this.stop() : this.train()));
     $('qlae-evaluate').addEventListener('click', () => this.score());
-    $('qlae-reset').addEventListener('click', () => this.apply(this.config, { fresh: true }));
-    $('qlae-recon').addEventListener('pointerdown', (e) => {
-      const k = gridCell($('qlae-recon'), e, { size: this.size, columns: STRIP, count: 2 * STRIP }) % STRIP;
-      if (k >= 0) { this.picked = k; this.refresh().catch((err) => this.showMessage(err.message)); }
-    });
-    new ResizeObserver(() => this.drawPlots()).observe($('qlae-nmi'));
+    $('qlae-reset').addEventListener('click', () => this.apply({ ...this.config, compare: this.compare }, { fresh: true }));
+  }
+
+  /** Run A, the page's. */
+  get run() {
+    return this.runs[0];
   }
 
   setPresets(presets) {
@@ -58,37 +209,57 @@ export class QlaeView extends LabView {
 
   async openPreset(name) {
     const preset = this.presets.find((p) => p.name === name);
-    if (preset) await this.apply(structuredClone(preset.config));
+    if (preset) await this.apply({ ...structuredClone(preset.config), compare: this.compare });
   }
 
-  call(method, ...args) {
-    return this.worker.request({ type: 'call', method, args }).then((r) => r.result);
+  /** The shipped weights for `config` when a preset matches it exactly. */
+  weightsFor(config) {
+    return this.presets.find((p) => canonical(p.config) === canonical(config))?.weights ?? null;
   }
 
-  /** Configures the worker; a preset's config opens with its shipped weights unless `fresh`. */
+  /**
+   * Configures run A (and run B when comparing: the same config with `compare`'s model); a
+   * config equal to a preset's opens with its shipped weights unless `fresh`.
+   */
   async apply(config, { fresh = false } = {}) {
     this.stop();
-    const reply = await this.worker.request({ type: 'configure', lab: 'qlae', config });
-    Object.assign(this, { config: reply.config, factors: reply.factors, latents: reply.latents, channels: reply.channels, size: reply.size });
-    const preset = this.presets.find((p) => canonical(p.config) === canonical(this.config)) ?? null;
-    this.losses = [];
-    this.trained = 0;
-    this.evaluation = null;
-    this.picked = 0;
+    const { compare = '', ...rest } = config;
+    if (compare && !MODEL_NAMES[compare]) throw new Error(`compare: “${String(compare).slice(0, 20)}” is not a model; use qlae, ae or vae`);
+    const reply = await this.worker.request({ type: 'configure', lab: 'qlae', config: rest });
+    this.config = reply.config;
+    this.compare = compare;
     this.showMessage(null);
-    if (!fresh && preset?.weights) {
+    const preset = this.presets.find((p) => canonical(p.config) === canonical(this.config)) ?? null;
+    this.presetName = preset?.name ?? '';
+    if (compare) {
+      this.runB ??= new QlaeRun('qlae-b', new LabWorker({ onFatal: (m) => this.showMessage(`${m} Your settings were kept.`) }));
+      this.runs = [this.run, this.runB];
+    } else {
+      this.runs = [this.run];
+    }
+    const configs = [this.config, runBConfig(this.config, compare)];
+    await Promise.all(this.runs.map(async (run, i) => {
+      const weights = fresh ? null : this.weightsFor(configs[i]);
       try {
-        await this.call('loadWeights', await fetchWeights(preset.weights), this.config.train.steps);
-        this.trained = this.config.train.steps;
+        await run.configure(configs[i], weights);
       } catch (err) {
+        if (!weights) throw err;
         this.showMessage(`${err.message}. The network is untrained: press Train.`);
       }
-    }
-    this.presetName = preset?.name ?? '';
-    history.replaceState(null, '', encodeHash('qlae', this.config));
+    }));
+    history.replaceState(null, '', `${encodeHash('qlae', this.config)}${compare ? `&compare=${compare}` : ''}`);
     this.fillForm();
-    await this.refresh();
-    if (this.trained) await this.score();
+    this.panelB.hidden = !compare;
+    for (const run of this.runs) {
+      run.onError = (err) => this.showMessage(err.message);
+      run.el('run-title').hidden = !compare;
+      if (compare) run.el('run-title').textContent = `${run === this.run ? 'A' : 'B'}: ${MODEL_NAMES[run.config.model]}`;
+      run.drawPlots();
+    }
+    await Promise.all(this.runs.map(async (run) => {
+      await run.refresh();
+      if (run.trained) await run.score();
+    }));
     document.body.dataset.state = 'ready';
     this.status();
   }
@@ -110,6 +281,7 @@ export class QlaeView extends LabView {
     if (wd) c.train.weightDecay = Number(wd); else delete c.train.weightDecay;
     c.evalSize = Number($('qlae-eval-size').value);
     c.seed = Number($('qlae-seed').value);
+    c.compare = $('qlae-compare').value;
     return c;
   }
 
@@ -119,6 +291,7 @@ export class QlaeView extends LabView {
     $('qlae-info').textContent = NOTES[c.model];
     $('qlae-data').value = c.data.kind;
     $('qlae-model').value = c.model;
+    $('qlae-compare').value = this.compare;
     $('qlae-latents').value = c.latents === undefined ? '' : String(c.latents);
     $('qlae-values').value = String(c.values);
     $('qlae-quantization').value = String(c.train.quantization);
@@ -130,160 +303,85 @@ export class QlaeView extends LabView {
     $('qlae-wd').value = c.train.weightDecay === undefined ? '' : String(c.train.weightDecay);
     $('qlae-eval-size').value = String(c.evalSize);
     $('qlae-seed').value = String(c.seed);
-    $('qlae-values').disabled = c.model !== 'qlae';
-    $('qlae-quantization').disabled = c.model !== 'qlae';
-    $('qlae-commitment').disabled = c.model !== 'qlae';
-    $('qlae-beta').disabled = c.model !== 'vae';
-    $('qlae-train').textContent = this.trained ? 'Continue training' : 'Train';
+    const uses = (m) => c.model === m || this.compare === m;
+    $('qlae-values').disabled = !uses('qlae');
+    $('qlae-quantization').disabled = !uses('qlae');
+    $('qlae-commitment').disabled = !uses('qlae');
+    $('qlae-beta').disabled = !uses('vae');
+    $('qlae-train').textContent = this.run.trained ? 'Continue training' : 'Train';
   }
 
   stop() {
-    if (this.training) this.worker.cancel();
+    if (this.training) for (const run of this.runs) run.worker.cancel();
     this.training = false;
   }
 
   /**
-   * Trains the rest of `train.steps` (or another full run when done) in segments; after each
-   * the pictures refresh, and every SCORE_EVERY steps the metrics.
+   * Trains every run for the rest of `train.steps` (or another full run when done) in
+   * segments, the runs side by side in their own workers; after each segment the pictures
+   * refresh, and every SCORE_EVERY steps the metrics.
    */
   async train() {
-    const remaining = this.config.train.steps - this.trained;
-    let left = remaining > 0 ? remaining : this.config.train.steps;
-    const total = left;
+    const remaining = this.config.train.steps - this.run.trained;
+    const total = remaining > 0 ? remaining : this.config.train.steps;
     this.training = true;
     $('qlae-train').textContent = 'Pause training';
     document.body.dataset.state = 'training';
     const started = performance.now();
-    const startStep = this.trained;
+    const startStep = this.run.trained;
+    const progress = () => {
+      const done = Math.min(...this.runs.map((r) => r.trained)) - startStep;
+      $('qlae-progress').value = done / total;
+      const rate = done / ((performance.now() - started) / 1000);
+      const rest = (total - done) / rate;
+      const each = this.runs.length > 1 ? ' each' : '';
+      $('qlae-status').textContent = `Training: step ${(startStep + done).toLocaleString('en')}, ${rate.toFixed(1)} steps/s${each}, about ${rest < 90 ? `${Math.ceil(rest)} s` : `${Math.ceil(rest / 60)} min`} left.`;
+    };
     try {
+      let left = total;
       while (left > 0 && this.training) {
         const k = Math.min(SEGMENT, left);
-        const reply = await this.worker.request({ type: 'train', k, chunk: 10 }, (m) => {
-          if (m.type !== 'progress') return;
-          for (let i = 0; i < m.losses.length; i += 5) this.losses.push(m.losses.slice(i, i + 5));
-          this.trained = m.step;
-          const done = m.step - startStep;
-          $('qlae-progress').value = done / total;
-          const rate = done / ((performance.now() - started) / 1000);
-          const rest = (total - done) / rate;
-          $('qlae-status').textContent = `Training: step ${m.step.toLocaleString('en')}, ${rate.toFixed(1)} steps/s, about ${rest < 90 ? `${Math.ceil(rest)} s` : `${Math.ceil(rest / 60)} min`} left.`;
-          this.drawLoss();
-        });
-        if (reply.type === 'cancelled') break;
+        const finished = await Promise.all(this.runs.map((run) => run.trainSteps(k, progress)));
+        if (finished.includes(false)) break;
         left -= k;
-        await this.refresh();
-        if (this.trained % SCORE_EVERY === 0 || left === 0) await this.score();
+        await Promise.all(this.runs.map(async (run) => {
+          await run.refresh();
+          if (run.trained % SCORE_EVERY === 0 || left === 0) await run.score();
+        }));
       }
     } catch (err) {
       this.showMessage(err.message);
     }
     this.training = false;
-    $('qlae-train').textContent = this.trained ? 'Continue training' : 'Train';
+    $('qlae-train').textContent = this.run.trained ? 'Continue training' : 'Train';
     document.body.dataset.state = 'ready';
     this.status();
   }
 
-  /** Reconstructions, the traversal of the picked image, and the composer. */
-  async refresh() {
-    const n = STRIP * this.channels * this.size * this.size;
-    const both = await this.call('reconstructions', STRIP);
-    const strip = new Float32Array(2 * n);
-    strip.set(both.subarray(0, n));
-    strip.set(both.subarray(n), n);
-    drawImageGrid($('qlae-recon'), strip, { count: 2 * STRIP, channels: this.channels, size: this.size, columns: STRIP, highlight: this.picked });
-    this.values = await this.call('traversalValues');
-    this.columns = this.values.length / this.latents;
-    const grid = await this.call('traversal', this.picked);
-    drawImageGrid($('qlae-traversal'), grid, { count: this.latents * this.columns, channels: this.channels, size: this.size, columns: this.columns });
-    $('qlae-traversal-caption').textContent = this.config.model === 'qlae'
-      ? `Traversal of image ${this.picked + 1}: row j sets latent zj to each of its ${this.columns} codebook values (left to right), the others kept.`
-      : `Traversal of image ${this.picked + 1}: row j moves latent zj over ${this.columns} steps of its range on the held-out images, the others kept.`;
-    this.usage = this.config.model === 'qlae' ? await this.call('usage') : new Uint32Array(0);
-    this.drawCodebooks();
-    await this.buildComposer(await this.call('latentsOf', this.picked));
-  }
-
-  /** QLAE: each latent's codebook values and how often they are used; else the traversal range. */
-  drawCodebooks() {
-    $('qlae-codebooks').closest('figure').hidden = this.config.model !== 'qlae';
-    if (this.config.model === 'qlae') drawCodebooks($('qlae-codebooks'), { values: this.values, usage: this.usage, latents: this.latents });
-  }
-
-  /** One slider per latent over its traversal values, starting at the picked image's latents. */
-  async buildComposer(start) {
-    this.composed = Float32Array.from(start);
-    const sliders = [];
-    for (let j = 0; j < this.latents; j++) {
-      const row = this.values.subarray(j * this.columns, (j + 1) * this.columns);
-      let nearest = 0;
-      row.forEach((v, c) => { if (Math.abs(v - start[j]) < Math.abs(row[nearest] - start[j])) nearest = c; });
-      const input = Object.assign(document.createElement('input'), { type: 'range', min: '0', max: String(this.columns - 1), step: '1', value: String(nearest) });
-      input.setAttribute('aria-label', `latent z${j}`);
-      const label = document.createElement('label');
-      const text = document.createElement('span');
-      const show = () => { text.textContent = `z${j} = ${row[Number(input.value)].toFixed(2)}`; };
-      show();
-      input.addEventListener('input', () => {
-        this.composed[j] = row[Number(input.value)];
-        show();
-        this.compose();
-      });
-      label.append(text, input);
-      sliders.push(label);
-    }
-    $('qlae-composer').replaceChildren(...sliders);
-    await this.compose();
-  }
-
-  async compose() {
-    const image = await this.call('decode', this.composed);
-    drawImageGrid($('qlae-composer-image'), image, { count: 1, channels: this.channels, size: this.size, columns: 1 });
-  }
-
-  /** InfoM / InfoE / InfoC, PSNR and the NMI heatmap on the held-out images. */
   async score() {
-    const busy = this.training;
-    $('qlae-status').textContent = busy ? $('qlae-status').textContent : 'Scoring on the held-out images…';
+    $('qlae-status').textContent = 'Scoring on the held-out images…';
     try {
-      this.evaluation = JSON.parse(await this.call('evaluate'));
+      await Promise.all(this.runs.map((run) => run.score()));
     } catch (err) {
       this.showMessage(err.message);
-      return;
     }
-    const e = this.evaluation;
-    $('qlae-infom').textContent = e.infom.toFixed(3);
-    $('qlae-infoe').textContent = e.infoe.toFixed(3);
-    $('qlae-infoc').textContent = e.infoc.toFixed(3);
-    $('qlae-psnr').textContent = `${e.psnr.toFixed(2)} dB`;
-    this.drawPlots();
-    if (!busy) this.status();
-  }
-
-  drawLoss() {
-    // each term as it enters the loss (× its λ or β), so that all share one scale
-    const t = this.config.train;
-    const series = { BCE: this.losses.map((l) => l[1]) };
-    if (this.config.model === 'qlae') {
-      // the two terms have the same value, (z − q)², and differ only in what they move
-      series['λ·(q + c)'] = this.losses.map((l) => t.quantization * l[2] + t.commitment * l[3]);
-    }
-    if (this.config.model === 'vae') series['β·KL'] = this.losses.map((l) => t.beta * l[4]);
-    drawLossCurves($('qlae-loss'), series);
-  }
-
-  drawPlots() {
-    if (!this.config) return;
-    const e = this.evaluation;
-    drawNmi($('qlae-nmi'), { nmi: e?.nmi, factors: e?.factors ?? [], active: e?.activeLatents ?? [] });
-    if (this.values) this.drawCodebooks();
-    this.drawLoss();
+    this.status();
   }
 
   status() {
-    const what = this.config.model === 'qlae' ? 'QLAE' : this.config.model === 'ae' ? 'AE' : 'β-VAE';
-    $('qlae-status').textContent = this.trained
-      ? `${what} trained ${this.trained.toLocaleString('en')} steps. Click an image to traverse it; Continue training for more.`
-      : `${what} untrained: press Train (${this.config.train.steps.toLocaleString('en')} steps).`;
-    $('qlae-progress').value = Math.min(1, this.trained / this.config.train.steps);
+    const names = this.runs.map((r) => MODEL_NAMES[r.config.model]).join(' and ');
+    const trained = this.run.trained;
+    $('qlae-status').textContent = trained
+      ? `${names} trained ${trained.toLocaleString('en')} steps. Click an image to traverse it; Continue training for more.`
+      : `${names} untrained: press Train (${this.config.train.steps.toLocaleString('en')} steps).`;
+    $('qlae-progress').value = Math.min(1, trained / this.config.train.steps);
   }
+}
+
+/** Run B's config: run A's with another model, at that model's own (the paper's) weight decay. */
+function runBConfig(config, model) {
+  const c = structuredClone(config);
+  c.model = model;
+  delete c.train.weightDecay;
+  return c;
 }
