@@ -5,22 +5,16 @@
 // writes target/bench-halluc.json.
 //
 //   node tests/e2e/bench-halluc.mjs   (from the repo root; GENLAB_BIN=… to pick the binary)
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { launchBrowser, openPage, startServer, ROOT, GENLAB_BIN } from './harness.mjs';
+import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN } from './harness.mjs';
 
 const PRESET = 'grid25';
 const SAMPLES = 2000;
 const TRAIN_STEPS = 50;
 const OUT = path.join(ROOT, 'target/bench-halluc.json');
 
-async function runNative() {
-  const args = ['halluc', 'bench', '--preset', PRESET, '--n', String(SAMPLES), '--json'];
-  const { stdout } = await promisify(execFile)(GENLAB_BIN, args, { timeout: 30 * 60_000 });
-  return JSON.parse(stdout.trim().split('\n').pop());
-}
+const runNative = () => runGenlabJson(['halluc', 'bench', '--preset', PRESET, '--n', String(SAMPLES), '--json']);
 
 /** The same protocol in the page, through the lab's own worker. */
 async function runBrowser() {

@@ -4,20 +4,15 @@
 // images). Prints a table with the wasm / native ratios and writes target/bench-qlae.json.
 //
 //   node tests/e2e/bench-qlae.mjs   (from the repo root; GENLAB_BIN=… to pick the binary)
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { launchBrowser, openPage, startServer, ROOT, GENLAB_BIN } from './harness.mjs';
+import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN } from './harness.mjs';
 
 const PRESET = 'sprites-qlae';
 const TRAIN_STEPS = 100;
 const OUT = path.join(ROOT, 'target/bench-qlae.json');
 
-async function runNative() {
-  const { stdout } = await promisify(execFile)(GENLAB_BIN, ['qlae', 'bench', '--preset', PRESET, '--json'], { timeout: 30 * 60_000 });
-  return JSON.parse(stdout.trim().split('\n').pop());
-}
+const runNative = () => runGenlabJson(['qlae', 'bench', '--preset', PRESET, '--json']);
 
 /** The same protocol in the page, through the lab's own worker. */
 async function runBrowser() {

@@ -6,20 +6,15 @@
 // and writes target/bench-si.json.
 //
 //   node tests/e2e/bench-si.mjs   (from the repo root; GENLAB_BIN=… to pick the binary)
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { launchBrowser, openPage, startServer, ROOT, GENLAB_BIN } from './harness.mjs';
+import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN } from './harness.mjs';
 
 const PRESET = 'checkerboard';
 const CHUNK = 250;
 const OUT = path.join(ROOT, 'target/bench-si.json');
 
-async function runNative() {
-  const { stdout } = await promisify(execFile)(GENLAB_BIN, ['si', 'bench', '--preset', PRESET, '--json'], { timeout: 30 * 60_000 });
-  return JSON.parse(stdout.trim().split('\n').pop());
-}
+const runNative = () => runGenlabJson(['si', 'bench', '--preset', PRESET, '--json']);
 
 /** The same protocol in the page, through the lab's own worker. */
 async function runBrowser() {

@@ -1,6 +1,7 @@
 // Shared set-up for the browser tests and the benchmark: serve the site with the project's own
 // `genlab serve` on a free port, and drive Debian's Chromium through playwright-core.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,12 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const GENLAB_BIN = process.env.GENLAB_BIN ?? path.join(ROOT, 'target/release/genlab');
 
 /** Starts `genlab serve` on a free port (paths relative to the repo root); resolves to { url, stop }. */
+/** Runs `genlab ARGS` (a benchmark with --json) and parses its last stdout line. */
+export async function runGenlabJson(args) {
+  const { stdout } = await promisify(execFile)(GENLAB_BIN, args, { timeout: 30 * 60_000 });
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
+
 export async function startServer({ dir = 'www', pkg = 'pkg', extra = [] } = {}) {
   const args = ['serve', '--dir', path.resolve(ROOT, dir), '--port', '0', ...extra];
   if (pkg) args.push('--pkg', path.resolve(ROOT, pkg));
