@@ -19,7 +19,7 @@ pub const PRESETS: &[(&str, &str)] = &[
 ];
 
 /// The presets whose weights ship under `www/models/qlae/`.
-pub const SHIPPED: &[&str] = &[];
+pub const SHIPPED: &[&str] = &["sprites-qlae", "sprites-ae", "shapes3d-qlae", "shapes3d-ae"];
 
 pub fn preset(name: &str) -> Result<QlaeConfig, ConfigError> {
     crate::config::preset(PRESETS, name)

@@ -105,6 +105,11 @@ test('a bad setting in a link names its field and the defaults open', async () =
   assert.match(await page.locator('#message').textContent(), /values: 1 is out of range/);
   await waitIdle(page);
   assert.equal(await page.evaluate(() => window.genlab.views.qlae.config.values), 10);
+  // the default preset opens with its shipped weights, scored
+  await page.waitForFunction(() => window.genlab.views.qlae.run.evaluation, null, { timeout: 120_000 });
+  const run = await page.evaluate(() => ({ trained: window.genlab.views.qlae.run.trained, steps: window.genlab.views.qlae.config.train.steps, e: window.genlab.views.qlae.run.evaluation }));
+  assert.equal(run.trained, run.steps);
+  assert.ok(run.e.psnr > 25 && run.e.infom > 0.3, `shipped sprites QLAE: PSNR ${run.e.psnr}, InfoM ${run.e.infom}`);
   assert.equal(await page.locator('#qlae-b-run').isVisible(), false);
   await context.close();
 });

@@ -288,7 +288,8 @@ export class QlaeView extends LabView {
   fillForm() {
     const c = this.config;
     $('qlae-preset').value = this.presetName;
-    $('qlae-info').textContent = NOTES[c.model];
+    const shipped = this.presets.find((p) => p.name === this.presetName)?.weights;
+    $('qlae-info').textContent = `${NOTES[c.model]}${shipped ? ` This preset opens trained: its weights were made by \`genlab qlae train --preset ${this.presetName}\` (${c.train.steps.toLocaleString('en')} steps, batch ${c.train.batch}, on one CPU core); Reset starts from scratch.` : ''}`;
     $('qlae-data').value = c.data.kind;
     $('qlae-model').value = c.model;
     $('qlae-compare').value = this.compare;
