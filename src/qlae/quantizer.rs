@@ -64,14 +64,6 @@ impl Quantizer {
         let straight_through = (z + (&quantized - z)?.detach())?;
         Ok(Quantized { quantized, straight_through, indices })
     }
-
-    /// The latent codes (batch × n_z indices) as codebook values, for traversals and the composer.
-    pub fn values_of(&self, indices: &[u32], batch: usize) -> Result<Tensor> {
-        let (latents, values) = self.codebooks.dims2()?;
-        let flat = self.codebooks.detach().flatten_all()?;
-        let picks: Vec<u32> = indices.iter().enumerate().map(|(i, &v)| (i % latents) as u32 * values as u32 + v.min(values as u32 - 1)).collect();
-        flat.index_select(&Tensor::from_vec(picks, batch * latents, &Device::Cpu)?, 0)?.reshape((batch, latents))
-    }
 }
 
 /// λ-free quantization loss mean (sg(z) − q)²: moves the codebook values only.

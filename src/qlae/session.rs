@@ -19,6 +19,8 @@ pub const TRAVERSAL_COLUMNS: usize = 10;
 pub struct Session {
     pub trainer: Trainer,
     eval: Images,
+    /// `eval` as one tensor, made once.
+    eval_tensor: Tensor,
 }
 
 fn text(e: candle_core::Error) -> String {
@@ -29,7 +31,8 @@ impl Session {
     pub fn new(config: QlaeConfig) -> std::result::Result<Self, ConfigError> {
         let trainer = Trainer::new(&config)?;
         let eval = eval_images(&config);
-        Ok(Self { trainer, eval })
+        let eval_tensor = eval.tensor().map_err(|e| ConfigError::new("", e.to_string()))?;
+        Ok(Self { trainer, eval, eval_tensor })
     }
 
     pub fn config(&self) -> &QlaeConfig {
@@ -52,7 +55,7 @@ impl Session {
     }
 
     fn batch(&self, start: usize, n: usize) -> Result<Tensor> {
-        self.eval.tensor()?.narrow(0, start, n.min(self.eval.n - start))
+        self.eval_tensor.narrow(0, start, n.min(self.eval.n - start))
     }
 
     /// Reconstructions σ(logits) of the first `n` held-out images.
@@ -83,7 +86,7 @@ impl Session {
         if let Some(q) = self.trainer.model.quantizer() {
             return q.codebooks.flatten_all().and_then(|t| t.to_vec1()).map_err(text);
         }
-        let z = self.trainer.model.encode(&self.eval.tensor().map_err(text)?).map_err(text)?;
+        let z = self.trainer.model.encode(&self.eval_tensor).map_err(text)?;
         let rows: Vec<Vec<f32>> = z.to_vec2().map_err(text)?;
         let latents = self.trainer.model.latents();
         let mut values = Vec::with_capacity(latents * TRAVERSAL_COLUMNS);
@@ -131,7 +134,7 @@ impl Session {
         let Some(q) = self.trainer.model.quantizer() else { return Ok(vec![]) };
         let (latents, values) = (q.latents(), q.values());
         let indices: Vec<Vec<u32>> =
-            self.trainer.model.encode(&self.eval.tensor().map_err(text)?).and_then(|t| t.to_vec2()).map_err(text)?;
+            self.trainer.model.encode(&self.eval_tensor).and_then(|t| t.to_vec2()).map_err(text)?;
         let mut counts = vec![0u32; latents * values];
         for row in indices {
             for (j, v) in row.into_iter().enumerate() {
