@@ -19,7 +19,7 @@ TFJS_FILES := node_modules/@tensorflow/tfjs/dist/tf.min.js \
 
 .PHONY: serve build test test-native test-wasm test-e2e bench dist size tools browser clean
 
-## Build the site (wasm core + vendored TF.js for the benchmark page) and serve it.
+## Build the site (wasm core, vendored idb-keyval, and TF.js for the benchmark page) and serve it.
 serve: build target/release/genlab
 	target/release/genlab serve --dir www --pkg pkg --host $(HOST) --port $(PORT)
 
@@ -66,7 +66,9 @@ pkg/genlab_bg.wasm: $(RUST_SRC) | tools
 	wasm-bindgen --target web --out-dir pkg $(WASM)
 
 pkg/vendor/.stamp: node_modules/.package-lock.json
-	mkdir -p pkg/vendor && cp $(TFJS_FILES) pkg/vendor/ && touch $@
+	mkdir -p pkg/vendor && cp $(TFJS_FILES) pkg/vendor/
+	cp node_modules/idb-keyval/dist/index.js pkg/vendor/idb-keyval.js
+	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund

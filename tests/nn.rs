@@ -274,6 +274,19 @@ fn non_f32_tensor_is_rejected() {
 }
 
 #[test]
+fn non_finite_values_are_rejected_and_change_nothing() {
+    let mut src = Params::new();
+    src.add("a", Tensor::new(&[5.0f32, 6.0], &Device::Cpu).unwrap(), Group::Decay).unwrap();
+    src.add("b", Tensor::new(&[1.0f32, f32::NAN, 2.0], &Device::Cpu).unwrap(), Group::Decay).unwrap();
+    let mut dst = Params::new();
+    dst.zeros("a", &[2], Group::Decay).unwrap();
+    dst.zeros("b", &[3], Group::Decay).unwrap();
+    let e = dst.load_safetensors(&src.to_safetensors().unwrap()).expect_err("NaN weights").to_string();
+    assert!(e.contains("`b`") && e.contains("NaN"), "error `{e}` should name the tensor and say NaN");
+    assert_eq!(flat(dst.get("a").unwrap()), [0.0, 0.0], "a failed load changed a tensor that was fine");
+}
+
+#[test]
 fn duplicate_parameter_names_are_rejected() {
     let mut p = Params::new();
     p.zeros("w", &[2], Group::Decay).unwrap();

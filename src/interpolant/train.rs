@@ -108,7 +108,7 @@ impl std::fmt::Display for TrainError {
                 f,
                 "training diverged at step {step} (loss {loss}); the last good weights are kept. Lower train.lr and continue."
             ),
-            Self::Tensor(e) => write!(f, "training failed: {e}"),
+            Self::Tensor(e) => write!(f, "{e}"),
         }
     }
 }

@@ -108,7 +108,7 @@ impl Params {
     }
 
     /// Replaces every parameter's value from safetensors bytes. The file must hold each
-    /// parameter with its exact shape as f32; nothing changes unless all of them fit.
+    /// parameter with its exact shape as finite f32 values; nothing changes unless all fit.
     pub fn load_safetensors(&mut self, bytes: &[u8]) -> Result<()> {
         let loaded = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)
             .map_err(|e| Error::Msg(format!("not a valid safetensors weights file ({e})")))?;
@@ -125,6 +125,9 @@ impl Params {
                     t.dims(),
                     var.dims()
                 )));
+            }
+            if t.flatten_all()?.to_vec1::<f32>()?.iter().any(|v| !v.is_finite()) {
+                return Err(Error::Msg(format!("tensor `{name}` holds NaN or infinite values: the file is corrupt")));
             }
         }
         for (name, var, _) in &self.entries {

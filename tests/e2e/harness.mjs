@@ -47,8 +47,8 @@ export function launchBrowser() {
 }
 
 /** Opens `url` in a fresh context and records console errors and page errors. */
-export async function openPage(browser, url, { viewport = { width: 1280, height: 900 } } = {}) {
-  const context = await browser.newContext({ viewport });
+export async function openPage(browser, url, { viewport = { width: 1280, height: 900 }, ...contextOptions } = {}) {
+  const context = await browser.newContext({ viewport, ...contextOptions });
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -69,8 +69,8 @@ export function useSite() {
     site.server?.stop();
   });
   /** Opens `hash` on this site in a fresh context and waits for `idle(page)`. */
-  site.open = async (hash, idle) => {
-    const opened = await openPage(site.browser, site.server.url + hash);
+  site.open = async (hash, idle, options) => {
+    const opened = await openPage(site.browser, site.server.url + hash, options);
     await idle(opened.page);
     return opened;
   };

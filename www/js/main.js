@@ -6,6 +6,8 @@ import { DataView } from './labs/data.js';
 import { InterpolantView } from './labs/interpolants.js';
 import { HallucinationView } from './labs/hallucinations.js';
 import { QlaeView } from './labs/qlae.js';
+import { buildToolbar } from './ui/toolbar.js';
+import { clearSaved, savedConfig } from './ui/saved.js';
 
 const messageBox = document.getElementById('message');
 
@@ -16,12 +18,9 @@ function showMessage(text) {
 }
 
 const onFatal = (message) => showMessage(`${message} Your settings were kept.`);
-const views = {
-  data: new DataView(new LabWorker({ onFatal }), { showMessage }),
-  si: new InterpolantView(new LabWorker({ onFatal }), { showMessage }),
-  halluc: new HallucinationView(new LabWorker({ onFatal }), { showMessage }),
-  qlae: new QlaeView(new LabWorker({ onFatal }), { showMessage }),
-};
+const LABS = { data: DataView, si: InterpolantView, halluc: HallucinationView, qlae: QlaeView };
+const views = Object.fromEntries(Object.entries(LABS).map(([lab, View]) => [lab, new View(new LabWorker({ onFatal }), { showMessage, lab })]));
+for (const view of Object.values(views)) buildToolbar(view, { showMessage });
 
 /** Shows the section of `lab` and hides the others. */
 function show(lab) {
@@ -42,6 +41,8 @@ async function openLink() {
   const lab = views[link.lab] ? link.lab : 'data';
   const view = views[lab];
   show(lab);
+  // a bare `#lab` link reopens the settings this browser last used there
+  if (link.lab && !link.config && !problem) link.config = await savedConfig(lab);
   if (link.config && !problem) {
     try {
       await view.apply({ ...view.defaults(), ...link.config });
@@ -76,6 +77,10 @@ window.genlab = {
     showMessage(`GenLab could not start: ${err.message}`);
   }),
 };
+document.getElementById('clear-saved').addEventListener('click', async () => {
+  await clearSaved();
+  showMessage('Saved runs and settings were cleared from this browser. What is on screen stays until you reload.');
+});
 window.addEventListener('hashchange', () => {
   // Our own replaceState does not fire this; a pasted or edited link (or a gallery card) does.
   openLink().catch((err) => showMessage(err.message));

@@ -168,6 +168,12 @@ const handlers = {
     postMessage({ type: 'result', id, result }, transfer);
   },
 
+  /** The trained weights with the step count they were trained to, taken together. */
+  async snapshot({ id }) {
+    const weights = session.weights();
+    postMessage({ type: 'snapshot', id, weights, trained: session.trainedSteps() }, [weights.buffer]);
+  },
+
   async configure({ id, lab, config }) {
     const make = sessions[lab];
     if (!make) throw new Error(`unknown lab “${lab}”`);
@@ -231,7 +237,7 @@ onmessage = ({ data }) => {
       await ready;
       const handler = handlers[data.type];
       if (!handler) throw new Error(`unknown message “${data.type}”`);
-      if (['run', 'sample', 'density', 'train', 'play', 'call', 'diffuse'].includes(data.type) && !session) throw new Error('no session: configure first');
+      if (['run', 'sample', 'density', 'train', 'play', 'call', 'diffuse', 'snapshot'].includes(data.type) && !session) throw new Error('no session: configure first');
       await handler(data);
     } catch (err) {
       fail(data.id, err);

@@ -1,7 +1,7 @@
 // The Data view: pick a density, a sample count and a seed; see the samples and the density.
 // State lives in the URL hash, so a link reproduces the exact points.
-import { encodeHash } from '../state.js';
 import { LabView } from './lab-view.js';
+import { parseCsv, toCsv } from './shared.js';
 import { drawCurve, drawHeatmap } from '../render/heatmap.js';
 import { drawHistogram, drawScatter, histogram } from '../render/scatter.js';
 import { squareView } from '../render/viewport.js';
@@ -15,8 +15,8 @@ const DRAW_VIEW = { x0: -4, x1: 4, y0: -4, y1: 4 };
 const $ = (id) => document.getElementById(id);
 
 export class DataView extends LabView {
-  constructor(worker, { showMessage }) {
-    super(worker, { showMessage });
+  constructor(worker, options) {
+    super(worker, options);
     this.catalog = [];
     this.config = null;
     this.points = new Float32Array(0);
@@ -59,7 +59,7 @@ export class DataView extends LabView {
     this.extent = reply.extent;
     this.analytic = reply.analytic;
     this.showMessage(null);
-    history.replaceState(null, '', encodeHash('data', this.config));
+    this.publish();
     this.fillForm();
     await this.run();
   }
@@ -139,6 +139,22 @@ export class DataView extends LabView {
       } else dataset[key] = Number(input.value);
     }
     return { ...this.config, dataset, n: Number($('n').value), seed: Number($('seed').value) };
+  }
+
+  exportName() {
+    return `genlab-data-${this.config.dataset.name}-seed${this.config.seed}`;
+  }
+
+  /** The samples as CSV (the same columns `genlab data sample` writes). */
+  exports() {
+    const header = this.dim === 1 ? ['x'] : ['x', 'y'];
+    return [{ label: 'Samples (CSV)', filename: `${this.exportName()}.csv`, make: async () => toCsv(header, this.points, this.dim) }];
+  }
+
+  /** Points from a CSV file become the drawn-points density. */
+  async importCsv(text) {
+    const points = parseCsv(text);
+    await this.apply({ ...this.config, dataset: { name: 'points', points, jitter: this.config.dataset.jitter ?? 0.05 } });
   }
 
   view() {

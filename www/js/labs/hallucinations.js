@@ -2,12 +2,11 @@
 // samples coloured by the variance of x̂₀ over the last K reverse steps, a threshold on that
 // variance that filters hallucinations, the ROC of the detector, and each sample's x̂₀ path.
 // Every setting lives in the URL hash (#halluc?…), so a link reproduces the run.
-import { encodeHash } from '../state.js';
 import { LabView } from './lab-view.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawDetection, drawLogHistogram, drawRoc, drawTrajectory, drawVarianceHistogram, logRange } from '../render/detection.js';
 import { squareView } from '../render/viewport.js';
-import { canonical, fetchWeights } from './shared.js';
+import { toCsv } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -30,8 +29,8 @@ const PRESET_NOTES = {
 const CUSTOM_NOTE = `Your own settings. Hallucinated: farther than k·σ from every mode (the authors’ code has no label; k is our setting). ${PAPER}`;
 
 export class HallucinationView extends LabView {
-  constructor(worker, { showMessage }) {
-    super(worker, { showMessage });
+  constructor(worker, options) {
+    super(worker, options);
     this.config = null;
     this.training = false;
     this.sampling = false;
@@ -70,9 +69,10 @@ export class HallucinationView extends LabView {
    * `fresh`) and samples at once, as does the exact denoiser.
    */
   async apply(config, { fresh = false } = {}) {
-    this.worker.cancel();
-    const reply = await this.worker.request({ type: 'configure', lab: 'halluc', config });
-    const preset = this.presets.find((p) => canonical(trainingPart(p.config)) === canonical(trainingPart(reply.config))) ?? null;
+    document.body.dataset.state = 'configuring';
+    await this.keepBeforeChange(this.worker, this.learned && this.trained ? this.config : null, this.losses, { fresh });
+    const reply = await this.configure(config);
+    const preset = this.presetFor(reply.config);
     Object.assign(this, { config: reply.config, dim: reply.dim, extent: reply.extent, learned: reply.learned });
     this.modes = reply.modes.slice(0, -1);
     this.sigma = reply.modes[reply.modes.length - 1];
@@ -80,16 +80,19 @@ export class HallucinationView extends LabView {
     this.losses = [];
     this.trained = 0;
     this.showMessage(null);
-    if (!fresh && preset?.weights && this.learned) {
+    if (!fresh && this.learned) {
       try {
-        await this.worker.request({ type: 'call', method: 'loadWeights', args: [await fetchWeights(preset.weights), this.config.train.steps] });
-        this.trained = this.config.train.steps;
+        const start = await this.startFrom(this.worker, this.config, preset?.weights);
+        if (start) {
+          this.trained = start.trained;
+          if (start.losses) this.losses = start.losses;
+        }
       } catch (err) {
         this.showMessage(`${err.message}. The network is untrained: press Train, or pick the exact noise prediction.`);
       }
     }
     this.presetName = preset?.name ?? '';
-    history.replaceState(null, '', encodeHash('halluc', this.config));
+    this.publish();
     this.fillForm();
     document.body.dataset.state = 'ready';
     this.status();
@@ -180,6 +183,7 @@ export class HallucinationView extends LabView {
     } catch (err) {
       this.showMessage(err.message);
     }
+    await this.keep(this.worker, this.config, this.losses);
     this.training = false;
     $('halluc-train').textContent = this.trained ? 'Continue training' : 'Train';
     document.body.dataset.state = 'ready';
@@ -222,6 +226,41 @@ export class HallucinationView extends LabView {
     this.status();
     this.showReport();
     this.redraw();
+  }
+
+  /** Training depends on everything but the sample count, the window K and the label's k. */
+  trainingPart(config) {
+    const { n, window, k, ...rest } = config;
+    return rest;
+  }
+
+  exportName() {
+    return `genlab-halluc-${this.presetName || 'custom'}-seed${this.config.seed}`;
+  }
+
+  /** The samples with their trajectory variance and label (the columns of `genlab halluc sample`), and the weights. */
+  exports() {
+    const items = [];
+    if (this.variance.length) {
+      const header = [...(this.dim === 2 ? ['x', 'y'] : ['x']), 'variance', 'hallucinated'];
+      items.push({ label: 'Samples with variance (CSV)', filename: `${this.exportName()}.csv`, make: async () => toCsv(header, this.points, this.dim, [this.variance, this.labels]) });
+    }
+    if (this.learned && this.trained) {
+      items.push({ label: 'Weights (safetensors)', filename: `${this.exportName()}.safetensors`, make: async () => new Blob([await this.call('weights')]) });
+    }
+    return items;
+  }
+
+  /** Weights made for this config's network (`genlab halluc train --out`, or exported here). */
+  async importWeights(bytes) {
+    if (!this.learned) throw new Error('the exact noise prediction takes no weights; choose the learned one first');
+    this.worker.cancel();
+    await this.call('loadWeights', [bytes, this.config.train.steps]);
+    this.trained = this.config.train.steps;
+    this.losses = [];
+    await this.keep(this.worker, this.config, this.losses);
+    this.status();
+    await this.sample();
   }
 
   call(method, args = []) {
@@ -341,10 +380,4 @@ export class HallucinationView extends LabView {
     }
     drawLossCurves($('halluc-loss'), { noise: this.losses });
   }
-}
-
-/** The settings a trained network depends on: the config without n, the window and k. */
-function trainingPart(config) {
-  const { n, window, k, ...rest } = config;
-  return rest;
 }

@@ -1,9 +1,8 @@
 // The stochastic-interpolants lab: pick ρ₀, ρ₁, the path and γ; train the drift and score (or
 // use the exact fields of a Gaussian-mixture pair); watch particles flow while turning ε.
 // Every setting lives in the URL hash (#si?…), so a link reproduces the run.
-import { encodeHash } from '../state.js';
 import { LabView } from './lab-view.js';
-import { canonical, fetchWeights } from './shared.js';
+import { parseCsv, toCsv } from './shared.js';
 import { drawHeatmap } from '../render/heatmap.js';
 import { drawArrows, drawPaths, drawSpaceTime } from '../render/field.js';
 import { drawLossCurves } from '../render/loss.js';
@@ -33,8 +32,8 @@ const GAMMA_NAMES = ['brownian', 'a-brownian', 'bsquared', 'sinesquared', 'sigmo
 const METHODS = ['rk4', 'heun', 'euler', 'sde-heun', 'euler-maruyama'];
 
 export class InterpolantView extends LabView {
-  constructor(worker, { showMessage }) {
-    super(worker, { showMessage });
+  constructor(worker, options) {
+    super(worker, options);
     this.config = null;
     this.frames = [];
     this.index = 0;
@@ -88,16 +87,15 @@ export class InterpolantView extends LabView {
   }
 
   /**
-   * Configures the worker with `config` and draws the start. A config equal to a learned
-   * preset's opens with that preset's shipped weights (unless `fresh`); `weights` (bytes)
-   * loads those instead.
+   * Configures the worker with `config` and draws the start. Unless `fresh`, learned fields
+   * start from this browser's saved run of the same config, else a matching preset's weights.
    */
-  async apply(config, { fresh = false, weights = null } = {}) {
-    this.worker.cancel();
+  async apply(config, { fresh = false } = {}) {
+    document.body.dataset.state = 'configuring';
+    await this.keepBeforeChange(this.worker, this.learned && this.trained ? this.config : null, this.losses, { fresh });
     this.playing = false;
-    const reply = await this.worker.request({ type: 'configure', lab: 'si', config });
-    const normalised = canonical(reply.config);
-    const preset = this.presets.find((p) => canonical(p.config) === normalised) ?? null;
+    const reply = await this.configure(config);
+    const preset = this.presetFor(reply.config);
     Object.assign(this, { config: reply.config, dim: reply.dim, extent: reply.extent, grid: reply.grid, hasExact: reply.hasExact, learned: reply.learned });
     this.frames = [reply.particles];
     this.index = 0;
@@ -106,14 +104,13 @@ export class InterpolantView extends LabView {
     this.fieldError = null;
     this.metrics = null;
     this.showMessage(null);
-    let bytes = weights;
-    if (!bytes && !fresh && preset?.weights) bytes = await fetchWeights(preset.weights);
-    if (bytes) {
-      await this.call('loadWeights', [bytes, this.config.train.steps]);
-      this.trained = this.config.train.steps;
+    const start = !fresh && this.learned ? await this.startFrom(this.worker, this.config, preset?.weights) : null;
+    if (start) {
+      this.trained = start.trained;
+      if (start.losses) this.losses = start.losses;
     }
     this.presetName = preset?.name ?? '';
-    history.replaceState(null, '', encodeHash('si', this.config));
+    this.publish();
     this.fillForm();
     document.body.dataset.state = 'ready';
     this.status();
@@ -234,7 +231,7 @@ export class InterpolantView extends LabView {
     this.config.sampler.epsilon = value;
     $('si-epsilon-out').textContent = value.toFixed(2);
     this.worker.setEpsilon(value);
-    history.replaceState(null, '', encodeHash('si', this.config));
+    this.publish();
   }
 
   /** Plays from the shown frame (or from the start when at the end). */
@@ -308,10 +305,58 @@ export class InterpolantView extends LabView {
     } catch (err) {
       this.showMessage(err.message);
     }
+    await this.keep(this.worker, this.config, this.losses);
     this.training = false;
     $('si-train').textContent = this.trained ? 'Continue training' : 'Train';
     document.body.dataset.state = 'ready';
     this.status();
+  }
+
+  exportName() {
+    return `genlab-si-${this.presetName || 'custom'}-seed${this.config.seed}`;
+  }
+
+  /** The particles at the shown time t as CSV, and the trained weights. */
+  exports() {
+    const items = [];
+    const particles = this.frames[this.index];
+    if (particles) {
+      const header = this.dim === 1 ? ['x'] : ['x', 'y'];
+      const t = this.grid[this.index];
+      items.push({ label: `Particles at t = ${t.toFixed(2)} (CSV)`, filename: `${this.exportName()}-t${t.toFixed(2)}.csv`, make: async () => toCsv(header, particles, this.dim) });
+    }
+    if (this.learned && this.trained) {
+      items.push({ label: 'Weights (safetensors)', filename: `${this.exportName()}.safetensors`, make: async () => new Blob([await this.call('weights')]) });
+    }
+    return items;
+  }
+
+  /** Weights made for this config's networks (`genlab si train --out`, or exported here). */
+  async importWeights(bytes) {
+    if (!this.learned) throw new Error('the exact fields take no weights; choose learned fields first');
+    this.worker.cancel();
+    await this.call('loadWeights', [bytes, this.config.train.steps]);
+    this.trained = this.config.train.steps;
+    this.losses = { drift: [], score: [] };
+    await this.keep(this.worker, this.config, this.losses);
+    this.frames = [this.frames[0]];
+    this.index = 0;
+    this.status();
+    await this.play();
+  }
+
+  /** Points from a CSV file become the target ρ₁. */
+  async importCsv(text) {
+    const config = structuredClone(this.config);
+    config.rho1 = { name: 'points', points: parseCsv(text), jitter: config.rho1.jitter ?? 0.05 };
+    config.sampler.schedule = 'cosine';
+    await this.apply(config);
+  }
+
+  /** Training depends on the densities, path, γ, networks, training settings and seed. */
+  trainingPart(config) {
+    const { sampler, n, ...rest } = config;
+    return rest;
   }
 
   /** Energy distance (and its floor), the ODE log-likelihood and the field error. */
@@ -422,17 +467,4 @@ function heatValues(points, view, n) {
     grid = out;
   }
   return grid;
-}
-
-/** Points from CSV text: two numbers per line; a first line that is not numbers is a header. */
-function parseCsv(text) {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  const points = [];
-  lines.forEach((line, i) => {
-    const values = line.split(/[,;\t ]+/).map(Number);
-    if (values.length === 2 && values.every(Number.isFinite)) points.push(values);
-    else if (i > 0 || values.some(Number.isFinite)) throw new Error(`line ${i + 1} (“${line.slice(0, 40)}”) is not two numbers`);
-  });
-  if (!points.length) throw new Error('no points found');
-  return points;
 }

@@ -1,10 +1,16 @@
-// What every lab view shares: its worker, the page's message banner, and applying the form's
-// settings so that a bad value leaves the last good run in place.
+// What every lab view shares: its worker, the page's message banner, applying the form's
+// settings so that a bad value leaves the last good run in place, the link that reproduces
+// the run, and the trained weights it keeps in this browser across reloads.
+import { encodeHash } from '../state.js';
+import { forgetRun, saveConfig, saveRun, savedRun } from '../ui/saved.js';
+import { canonical, fetchWeights } from './shared.js';
 
 export class LabView {
-  constructor(worker, { showMessage }) {
+  /** @param {{showMessage: (text: string|null) => void, lab: string}} options */
+  constructor(worker, { showMessage, lab }) {
     this.worker = worker;
     this.showMessage = showMessage;
+    this.lab = lab;
   }
 
   /** Applies the form; on a bad setting shows why and puts the last good settings back. */
@@ -15,5 +21,92 @@ export class LabView {
       this.showMessage(`That setting cannot be used: ${err.message}. The last good settings are kept.`);
       this.fillForm();
     }
+  }
+
+  /**
+   * Sends `config` to the worker (the core validates it). The view's `apply` marks the page
+   * 'configuring' first; a rejected config puts it back to ready.
+   */
+  async configure(config) {
+    try {
+      return await this.worker.request({ type: 'configure', lab: this.lab, config });
+    } catch (err) {
+      document.body.dataset.state = 'ready';
+      throw err;
+    }
+  }
+
+  /** The settings trained weights depend on (the rest only changes sampling or scoring). */
+  trainingPart(config) {
+    return config;
+  }
+
+  /** Whether two configs give the same trained weights. */
+  sameTraining(a, b) {
+    return canonical(this.trainingPart(a)) === canonical(this.trainingPart(b));
+  }
+
+  /** The preset whose training settings `config` shares, or null. */
+  presetFor(config) {
+    return this.presets?.find((p) => this.sameTraining(p.config, config)) ?? null;
+  }
+
+  /** The link (URL hash) that reopens this run. */
+  link() {
+    return encodeHash(this.lab, this.config);
+  }
+
+  /** Puts this run's link in the address bar and remembers its config for a bare `#lab` link. */
+  publish() {
+    history.replaceState(null, '', this.link());
+    saveConfig(this.lab, this.config);
+  }
+
+  /**
+   * Loads the weights a fresh `config` starts from into `worker`'s session: this browser's
+   * saved run of exactly that config (trained further than the preset, or imported), else the
+   * preset's shipped file `presetFile`. Resolves to { trained, losses, source } or null.
+   */
+  async startFrom(worker, config, presetFile, slot = '') {
+    const load = (bytes, steps) => worker.request({ type: 'call', method: 'loadWeights', args: [bytes, steps] });
+    const saved = await savedRun(this.lab, canonical(this.trainingPart(config)), slot);
+    if (saved) {
+      try {
+        await load(saved.weights, saved.trained);
+        return { trained: saved.trained, losses: saved.losses, source: 'saved' };
+      } catch {
+        // saved by an older GenLab whose networks differ: fall back to the preset
+      }
+    }
+    if (!presetFile) return null;
+    await load(await fetchWeights(presetFile), config.train.steps);
+    return { trained: config.train.steps, losses: null, source: 'preset' };
+  }
+
+  /**
+   * Keeps the trained weights of `worker`'s session (run `slot`) in this browser, unless the
+   * view was reconfigured meanwhile (the session then holds another run).
+   */
+  async keep(worker, config, losses, slot = '') {
+    const generation = this.generation;
+    try {
+      const { weights, trained } = await worker.request({ type: 'snapshot' });
+      if (trained && generation === this.generation) {
+        await saveRun(this.lab, { key: canonical(this.trainingPart(config)), trained, losses, weights }, slot);
+      }
+    } catch {
+      // a run that cannot hand over its weights (exact fields) has nothing to keep
+    }
+  }
+
+  /**
+   * Stops `worker`'s work before the view is reconfigured and keeps its trained run (with
+   * `config`; null when there is none), or with `fresh` forgets it: a reset stays reset.
+   */
+  async keepBeforeChange(worker, config, losses, { slot = '', fresh = false } = {}) {
+    worker.cancel();
+    if (fresh) await forgetRun(this.lab, slot);
+    else if (config) await this.keep(worker, config, losses, slot);
+    this.generation = (this.generation ?? 0) + 1;
   }
 }

@@ -4,12 +4,10 @@
 // heatmap with InfoM / InfoE / InfoC, PSNR, and a composer that decodes any latent setting.
 // "Compare with" trains a second run (same data and settings, another model) side by side in
 // its own worker. Every setting lives in the URL hash (#qlae?…), so a link reproduces the run.
-import { encodeHash } from '../state.js';
 import { LabWorker } from '../lab-worker.js';
 import { LabView } from './lab-view.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawCodebooks, drawImageGrid, drawNmi, gridCell } from '../render/images.js';
-import { canonical, fetchWeights } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -52,18 +50,19 @@ class QlaeRun {
     return this.worker.request({ type: 'call', method, args }).then((r) => r.result);
   }
 
-  /** A fresh network for `config`, with `weights` (a URL) loaded when given. */
-  async configure(config, weights) {
+  /** A fresh network for `config`. */
+  async configure(config) {
     const reply = await this.worker.request({ type: 'configure', lab: 'qlae', config });
     Object.assign(this, { config: reply.config, latents: reply.latents, channels: reply.channels, size: reply.size });
     this.losses = [];
     this.trained = 0;
     this.evaluation = null;
     this.picked = 0;
-    if (weights) {
-      await this.call('loadWeights', await fetchWeights(weights), this.config.train.steps);
-      this.trained = this.config.train.steps;
-    }
+  }
+
+  /** The slot this run's weights are kept under in the browser (run B has its own). */
+  get slot() {
+    return this.prefix === 'qlae' ? '' : ':b';
   }
 
   /** `k` steps; `onProgress` after every chunk. Resolves false when cancelled. */
@@ -174,8 +173,8 @@ function cloneRunPanel() {
 }
 
 export class QlaeView extends LabView {
-  constructor(worker, { showMessage }) {
-    super(worker, { showMessage });
+  constructor(worker, options) {
+    super(worker, options);
     this.config = null;
     this.training = false;
     this.compare = '';
@@ -212,9 +211,38 @@ export class QlaeView extends LabView {
     if (preset) await this.apply({ ...structuredClone(preset.config), compare: this.compare });
   }
 
-  /** The shipped weights for `config` when a preset matches it exactly. */
-  weightsFor(config) {
-    return this.presets.find((p) => canonical(p.config) === canonical(config))?.weights ?? null;
+  /** Training depends on everything but the number of held-out images. */
+  trainingPart(config) {
+    const { evalSize, ...rest } = config;
+    return rest;
+  }
+
+  link() {
+    return `${super.link()}${this.compare ? `&compare=${this.compare}` : ''}`;
+  }
+
+  exportName() {
+    return `genlab-qlae-${this.presetName || 'custom'}-seed${this.config.seed}`;
+  }
+
+  /** Each run's weights. */
+  exports() {
+    return this.runs.filter((run) => run.trained).map((run) => {
+      const name = `${this.exportName()}${run.slot ? `-b-${run.config.model}` : ''}.safetensors`;
+      return { label: `Weights${run.slot ? ' of B' : ''} (safetensors)`, filename: name, make: async () => new Blob([await run.call('weights')]) };
+    });
+  }
+
+  /** Weights made for run A's config (`genlab qlae train --out`, or exported here). */
+  async importWeights(bytes) {
+    this.stop();
+    await this.run.call('loadWeights', bytes, this.config.train.steps);
+    Object.assign(this.run, { trained: this.config.train.steps, losses: [] });
+    await this.keep(this.run.worker, this.config, [], this.run.slot);
+    this.run.drawPlots();
+    await this.run.refresh();
+    await this.run.score();
+    this.status();
   }
 
   /**
@@ -222,14 +250,16 @@ export class QlaeView extends LabView {
    * config equal to a preset's opens with its shipped weights unless `fresh`.
    */
   async apply(config, { fresh = false } = {}) {
-    this.stop();
     const { compare = '', ...rest } = config;
     if (compare && !MODEL_NAMES[compare]) throw new Error(`compare: “${String(compare).slice(0, 20)}” is not a model; use qlae, ae or vae`);
-    const reply = await this.worker.request({ type: 'configure', lab: 'qlae', config: rest });
+    document.body.dataset.state = 'configuring';
+    this.stop();
+    await Promise.all(this.runs.map((run) => this.keepBeforeChange(run.worker, run.trained ? run.config : null, run.losses, { slot: run.slot, fresh })));
+    const reply = await this.configure(rest);
     this.config = reply.config;
     this.compare = compare;
     this.showMessage(null);
-    const preset = this.presets.find((p) => canonical(p.config) === canonical(this.config)) ?? null;
+    const preset = this.presetFor(this.config);
     this.presetName = preset?.name ?? '';
     if (compare) {
       this.runB ??= new QlaeRun('qlae-b', new LabWorker({ onFatal: (m) => this.showMessage(`${m} Your settings were kept.`) }));
@@ -239,15 +269,16 @@ export class QlaeView extends LabView {
     }
     const configs = [this.config, runBConfig(this.config, compare)];
     await Promise.all(this.runs.map(async (run, i) => {
-      const weights = fresh ? null : this.weightsFor(configs[i]);
+      await run.configure(configs[i]);
+      if (fresh) return;
       try {
-        await run.configure(configs[i], weights);
+        const start = await this.startFrom(run.worker, configs[i], this.presetFor(configs[i])?.weights, run.slot);
+        if (start) Object.assign(run, { trained: start.trained, losses: start.losses ?? [] });
       } catch (err) {
-        if (!weights) throw err;
         this.showMessage(`${err.message}. The network is untrained: press Train.`);
       }
     }));
-    history.replaceState(null, '', `${encodeHash('qlae', this.config)}${compare ? `&compare=${compare}` : ''}`);
+    this.publish();
     this.fillForm();
     this.panelB.hidden = !compare;
     for (const run of this.runs) {
@@ -353,6 +384,7 @@ export class QlaeView extends LabView {
     } catch (err) {
       this.showMessage(err.message);
     }
+    await Promise.all(this.runs.map((run) => this.keep(run.worker, run.config, run.losses, run.slot)));
     this.training = false;
     $('qlae-train').textContent = this.run.trained ? 'Continue training' : 'Train';
     document.body.dataset.state = 'ready';

@@ -1,4 +1,5 @@
-// Helpers the lab views share: comparing configs, and fetching a preset's shipped weights.
+// Helpers the lab views share: comparing configs, fetching a preset's shipped weights, and
+// reading points from CSV.
 
 /** JSON with object keys sorted, so equal configs give equal strings. */
 export function canonical(value) {
@@ -13,3 +14,27 @@ export async function fetchWeights(url) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+
+/** Points from CSV text: two numbers per line; a first line that is not numbers is a header. */
+export function parseCsv(text) {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const points = [];
+  lines.forEach((line, i) => {
+    const values = line.split(/[,;\t ]+/).map(Number);
+    if (values.length === 2 && values.every(Number.isFinite)) points.push(values);
+    else if (i > 0 || values.some(Number.isFinite)) throw new Error(`line ${i + 1} (“${line.slice(0, 40)}”) is not two numbers`);
+  });
+  if (!points.length) throw new Error('no points found');
+  return points;
+}
+
+/** CSV text with `header` and one row per `dim` numbers of `values` (plus any `extra` columns). */
+export function toCsv(header, values, dim, extra = []) {
+  const rows = [header.join(',')];
+  for (let i = 0; i * dim < values.length; i++) {
+    const row = Array.from(values.subarray(i * dim, (i + 1) * dim));
+    for (const column of extra) row.push(column[i]);
+    rows.push(row.join(','));
+  }
+  return new Blob([`${rows.join('\n')}\n`], { type: 'text/csv' });
+}

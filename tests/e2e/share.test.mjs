@@ -1,0 +1,168 @@
+// End-to-end tests of sharing, exporting, importing and keeping runs, in headless Chromium:
+// the Share button copies the page's link, exported configs run unchanged in the CLI, CSV and
+// PNG exports hold what the page shows, a trained run survives a reload (and a reset or
+// "Clear saved data" forgets it), imported weights are validated, and markup in links or
+// imported files is shown as text.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GENLAB_BIN, useSite } from './harness.mjs';
+
+const site = useSite();
+
+/** Waits until `lab` is shown and idle. */
+const idle = (lab) => (page) => page.waitForFunction((lab) => {
+  const v = window.genlab?.views[lab];
+  return document.body.dataset.lab === lab && ['ready', 'error'].includes(document.body.dataset.state)
+    && v && !v.playing && !v.training && !v.sampling;
+}, lab, { timeout: 120_000 });
+
+const message = (page) => page.evaluate(() => {
+  const m = document.getElementById('message');
+  return m.hidden ? '' : m.textContent;
+});
+
+/** Clicks the Export menu item of `lab` whose label starts with `label`; resolves to the download's bytes and name. */
+async function exportItem(page, lab, label) {
+  await page.click(`#${lab} .toolbar summary`);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator(`#${lab} .menu-list button`, { hasText: label }).first().click(),
+  ]);
+  return { name: download.suggestedFilename(), bytes: await readFile(await download.path()) };
+}
+
+/** Imports `bytes` as a file called `name` through the lab's Import button. */
+async function importFile(page, lab, name, bytes) {
+  await page.setInputFiles(`#${lab} .toolbar input[type=file]`, { name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+}
+
+// A small learned interpolant that trains in a few seconds.
+const SMALL_SI = '#si?v=1&rho0.name=gaussian&rho0.dim=2&rho1.name=eight-gaussians&fields=learned&model.width=16&model.depth=2&train.steps=40&train.batch=64&sampler.method=heun&sampler.steps=20&n=200&seed=3';
+
+test('Share copies the link; the exported config runs unchanged in the CLI; CSV and PNG hold what the page shows', async () => {
+  const { page, context, errors } = await site.open('#data?v=1&dataset.name=two-moons&dataset.noise=0.1&n=300&seed=5', idle('data'),
+    { permissions: ['clipboard-read', 'clipboard-write'] });
+  await page.click('#data .toolbar button:text("Share link")');
+  await page.waitForFunction(() => document.querySelector('#data .toolbar-note').textContent === 'Link copied.');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await page.evaluate(() => location.href));
+
+  const config = await exportItem(page, 'data', 'Config');
+  assert.match(config.name, /^genlab-data-two-moons-seed5\.json$/);
+  assert.deepEqual(JSON.parse(config.bytes), await page.evaluate(() => window.genlab.views.data.config));
+  const dir = await mkdtemp(path.join(tmpdir(), 'genlab-share-'));
+  const file = path.join(dir, config.name);
+  await writeFile(file, config.bytes);
+  const cli = execFileSync(GENLAB_BIN, ['data', 'sample', '--config', file]).toString();
+  const csv = await exportItem(page, 'data', 'Samples');
+  assert.equal(csv.bytes.toString().split('\n')[0], 'x,y');
+  const pagePoints = await page.evaluate(() => Array.from(window.genlab.views.data.points));
+  const rows = csv.bytes.toString().trim().split('\n').slice(1).map((r) => r.split(',').map(Number));
+  assert.equal(rows.length, 300);
+  assert.deepEqual(rows.flat(), pagePoints, 'the CSV holds the page’s points exactly');
+  const cliRows = cli.trim().split('\n').slice(1).map((r) => r.split(',').map((v) => Math.fround(Number(v))));
+  assert.deepEqual(cliRows.flat(), pagePoints, 'the CLI, given the exported config, draws the same points');
+
+  const png = await exportItem(page, 'data', 'PNG: Samples');
+  assert.deepEqual([...png.bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG file');
+  assert.ok(png.bytes.length > 2000, 'with the plot in it');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a trained run survives a reload; Reset and “Clear saved data” forget it', async () => {
+  const { page, context, errors } = await site.open(SMALL_SI, idle('si'));
+  await page.click('#si-train');
+  await page.waitForFunction(() => window.genlab.views.si.trained === 40 && !window.genlab.views.si.training, null, { timeout: 120_000 });
+  await idle('si')(page);
+  const before = await page.evaluate(() => ({ drift: window.genlab.views.si.losses.drift.slice(), hash: location.hash }));
+  assert.equal(before.drift.length, 40);
+
+  await page.reload();
+  await idle('si')(page);
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 40, 'the trained steps came back');
+  assert.deepEqual(await page.evaluate(() => window.genlab.views.si.losses.drift), before.drift, 'and the loss curve');
+  const played = await page.evaluate(() => Array.from(window.genlab.views.si.frames.at(-1)));
+
+  // changing only the sampler keeps the trained networks
+  await page.selectOption('#si-method', 'rk4');
+  await idle('si')(page);
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 40);
+
+  await page.selectOption('#si-method', 'heun');
+  await idle('si')(page);
+  assert.deepEqual(await page.evaluate(() => Array.from(window.genlab.views.si.frames.at(-1))), played, 'the restored networks move the particles the same way');
+
+  await page.click('#si-reset');
+  await idle('si')(page);
+  await page.reload();
+  await idle('si')(page);
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 0, 'a reset stays reset after a reload');
+
+  await page.click('#si-train');
+  await page.waitForFunction(() => window.genlab.views.si.trained === 40 && !window.genlab.views.si.training, null, { timeout: 120_000 });
+  await page.click('#clear-saved');
+  await page.reload();
+  await idle('si')(page);
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 0, 'cleared data is gone');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('imported weights are checked: corrupt or mismatched files change nothing and say why; matching ones load', async () => {
+  const { page, context, errors } = await site.open(SMALL_SI, idle('si'));
+  await page.click('#si-train');
+  await page.waitForFunction(() => window.genlab.views.si.trained === 40 && !window.genlab.views.si.training, null, { timeout: 120_000 });
+  await idle('si')(page);
+  const weights = await exportItem(page, 'si', 'Weights');
+  assert.match(weights.name, /\.safetensors$/);
+
+  await importFile(page, 'si', 'broken.safetensors', Buffer.from('not a weights file at all'));
+  await page.waitForFunction(() => !document.getElementById('message').hidden);
+  assert.match(await message(page), /“broken\.safetensors” could not be opened: not a valid safetensors weights file.*Nothing was changed\./);
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 40);
+
+  // the same networks at width 32 cannot take width-16 weights
+  await page.fill('#si-width', '32');
+  await page.press('#si-width', 'Enter');
+  await idle('si')(page);
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 0);
+  await importFile(page, 'si', weights.name, weights.bytes);
+  await page.waitForFunction(() => /could not be opened/.test(document.getElementById('message').textContent));
+  assert.match(await message(page), /has shape \[\d+, \d+\]; this model needs \[\d+, \d+\]/);
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 0);
+
+  await page.fill('#si-width', '16');
+  await page.press('#si-width', 'Enter');
+  await idle('si')(page);
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 40, 'back at width 16 the kept run returns');
+  await page.click('#si-reset');
+  await idle('si')(page);
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 0);
+  await importFile(page, 'si', weights.name, weights.bytes);
+  await page.waitForFunction(() => /Opened/.test(document.querySelector('#si .toolbar-note').textContent));
+  await idle('si')(page);
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 40);
+  const again = await exportItem(page, 'si', 'Weights');
+  assert.deepEqual(again.bytes, weights.bytes, 'the imported weights are the exported ones');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('markup in a link or an imported config is shown as text, never run', async () => {
+  const payload = '<img src=x onerror="window.pwned=1">';
+  const { page, context } = await site.open(`#si?v=1&rho1.name=${encodeURIComponent(payload)}`, idle('si'));
+  assert.match(await message(page), /could not be opened/);
+  assert.ok((await message(page)).includes(payload.slice(0, 20)) || /rho1/.test(await message(page)), 'the message names the problem');
+  await importFile(page, 'si', 'evil.json', JSON.stringify({ version: 1, rho1: { name: payload } }));
+  await page.waitForFunction(() => /evil\.json/.test(document.getElementById('message').textContent));
+  await importFile(page, 'si', `${payload}.json`, '{ not json');
+  await page.waitForFunction(() => /not valid JSON/.test(document.getElementById('message').textContent));
+  assert.ok((await message(page)).includes(payload), 'the file name is shown as text');
+  assert.equal(await page.evaluate(() => document.querySelectorAll('img').length), 0, 'no element was made from the payload');
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  await context.close();
+});
