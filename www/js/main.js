@@ -8,6 +8,7 @@ import { HallucinationView } from './labs/hallucinations.js';
 import { QlaeView } from './labs/qlae.js';
 import { buildToolbar } from './ui/toolbar.js';
 import { clearSaved, savedConfig } from './ui/saved.js';
+import { startEmbedding } from './ui/embed.js';
 
 const messageBox = document.getElementById('message');
 
@@ -45,7 +46,7 @@ async function openLink() {
   if (link.lab && !link.config && !problem) link.config = await savedConfig(lab);
   if (link.config && !problem) {
     try {
-      await view.apply({ ...view.defaults(), ...link.config });
+      await view.apply(merge(startingConfig(view, link.config.preset), withoutPreset(link.config)));
       return;
     } catch (err) {
       problem = err.message;
@@ -54,6 +55,30 @@ async function openLink() {
   await view.apply(view.defaults());
   if (problem) showMessage(`This link could not be opened: ${problem}. Showing the defaults instead.`);
   if (link.lab) document.getElementById(lab).scrollIntoView();
+}
+
+/** The config a link builds on: the preset it names (`preset=NAME`), else the lab's defaults. */
+function startingConfig(view, preset) {
+  if (preset === undefined) return view.defaults();
+  const found = view.presets?.find((p) => p.name === String(preset));
+  if (!found) {
+    const names = view.presets?.map((p) => p.name).join(', ');
+    throw new Error(names ? `there is no preset “${String(preset).slice(0, 40)}” here; try one of ${names}` : 'this lab has no presets');
+  }
+  return structuredClone(found.config);
+}
+
+function withoutPreset({ preset, ...rest }) {
+  return rest;
+}
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** `base` with the values of `over` put in, object by object (a link names only what differs). */
+function merge(base, over) {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(base[k]) ? merge(base[k], v) : v;
+  return out;
 }
 
 /** Loads the catalog and presets the views build their menus from. */
@@ -77,6 +102,15 @@ window.genlab = {
     showMessage(`GenLab could not start: ${err.message}`);
   }),
 };
+// Embedded: pause the shown lab while the widget is off screen, pick up where it was after.
+startEmbedding((visible) => {
+  const view = views[document.body.dataset.lab];
+  if (visible) view?.resume();
+  else view?.suspend();
+});
+document.getElementById('embed-open').addEventListener('click', (e) => {
+  e.currentTarget.href = new URL(location.hash, new URL('./', location.href)).href;
+});
 document.getElementById('clear-saved').addEventListener('click', async () => {
   await clearSaved();
   showMessage('Saved runs and settings were cleared from this browser. What is on screen stays until you reload.');

@@ -6,7 +6,7 @@ import { LabView } from './lab-view.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawDetection, drawLogHistogram, drawRoc, drawTrajectory, drawVarianceHistogram, logRange } from '../render/detection.js';
 import { squareView } from '../render/viewport.js';
-import { toCsv } from './shared.js';
+import { canonical, toCsv } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -99,6 +99,18 @@ export class HallucinationView extends LabView {
     this.redraw();
     // not awaited: samples stream in while the page (and any message about the link) is up
     if (!this.learned || this.trained) this.sample();
+  }
+
+  suspend() {
+    this.interrupted = this.training ? 'train' : this.sampling ? 'sample' : null;
+    if (this.interrupted) this.worker.cancel();
+  }
+
+  resume() {
+    const what = this.interrupted;
+    this.interrupted = null;
+    if (what === 'train') this.train();
+    else if (what === 'sample') this.sample();
   }
 
   resetRun() {

@@ -2,6 +2,7 @@
 // use the exact fields of a Gaussian-mixture pair); watch particles flow while turning ε.
 // Every setting lives in the URL hash (#si?…), so a link reproduces the run.
 import { LabView } from './lab-view.js';
+import { mayAutoplay, reducedMotion } from '../ui/embed.js';
 import { parseCsv, toCsv } from './shared.js';
 import { drawHeatmap } from '../render/heatmap.js';
 import { drawArrows, drawPaths, drawSpaceTime } from '../render/field.js';
@@ -115,7 +116,20 @@ export class InterpolantView extends LabView {
     document.body.dataset.state = 'ready';
     this.status();
     this.redraw();
-    if (!this.learned || this.trained) await this.play();
+    if ((!this.learned || this.trained) && mayAutoplay()) await this.play();
+  }
+
+  suspend() {
+    this.interrupted = this.training ? 'train' : this.playing ? 'play' : null;
+    if (this.training) this.worker.cancel();
+    if (this.playing) this.pause();
+  }
+
+  resume() {
+    const what = this.interrupted;
+    this.interrupted = null;
+    if (what === 'train') this.train();
+    else if (what === 'play') this.play();
   }
 
   call(method, args = []) {
@@ -244,13 +258,15 @@ export class InterpolantView extends LabView {
     const msg = { type: 'play', epsilon: this.config.sampler.epsilon, arrows: this.arrowPoints() };
     if (from > 0) Object.assign(msg, { from, points: this.frames[from].slice() });
     document.body.dataset.state = 'playing';
+    const animate = !reducedMotion(); // with reduced motion only the end is drawn
     const final = await this.worker.request(msg, (m) => {
       if (m.type !== 'frame') return;
       this.frames[m.index] = m.particles;
       this.index = m.index;
       this.drift = m.drift;
-      this.schedule();
+      if (animate) this.schedule();
     }).catch((err) => { this.showMessage(err.message); return null; });
+    if (!animate) this.schedule();
     this.playing = false;
     $('si-play').textContent = 'Play';
     document.body.dataset.state = 'ready';

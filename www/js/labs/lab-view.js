@@ -51,6 +51,11 @@ export class LabView {
     return this.presets?.find((p) => this.sameTraining(p.config, config)) ?? null;
   }
 
+  /** Pauses what runs (the widget went off screen); `resume` picks it up again. */
+  suspend() {}
+
+  resume() {}
+
   /** The link (URL hash) that reopens this run. */
   link() {
     return encodeHash(this.lab, this.config);

@@ -343,6 +343,16 @@ export class QlaeView extends LabView {
     $('qlae-train').textContent = this.run.trained ? 'Continue training' : 'Train';
   }
 
+  suspend() {
+    this.interrupted = this.training;
+    this.stop();
+  }
+
+  resume() {
+    if (this.interrupted) this.train();
+    this.interrupted = false;
+  }
+
   stop() {
     if (this.training) for (const run of this.runs) run.worker.cancel();
     this.training = false;

@@ -51,7 +51,7 @@ export function buildToolbar(view, { showMessage }) {
   const say = (text) => { note.textContent = text; };
 
   share.addEventListener('click', async () => {
-    const url = new URL(view.link(), location.href).href;
+    const url = new URL(view.link(), new URL('./', location.href)).href; // without ?embed=…
     try {
       await navigator.clipboard.writeText(url);
       say('Link copied.');

@@ -1,0 +1,97 @@
+// End-to-end tests of embedding, in headless Chromium: the example lecture page's widgets load
+// lazily, run, and take the height their page reports; a widget on a slide pauses its training
+// when the slide is left and resumes on return; a plain iframe reports its height in the Pym.js
+// protocol too; links name presets; embedded pages fit their box.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { openPage, useSite } from './harness.mjs';
+
+const site = useSite();
+
+/** The page inside widget `id`, once its lab is idle. */
+async function widgetFrame(page, id) {
+  const handle = await page.waitForSelector(`#${id} iframe`, { timeout: 60_000 });
+  const frame = await handle.contentFrame();
+  await frame.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state) && window.genlab?.views, null, { timeout: 120_000 });
+  return frame;
+}
+
+test('the lecture page: widgets start when scrolled to, run their preset, and take their reported height', async () => {
+  const { page, context, errors } = await openPage(site.browser, `${site.server.url}examples/lecture.html`, { viewport: { width: 1000, height: 800 } });
+  const si = await widgetFrame(page, 'widget-si');
+  assert.equal(await page.locator('#widget-qlae iframe').count(), 0, 'a widget far below the view has not started');
+  assert.equal(await si.evaluate(() => document.body.dataset.embed), '1');
+  assert.equal(await si.evaluate(() => getComputedStyle(document.querySelector('.site-header')).display), 'none', 'no site chrome');
+  assert.equal(await si.evaluate(() => window.genlab.views.si.presetName), 'checkerboard');
+  assert.equal(await si.evaluate(() => window.genlab.views.si.trained), 1500, 'opened from the shipped weights');
+  assert.equal(await si.evaluate(() => getComputedStyle(document.getElementById('si-width').closest('fieldset')).display), 'none', 'minimal controls');
+  assert.notEqual(await si.evaluate(() => getComputedStyle(document.getElementById('si-epsilon').closest('label')).display), 'none', 'ε stays');
+
+  await page.waitForFunction(() => document.getElementById('widget-si').dataset.reportedHeight);
+  const { reported, height, inner } = await page.evaluate(() => {
+    const w = document.getElementById('widget-si');
+    return { reported: Number(w.dataset.reportedHeight), height: w.querySelector('iframe').getBoundingClientRect().height, inner: w.querySelector('iframe').contentDocument.body.getBoundingClientRect().height };
+  });
+  assert.ok(Math.abs(reported - inner) <= 1, `reported ${reported} vs the page's ${inner}`);
+  assert.ok(Math.abs(height - reported) <= 1, `the iframe took the reported height (${height} vs ${reported})`);
+  assert.ok(await si.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the widget fits its width');
+
+  await page.locator('#widget-qlae').scrollIntoViewIfNeeded();
+  const qlae = await widgetFrame(page, 'widget-qlae');
+  await qlae.waitForFunction(() => window.genlab.views.qlae.run.evaluation, null, { timeout: 120_000 });
+  assert.equal(await qlae.evaluate(() => getComputedStyle(document.getElementById('qlae-controls')).display), 'none', 'controls="none"');
+  assert.match(await qlae.locator('#qlae-infom').textContent(), /^0\.\d+/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a widget on a slide pauses its training when the slide is left and picks it up on return', async () => {
+  const { page, context, errors } = await openPage(site.browser, `${site.server.url}examples/slides.html`);
+  assert.equal(await page.locator('#slide-widget iframe').count(), 0, 'the hidden slide’s widget has not started');
+  await page.keyboard.press('ArrowRight');
+  const frame = await widgetFrame(page, 'slide-widget');
+  await frame.waitForFunction(() => !window.genlab.views.si.playing && document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+  await frame.evaluate(() => { window.genlab.views.si.train(); });
+  await frame.waitForFunction(() => window.genlab.views.si.training && window.genlab.views.si.trained > 1510, null, { timeout: 60_000 });
+
+  await page.keyboard.press('ArrowRight');
+  await frame.waitForFunction(() => !window.genlab.views.si.training, null, { timeout: 30_000 });
+  const paused = await frame.evaluate(() => window.genlab.views.si.trained);
+  await page.waitForTimeout(1000);
+  assert.equal(await frame.evaluate(() => window.genlab.views.si.trained), paused, 'no training while the slide is away');
+  assert.equal(await page.evaluate(() => document.getElementById('slide-widget').dataset.visible), 'false');
+
+  await page.keyboard.press('ArrowLeft');
+  await frame.waitForFunction((n) => window.genlab.views.si.training && window.genlab.views.si.trained > n, paused, { timeout: 30_000 });
+  await frame.evaluate(() => window.genlab.worker.cancel());
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a plain iframe reports its height in the Pym.js and iframe.resize forms; a link can name a preset', async () => {
+  const { page, context } = await openPage(site.browser, `${site.server.url}examples/lecture.html`);
+  const messages = await page.evaluate((src) => new Promise((resolve) => {
+    const seen = { pym: null, resize: null };
+    window.addEventListener('message', (e) => {
+      if (typeof e.data === 'string' && e.data.startsWith('pymxPYMxlesson-1xPYMxheightxPYMx')) seen.pym = e.data;
+      if (e.data?.context === 'iframe.resize') seen.resize = e.data.height;
+      if (seen.pym && seen.resize) resolve(seen);
+    });
+    const frame = Object.assign(document.createElement('iframe'), { src, width: 400, height: 300 });
+    document.body.prepend(frame);
+  }), `${site.server.url}index.html?embed=1&controls=full&childId=lesson-1#halluc?preset=1d-123`);
+  const height = Number(messages.pym.split('xPYMx').pop());
+  assert.ok(height > 300, `a whole lab is taller than 300 px (${height})`);
+  assert.ok(messages.resize > 300);
+  const frame = page.frames().find((f) => f.url().includes('childId=lesson-1'));
+  await frame.waitForFunction(() => window.genlab?.views.halluc.presetName === '1d-123', null, { timeout: 120_000 });
+  assert.ok(await frame.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'a 400 px box shows the phone layout, no sideways scroll');
+  await context.close();
+});
+
+test('a link naming an unknown preset says so and lists the real ones', async () => {
+  const { page, context } = await openPage(site.browser, `${site.server.url}#qlae?preset=sprites-nope`);
+  await page.waitForFunction(() => !document.getElementById('message').hidden, null, { timeout: 120_000 });
+  assert.match(await page.textContent('#message'), /there is no preset “sprites-nope” here; try one of sprites-qlae, /);
+  await context.close();
+});
