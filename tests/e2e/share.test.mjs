@@ -104,10 +104,15 @@ test('a trained run survives a reload; Reset and “Clear saved data” forget i
 
   await page.click('#si-train');
   await page.waitForFunction(() => window.genlab.views.si.trained === 40 && !window.genlab.views.si.training, null, { timeout: 120_000 });
-  await page.click('#clear-saved');
-  await page.reload();
+  await page.goto(site.server.url + SMALL_SI); // the link without at=40: only this browser's data can restore the run
   await idle('si')(page);
-  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 0, 'cleared data is gone');
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 40, 'the kept run came back');
+  await page.click('#clear-saved');
+  await page.goto(site.server.url + SMALL_SI.replace('seed=3', 'seed=4'));
+  await idle('si')(page);
+  await page.goto(site.server.url + SMALL_SI);
+  await idle('si')(page);
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 0, 'cleared data is gone, and leaving the run did not save it again');
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -165,4 +170,35 @@ test('markup in a link or an imported config is shown as text, never run', async
   assert.equal(await page.evaluate(() => document.querySelectorAll('img').length), 0, 'no element was made from the payload');
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   await context.close();
+});
+
+test('a link carries the steps trained and the view: a fresh browser retrains to the same losses and particles', async () => {
+  const a = await site.open(SMALL_SI, idle('si'));
+  await a.page.click('#si-train');
+  await a.page.waitForFunction(() => window.genlab.views.si.trained === 40 && !window.genlab.views.si.training, null, { timeout: 120_000 });
+  await idle('si')(a.page);
+  await a.page.check('#si input[name=layer][value=heatmap]');
+  const link = await a.page.evaluate(() => location.hash);
+  assert.match(link, /&at=40&/);
+  assert.match(link, /view\.layers=particles(%2C|,)heatmap/);
+
+  const b = await site.open(link, idle('si'));
+  await b.page.waitForFunction(() => window.genlab.views.si.trained === 40 && !window.genlab.views.si.training, null, { timeout: 120_000 });
+  await idle('si')(b.page);
+  assert.equal(await b.page.isChecked('#si input[name=layer][value=heatmap]'), true, 'the view came along');
+  const run = (page) => page.evaluate(async () => {
+    const v = window.genlab.views.si;
+    v.index = 0;
+    await v.play();
+    return { drift: v.losses.drift, score: v.losses.score, particles: Array.from(v.frames.at(-1)) };
+  });
+  const [ra, rb] = [await run(a.page), await run(b.page)];
+  assert.equal(rb.drift.length, 40);
+  assert.deepEqual(rb.drift, ra.drift, 'the same losses, bit for bit');
+  assert.deepEqual(rb.score, ra.score);
+  assert.deepEqual(rb.particles, ra.particles, 'the same particles');
+
+  const bad = await site.open(`${SMALL_SI}&at=-3`, idle('si'));
+  assert.match(await message(bad.page), /at: “-3” is not a step count/);
+  await Promise.all([a.context.close(), b.context.close(), bad.context.close()]);
 });

@@ -45,8 +45,11 @@ async function openLink() {
   // a bare `#lab` link reopens the settings this browser last used there
   if (link.lab && !link.config && !problem) link.config = await savedConfig(lab);
   if (link.config && !problem) {
+    const { preset, at, view: shown, ...config } = link.config;
     try {
-      await view.apply(merge(startingConfig(view, link.config.preset), withoutPreset(link.config)));
+      await view.apply(merge(startingConfig(view, preset), config));
+      await view.restoreView(isObject(shown) ? shown : {});
+      if (at !== undefined) await view.reach(at);
       return;
     } catch (err) {
       problem = err.message;
@@ -66,10 +69,6 @@ function startingConfig(view, preset) {
     throw new Error(names ? `there is no preset “${String(preset).slice(0, 40)}” here; try one of ${names}` : 'this lab has no presets');
   }
   return structuredClone(found.config);
-}
-
-function withoutPreset({ preset, ...rest }) {
-  return rest;
 }
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -113,7 +112,8 @@ document.getElementById('embed-open').addEventListener('click', (e) => {
 });
 document.getElementById('clear-saved').addEventListener('click', async () => {
   await clearSaved();
-  showMessage('Saved runs and settings were cleared from this browser. What is on screen stays until you reload.');
+  for (const view of Object.values(views)) view.forgetShown();
+  showMessage('Saved runs and settings were cleared from this browser. What is on screen stays until you leave it; a link with at=N still trains to N steps.');
 });
 window.addEventListener('hashchange', () => {
   // Our own replaceState does not fire this; a pasted or edited link (or a gallery card) does.

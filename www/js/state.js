@@ -1,5 +1,7 @@
 // The URL hash codec. The hash is `#<lab>?` followed by the lab's config flattened into
-// dotted keys: `#data?v=1&dataset.name=two-moons&dataset.noise=0.1&n=2000&seed=0`.
+// dotted keys: `#data?v=1&dataset.name=two-moons&dataset.noise=0.1&n=2000&seed=0`. Beside the
+// config a link may hold `preset=NAME` (start from that preset), `at=N` (the steps trained) and
+// `view.*` (what is shown: layers, time t, threshold).
 // Values that read as JSON (numbers, arrays) are JSON; anything else is a string. The config
 // itself is validated by the Rust core, which names any bad field; this file only reshapes.
 
@@ -21,12 +23,15 @@ function decodeValue(s) {
   try { return JSON.parse(s); } catch { return s; }
 }
 
-/** `#lab?…` for a config object. The version goes first, as `v`. */
-export function encodeHash(lab, config) {
+/**
+ * `#lab?…` for a config object. The version goes first, as `v`; `extras` (the steps trained
+ * `at` and the `view` state) follow the config, and undefined values are left out.
+ */
+export function encodeHash(lab, config, extras = {}) {
   const { version, ...rest } = config;
   const params = new URLSearchParams();
   params.set('v', String(version ?? 1));
-  for (const [k, v] of flatten(rest)) params.set(k, encodeValue(v));
+  for (const [k, v] of flatten({ ...rest, ...extras })) if (v !== undefined) params.set(k, encodeValue(v));
   return `#${lab}?${params.toString()}`;
 }
 

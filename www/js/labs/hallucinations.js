@@ -43,8 +43,9 @@ export class HallucinationView extends LabView {
     });
     $('halluc-train').addEventListener('click', () => (this.training ? this.worker.cancel() : this.train()));
     $('halluc-sample').addEventListener('click', () => (this.sampling ? this.worker.cancel() : this.sample()));
-    $('halluc-reset').addEventListener('click', () => this.apply(this.config, { fresh: true }));
-    $('halluc-tau').addEventListener('input', () => { this.tau = this.tauFromSlider(); this.redraw(); });
+    $('halluc-reset').addEventListener('click', () => this.restart());
+    $('halluc-tau').addEventListener('input', () => { this.tau = this.tauFromSlider(); this.requestedTau = null; this.redraw(); });
+    $('halluc-tau').addEventListener('change', () => this.updateLink());
     $('halluc-t').addEventListener('input', () => this.scrub(Number($('halluc-t').value)));
     $('halluc-canvas').addEventListener('pointerdown', (e) => this.pick(e));
     new ResizeObserver(() => this.redraw()).observe($('halluc-canvas'));
@@ -99,6 +100,22 @@ export class HallucinationView extends LabView {
     this.redraw();
     // not awaited: samples stream in while the page (and any message about the link) is up
     if (!this.learned || this.trained) this.sample();
+  }
+
+  /** The link's view: the threshold τ on the trajectory variance, once there are samples. */
+  viewState() {
+    return Number.isFinite(this.tau) && this.tau > 0 ? { tau: Number(this.tau.toPrecision(4)) } : undefined;
+  }
+
+  restoreView({ tau } = {}) {
+    if (!(Number.isFinite(tau) && tau > 0)) return;
+    this.requestedTau = tau;
+    if (this.report) { this.tau = tau; this.redraw(); }
+  }
+
+  /** Starts again from an untrained network (the Reset button). */
+  restart() {
+    return this.apply(this.config, { fresh: true });
   }
 
   suspend() {
@@ -173,10 +190,11 @@ export class HallucinationView extends LabView {
   }
 
   /** Trains the rest of `train.steps` (or another full run when done), streaming the loss. */
-  async train() {
+  /** Trains to step `until`, or for the rest of `train.steps` (another full run when done). */
+  async train(until) {
     if (this.sampling) this.worker.cancel();
     const remaining = this.config.train.steps - this.trained;
-    const k = remaining > 0 ? remaining : this.config.train.steps;
+    const k = until ? until - this.trained : (remaining > 0 ? remaining : this.config.train.steps);
     this.training = true;
     $('halluc-train').textContent = 'Pause training';
     document.body.dataset.state = 'training';
@@ -196,6 +214,7 @@ export class HallucinationView extends LabView {
       this.showMessage(err.message);
     }
     await this.keep(this.worker, this.config, this.losses);
+    this.updateLink();
     this.training = false;
     $('halluc-train').textContent = this.trained ? 'Continue training' : 'Train';
     document.body.dataset.state = 'ready';
@@ -224,7 +243,8 @@ export class HallucinationView extends LabView {
       if (final.type === 'sampled') {
         this.report = final.report;
         this.seconds = (performance.now() - started) / 1000;
-        if (this.report.best && Number.isFinite(this.report.best.threshold)) this.tau = this.report.best.threshold;
+        if (this.requestedTau) this.tau = this.requestedTau;
+        else if (this.report.best && Number.isFinite(this.report.best.threshold)) this.tau = this.report.best.threshold;
         this.steps = Array.from(await this.call('frameSteps'));
         $('halluc-t').max = String(this.steps.length);
         $('halluc-t').value = String(this.steps.length);
@@ -233,6 +253,7 @@ export class HallucinationView extends LabView {
       this.showMessage(err.message);
     }
     this.sampling = false;
+    this.updateLink();
     $('halluc-sample').textContent = 'Sample';
     document.body.dataset.state = 'ready';
     this.status();

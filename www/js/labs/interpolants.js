@@ -53,12 +53,12 @@ export class InterpolantView extends LabView {
     $('si-t').addEventListener('input', () => this.scrub(Number($('si-t').value)));
     $('si-play').addEventListener('click', () => (this.playing ? this.pause() : this.play()));
     $('si-train').addEventListener('click', () => (this.training ? this.worker.cancel() : this.train()));
-    $('si-reset').addEventListener('click', () => this.apply(this.config, { fresh: true }));
+    $('si-reset').addEventListener('click', () => this.restart());
     $('si-metrics').addEventListener('click', () => this.measure());
     $('si-use0').addEventListener('click', () => this.usePoints('rho0'));
     $('si-use1').addEventListener('click', () => this.usePoints('rho1'));
     $('si-canvas').addEventListener('pointerdown', (e) => this.drawPoint(e));
-    for (const box of $('si').querySelectorAll('input[name=layer]')) box.addEventListener('change', () => this.redraw());
+    for (const box of $('si').querySelectorAll('input[name=layer]')) box.addEventListener('change', () => { this.redraw(); this.updateLink(); });
     new ResizeObserver(() => this.redraw()).observe($('si-canvas'));
   }
 
@@ -117,6 +117,29 @@ export class InterpolantView extends LabView {
     this.status();
     this.redraw();
     if ((!this.learned || this.trained) && mayAutoplay()) await this.play();
+  }
+
+  /** The link's view: the layers shown and the time step t (an index into the time grid). */
+  viewState() {
+    const layers = [...$('si').querySelectorAll('input[name=layer]:checked')].map((b) => b.value).join(',');
+    return { layers, t: this.index };
+  }
+
+  restoreView({ layers, t } = {}) {
+    if (typeof layers === 'string') {
+      const shown = layers.split(',');
+      for (const box of $('si').querySelectorAll('input[name=layer]')) box.checked = shown.includes(box.value);
+    }
+    if (Number.isInteger(t)) {
+      this.index = Math.max(0, Math.min(t, this.frames.length - 1));
+    }
+    this.redraw();
+    this.updateLink();
+  }
+
+  /** Starts again from an untrained network (the Reset button). */
+  restart() {
+    return this.apply(this.config, { fresh: true });
   }
 
   suspend() {
@@ -271,6 +294,7 @@ export class InterpolantView extends LabView {
     $('si-play').textContent = 'Play';
     document.body.dataset.state = 'ready';
     if (final?.type === 'played') this.status();
+    this.updateLink();
   }
 
   pause() {
@@ -284,17 +308,18 @@ export class InterpolantView extends LabView {
     $('si-t').value = String(this.index);
     this.drift = null;
     this.schedule();
+    this.updateLink();
     if (this.layer('arrows')) {
       this.drift = await this.call('drift', [this.grid[this.index], this.arrowPoints()]);
       this.schedule();
     }
   }
 
-  /** Trains the remaining steps of `train.steps` (or another full run when done), streaming. */
-  async train() {
+  /** Trains to step `until`, or for the rest of `train.steps` (another full run when done). */
+  async train(until) {
     if (this.playing) this.pause();
     const remaining = this.config.train.steps - this.trained;
-    const k = remaining > 0 ? remaining : this.config.train.steps;
+    const k = until ? until - this.trained : (remaining > 0 ? remaining : this.config.train.steps);
     this.training = true;
     $('si-train').textContent = 'Pause training';
     document.body.dataset.state = 'training';
@@ -322,6 +347,7 @@ export class InterpolantView extends LabView {
       this.showMessage(err.message);
     }
     await this.keep(this.worker, this.config, this.losses);
+    this.updateLink();
     this.training = false;
     $('si-train').textContent = this.trained ? 'Continue training' : 'Train';
     document.body.dataset.state = 'ready';

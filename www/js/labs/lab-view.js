@@ -56,15 +56,42 @@ export class LabView {
 
   resume() {}
 
-  /** The link (URL hash) that reopens this run. */
+  /** What is shown (layers, time, threshold…) as a flat object for the link; views override. */
+  viewState() {
+    return undefined;
+  }
+
+  /** Shows what a link's `view` part asks for; values out of range are clamped; views override. */
+  restoreView() {}
+
+  /** The link (URL hash) that reopens this run: its config, the steps trained, and the view. */
   link() {
-    return encodeHash(this.lab, this.config);
+    return encodeHash(this.lab, this.config, { at: this.learned && this.trained ? this.trained : undefined, view: this.viewState() });
+  }
+
+  /** Puts the link in the address bar (as the view changes). */
+  updateLink() {
+    history.replaceState(null, '', this.link());
   }
 
   /** Puts this run's link in the address bar and remembers its config for a bare `#lab` link. */
   publish() {
-    history.replaceState(null, '', this.link());
+    this.updateLink();
     saveConfig(this.lab, this.config);
+  }
+
+  /**
+   * Brings the run to `at` training steps, as a link asks: from scratch when this run is
+   * further, then training (not awaited: the page shows its progress). Runs trained to the same
+   * steps from the same config have the same weights, bit for bit.
+   */
+  async reach(at) {
+    if (!Number.isSafeInteger(at) || at < 0 || at > 10_000_000) {
+      throw new Error(`at: “${String(at).slice(0, 20)}” is not a step count (a whole number from 0 to 10,000,000)`);
+    }
+    if (!this.learned || at === this.trained) return;
+    if (at < this.trained) await this.restart();
+    if (at > this.trained) this.train(at);
   }
 
   /**
@@ -104,6 +131,11 @@ export class LabView {
     }
   }
 
+  /** After “Clear saved data”: the run on screen is not saved again when the view changes. */
+  forgetShown() {
+    this.clearedAt = this.generation;
+  }
+
   /**
    * Stops `worker`'s work before the view is reconfigured and keeps its trained run (with
    * `config`; null when there is none), or with `fresh` forgets it: a reset stays reset.
@@ -111,7 +143,7 @@ export class LabView {
   async keepBeforeChange(worker, config, losses, { slot = '', fresh = false } = {}) {
     worker.cancel();
     if (fresh) await forgetRun(this.lab, slot);
-    else if (config) await this.keep(worker, config, losses, slot);
+    else if (config && this.clearedAt !== this.generation) await this.keep(worker, config, losses, slot);
     this.generation = (this.generation ?? 0) + 1;
   }
 }

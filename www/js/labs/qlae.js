@@ -37,7 +37,7 @@ class QlaeRun {
     this.picked = 0;
     this.el('recon').addEventListener('pointerdown', (e) => {
       const k = gridCell(this.el('recon'), e, { size: this.size, columns: STRIP, count: 2 * STRIP }) % STRIP;
-      if (k >= 0) { this.picked = k; this.refresh().catch((err) => this.onError?.(err)); }
+      if (k >= 0) { this.picked = k; this.onPick?.(); this.refresh().catch((err) => this.onError?.(err)); }
     });
     new ResizeObserver(() => this.drawPlots()).observe(this.el('nmi'));
   }
@@ -189,7 +189,7 @@ export class QlaeView extends LabView {
     });
     $('qlae-train').addEventListener('click', () => (this.training ? this.stop() : this.train()));
     $('qlae-evaluate').addEventListener('click', () => this.score());
-    $('qlae-reset').addEventListener('click', () => this.apply({ ...this.config, compare: this.compare }, { fresh: true }));
+    $('qlae-reset').addEventListener('click', () => this.restart());
   }
 
   /** Run A, the page's. */
@@ -283,6 +283,7 @@ export class QlaeView extends LabView {
     this.panelB.hidden = !compare;
     for (const run of this.runs) {
       run.onError = (err) => this.showMessage(err.message);
+      run.onPick = () => this.updateLink();
       run.el('run-title').hidden = !compare;
       if (compare) run.el('run-title').textContent = `${run === this.run ? 'A' : 'B'}: ${MODEL_NAMES[run.config.model]}`;
       run.drawPlots();
@@ -343,6 +344,32 @@ export class QlaeView extends LabView {
     $('qlae-train').textContent = this.run.trained ? 'Continue training' : 'Train';
   }
 
+  /** Every run is learned; run A's steps are the link's. */
+  get learned() {
+    return true;
+  }
+
+  get trained() {
+    return this.run.trained;
+  }
+
+  /** The link's view: the held-out image being traversed. */
+  viewState() {
+    return { image: this.run.picked };
+  }
+
+  async restoreView({ image } = {}) {
+    if (!Number.isInteger(image)) return;
+    this.run.picked = Math.max(0, Math.min(image, STRIP - 1));
+    this.updateLink();
+    await this.run.refresh();
+  }
+
+  /** Starts again from untrained networks (the Reset button). */
+  restart() {
+    return this.apply({ ...this.config, compare: this.compare }, { fresh: true });
+  }
+
   suspend() {
     this.interrupted = this.training;
     this.stop();
@@ -359,13 +386,13 @@ export class QlaeView extends LabView {
   }
 
   /**
-   * Trains every run for the rest of `train.steps` (or another full run when done) in
+   * Trains every run to step `until`, or for the rest of `train.steps` (another full run when done), in
    * segments, the runs side by side in their own workers; after each segment the pictures
    * refresh, and every SCORE_EVERY steps the metrics.
    */
-  async train() {
+  async train(until) {
     const remaining = this.config.train.steps - this.run.trained;
-    const total = remaining > 0 ? remaining : this.config.train.steps;
+    const total = until ? until - this.run.trained : (remaining > 0 ? remaining : this.config.train.steps);
     this.training = true;
     $('qlae-train').textContent = 'Pause training';
     document.body.dataset.state = 'training';
@@ -395,6 +422,7 @@ export class QlaeView extends LabView {
       this.showMessage(err.message);
     }
     await Promise.all(this.runs.map((run) => this.keep(run.worker, run.config, run.losses, run.slot)));
+    this.updateLink();
     this.training = false;
     $('qlae-train').textContent = this.run.trained ? 'Continue training' : 'Train';
     document.body.dataset.state = 'ready';
