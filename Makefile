@@ -17,16 +17,20 @@ TFJS_FILES := node_modules/@tensorflow/tfjs/dist/tf.min.js \
 	node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm \
 	node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm
 
-.PHONY: serve build test test-native test-wasm test-e2e bench dist size tools browser clean
+.PHONY: serve build test lint test-native test-wasm test-e2e bench gallery dist size tools browser clean
 
-## Build the site (wasm core, vendored idb-keyval, and TF.js for the benchmark page) and serve it.
+## Build the site (wasm core, vendored idb-keyval and fflate, and TF.js for the benchmark page) and serve it.
 serve: build target/release/genlab
 	target/release/genlab serve --dir www --pkg pkg --host $(HOST) --port $(PORT)
 
-build: pkg/genlab_bg.wasm pkg/vendor/.stamp
+build: pkg/genlab_bg.wasm pkg/vendor/.stamp www/vendor/.stamp
 
-## Every test: native (unit, integration, doc), wasm in headless Chromium, end-to-end.
-test: test-native test-wasm test-e2e
+## Every test: lint, native (unit, integration, doc), wasm in headless Chromium, end-to-end.
+test: lint test-native test-wasm test-e2e
+
+## ESLint on the site and the browser tests (undefined names, unused code).
+lint: node_modules/.package-lock.json
+	node_modules/.bin/eslint .
 
 test-native:
 	cargo test
@@ -45,6 +49,10 @@ bench: build browser target/release/genlab
 	GENLAB_BIN=target/release/genlab node tests/e2e/bench-si.mjs
 	GENLAB_BIN=target/release/genlab node tests/e2e/bench-halluc.mjs
 	GENLAB_BIN=target/release/genlab node tests/e2e/bench-qlae.mjs
+
+## Re-makes the presets gallery (www/gallery/: a thumbnail per preset and presets.json).
+gallery: build browser target/release/genlab
+	GENLAB_BIN=target/release/genlab node tests/e2e/thumbnails.mjs
 
 ## A self-contained static folder for any static host (relative paths: a sub-folder works).
 ## The wasm goes through binaryen's wasm-opt -O3 from npm (Debian's wasm-opt 108 breaks
@@ -66,8 +74,13 @@ pkg/genlab_bg.wasm: $(RUST_SRC) | tools
 	wasm-bindgen --target web --out-dir pkg $(WASM)
 
 pkg/vendor/.stamp: node_modules/.package-lock.json
-	mkdir -p pkg/vendor && cp $(TFJS_FILES) pkg/vendor/
-	cp node_modules/idb-keyval/dist/index.js pkg/vendor/idb-keyval.js
+	mkdir -p pkg/vendor && cp $(TFJS_FILES) pkg/vendor/ && touch $@
+
+## The site's own npm modules (ES modules, copied as they are): IndexedDB storage, deflate.
+www/vendor/.stamp: node_modules/.package-lock.json
+	mkdir -p www/vendor
+	cp node_modules/idb-keyval/dist/index.js www/vendor/idb-keyval.js
+	cp node_modules/fflate/esm/browser.js www/vendor/fflate.js
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -91,4 +104,4 @@ browser:
 
 clean:
 	cargo clean
-	rm -rf pkg dist node_modules
+	rm -rf pkg dist node_modules www/vendor

@@ -52,7 +52,7 @@ async function runNative(threads) {
     const env = threads ? { ...process.env, RAYON_NUM_THREADS: String(threads) } : process.env;
     ({ stdout } = await promisify(execFile)(GENLAB_BIN, ['bench', '--json', '--steps', String(STEPS)], { timeout: TIMEOUT_MS, env }));
   } catch (e) {
-    throw new Error(`\`${GENLAB_BIN} bench --json\` failed: ${e.stderr?.trim() || e.message}`);
+    throw new Error(`\`${GENLAB_BIN} bench --json\` failed: ${e.stderr?.trim() || e.message}`, { cause: e });
   }
   const line = stdout.trim().split('\n').pop();
   let native;

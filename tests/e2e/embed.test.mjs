@@ -4,7 +4,8 @@
 // protocol too; links name presets; embedded pages fit their box.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, useSite } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { GENLAB_BIN, openPage, useSite } from './harness.mjs';
 
 const site = useSite();
 
@@ -93,5 +94,21 @@ test('a link naming an unknown preset says so and lists the real ones', async ()
   const { page, context } = await openPage(site.browser, `${site.server.url}#qlae?preset=sprites-nope`);
   await page.waitForFunction(() => !document.getElementById('message').hidden, null, { timeout: 120_000 });
   assert.match(await page.textContent('#message'), /there is no preset “sprites-nope” here; try one of sprites-qlae, /);
+  await context.close();
+});
+
+test('the presets gallery has a card per preset of every lab, with its picture, each opening its preset', async () => {
+  const listed = execFileSync(GENLAB_BIN, ['presets']).toString().trim().split('\n')
+    .flatMap((line) => { const [lab, names] = line.split(': '); return names.split(', ').map((name) => `${lab}/${name}`); });
+  const { page, context, errors } = await openPage(site.browser, `${site.server.url}gallery.html`);
+  await page.waitForSelector('.preset-card');
+  const cards = await page.$$eval('.preset-card', (as) => as.map((a) => ({ href: a.getAttribute('href'), img: a.querySelector('img').getAttribute('src') })));
+  assert.deepEqual(cards.map((c) => c.href.replace(/^\.\/#(\w+)\?preset=(.+)$/, '$1/$2')).sort(), listed.sort());
+  await page.evaluate(() => Promise.all([...document.images].map((img) => img.decode())));
+  assert.ok(await page.$$eval('.preset-card img', (imgs) => imgs.every((img) => img.naturalWidth > 100)), 'every thumbnail loads');
+  await page.click('.preset-card[href="./#si?preset=gmm-exact"]');
+  await page.waitForFunction(() => window.genlab?.views.si.presetName === 'gmm-exact' && document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+  assert.equal(await page.evaluate(() => document.getElementById('message').hidden), true);
+  assert.deepEqual(errors, []);
   await context.close();
 });

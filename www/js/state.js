@@ -1,9 +1,11 @@
 // The URL hash codec. The hash is `#<lab>?` followed by the lab's config flattened into
 // dotted keys: `#data?v=1&dataset.name=two-moons&dataset.noise=0.1&n=2000&seed=0`. Beside the
 // config a link may hold `preset=NAME` (start from that preset), `at=N` (the steps trained) and
-// `view.*` (what is shown: layers, time t, threshold).
-// Values that read as JSON (numbers, arrays) are JSON; anything else is a string. The config
-// itself is validated by the Rust core, which names any bad field; this file only reshapes.
+// `view.*` (what is shown: layers, time t, threshold). Values that read as JSON (numbers,
+// arrays) are JSON; long lists (drawn points) are deflated (fflate) and base64url-encoded behind
+// a `*`; anything else is a string. The config itself is validated by the Rust core, which
+// names any bad field; this file only reshapes.
+import { deflateSync, inflateSync, strFromU8, strToU8 } from '../vendor/fflate.js';
 
 /** Flattens nested objects into [dottedKey, value] pairs; arrays stay whole. */
 function flatten(obj, prefix = '', out = []) {
@@ -15,12 +17,45 @@ function flatten(obj, prefix = '', out = []) {
   return out;
 }
 
-function encodeValue(v) {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+/** Lists whose JSON is longer than this (drawn points) go deflated: `*` + base64url. */
+const COMPRESS_OVER = 120;
+
+function toBase64Url(bytes) {
+  let text = '';
+  for (const b of bytes) text += String.fromCharCode(b);
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-function decodeValue(s) {
-  try { return JSON.parse(s); } catch { return s; }
+function fromBase64Url(text) {
+  return Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+}
+
+/** Whether a string, put in a link as it is, would read back as something else. */
+const ambiguous = (s) => s.startsWith('*') || readJson(s) !== undefined;
+
+function readJson(s) {
+  try { return JSON.parse(s); } catch { return undefined; }
+}
+
+/** Long lists go deflated; strings go as they are unless they would read as JSON (then quoted). */
+function encodeValue(v) {
+  if (typeof v === 'string' && !ambiguous(v)) return v;
+  const json = JSON.stringify(v);
+  if (Array.isArray(v) && json.length > COMPRESS_OVER) return `*${toBase64Url(deflateSync(strToU8(json), { level: 9 }))}`;
+  return json;
+}
+
+/** A link value: deflated (`*…`), JSON, or else the string itself. */
+function decodeValue(s, key) {
+  if (s.startsWith('*')) {
+    try {
+      return JSON.parse(strFromU8(inflateSync(fromBase64Url(s.slice(1)))));
+    } catch {
+      throw new Error(`${key}: its compressed value is damaged (was the link cut short?)`);
+    }
+  }
+  const json = readJson(s);
+  return json === undefined ? s : json;
 }
 
 /**
@@ -55,7 +90,7 @@ export function decodeHash(hash) {
       if (typeof node[p] !== 'object' || node[p] === null || Array.isArray(node[p])) node[p] = {};
       node = node[p];
     }
-    node[path.at(-1)] = decodeValue(raw);
+    node[path.at(-1)] = decodeValue(raw, key);
   }
   return { lab, config };
 }

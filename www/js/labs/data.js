@@ -1,6 +1,7 @@
 // The Data view: pick a density, a sample count and a seed; see the samples and the density.
 // State lives in the URL hash, so a link reproduces the exact points.
 import { LabView } from './lab-view.js';
+import { announce } from '../ui/announce.js';
 import { parseCsv, toCsv } from './shared.js';
 import { drawCurve, drawHeatmap } from '../render/heatmap.js';
 import { drawHistogram, drawScatter, histogram } from '../render/scatter.js';
@@ -195,6 +196,7 @@ export class DataView extends LabView {
     $('status').textContent = final.type === 'cancelled'
       ? `Cancelled after ${count.toLocaleString('en')} of ${total.toLocaleString('en')} samples.`
       : `${count.toLocaleString('en')} samples in ${ms.toFixed(0)} ms.`;
+    announce($('status').textContent);
     $('density-caption').textContent = this.analytic ? 'Density (exact)' : `Density (histogram of 200,000 draws: no closed form)`;
     $('samples-caption').textContent = `Samples (${count.toLocaleString('en')}, seed ${this.config.seed})`;
     document.body.dataset.state = final.type === 'cancelled' ? 'cancelled' : 'ready';

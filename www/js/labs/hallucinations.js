@@ -7,6 +7,7 @@ import { drawLossCurves } from '../render/loss.js';
 import { drawDetection, drawLogHistogram, drawRoc, drawTrajectory, drawVarianceHistogram, logRange } from '../render/detection.js';
 import { squareView } from '../render/viewport.js';
 import { canonical, toCsv } from './shared.js';
+import { ProgressAnnouncer, announce } from '../ui/announce.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -199,12 +200,15 @@ export class HallucinationView extends LabView {
     $('halluc-train').textContent = 'Pause training';
     document.body.dataset.state = 'training';
     const started = this.trained;
+    const announcer = new ProgressAnnouncer('Training');
+    announce(`Training started: ${k.toLocaleString('en')} steps.`);
     try {
       await this.worker.request({ type: 'train', k, chunk: 10 }, (m) => {
         if (m.type !== 'progress') return;
         this.losses.push(...m.losses);
         this.trained = m.step;
         $('halluc-progress').value = m.done / m.total;
+        announcer.update(m.done / m.total);
         const rate = (m.step - started) / m.seconds;
         const left = (m.total - m.done) / rate;
         $('halluc-status').textContent = `Training: step ${m.step.toLocaleString('en')}, ${rate.toFixed(1)} steps/s, about ${left < 90 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`} left; pause and sample at any time.`;
@@ -229,6 +233,7 @@ export class HallucinationView extends LabView {
     $('halluc-sample').textContent = 'Stop sampling';
     document.body.dataset.state = 'sampling';
     const started = performance.now();
+    const announcer = new ProgressAnnouncer('Sampling');
     const grow = (a, b) => { const out = new Float32Array(a.length + b.length); out.set(a); out.set(b, a.length); return out; };
     try {
       const final = await this.worker.request({ type: 'diffuse' }, (m) => {
@@ -237,6 +242,7 @@ export class HallucinationView extends LabView {
         this.variance = grow(this.variance, m.variance);
         this.labels = grow(this.labels, m.labels);
         $('halluc-progress').value = m.sampled / m.total;
+        announcer.update(m.sampled / m.total);
         $('halluc-status').textContent = `Sampling: ${m.sampled.toLocaleString('en')} of ${m.total.toLocaleString('en')} chains of ${this.config.schedule.steps.toLocaleString('en')} steps, ${((performance.now() - started) / 1000).toFixed(1)} s.`;
         this.schedule();
       });
@@ -365,6 +371,7 @@ export class HallucinationView extends LabView {
       : this.trained ? `learned network, ${this.trained.toLocaleString('en')} training steps` : 'untrained network: press Train';
     const sampled = this.report ? `; ${this.report.samples.toLocaleString('en')} samples in ${this.seconds.toFixed(1)} s` : '';
     $('halluc-status').textContent = `${what}${sampled}.`;
+    announce($('halluc-status').textContent);
   }
 
   view() {

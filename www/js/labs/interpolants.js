@@ -3,6 +3,7 @@
 // Every setting lives in the URL hash (#si?…), so a link reproduces the run.
 import { LabView } from './lab-view.js';
 import { mayAutoplay, reducedMotion } from '../ui/embed.js';
+import { ProgressAnnouncer, announce } from '../ui/announce.js';
 import { parseCsv, toCsv } from './shared.js';
 import { drawHeatmap } from '../render/heatmap.js';
 import { drawArrows, drawPaths, drawSpaceTime } from '../render/field.js';
@@ -324,6 +325,8 @@ export class InterpolantView extends LabView {
     $('si-train').textContent = 'Pause training';
     document.body.dataset.state = 'training';
     const started = this.trained;
+    const progress = new ProgressAnnouncer('Training');
+    announce(`Training started: ${k.toLocaleString('en')} steps.`);
     try {
       const final = await this.worker.request({ type: 'train', k, chunk: 10, refreshEvery: REFRESH_EVERY, epsilon: this.config.sampler.epsilon }, (m) => {
         if (m.type !== 'progress') return;
@@ -334,6 +337,7 @@ export class InterpolantView extends LabView {
         this.trained = m.step;
         const rate = (m.step - started) / m.seconds;
         $('si-progress').value = m.done / m.total;
+        progress.update(m.done / m.total);
         $('si-status').textContent = `Training: step ${m.step.toLocaleString('en')}, ${rate.toFixed(1)} steps/s.`;
         if (m.particles) {
           this.frames = [this.frames[0]];
@@ -432,6 +436,7 @@ export class InterpolantView extends LabView {
       ? (this.trained ? `learned fields, ${this.trained.toLocaleString('en')} training steps` : 'untrained networks: press Train')
       : 'exact fields (closed form)';
     $('si-status').textContent = `${what}; t = ${this.grid[this.index].toFixed(3)}.`;
+    announce($('si-status').textContent);
   }
 
   layer(name) {

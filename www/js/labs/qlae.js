@@ -6,6 +6,7 @@
 // its own worker. Every setting lives in the URL hash (#qlae?…), so a link reproduces the run.
 import { LabWorker } from '../lab-worker.js';
 import { LabView } from './lab-view.js';
+import { ProgressAnnouncer, announce } from '../ui/announce.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawCodebooks, drawImageGrid, drawNmi, gridCell } from '../render/images.js';
 
@@ -398,9 +399,12 @@ export class QlaeView extends LabView {
     document.body.dataset.state = 'training';
     const started = performance.now();
     const startStep = this.run.trained;
+    const announcer = new ProgressAnnouncer('Training');
+    announce(`Training started: ${total.toLocaleString('en')} steps.`);
     const progress = () => {
       const done = Math.min(...this.runs.map((r) => r.trained)) - startStep;
       $('qlae-progress').value = done / total;
+      announcer.update(done / total);
       const rate = done / ((performance.now() - started) / 1000);
       const rest = (total - done) / rate;
       const each = this.runs.length > 1 ? ' each' : '';
@@ -446,6 +450,7 @@ export class QlaeView extends LabView {
       ? `${names} trained ${trained.toLocaleString('en')} steps. Click an image to traverse it; Continue training for more.`
       : `${names} untrained: press Train (${this.config.train.steps.toLocaleString('en')} steps).`;
     $('qlae-progress').value = Math.min(1, trained / this.config.train.steps);
+    announce($('qlae-status').textContent);
   }
 }
 

@@ -1,7 +1,7 @@
 // What survives a reload: the last trained run of each lab (its config, the steps reached, the
 // weights and the loss curves) and the last config each lab was opened with, kept in this
 // browser's IndexedDB through idb-keyval. Nothing here leaves the browser.
-import { clear, createStore, del, get, set } from '../../pkg/vendor/idb-keyval.js';
+import { clear, createStore, del, get, set } from '../../vendor/idb-keyval.js';
 
 const store = createStore('genlab', 'saved');
 

@@ -131,7 +131,7 @@ async function importFile(view, file, { showMessage, say }) {
       try {
         config = JSON.parse(new TextDecoder().decode(bytes));
       } catch (err) {
-        throw new Error(`it is not valid JSON (${err.message})`);
+        throw new Error(`it is not valid JSON (${err.message})`, { cause: err });
       }
       if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new Error('it holds no config object');
       await view.apply(config);

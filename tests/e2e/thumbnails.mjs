@@ -1,0 +1,48 @@
+// Makes the presets gallery (`make gallery`): opens every preset of every lab in headless
+// Chromium, screenshots its main figure to www/gallery/<lab>-<preset>.png, and writes
+// www/gallery/presets.json (lab, preset, link, the preset's note) that www/gallery.html shows.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ROOT, launchBrowser, openPage, startServer } from './harness.mjs';
+
+/** Each lab's title, main figure, and any setting that only makes the thumbnail quicker to draw. */
+const LABS = {
+  si: { title: 'Stochastic interpolants', figure: '#si-canvas', quick: '' },
+  halluc: { title: 'Diffusion hallucinations', figure: '#halluc-canvas', quick: '&n=600' },
+  qlae: { title: 'Latent quantization', figure: '#qlae-traversal', quick: '' },
+};
+
+const out = path.join(ROOT, 'www/gallery');
+await mkdir(out, { recursive: true });
+const server = await startServer();
+const browser = await launchBrowser();
+const cards = [];
+try {
+  for (const [lab, { title, figure, quick }] of Object.entries(LABS)) {
+    const { page, context } = await openPage(browser, `${server.url}#${lab}`, { viewport: { width: 1100, height: 900 } });
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+    const presets = await page.evaluate((lab) => window.genlab.views[lab].presets.map((p) => ({ name: p.name, weights: p.weights })), lab);
+    await context.close();
+    for (const preset of presets) {
+      const link = `#${lab}?preset=${preset.name}`;
+      const opened = await openPage(browser, `${server.url}${link}${quick}`, { viewport: { width: 1100, height: 900 }, colorScheme: 'light' });
+      await opened.page.waitForFunction((lab) => {
+        const v = window.genlab?.views[lab];
+        return document.body.dataset.lab === lab && document.body.dataset.state === 'ready' && v && !v.playing && !v.sampling && !v.training
+          && (lab !== 'qlae' || v.run.evaluation);
+      }, lab, { timeout: 600_000 });
+      const file = `${lab}-${preset.name}.png`;
+      await opened.page.locator(figure).screenshot({ path: path.join(out, file) });
+      const note = await opened.page.textContent(`#${lab}-info`);
+      const learned = await opened.page.evaluate((lab) => Boolean(window.genlab.views[lab].learned), lab);
+      cards.push({ lab, title, preset: preset.name, link, image: `gallery/${file}`, note: note.trim(), shipped: Boolean(preset.weights), learned });
+      console.log(`${file}: ${note.trim().slice(0, 70)}…`);
+      await opened.context.close();
+    }
+  }
+} finally {
+  await browser.close();
+  server.stop();
+}
+await writeFile(path.join(out, 'presets.json'), `${JSON.stringify(cards, null, 2)}\n`);
+console.log(`${cards.length} presets → www/gallery/`);
