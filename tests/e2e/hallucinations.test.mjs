@@ -113,3 +113,22 @@ test('training in the page lowers the loss; then the samples come with a report'
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the arrow keys step through the hallucinated samples and show each trajectory', async () => {
+  const { page, context, errors } = await open('#halluc?preset=grid25&n=300');
+  const labels = await page.evaluate(() => Array.from(window.genlab.views.halluc.labels));
+  const hallucinated = labels.flatMap((l, i) => (l ? [i] : []));
+  assert.ok(hallucinated.length >= 2, `the grid preset hallucinates (${hallucinated.length} of 300)`);
+  await page.focus('#halluc-canvas');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => window.genlab.views.halluc.picked);
+  assert.equal(await page.evaluate(() => window.genlab.views.halluc.picked.index), hallucinated[0]);
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((i) => window.genlab.views.halluc.picked.index === i, hallucinated[1]);
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction((i) => window.genlab.views.halluc.picked.index === i, hallucinated.at(-1));
+  assert.match(await page.textContent('#halluc-trajectory-caption'), /hallucinated/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

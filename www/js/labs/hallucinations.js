@@ -49,6 +49,10 @@ export class HallucinationView extends LabView {
     $('halluc-tau').addEventListener('change', () => this.updateLink());
     $('halluc-t').addEventListener('input', () => this.scrub(Number($('halluc-t').value)));
     $('halluc-canvas').addEventListener('pointerdown', (e) => this.pick(e));
+    $('halluc-canvas').addEventListener('keydown', (e) => {
+      const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+      if (step) { e.preventDefault(); this.pickHallucination(step); }
+    });
     new ResizeObserver(() => this.redraw()).observe($('halluc-canvas'));
   }
 
@@ -338,6 +342,21 @@ export class HallucinationView extends LabView {
     const path = await this.call('trajectory', [best]);
     this.picked = { index: best, path };
     this.redraw();
+  }
+
+  /** Keyboard picking: the next (`step` 1) or previous (−1) hallucinated sample. */
+  async pickHallucination(step) {
+    if (!this.labels.length || this.sampling) return;
+    const n = this.labels.length;
+    const from = this.picked?.index ?? (step > 0 ? -1 : n);
+    for (let k = 1; k <= n; k++) {
+      const i = (((from + step * k) % n) + n) % n;
+      if (this.labels[i]) {
+        this.picked = { index: i, path: await this.call('trajectory', [i]) };
+        this.redraw();
+        return;
+      }
+    }
   }
 
   /** The slider's threshold: log-uniform between the smallest and largest variance. */

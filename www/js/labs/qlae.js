@@ -40,6 +40,14 @@ class QlaeRun {
       const k = gridCell(this.el('recon'), e, { size: this.size, columns: STRIP, count: 2 * STRIP }) % STRIP;
       if (k >= 0) { this.picked = k; this.onPick?.(); this.refresh().catch((err) => this.onError?.(err)); }
     });
+    this.el('recon').addEventListener('keydown', (e) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+      if (!step) return;
+      e.preventDefault();
+      this.picked = (this.picked + step + STRIP) % STRIP;
+      this.onPick?.();
+      this.refresh().catch((err) => this.onError?.(err));
+    });
     new ResizeObserver(() => this.drawPlots()).observe(this.el('nmi'));
   }
 
