@@ -113,7 +113,7 @@ document.getElementById('embed-open').addEventListener('click', (e) => {
 document.getElementById('clear-saved').addEventListener('click', async () => {
   await clearSaved();
   for (const view of Object.values(views)) view.forgetShown();
-  showMessage('Saved runs and settings were cleared from this browser. What is on screen stays until you leave it; a link with at=N still trains to N steps.');
+  showMessage('Saved runs and settings were cleared from this browser, and what is on screen is no longer saved. A link with at=N still trains to N steps.');
 });
 window.addEventListener('hashchange', () => {
   // Our own replaceState does not fire this; a pasted or edited link (or a gallery card) does.

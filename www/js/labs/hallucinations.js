@@ -277,10 +277,6 @@ export class HallucinationView extends LabView {
     return rest;
   }
 
-  exportName() {
-    return `genlab-halluc-${this.presetName || 'custom'}-seed${this.config.seed}`;
-  }
-
   /** The samples with their trajectory variance and label (the columns of `genlab halluc sample`), and the weights. */
   exports() {
     const items = [];
@@ -288,20 +284,13 @@ export class HallucinationView extends LabView {
       const header = [...(this.dim === 2 ? ['x', 'y'] : ['x']), 'variance', 'hallucinated'];
       items.push({ label: 'Samples with variance (CSV)', filename: `${this.exportName()}.csv`, make: async () => toCsv(header, this.points, this.dim, [this.variance, this.labels]) });
     }
-    if (this.learned && this.trained) {
-      items.push({ label: 'Weights (safetensors)', filename: `${this.exportName()}.safetensors`, make: async () => new Blob([await this.call('weights')]) });
-    }
-    return items;
+    return [...items, ...this.weightsItem()];
   }
 
   /** Weights made for this config's network (`genlab halluc train --out`, or exported here). */
   async importWeights(bytes) {
     if (!this.learned) throw new Error('the exact noise prediction takes no weights; choose the learned one first');
-    this.worker.cancel();
-    await this.call('loadWeights', [bytes, this.config.train.steps]);
-    this.trained = this.config.train.steps;
-    this.losses = [];
-    await this.keep(this.worker, this.config, this.losses);
+    await this.loadImported(bytes, []);
     this.status();
     await this.sample();
   }

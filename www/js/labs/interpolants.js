@@ -358,10 +358,6 @@ export class InterpolantView extends LabView {
     this.status();
   }
 
-  exportName() {
-    return `genlab-si-${this.presetName || 'custom'}-seed${this.config.seed}`;
-  }
-
   /** The particles at the shown time t as CSV, and the trained weights. */
   exports() {
     const items = [];
@@ -371,20 +367,13 @@ export class InterpolantView extends LabView {
       const t = this.grid[this.index];
       items.push({ label: `Particles at t = ${t.toFixed(2)} (CSV)`, filename: `${this.exportName()}-t${t.toFixed(2)}.csv`, make: async () => toCsv(header, particles, this.dim) });
     }
-    if (this.learned && this.trained) {
-      items.push({ label: 'Weights (safetensors)', filename: `${this.exportName()}.safetensors`, make: async () => new Blob([await this.call('weights')]) });
-    }
-    return items;
+    return [...items, ...this.weightsItem()];
   }
 
   /** Weights made for this config's networks (`genlab si train --out`, or exported here). */
   async importWeights(bytes) {
     if (!this.learned) throw new Error('the exact fields take no weights; choose learned fields first');
-    this.worker.cancel();
-    await this.call('loadWeights', [bytes, this.config.train.steps]);
-    this.trained = this.config.train.steps;
-    this.losses = { drift: [], score: [] };
-    await this.keep(this.worker, this.config, this.losses);
+    await this.loadImported(bytes, { drift: [], score: [] });
     this.frames = [this.frames[0]];
     this.index = 0;
     this.status();

@@ -13,13 +13,24 @@ export class LabView {
     this.lab = lab;
   }
 
-  /** Applies the form; on a bad setting shows why and puts the last good settings back. */
+  /**
+   * Applies the form; on a bad setting shows why and puts the last good settings back. The same
+   * settings asked for again while they are being applied (Enter fires change and submit) are
+   * applied once.
+   */
   async applyForm() {
+    let key = null;
     try {
-      await this.apply(this.readForm());
+      const config = this.readForm();
+      key = canonical(config);
+      if (key === this.pendingForm) return;
+      this.pendingForm = key;
+      await this.apply(config);
     } catch (err) {
       this.showMessage(`That setting cannot be used: ${err.message}. The last good settings are kept.`);
       this.fillForm();
+    } finally {
+      if (this.pendingForm === key) this.pendingForm = null;
     }
   }
 
@@ -55,6 +66,30 @@ export class LabView {
   suspend() {}
 
   resume() {}
+
+  /** The name exported files start with. */
+  exportName() {
+    return `genlab-${this.lab}-${this.presetName || 'custom'}-seed${this.config.seed}`;
+  }
+
+  /** The Export menu's weights item, once this run has trained weights. */
+  weightsItem() {
+    if (!this.learned || !this.trained) return [];
+    const make = async () => new Blob([(await this.worker.request({ type: 'call', method: 'weights', args: [] })).result]);
+    return [{ label: 'Weights (safetensors)', filename: `${this.exportName()}.safetensors`, make }];
+  }
+
+  /**
+   * Loads imported weights into this run as trained for `train.steps` (the core checks every
+   * tensor; nothing changes on a mismatch), starts the loss curve `losses` afresh, and keeps them.
+   */
+  async loadImported(bytes, losses) {
+    this.worker.cancel();
+    await this.worker.request({ type: 'call', method: 'loadWeights', args: [bytes, this.config.train.steps] });
+    this.trained = this.config.train.steps;
+    this.losses = losses;
+    await this.keep(this.worker, this.config, this.losses);
+  }
 
   /** What is shown (layers, time, threshold…) as a flat object for the link; views override. */
   viewState() {

@@ -230,10 +230,6 @@ export class QlaeView extends LabView {
     return `${super.link()}${this.compare ? `&compare=${this.compare}` : ''}`;
   }
 
-  exportName() {
-    return `genlab-qlae-${this.presetName || 'custom'}-seed${this.config.seed}`;
-  }
-
   /** Each run's weights. */
   exports() {
     return this.runs.filter((run) => run.trained).map((run) => {
