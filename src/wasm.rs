@@ -476,6 +476,18 @@ impl QlaeLab {
         self.session.usage().map_err(js_error)
     }
 
+    /// The held-out images' true factors (evalSize × factors, row-major).
+    #[wasm_bindgen(js_name = heldOutFactors)]
+    pub fn held_out_factors(&self) -> Vec<u32> {
+        self.session.held_out_factors()
+    }
+
+    /// The latents the metrics score on the held-out images (evalSize × latents, row-major).
+    #[wasm_bindgen(js_name = heldOutLatents)]
+    pub fn held_out_latents(&self) -> Result<Vec<f32>, JsError> {
+        self.session.held_out_latents().map_err(js_error)
+    }
+
     pub fn weights(&self) -> Result<Vec<u8>, JsError> {
         self.session.trainer.model.params.to_safetensors().map_err(js_error)
     }

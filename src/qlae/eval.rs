@@ -53,9 +53,28 @@ pub fn evaluate(model: &Autoencoder, config: &QlaeConfig) -> Result<Evaluation> 
 pub fn evaluate_on(model: &Autoencoder, config: &QlaeConfig, images: &Images) -> Result<Evaluation> {
     let n = images.n;
     let discrete = model.quantizer().is_some();
+    let (latents, total_psnr) = encode(model, &images.tensor()?)?;
+    let factors = config.data.factors();
+    let sources: Vec<Vec<f64>> = (0..factors.len()).map(|k| (0..n).map(|i| images.factor_row(i)[k] as f64).collect()).collect();
+    let m = modularity(&sources, &latents, discrete, &mut Rng::new(config.seed).stream(streams::SAMPLER));
+    Ok(Evaluation {
+        infom: m.infom,
+        infoe: infoe(&sources, &latents, discrete),
+        infoc: m.infoc,
+        psnr: total_psnr / n as f64,
+        nmi: m.nmi,
+        active_latents: m.active_latents,
+        factors: factors.iter().map(|f| f.name).collect(),
+        discrete,
+    })
+}
+
+/// The latents the metrics score, one column per latent (code indices for QLAE, else z), of the
+/// images `all` (`n × C × S × S`), and their summed PSNR.
+pub fn encode(model: &Autoencoder, all: &Tensor) -> Result<(Vec<Vec<f64>>, f64)> {
+    let n = all.dim(0)?;
     let mut latents = vec![Vec::with_capacity(n); model.latents()];
     let mut total_psnr = 0.0f64;
-    let all = images.tensor()?;
     for start in (0..n).step_by(CHUNK) {
         let x = all.narrow(0, start, CHUNK.min(n - start))?;
         let out = model.forward(&x, None)?;
@@ -70,17 +89,5 @@ pub fn evaluate_on(model: &Autoencoder, config: &QlaeConfig, images: &Images) ->
             }
         }
     }
-    let factors = config.data.factors();
-    let sources: Vec<Vec<f64>> = (0..factors.len()).map(|k| (0..n).map(|i| images.factor_row(i)[k] as f64).collect()).collect();
-    let m = modularity(&sources, &latents, discrete, &mut Rng::new(config.seed).stream(streams::SAMPLER));
-    Ok(Evaluation {
-        infom: m.infom,
-        infoe: infoe(&sources, &latents, discrete),
-        infoc: m.infoc,
-        psnr: total_psnr / n as f64,
-        nmi: m.nmi,
-        active_latents: m.active_latents,
-        factors: factors.iter().map(|f| f.name).collect(),
-        discrete,
-    })
+    Ok((latents, total_psnr))
 }

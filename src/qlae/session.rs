@@ -8,7 +8,7 @@
 //! held-out images.
 use super::config::QlaeConfig;
 use super::data::Images;
-use super::eval::{eval_images, evaluate_on, Evaluation};
+use super::eval::{encode, eval_images, evaluate_on, Evaluation};
 use super::train::{Losses, Trainer};
 use crate::config::ConfigError;
 use candle_core::{Device, Result, Tensor};
@@ -56,6 +56,20 @@ impl Session {
 
     fn batch(&self, start: usize, n: usize) -> Result<Tensor> {
         self.eval_tensor.narrow(0, start, n.min(self.eval.n - start))
+    }
+
+    /// The held-out images' true factors, `evalSize × factors` row-major: the sources
+    /// `genlab metrics infomec` reads.
+    pub fn held_out_factors(&self) -> Vec<u32> {
+        self.eval.factors.iter().map(|&f| f as u32).collect()
+    }
+
+    /// The latents the metrics score on the held-out images (code indices for QLAE, else z),
+    /// `evalSize × latents` row-major: the latents `genlab metrics infomec` reads.
+    pub fn held_out_latents(&self) -> std::result::Result<Vec<f32>, String> {
+        let (columns, _) = encode(&self.trainer.model, &self.eval_tensor).map_err(text)?;
+        let n = self.eval.n;
+        Ok((0..n).flat_map(|i| columns.iter().map(move |c| c[i] as f32)).collect())
     }
 
     /// Reconstructions σ(logits) of the first `n` held-out images.

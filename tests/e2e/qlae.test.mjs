@@ -5,7 +5,11 @@
 // setting in a link names its field and the defaults open.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, useSite } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GENLAB_BIN, openPage, useSite } from './harness.mjs';
 
 const site = useSite();
 
@@ -111,5 +115,30 @@ test('a bad setting in a link names its field and the defaults open', async () =
   assert.equal(run.trained, run.steps);
   assert.ok(run.e.psnr > 25 && run.e.infom > 0.3, `shipped sprites QLAE: PSNR ${run.e.psnr}, InfoM ${run.e.infom}`);
   assert.equal(await page.locator('#qlae-b-run').isVisible(), false);
+  await context.close();
+});
+
+test('the exported held-out factors and latents give the page’s InfoMEC in `genlab metrics infomec`', async () => {
+  const { page, errors, context } = await site.open('#qlae?preset=sprites-qlae&evalSize=400', waitIdle);
+  await page.waitForFunction(() => window.genlab.views.qlae.run.evaluation, null, { timeout: 120_000 });
+  const shown = await page.evaluate(() => window.genlab.views.qlae.run.evaluation);
+  const dir = await mkdtemp(path.join(tmpdir(), 'genlab-qlae-'));
+  const files = {};
+  for (const label of ['Held-out factors', 'Held-out latents']) {
+    await page.click('#qlae .toolbar summary');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#qlae .menu-list button', { hasText: label }).click()]);
+    files[label] = path.join(dir, download.suggestedFilename());
+    await download.saveAs(files[label]);
+  }
+  const factors = (await readFile(files['Held-out factors'], 'utf8')).trim().split('\n');
+  assert.equal(factors[0], 'shape,scale,orientation,x,y');
+  assert.equal(factors.length, 401);
+  const cli = JSON.parse(execFileSync(GENLAB_BIN, ['metrics', 'infomec', '--sources', files['Held-out factors'], '--latents', files['Held-out latents'], '--discrete']));
+  // InfoM and InfoC are plug-in counts: equal to rounding; InfoE fits a logistic regression, whose
+  // iterations meet wasm's and the native libm's exp/log, which differ in the last bits
+  for (const [key, tolerance] of [['infom', 1e-12], ['infoc', 1e-12], ['infoe', 1e-6]]) {
+    assert.ok(Math.abs(cli[key] - shown[key]) < tolerance, `${key}: CLI ${cli[key]}, page ${shown[key]}`);
+  }
+  assert.deepEqual(errors, []);
   await context.close();
 });

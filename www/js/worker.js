@@ -223,7 +223,7 @@ const handlers = {
 /** Session methods the page may `call`. */
 const CALLS = [
   'drift', 'metrics', 'fieldError', 'weights', 'loadWeights', 'frameSteps', 'frame', 'trajectory', 'report', 'density',
-  'evaluate', 'reconstructions', 'traversal', 'traversalValues', 'latentsOf', 'decode', 'usage',
+  'evaluate', 'reconstructions', 'traversal', 'traversalValues', 'latentsOf', 'decode', 'usage', 'heldOutFactors', 'heldOutLatents',
 ];
 
 // Requests run one after another; cancel and ε are handled at once.

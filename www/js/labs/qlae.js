@@ -7,6 +7,7 @@
 import { LabWorker } from '../lab-worker.js';
 import { LabView } from './lab-view.js';
 import { ProgressAnnouncer, announce } from '../ui/announce.js';
+import { toCsv } from './shared.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawCodebooks, drawImageGrid, drawNmi, gridCell } from '../render/images.js';
 
@@ -62,7 +63,7 @@ class QlaeRun {
   /** A fresh network for `config`. */
   async configure(config) {
     const reply = await this.worker.request({ type: 'configure', lab: 'qlae', config });
-    Object.assign(this, { config: reply.config, latents: reply.latents, channels: reply.channels, size: reply.size });
+    Object.assign(this, { config: reply.config, factors: reply.factors, latents: reply.latents, channels: reply.channels, size: reply.size });
     this.losses = [];
     this.trained = 0;
     this.evaluation = null;
@@ -230,12 +231,23 @@ export class QlaeView extends LabView {
     return `${super.link()}${this.compare ? `&compare=${this.compare}` : ''}`;
   }
 
-  /** Each run's weights. */
+  /**
+   * Run A's held-out factors and scored latents as CSV (`genlab metrics infomec --sources
+   * F.csv --latents Z.csv [--discrete]` gives the page's InfoM, InfoE and InfoC), and each
+   * run's weights.
+   */
   exports() {
-    return this.runs.filter((run) => run.trained).map((run) => {
-      const name = `${this.exportName()}${run.slot ? `-b-${run.config.model}` : ''}.safetensors`;
-      return { label: `Weights${run.slot ? ' of B' : ''} (safetensors)`, filename: name, make: async () => new Blob([await run.call('weights')]) };
-    });
+    const run = this.run;
+    const factors = run.factors.map((f) => f.name);
+    const latentNames = Array.from({ length: run.latents }, (_, j) => `z${j}`);
+    const csvs = [
+      { label: 'Held-out factors (CSV)', filename: `${this.exportName()}-factors.csv`, make: async () => toCsv(factors, await run.call('heldOutFactors'), factors.length) },
+      { label: `Held-out latents${run.config.model === 'qlae' ? ', code indices' : ''} (CSV)`, filename: `${this.exportName()}-latents.csv`, make: async () => toCsv(latentNames, await run.call('heldOutLatents'), run.latents) },
+    ];
+    return [...csvs, ...this.runs.filter((r) => r.trained).map((r) => {
+      const name = `${this.exportName()}${r.slot ? `-b-${r.config.model}` : ''}.safetensors`;
+      return { label: `Weights${r.slot ? ' of B' : ''} (safetensors)`, filename: name, make: async () => new Blob([await r.call('weights')]) };
+    })];
   }
 
   /** Weights made for run A's config (`genlab qlae train --out`, or exported here). */
