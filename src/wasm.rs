@@ -378,6 +378,42 @@ impl HallucLab {
     }
 }
 
+/// Recursive training in the page, one generation per call (`papers.md` §2): generation 0 on
+/// the data, then each filter's later generations on the previous one's samples.
+#[wasm_bindgen]
+pub struct HallucRecursion {
+    recursion: crate::halluc::recursive::Recursion,
+}
+
+#[wasm_bindgen]
+impl HallucRecursion {
+    /// Validates `config_json` (mixture data) and the generation count (1 to 20).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str, generations: usize) -> Result<HallucRecursion, JsError> {
+        if !(1..=20).contains(&generations) {
+            return Err(JsError::new(&format!("generations: {generations} is out of range; allowed 1 to 20")));
+        }
+        let config: HallucConfig = from_json(config_json).map_err(js_error)?;
+        let recursion = crate::halluc::recursive::Recursion::new(&config, generations).map_err(|e| JsError::new(&e))?;
+        Ok(Self { recursion })
+    }
+
+    /// Runs the next generation: JSON `{filter, generation, rate}`, or undefined when done.
+    #[wasm_bindgen(js_name = nextGeneration)]
+    pub fn next_generation(&mut self) -> Result<Option<String>, JsError> {
+        match self.recursion.next_generation() {
+            None => Ok(None),
+            Some(Err(e)) => Err(JsError::new(&e)),
+            Some(Ok((filter, generation, rate))) => Ok(Some(json(&serde_json::json!({ "filter": filter, "generation": generation, "rate": rate })))),
+        }
+    }
+
+    /// Each filter's hallucination rate per generation so far, as JSON.
+    pub fn lineages(&self) -> String {
+        json(&self.recursion.lineages())
+    }
+}
+
 /// The hallucination lab's presets as JSON: `[{name, config, weights}]` (weights under
 /// `models/halluc/`, null for exact presets).
 #[wasm_bindgen(js_name = hallucPresets)]

@@ -66,38 +66,92 @@ fn generation(config: &HallucConfig, data: Vec<f32>, dim: usize, count: usize, t
     Ok((chain.samples, chain.variance))
 }
 
+/// Recursive training one generation at a time (the page runs it between other work): the
+/// shared generation 0 first, then generations 1.. of each filter in turn.
+pub struct Recursion {
+    config: HallucConfig,
+    generations: usize,
+    mixture: crate::data::gmm::GaussianMixture,
+    dim: usize,
+    /// Generation 0's samples and variances, shared by the filters.
+    first: Option<(Vec<f32>, Vec<f32>)>,
+    /// The filter (index into [`FILTERS`]) and generation the next call runs.
+    filter: usize,
+    generation: usize,
+    /// The last generation's samples and variances in the current filter's line.
+    current: (Vec<f32>, Vec<f32>),
+    lineages: Vec<Lineage>,
+}
+
+impl Recursion {
+    pub fn new(config: &HallucConfig, generations: usize) -> Result<Self, String> {
+        let mixture = config.data.gaussian_mixture().ok_or("recursive training needs mixture data")?;
+        let dim = mixture.components[0].mean.len();
+        Ok(Self {
+            config: config.clone(),
+            generations,
+            mixture,
+            dim,
+            first: None,
+            filter: 0,
+            generation: 0,
+            current: (vec![], vec![]),
+            lineages: FILTERS.iter().map(|&filter| Lineage { filter, hallucination_rate: vec![] }).collect(),
+        })
+    }
+
+    /// Runs the next generation; `None` when every filter has all its generations. Returns the
+    /// filter, the generation and the hallucination rate of that generation's samples.
+    pub fn next_generation(&mut self) -> Option<Result<(Filter, usize, f64), String>> {
+        if self.filter >= FILTERS.len() {
+            return None;
+        }
+        Some(self.run_next())
+    }
+
+    fn run_next(&mut self) -> Result<(Filter, usize, f64), String> {
+        let (config, dim, n) = (&self.config, self.dim, self.config.train_size);
+        let extra = n + (n as f64 * DROP).round() as usize;
+        let (f, g) = (self.filter, self.generation);
+        if g == 0 {
+            if self.first.is_none() {
+                let density = config.data.build().map_err(|e| e.to_string())?;
+                let data = density.sample(n, &mut Rng::new(config.seed).stream(streams::DATA));
+                self.first = Some(generation(config, data, dim, extra, 0)?);
+            }
+            self.current = self.first.clone().expect("made above");
+        } else {
+            let tag = (f * self.generations + g) as u64;
+            let mut keep_rng = Rng::new(config.seed).stream(streams::indexed(streams::TRAINING, 1000 + tag));
+            let (samples, variance) = &self.current;
+            let kept = survivors(FILTERS[f], variance, n, &mut keep_rng);
+            let data: Vec<f32> = kept.iter().flat_map(|&i| samples[i * dim..(i + 1) * dim].iter().copied()).collect();
+            self.current = generation(config, data, dim, extra, tag)?;
+        }
+        // the rate of what this generation's model draws (the first n of its samples)
+        let h = labels(&self.current.0[..n * dim], &self.mixture, config.k);
+        let rate = h.iter().filter(|x| **x).count() as f64 / h.len().max(1) as f64;
+        self.lineages[f].hallucination_rate.push(rate);
+        self.generation += 1;
+        if self.generation == self.generations {
+            (self.filter, self.generation) = (f + 1, 0);
+        }
+        Ok((FILTERS[f], g, rate))
+    }
+
+    /// Each filter's rates so far.
+    pub fn lineages(&self) -> &[Lineage] {
+        &self.lineages
+    }
+}
+
 /// Runs `generations` generations for each filter; `progress(filter, generation, rate)` hears
 /// of each one as it ends.
 pub fn recursive(config: &HallucConfig, generations: usize, mut progress: impl FnMut(Filter, usize, f64)) -> Result<Vec<Lineage>, String> {
-    let mixture = config.data.gaussian_mixture().ok_or("recursive training needs mixture data")?;
-    let dim = mixture.components[0].mean.len();
-    let n = config.train_size;
-    let extra = n + (n as f64 * DROP).round() as usize;
-    let rate = |points: &[f32]| {
-        let h = labels(points, &mixture, config.k);
-        h.iter().filter(|x| **x).count() as f64 / h.len().max(1) as f64
-    };
-    let density = config.data.build().map_err(|e| e.to_string())?;
-    let data = density.sample(n, &mut Rng::new(config.seed).stream(streams::DATA));
-    let first = generation(config, data, dim, extra, 0)?;
-    let mut out = vec![];
-    for (f, filter) in FILTERS.into_iter().enumerate() {
-        let mut rates = vec![];
-        let (mut samples, mut variance) = first.clone();
-        for g in 0..generations {
-            if g > 0 {
-                let tag = (f * generations + g) as u64;
-                let mut keep_rng = Rng::new(config.seed).stream(streams::indexed(streams::TRAINING, 1000 + tag));
-                let kept = survivors(filter, &variance, n, &mut keep_rng);
-                let data: Vec<f32> = kept.iter().flat_map(|&i| samples[i * dim..(i + 1) * dim].iter().copied()).collect();
-                (samples, variance) = generation(config, data, dim, extra, tag)?;
-            }
-            // the rate of what this generation's model draws (the first n of its samples)
-            let r = rate(&samples[..n * dim]);
-            progress(filter, g, r);
-            rates.push(r);
-        }
-        out.push(Lineage { filter, hallucination_rate: rates });
+    let mut recursion = Recursion::new(config, generations)?;
+    while let Some(step) = recursion.next_generation() {
+        let (filter, g, rate) = step?;
+        progress(filter, g, rate);
     }
-    Ok(out)
+    Ok(recursion.lineages().to_vec())
 }

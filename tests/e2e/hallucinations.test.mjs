@@ -132,3 +132,38 @@ test('the arrow keys step through the hallucinated samples and show each traject
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('recursive training runs in the page, per filter and generation, the same in a fresh browser; Stop ends it at once', async () => {
+  const hash = '#halluc?v=1&data.name=modes-1d&data.modes=[1,2,3]&data.std=0.05&trainSize=200&schedule.steps=40&train.width=16&train.batch=64&train.steps=60&train.ema=0&n=200&seed=2';
+  const run = async () => {
+    const { page, context, errors } = await open(hash);
+    await page.click('#halluc-recursive summary');
+    await page.fill('#halluc-generations', '2');
+    await page.click('#halluc-recurse');
+    await page.waitForFunction(() => !window.genlab.views.halluc.recursing && window.genlab.views.halluc.lineages, null, { timeout: 120_000 });
+    return { page, context, errors, lineages: await page.evaluate(() => window.genlab.views.halluc.lineages) };
+  };
+  const a = await run();
+  assert.deepEqual(a.lineages.map((l) => l.filter), ['none', 'variance', 'random']);
+  for (const l of a.lineages) {
+    assert.equal(l.hallucination_rate.length, 2);
+    assert.ok(l.hallucination_rate.every((r) => r >= 0 && r <= 1));
+    assert.equal(l.hallucination_rate[0], a.lineages[0].hallucination_rate[0], 'generation 0 is shared');
+  }
+  assert.match(await a.page.textContent('#halluc-recurse-status'), /^Hallucinated at generation 1: none \d+\.\d%, variance \d+\.\d%, random \d+\.\d%/);
+  const b = await run();
+  assert.deepEqual(b.lineages, a.lineages, 'wasm is deterministic: the same rates in a fresh browser');
+
+  // a long run stops at once and the lab still samples
+  await a.page.fill('#halluc-generations', '20');
+  await a.page.click('#halluc-recurse');
+  await a.page.waitForFunction(() => window.genlab.views.halluc.recursing);
+  await a.page.click('#halluc-recurse');
+  await a.page.waitForFunction(() => !window.genlab.views.halluc.recursing, null, { timeout: 5_000 });
+  assert.equal(await a.page.textContent('#halluc-recurse-status'), 'Stopped.');
+  await a.page.click('#halluc-sample');
+  await waitIdle(a.page);
+  assert.equal(await a.page.evaluate(() => window.genlab.views.halluc.variance.length), 200);
+  assert.deepEqual(a.errors, []);
+  await Promise.all([a.context.close(), b.context.close()]);
+});

@@ -47,7 +47,7 @@ export class LabWorker {
         }
         onMessage(reply);
         if (reply.type === 'configured') this.lastConfigure = msg;
-        const streaming = reply.type === 'progress' || reply.type === 'frame' || reply.type === 'diffused' || (reply.type === 'samples' && !reply.done);
+        const streaming = ['progress', 'frame', 'diffused', 'generation'].includes(reply.type) || (reply.type === 'samples' && !reply.done);
         if (!streaming) {
           this.listeners.delete(id);
           resolve(reply);
@@ -55,6 +55,15 @@ export class LabWorker {
       });
       this.worker.postMessage({ ...msg, id });
     });
+  }
+
+  /** Stops whatever runs now (even inside one long call): a fresh worker takes over. */
+  stop() {
+    for (const listener of this.listeners.values()) listener({ type: 'error', message: 'stopped' });
+    this.listeners.clear();
+    this.worker.terminate();
+    this.start();
+    if (this.lastConfigure) this.request(this.lastConfigure).catch(() => {});
   }
 
   /** Sets the noise ε of a running 'play' at once (it does not wait in the queue). */

@@ -17,7 +17,7 @@
 //                 {type:'fatal', message} when the wasm instance died (the page restarts us).
 // Relative, so the site also works from a sub-folder of any static host (`make dist`).
 import init, {
-  Bench, DataLab, HallucLab, InterpolantLab, QlaeLab, datasetCatalog, debugPanic, defaultDataConfig, hallucPresets, interpolantPresets, qlaePresets,
+  Bench, DataLab, HallucLab, HallucRecursion, InterpolantLab, QlaeLab, datasetCatalog, debugPanic, defaultDataConfig, hallucPresets, interpolantPresets, qlaePresets,
 } from '../pkg/genlab.js';
 
 const ready = init();
@@ -166,6 +166,24 @@ const handlers = {
     const result = session[method](...args);
     const transfer = ArrayBuffer.isView(result) ? [result.buffer] : [];
     postMessage({ type: 'result', id, result }, transfer);
+  },
+
+  /**
+   * Recursive training (hallucinations lab) on `config`, one generation at a time: a
+   * 'generation' message after each ({filter, generation, rate, lineages}), then 'recursed'.
+   */
+  async recursive({ id, config, generations }) {
+    cancelRequested = false;
+    const run = new HallucRecursion(JSON.stringify(config), generations);
+    try {
+      for (let step = run.nextGeneration(); step !== undefined; step = run.nextGeneration()) {
+        postMessage({ type: 'generation', id, ...JSON.parse(step), lineages: JSON.parse(run.lineages()) });
+        if (await cancelledAfterYield(id, {})) return;
+      }
+      postMessage({ type: 'recursed', id, lineages: JSON.parse(run.lineages()) });
+    } finally {
+      run.free();
+    }
   },
 
   /** The trained weights with the step count they were trained to, taken together. */

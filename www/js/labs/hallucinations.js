@@ -3,6 +3,7 @@
 // variance that filters hallucinations, the ROC of the detector, and each sample's x̂₀ path.
 // Every setting lives in the URL hash (#halluc?…), so a link reproduces the run.
 import { LabView } from './lab-view.js';
+import { LabWorker } from '../lab-worker.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawDetection, drawLogHistogram, drawRoc, drawTrajectory, drawVarianceHistogram, logRange } from '../render/detection.js';
 import { squareView } from '../render/viewport.js';
@@ -27,6 +28,11 @@ const PRESET_NOTES = {
   '1d-123': `1D modes {1, 2, 3}, σ = 0.05 (20,000 training points): the mass between modes shows on the log scale. Trained with the CLI: batch 1,024, 12,000 steps, lr 10⁻³ cosine to 10⁻⁵, EMA 0.999. ${PAPER}`,
   '1d-1245': `1D modes {1, 2, 4, 5}, σ = 0.05 (50,000 training points). Trained like 1d-123. ${PAPER}`,
 };
+/** Settings small enough to run recursive training in the page in a few minutes. */
+const SMALL_RECURSION = {
+  version: 1, data: DATA['1d-123'], trainSize: 1000, schedule: { steps: 100, betaStart: 0.001, betaEnd: 0.2 },
+  train: { width: 64, batch: 256, steps: 1000, lr: 0.001, ema: 0 }, denoiser: 'learned', window: 10, k: 4, n: 1000, seed: 0,
+};
 const CUSTOM_NOTE = `Your own settings. Hallucinated: farther than k·σ from every mode (the authors’ code has no label; k is our setting). ${PAPER}`;
 
 export class HallucinationView extends LabView {
@@ -49,6 +55,9 @@ export class HallucinationView extends LabView {
     $('halluc-tau').addEventListener('change', () => this.updateLink());
     $('halluc-t').addEventListener('input', () => this.scrub(Number($('halluc-t').value)));
     $('halluc-canvas').addEventListener('pointerdown', (e) => this.pick(e));
+    $('halluc-recurse').addEventListener('click', () => (this.recursing ? this.recursionWorker.stop() : this.recurse()));
+    $('halluc-recurse-small').addEventListener('click', () => this.apply(structuredClone(SMALL_RECURSION)).catch((err) => this.showMessage(err.message)));
+    new ResizeObserver(() => this.drawRecursion()).observe($('halluc-recursive-plot'));
     $('halluc-canvas').addEventListener('keydown', (e) => {
       const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
       if (step) { e.preventDefault(); this.pickHallucination(step); }
@@ -331,6 +340,52 @@ export class HallucinationView extends LabView {
     const path = await this.call('trajectory', [best]);
     this.picked = { index: best, path };
     this.redraw();
+  }
+
+  /**
+   * Recursive training on the lab's settings for the chosen number of generations, in a worker
+   * of its own (the lab stays usable; Stop ends it at once); the plot grows per generation.
+   */
+  async recurse() {
+    const generations = Number($('halluc-generations').value);
+    this.recursionWorker ??= new LabWorker({ onFatal: (m) => this.showMessage(`${m} Your settings were kept.`) });
+    this.recursing = true;
+    this.lineages = null;
+    $('halluc-recurse').textContent = 'Stop';
+    const total = 3 * generations;
+    let done = 0;
+    const started = performance.now();
+    const announcer = new ProgressAnnouncer('Recursive training');
+    announce(`Recursive training started: ${generations} generations for each of three filters.`);
+    try {
+      const final = await this.recursionWorker.request({ type: 'recursive', config: this.config, generations }, (m) => {
+        if (m.type !== 'generation') return;
+        done++;
+        this.lineages = m.lineages;
+        $('halluc-recurse-progress').value = done / total;
+        announcer.update(done / total);
+        $('halluc-recurse-status').textContent = `${m.filter} filter, generation ${m.generation}: ${(100 * m.rate).toFixed(1)}% hallucinated (${((performance.now() - started) / 1000).toFixed(0)} s so far).`;
+        this.drawRecursion();
+      });
+      if (final.type === 'recursed') {
+        this.lineages = final.lineages;
+        const last = this.lineages.map((l) => `${l.filter} ${(100 * l.hallucination_rate.at(-1)).toFixed(1)}%`).join(', ');
+        $('halluc-recurse-status').textContent = `Hallucinated at generation ${generations - 1}: ${last} (${((performance.now() - started) / 1000).toFixed(0)} s).`;
+        announce($('halluc-recurse-status').textContent);
+      }
+    } catch (err) {
+      $('halluc-recurse-status').textContent = err.message === 'stopped' ? 'Stopped.' : '';
+      if (err.message !== 'stopped') this.showMessage(`Recursive training could not run: ${err.message}`);
+    }
+    this.recursing = false;
+    $('halluc-recurse').textContent = 'Run';
+    this.drawRecursion();
+  }
+
+  /** The hallucination rate per generation, one line per filter. */
+  drawRecursion() {
+    const series = Object.fromEntries((this.lineages ?? []).map((l) => [l.filter, l.hallucination_rate.map((r) => 100 * r)]));
+    drawLossCurves($('halluc-recursive-plot'), series, { window: 1, legend: (name) => `${name} filter, %`, empty: 'The hallucination rate (%) per generation appears here.', floor: 0 });
   }
 
   /** Keyboard picking: the next (`step` 1) or previous (−1) hallucinated sample. */

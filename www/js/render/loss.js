@@ -16,21 +16,25 @@ function smooth(values, k) {
   return out;
 }
 
-/** `series`: { name: number[] }; each drawn in its own colour with a legend. */
-export function drawLossCurves(canvas, series) {
+/**
+ * `series`: { name: number[] }; each drawn in its own colour with a legend. Options: the running
+ * mean's length, the legend text of a name, what an empty plot says, and a value the y axis
+ * always shows (0 for rates).
+ */
+export function drawLossCurves(canvas, series, { window = SMOOTH, legend = (name) => `${name} loss`, empty = 'Loss curves appear while training.', floor = Infinity } = {}) {
   const ctx = fitCanvas(canvas);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const entries = Object.entries(series).map(([name, v]) => [name, smooth(v, SMOOTH)]).filter(([, v]) => v.some(Number.isFinite));
+  const entries = Object.entries(series).map(([name, v]) => [name, smooth(v, window)]).filter(([, v]) => v.some(Number.isFinite));
   const style = getComputedStyle(canvas);
   const dpr = window.devicePixelRatio || 1;
   ctx.fillStyle = style.getPropertyValue('--muted') || '#5c6370';
   ctx.font = `${11 * dpr}px system-ui, sans-serif`;
   if (!entries.length) {
-    ctx.fillText('Loss curves appear while training.', 8 * dpr, 18 * dpr);
+    ctx.fillText(empty, 8 * dpr, 18 * dpr);
     return;
   }
   const steps = Math.max(...entries.map(([, v]) => v.length));
-  let lo = Infinity, hi = -Infinity;
+  let lo = floor, hi = -Infinity;
   for (const [, v] of entries) for (const x of v) if (Number.isFinite(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
   const pad = 0.05 * (hi - lo || 1);
   const view = { x0: 0, x1: Math.max(steps, 2), y0: lo - pad, y1: hi + pad };
@@ -48,6 +52,15 @@ export function drawLossCurves(canvas, series) {
     });
     ctx.stroke();
     ctx.fillStyle = ctx.strokeStyle;
-    ctx.fillText(`${name} loss`, canvas.width - 90 * dpr, (16 + 14 * k) * dpr);
+    if (v.length <= 30) {
+      // few points (one per generation): mark each
+      v.forEach((y, i) => {
+        if (!Number.isFinite(y)) return;
+        ctx.beginPath();
+        ctx.arc(m.x(i), m.y(y), 3 * dpr, 0, 2 * Math.PI);
+        ctx.fill();
+      });
+    }
+    ctx.fillText(legend(name), canvas.width - 110 * dpr, (16 + 14 * k) * dpr);
   });
 }
