@@ -47,6 +47,13 @@ async function visit(page, hash) {
   await idle(hash.slice(1).split('?')[0])(page);
 }
 
+/** Trains SMALL_SI's 40 steps and waits until the lab is idle again. */
+async function trainSmall(page) {
+  await page.click('#si-train');
+  await page.waitForFunction(() => window.genlab.views.si.trained === 40 && !window.genlab.views.si.training, null, { timeout: 120_000 });
+  await idle('si')(page);
+}
+
 // A small learned interpolant that trains in a few seconds.
 const SMALL_SI = '#si?v=1&rho0.name=gaussian&rho0.dim=2&rho1.name=eight-gaussians&fields=learned&model.width=16&model.depth=2&train.steps=40&train.batch=64&sampler.method=heun&sampler.steps=20&n=200&seed=3';
 
@@ -82,9 +89,7 @@ test('Share copies the link; the exported config runs unchanged in the CLI; CSV 
 
 test('a trained run survives a reload; Reset and “Clear saved data” forget it', async () => {
   const { page, context, errors } = await site.open(SMALL_SI, idle('si'));
-  await page.click('#si-train');
-  await page.waitForFunction(() => window.genlab.views.si.trained === 40 && !window.genlab.views.si.training, null, { timeout: 120_000 });
-  await idle('si')(page);
+  await trainSmall(page);
   const before = await page.evaluate(() => ({ drift: window.genlab.views.si.losses.drift.slice(), hash: location.hash }));
   assert.equal(before.drift.length, 40);
 
@@ -109,8 +114,7 @@ test('a trained run survives a reload; Reset and “Clear saved data” forget i
   await idle('si')(page);
   assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 0, 'a reset stays reset after a reload');
 
-  await page.click('#si-train');
-  await page.waitForFunction(() => window.genlab.views.si.trained === 40 && !window.genlab.views.si.training, null, { timeout: 120_000 });
+  await trainSmall(page);
   await visit(page, SMALL_SI); // the link without at=40: only this browser's data can restore the run
   assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 40, 'the kept run came back');
   await page.click('#clear-saved');
@@ -124,9 +128,7 @@ test('a trained run survives a reload; Reset and “Clear saved data” forget i
 
 test('imported weights are checked: corrupt or mismatched files change nothing and say why; matching ones load', async () => {
   const { page, context, errors } = await site.open(SMALL_SI, idle('si'));
-  await page.click('#si-train');
-  await page.waitForFunction(() => window.genlab.views.si.trained === 40 && !window.genlab.views.si.training, null, { timeout: 120_000 });
-  await idle('si')(page);
+  await trainSmall(page);
   const weights = await exportItem(page, 'si', 'Weights');
   assert.match(weights.name, /\.safetensors$/);
 
@@ -179,9 +181,7 @@ test('markup in a link or an imported config is shown as text, never run', async
 
 test('a link carries the steps trained and the view: a fresh browser retrains to the same losses and particles', async () => {
   const a = await site.open(SMALL_SI, idle('si'));
-  await a.page.click('#si-train');
-  await a.page.waitForFunction(() => window.genlab.views.si.trained === 40 && !window.genlab.views.si.training, null, { timeout: 120_000 });
-  await idle('si')(a.page);
+  await trainSmall(a.page);
   await a.page.check('#si input[name=layer][value=heatmap]');
   const link = await a.page.evaluate(() => location.hash);
   assert.match(link, /&at=40&/);
