@@ -51,6 +51,7 @@ export class InterpolantView extends LabView {
       else this.applyForm();
     });
     $('si-epsilon').addEventListener('input', () => this.setEpsilon(Number($('si-epsilon').value)));
+    $('si-epsilon').addEventListener('change', () => this.publish()); // kept once the slider is let go
     $('si-t').addEventListener('input', () => this.scrub(Number($('si-t').value)));
     $('si-play').addEventListener('click', () => (this.playing ? this.pause() : this.play()));
     $('si-train').addEventListener('click', () => (this.training ? this.worker.cancel() : this.train()));
@@ -269,7 +270,7 @@ export class InterpolantView extends LabView {
     this.config.sampler.epsilon = value;
     $('si-epsilon-out').textContent = value.toFixed(2);
     this.worker.setEpsilon(value);
-    this.publish();
+    this.updateLink();
   }
 
   /** Plays from the shown frame (or from the start when at the end). */
