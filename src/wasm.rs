@@ -390,9 +390,6 @@ impl HallucRecursion {
     /// Validates `config_json` (mixture data) and the generation count (1 to 20).
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str, generations: usize) -> Result<HallucRecursion, JsError> {
-        if !(1..=20).contains(&generations) {
-            return Err(JsError::new(&format!("generations: {generations} is out of range; allowed 1 to 20")));
-        }
         let config: HallucConfig = from_json(config_json).map_err(js_error)?;
         let recursion = crate::halluc::recursive::Recursion::new(&config, generations).map_err(|e| JsError::new(&e))?;
         Ok(Self { recursion })

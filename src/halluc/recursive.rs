@@ -83,8 +83,15 @@ pub struct Recursion {
     lineages: Vec<Lineage>,
 }
 
+/// Most generations a recursion may run.
+pub const MAX_GENERATIONS: usize = 20;
+
 impl Recursion {
+    /// Checks the generation count (1 to [`MAX_GENERATIONS`]) and that the data is a mixture.
     pub fn new(config: &HallucConfig, generations: usize) -> Result<Self, String> {
+        if !(1..=MAX_GENERATIONS).contains(&generations) {
+            return Err(format!("generations: {generations} is out of range; allowed 1 to {MAX_GENERATIONS}"));
+        }
         let mixture = config.data.gaussian_mixture().ok_or("recursive training needs mixture data")?;
         let dim = mixture.components[0].mean.len();
         Ok(Self {

@@ -1,7 +1,7 @@
 // Page entry: start the workers, read the link, open the lab it names (the Data view when it
 // names none). Each lab has its own worker, so training one never blocks another.
 import { LabWorker } from './lab-worker.js';
-import { decodeHash } from './state.js';
+import { decodeHash, isPlainObject, mergeLink } from './state.js';
 import { DataView } from './labs/data.js';
 import { InterpolantView } from './labs/interpolants.js';
 import { HallucinationView } from './labs/hallucinations.js';
@@ -47,8 +47,8 @@ async function openLink() {
   if (link.config && !problem) {
     const { preset, at, view: shown, ...config } = link.config;
     try {
-      await view.apply(merge(startingConfig(view, preset), config));
-      await view.restoreView(isObject(shown) ? shown : {});
+      await view.apply(mergeLink(startingConfig(view, preset), config));
+      await view.restoreView(isPlainObject(shown) ? shown : {});
       if (at !== undefined) await view.reach(at);
       return;
     } catch (err) {
@@ -69,15 +69,6 @@ function startingConfig(view, preset) {
     throw new Error(names ? `there is no preset “${String(preset).slice(0, 40)}” here; try one of ${names}` : 'this lab has no presets');
   }
   return structuredClone(found.config);
-}
-
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** `base` with the values of `over` put in, object by object (a link names only what differs). */
-function merge(base, over) {
-  const out = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(base[k]) ? merge(base[k], v) : v;
-  return out;
 }
 
 /** Loads the catalog and presets the views build their menus from. */

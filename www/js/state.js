@@ -7,11 +7,21 @@
 // names any bad field; this file only reshapes.
 import { deflateSync, inflateSync, strFromU8, strToU8 } from '../vendor/fflate.js';
 
+/** Whether `v` is an object of settings (not null, not a list). */
+export const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** `base` with the values of `over` put in, object by object (a link names only what differs). */
+export function mergeLink(base, over) {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isPlainObject(v) && isPlainObject(base[k]) ? mergeLink(base[k], v) : v;
+  return out;
+}
+
 /** Flattens nested objects into [dottedKey, value] pairs; arrays stay whole. */
 function flatten(obj, prefix = '', out = []) {
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v, key, out);
+    if (isPlainObject(v)) flatten(v, key, out);
     else out.push([key, v]);
   }
   return out;
@@ -87,7 +97,7 @@ export function decodeHash(hash) {
     if (path.some((p) => !/^[A-Za-z][A-Za-z0-9]*$/.test(p))) continue; // unknown shapes are ignored
     let node = config;
     for (const p of path.slice(0, -1)) {
-      if (typeof node[p] !== 'object' || node[p] === null || Array.isArray(node[p])) node[p] = {};
+      if (!isPlainObject(node[p])) node[p] = {};
       node = node[p];
     }
     node[path.at(-1)] = decodeValue(raw, key);

@@ -203,12 +203,10 @@ export class HallucinationView extends LabView {
     $('halluc-train').textContent = this.trained ? 'Continue training' : 'Train';
   }
 
-  /** Trains the rest of `train.steps` (or another full run when done), streaming the loss. */
   /** Trains to step `until`, or for the rest of `train.steps` (another full run when done). */
   async train(until) {
     if (this.sampling) this.worker.cancel();
-    const remaining = this.config.train.steps - this.trained;
-    const k = until ? until - this.trained : (remaining > 0 ? remaining : this.config.train.steps);
+    const k = this.stepsToRun(until);
     this.training = true;
     $('halluc-train').textContent = 'Pause training';
     document.body.dataset.state = 'training';
@@ -302,10 +300,6 @@ export class HallucinationView extends LabView {
     await this.loadImported(bytes, []);
     this.status();
     await this.sample();
-  }
-
-  call(method, args = []) {
-    return this.worker.request({ type: 'call', method, args }).then((r) => r.result);
   }
 
   /** Shows xₜ and x̂₀ at a recorded reverse step (the last position is the chain's end). */

@@ -157,10 +157,6 @@ export class InterpolantView extends LabView {
     else if (what === 'play') this.play();
   }
 
-  call(method, args = []) {
-    return this.worker.request({ type: 'call', method, args }).then((r) => r.result);
-  }
-
   datasetFor(id, current) {
     const name = $(id).value;
     if (current && this.catalog.find((e) => e.name === name)?.defaults.name === current.name) return current;
@@ -320,8 +316,7 @@ export class InterpolantView extends LabView {
   /** Trains to step `until`, or for the rest of `train.steps` (another full run when done). */
   async train(until) {
     if (this.playing) this.pause();
-    const remaining = this.config.train.steps - this.trained;
-    const k = until ? until - this.trained : (remaining > 0 ? remaining : this.config.train.steps);
+    const k = this.stepsToRun(until);
     this.training = true;
     $('si-train').textContent = 'Pause training';
     document.body.dataset.state = 'training';

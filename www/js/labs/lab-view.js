@@ -47,6 +47,17 @@ export class LabView {
     }
   }
 
+  /** Calls the session's `method` in the worker; resolves to its result. */
+  call(method, args = []) {
+    return this.worker.request({ type: 'call', method, args }).then((r) => r.result);
+  }
+
+  /** Steps a Train press runs: up to step `until`, else the rest of `train.steps`, else another full run. */
+  stepsToRun(until) {
+    const remaining = this.config.train.steps - this.trained;
+    return until ? until - this.trained : (remaining > 0 ? remaining : this.config.train.steps);
+  }
+
   /** The settings trained weights depend on (the rest only changes sampling or scoring). */
   trainingPart(config) {
     return config;
@@ -75,7 +86,7 @@ export class LabView {
   /** The Export menu's weights item, once this run has trained weights. */
   weightsItem() {
     if (!this.learned || !this.trained) return [];
-    const make = async () => new Blob([(await this.worker.request({ type: 'call', method: 'weights', args: [] })).result]);
+    const make = async () => new Blob([await this.call('weights')]);
     return [{ label: 'Weights (safetensors)', filename: `${this.exportName()}.safetensors`, make }];
   }
 
@@ -85,7 +96,7 @@ export class LabView {
    */
   async loadImported(bytes, losses) {
     this.worker.cancel();
-    await this.worker.request({ type: 'call', method: 'loadWeights', args: [bytes, this.config.train.steps] });
+    await this.call('loadWeights', [bytes, this.config.train.steps]);
     this.trained = this.config.train.steps;
     this.losses = losses;
     await this.keep(this.worker, this.config, this.losses);
@@ -132,7 +143,7 @@ export class LabView {
   /**
    * Loads the weights a fresh `config` starts from into `worker`'s session: this browser's
    * saved run of exactly that config (trained further than the preset, or imported), else the
-   * preset's shipped file `presetFile`. Resolves to { trained, losses, source } or null.
+   * preset's shipped file `presetFile`. Resolves to { trained, losses } or null.
    */
   async startFrom(worker, config, presetFile, slot = '') {
     const load = (bytes, steps) => worker.request({ type: 'call', method: 'loadWeights', args: [bytes, steps] });
@@ -140,14 +151,14 @@ export class LabView {
     if (saved) {
       try {
         await load(saved.weights, saved.trained);
-        return { trained: saved.trained, losses: saved.losses, source: 'saved' };
+        return { trained: saved.trained, losses: saved.losses };
       } catch {
         // saved by an older GenLab whose networks differ: fall back to the preset
       }
     }
     if (!presetFile) return null;
     await load(await fetchWeights(presetFile), config.train.steps);
-    return { trained: config.train.steps, losses: null, source: 'preset' };
+    return { trained: config.train.steps, losses: null };
   }
 
   /**

@@ -408,8 +408,7 @@ export class QlaeView extends LabView {
    * refresh, and every SCORE_EVERY steps the metrics.
    */
   async train(until) {
-    const remaining = this.config.train.steps - this.run.trained;
-    const total = until ? until - this.run.trained : (remaining > 0 ? remaining : this.config.train.steps);
+    const total = this.stepsToRun(until);
     this.training = true;
     $('qlae-train').textContent = 'Pause training';
     document.body.dataset.state = 'training';
