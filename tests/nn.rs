@@ -129,6 +129,22 @@ fn small_mlp_fits_a_smooth_function() {
 /// Σ of every parameter's values, times `scale`: a loss whose gradient is `scale` everywhere.
 /// The scale is a tensor, not an `affine`, because candle's backprop drops a `× 0.0` affine
 /// from the graph, and then no parameter gets a gradient (nor, in AdamW, any update).
+#[test]
+fn inference_path_matches_the_candle_forward_for_every_activation() {
+    for act in [Activation::Relu, Activation::Silu, Activation::Tanh, Activation::Gelu, Activation::LeakyRelu] {
+        let (_, mlp) = build(&cfg(3, &[40, 33, 40], 2, act), 5);
+        let x = inputs(301, 3, 6);
+        let want = flat(&mlp.forward(&x).unwrap());
+        let got = mlp.infer(&flat(&x)).unwrap();
+        assert_eq!(got.len(), want.len());
+        let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(worst < 1e-5, "{act:?}: largest difference {worst}");
+    }
+    let (_, mlp) = build(&cfg(3, &[8], 2, Activation::Relu), 5);
+    assert!(mlp.infer(&[0.0; 4]).is_err(), "4 values are not rows of 3");
+    assert!(mlp.infer(&[]).unwrap().is_empty());
+}
+
 fn linear_loss(p: &Params, scale: f32) -> Tensor {
     let sums: Vec<Tensor> = p.names().map(|n| p.get(n).unwrap().sum_all().unwrap()).collect();
     let scale = Tensor::new(scale, &Device::Cpu).unwrap();

@@ -148,18 +148,9 @@ impl Model {
         Ok((drift, score))
     }
 
-    /// The raw outputs for sampling: the score net only when `with_score` (or when v needs it),
-    /// and both nets as one batched pass when they have the same shape.
-    fn infer(&self, input: &Tensor, with_score: bool) -> Result<(Tensor, Option<Tensor>)> {
-        let need_score = with_score || self.cfg.drift == DriftTarget::V;
-        match &self.score {
-            Some(score) if need_score && self.drift.same_shape(score) => {
-                let (d, s) = Mlp::forward_pair(&self.drift, score, input)?;
-                Ok((d, Some(s)))
-            }
-            Some(score) if need_score => Ok((self.drift.forward(input)?, Some(score.forward(input)?))),
-            _ => Ok((self.drift.forward(input)?, None)),
-        }
+    /// Whether the score network is needed: when asked for, or when b = v − σσ̇·s needs it.
+    fn needs_score(&self, with_score: bool) -> bool {
+        self.score.is_some() && (with_score || self.cfg.drift == DriftTarget::V)
     }
 
     /// σ for s = −η/σ (floored on one-sided paths, see the module docs).
@@ -172,32 +163,62 @@ impl Model {
         }
     }
 
-    /// b(t, x) and, when `with_score` and the path has noise, s(t, x) for the n × dim points `x`.
+    /// The factor taking the score net's output to s: −1/σ for η, 1 for s.
+    fn score_factor(&self, t: f64) -> f64 {
+        match self.cfg.score {
+            ScoreTarget::Eta => -1.0 / self.score_sigma(t),
+            ScoreTarget::S => 1.0,
+        }
+    }
+
+    /// σσ̇ when b = v − σσ̇·s, else 0.
+    fn velocity_correction(&self, t: f64) -> f64 {
+        match self.cfg.drift {
+            DriftTarget::V => noise_scale(self.path, self.gamma, t).1,
+            DriftTarget::B => 0.0,
+        }
+    }
+
+    /// b(t, x) and, when `with_score` and the path has noise, s(t, x) for the n × dim points `x`
+    /// (differentiable in `x`, for the divergence).
     pub fn fields(&self, t: f64, x: &Tensor, with_score: bool) -> Result<(Tensor, Option<Tensor>)> {
         let n = x.dim(0)?;
         let input = Tensor::cat(&[&Tensor::full(t as f32, (n, 1), x.device())?, x], 1)?;
-        let (drift, raw_score) = self.infer(&input, with_score)?;
-        let score = match (raw_score, self.cfg.score) {
-            (Some(eta), ScoreTarget::Eta) => Some((eta * (-1.0 / self.score_sigma(t)))?),
-            (s, _) => s,
+        let drift = self.drift.forward(&input)?;
+        let score = match &self.score {
+            Some(net) if self.needs_score(with_score) => Some((net.forward(&input)? * self.score_factor(t))?),
+            _ => None,
         };
-        let b = match (self.cfg.drift, &score) {
-            (DriftTarget::V, Some(s)) => {
-                let (_, sigma_sigma_dot) = noise_scale(self.path, self.gamma, t);
-                (drift - (s * sigma_sigma_dot)?)?
+        let b = match &score {
+            Some(s) => (drift - (s * self.velocity_correction(t))?)?,
+            None => drift,
+        };
+        Ok((b, score))
+    }
+
+    /// [`Model::fields`] on plain rows through the networks' inference path (the samplers').
+    fn fields_rows(&self, t: f64, x: &[f32], with_score: bool) -> Result<(Vec<f32>, Option<Vec<f32>>)> {
+        let input: Vec<f32> = x.chunks_exact(self.dim).flat_map(|p| std::iter::once(t as f32).chain(p.iter().copied())).collect();
+        let mut b = self.drift.infer(&input)?;
+        let score = match &self.score {
+            Some(net) if self.needs_score(with_score) => {
+                let factor = self.score_factor(t);
+                let mut s = net.infer(&input)?;
+                s.iter_mut().for_each(|v| *v = (*v as f64 * factor) as f32);
+                Some(s)
             }
-            _ => drift,
+            _ => None,
         };
+        if let Some(s) = &score {
+            let c = self.velocity_correction(t);
+            b.iter_mut().zip(s).for_each(|(bi, si)| *bi = (*bi as f64 - c * *si as f64) as f32);
+        }
         Ok((b, score))
     }
 
     fn tensor(&self, x: &[f32]) -> Result<Tensor> {
         Tensor::from_slice(x, (x.len() / self.dim, self.dim), &Device::Cpu)
     }
-}
-
-fn flat(t: &Tensor) -> Vec<f32> {
-    t.flatten_all().and_then(|t| t.to_vec1::<f32>()).unwrap_or_default()
 }
 
 impl Fields for Model {
@@ -208,8 +229,8 @@ impl Fields for Model {
     /// On a (never expected) tensor error this returns zeros, so a sampler cannot panic; the
     /// trainer checks every loss for finiteness instead.
     fn eval(&self, t: f64, x: &[f32], with_score: bool) -> (Vec<f32>, Vec<f32>) {
-        match self.tensor(x).and_then(|x| self.fields(t, &x, with_score)) {
-            Ok((b, s)) => (flat(&b), if with_score { s.map(|s| flat(&s)).unwrap_or_else(|| vec![0.0; x.len()]) } else { vec![] }),
+        match self.fields_rows(t, x, with_score) {
+            Ok((b, s)) => (b, if with_score { s.unwrap_or_else(|| vec![0.0; x.len()]) } else { vec![] }),
             Err(_) => (vec![0.0; x.len()], if with_score { vec![0.0; x.len()] } else { vec![] }),
         }
     }
