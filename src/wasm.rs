@@ -255,13 +255,12 @@ impl InterpolantLab {
 }
 
 /// The interpolants lab's presets as JSON: `[{name, config, weights}]`, where `weights` is the
-/// shipped safetensors file under `models/si/` (null for exact presets and those trained only
-/// with the CLI).
+/// shipped safetensors file under `models/si/` (null for exact presets).
 #[wasm_bindgen(js_name = interpolantPresets)]
 pub fn interpolant_presets() -> String {
     use crate::interpolant::config::FieldsMode;
-    use crate::interpolant::presets::{preset, PRESETS, WITHOUT_WEIGHTS};
-    presets_json(PRESETS, "si", preset, |name, c| c.fields == FieldsMode::Learned && !WITHOUT_WEIGHTS.contains(&name))
+    use crate::interpolant::presets::{preset, PRESETS};
+    presets_json(PRESETS, "si", preset, |_, c| c.fields == FieldsMode::Learned)
 }
 
 /// The hallucination lab's session: train or load the noise network (or use the exact one),

@@ -324,12 +324,25 @@ fn si_refuses_missing_corrupt_and_mismatched_weights() {
 fn every_learned_preset_ships_weights_that_load() {
     for (name, _) in genlab::interpolant::presets::PRESETS {
         let cfg = genlab::interpolant::presets::preset(name).unwrap();
-        if cfg.fields == genlab::interpolant::config::FieldsMode::Exact || genlab::interpolant::presets::WITHOUT_WEIGHTS.contains(name) {
+        if cfg.fields == genlab::interpolant::config::FieldsMode::Exact {
             continue;
         }
         let out = ok(&["si", "sample", "--preset", name, "--n", "50"]);
         assert_eq!(out.lines().count(), 51, "{name}");
     }
+}
+
+/// The authors' checkerboard of 8 squares of side 2 on [−4, 4]², computed independently.
+fn in_checkerboard(p: &[f32]) -> bool {
+    p[0].abs() < 4.0 && p[1].abs() < 4.0 && ((p[0] / 2.0).floor() as i64 + (p[1] / 2.0).floor() as i64).rem_euclid(2) == 0
+}
+
+#[test]
+fn checkerboard_paper_weights_put_95_percent_of_sde_samples_in_the_squares() {
+    let rows = parse_csv(&ok(&["si", "sample", "--preset", "checkerboard-paper", "--n", "5000", "--seed", "3"]), "x,y");
+    assert_eq!(rows.len(), 5000);
+    let inside = rows.iter().filter(|p| in_checkerboard(p)).count() as f64 / 5000.0;
+    assert!(inside >= 0.95, "{inside} of the SDE samples are inside the squares; the bar is 0.95");
 }
 
 // ---------------------------------------------------------------- halluc

@@ -20,10 +20,6 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("1d-three-modes", include_str!("../../www/models/si/1d-three-modes.json")),
 ];
 
-/// Learned presets whose weights are not shipped: the authors' full-size checkerboard takes
-/// hours to train on two cores, so it opens untrained (train it with the CLI).
-pub const WITHOUT_WEIGHTS: &[&str] = &["checkerboard-paper"];
-
 pub fn preset(name: &str) -> Result<InterpolantConfig, ConfigError> {
     crate::config::preset(PRESETS, name)
 }

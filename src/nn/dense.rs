@@ -34,7 +34,7 @@ impl Dense {
     /// x Wᵀ + b for the `x.len() / fan_in` rows of `x` (row-major).
     pub fn forward(&self, x: &[f32]) -> Result<Vec<f32>> {
         let (k, n) = (self.fan_in, self.fan_out());
-        if k == 0 || x.len() % k != 0 {
+        if k == 0 || !x.len().is_multiple_of(k) {
             candle_core::bail!("dense layer: {} inputs are not rows of {k}", x.len());
         }
         let m = x.len() / k;

@@ -51,7 +51,7 @@ impl Activation {
     /// compiles to a vectorised loop).
     pub fn apply_in_place(self, x: &mut [f32]) {
         match self {
-            Self::Relu => x.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Self::Relu => x.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { 0.0 }),
             Self::Silu => x.iter_mut().for_each(|v| *v /= 1.0 + (-*v).exp()),
             Self::Tanh => x.iter_mut().for_each(|v| *v = v.tanh()),
             Self::Gelu => x.iter_mut().for_each(|v| *v *= 0.5 * (1.0 + libm::erff(*v * std::f32::consts::FRAC_1_SQRT_2))),

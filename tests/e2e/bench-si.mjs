@@ -72,7 +72,7 @@ async function main() {
   const wasm = await runBrowser();
   const f = (v, d = 1) => (v === null || v === undefined ? '—' : Number(v).toFixed(d));
   const rows = [['native candle', native], ['GenLab wasm', wasm]];
-  console.log(`workload: interpolants preset "${PRESET}" (two 3×64 ReLU nets, batch 500 antithetic pairs; SDE Heun, 100 steps, ${native.particles} particles)`);
+  console.log(`workload: interpolants preset "${PRESET}" (two 3×48 ReLU nets, batch 500 antithetic pairs; SDE Heun, 100 steps, ${native.particles} particles)`);
   console.log(`${'runtime'.padEnd(16)}${'train steps/s'.padStart(14)}${'frames/s'.padStart(10)}${'s to 90% inside'.padStart(17)}${'final inside'.padStart(14)}`);
   for (const [name, r] of rows) {
     console.log(`${name.padEnd(16)}${f(r.trainStepsPerSec).padStart(14)}${f(r.framesPerSec).padStart(10)}${f(r.secondsTo90).padStart(17)}${f(r.finalInside, 3).padStart(14)}`);

@@ -36,7 +36,7 @@ function insideFraction(points) {
 
 test('the default checkerboard preset opens from shipped weights and lands ≥ 90% inside the squares', async () => {
   const { page, errors, context } = await open('#si');
-  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 1500);
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 2500);
   assert.match(await page.evaluate(() => location.hash), /^#si\?v=1&rho0\.name=gaussian/);
   const points = await lastFrame(page);
   assert.equal(points.length, 2 * 5000);

@@ -22,8 +22,8 @@ const $ = (id) => document.getElementById(id);
 
 /** What each preset shows, and where it departs from the paper's scale (shown under the form). */
 const PRESET_NOTES = {
-  checkerboard: 'The authors’ checkerboard (Gaussian → 8 squares; SDE ε = 0.5, 100 Heun steps), browser-sized: two 3×64 ReLU networks (drift b and denoiser η) on 500 antithetic pairs a step for 1,500 steps, lr 3·10⁻³ × 0.4 every 500. The paper uses 4×256, batch 2,000, 7,000 steps: the checkerboard-paper preset.',
-  'checkerboard-paper': 'The authors’ exact settings: 4×256 ReLU networks, batch 2,000, lr 2·10⁻³ × 0.4 every 1,500 steps, 7,000 steps. Too slow to train in a page on a laptop; train it with `genlab si train --preset checkerboard-paper`.',
+  checkerboard: 'The authors’ checkerboard (Gaussian → 8 squares; SDE ε = 0.5, 100 Heun steps), browser-sized: two 3×48 ReLU networks (drift b and denoiser η) on 500 antithetic pairs a step for 2,500 steps, lr 3·10⁻³ × 0.4 every 800 (narrow enough that 5,000 particles move at 30+ frames/s). The paper uses 4×256, batch 2,000, 7,000 steps: the checkerboard-paper preset.',
+  'checkerboard-paper': 'The authors’ exact settings: 4×256 ReLU networks, batch 2,000, lr 2·10⁻³ × 0.4 every 1,500 steps, 7,000 steps. Opens from weights trained with `genlab si train --preset checkerboard-paper` (44 minutes on one core); too slow to retrain in a page.',
   'gmm-exact': 'Two Gaussians → the 8-Gaussian ring with the closed-form drift and score: no training, the ground truth the learned fields are compared with.',
   'mirror-point': 'The mirror interpolant xₜ = x₁ + γ(t)z maps the checkerboard to itself; every particle starts at the single point (1, 1) and the SDE (ε = 6, 600 steps) spreads them out. Networks browser-sized (3×64).',
   '1d-three-modes': 'The authors’ 1D figure: ½N(−3, 0.25²) + ½N(3, 0.25²) → ⅓[N(−6, 0.5²) + N(0, 0.33²) + N(6, 0.5²)] (the numbers read as standard deviations), 200 SDE steps. Try ε = 0, 0.5 and 5 with the slider; tick “trajectories” for the space-time picture.',
