@@ -1,4 +1,5 @@
 // Samples: dots in 2D (a shaded point-density image when there are many), a histogram in 1D.
+import { stampDots } from './dots.js';
 import { drawAxes, fitCanvas, mapper } from './viewport.js';
 
 /** Above this many points, dots become a per-pixel count image (fast for 10⁶ points). */
@@ -16,17 +17,9 @@ export function drawScatter(canvas, points, view, color, marks = [], { keep = fa
   const n = points.length / 2;
   if (n <= DOT_LIMIT) {
     const dpr = window.devicePixelRatio || 1;
-    const r = (n > 5000 ? 1.2 : 2) * dpr;
-    ctx.fillStyle = color;
-    ctx.globalAlpha = n > 5000 ? 0.5 : 0.75;
-    ctx.beginPath();
-    for (let i = 0; i < n; i++) {
-      const x = m.x(points[2 * i]), y = m.y(points[2 * i + 1]);
-      ctx.moveTo(x + r, y);
-      ctx.arc(x, y, r, 0, 2 * Math.PI);
-    }
-    ctx.fill();
-    ctx.globalAlpha = 1;
+    const xs = new Float32Array(n), ys = new Float32Array(n);
+    for (let i = 0; i < n; i++) { xs[i] = m.x(points[2 * i]); ys[i] = m.y(points[2 * i + 1]); }
+    stampDots(ctx, xs, ys, (n > 5000 ? 1.2 : 2) * dpr, hexToRgb(color), n > 5000 ? 0.5 : 0.75);
   } else {
     const counts = new Float32Array(w * h);
     let max = 0;
