@@ -126,9 +126,6 @@ fn small_mlp_fits_a_smooth_function() {
     assert!(last < 0.05 * initial, "loss went from {initial} to {last} in 300 steps; expected below 5%");
 }
 
-/// Σ of every parameter's values, times `scale`: a loss whose gradient is `scale` everywhere.
-/// The scale is a tensor, not an `affine`, because candle's backprop drops a `× 0.0` affine
-/// from the graph, and then no parameter gets a gradient (nor, in AdamW, any update).
 #[test]
 fn inference_path_matches_the_candle_forward_for_every_activation() {
     for act in [Activation::Relu, Activation::Silu, Activation::Tanh, Activation::Gelu, Activation::LeakyRelu] {
@@ -145,6 +142,9 @@ fn inference_path_matches_the_candle_forward_for_every_activation() {
     assert!(mlp.infer(&[]).unwrap().is_empty());
 }
 
+/// Σ of every parameter's values, times `scale`: a loss whose gradient is `scale` everywhere.
+/// The scale is a tensor, not an `affine`, because candle's backprop drops a `× 0.0` affine
+/// from the graph, and then no parameter gets a gradient (nor, in AdamW, any update).
 fn linear_loss(p: &Params, scale: f32) -> Tensor {
     let sums: Vec<Tensor> = p.names().map(|n| p.get(n).unwrap().sum_all().unwrap()).collect();
     let scale = Tensor::new(scale, &Device::Cpu).unwrap();

@@ -2,6 +2,9 @@
 // image draw instead of thousands of path arcs for the rasteriser (the particles of a playing
 // sampler are redrawn every frame). The buffers are kept from frame to frame.
 
+/** Whether this machine stores the low byte of a Uint32 first (how RGBA bytes map to one word). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Scratch canvas and buffers for one canvas size. */
 let scratch = null;
 
@@ -51,11 +54,10 @@ export function stampDots(ctx, xs, ys, r, rgb, alpha) {
   }
   pixels.fill(0);
   const [red, green, blue] = rgb;
-  const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
   for (let k = 0; k < count; k++) {
     const p = touched[k];
     const a = Math.round(255 * (1 - clear[p]));
-    pixels[p] = little ? (a << 24) | (blue << 16) | (green << 8) | red : (red << 24) | (green << 16) | (blue << 8) | a;
+    pixels[p] = LITTLE_ENDIAN ? (a << 24) | (blue << 16) | (green << 8) | red : (red << 24) | (green << 16) | (blue << 8) | a;
   }
   canvas.getContext('2d').putImageData(image, 0, 0);
   ctx.drawImage(canvas, 0, 0);
