@@ -164,6 +164,27 @@ fn the_paper_network_has_about_67k_parameters() {
     assert!(eps.iter().all(|v| v.is_finite()));
 }
 
+/// The sampler's slice path against the candle forward, with the shipped grid25 weights (so
+/// every bias, scale and shift is trained, not its zero or unit start).
+#[test]
+fn inference_path_matches_the_candle_forward_with_trained_weights() {
+    use candle_core::{Device, Tensor};
+    let mut net = genlab::halluc::model::NoiseNet::new(2, 128, &mut Rng::new(0)).unwrap();
+    let before = net.infer(500, &[0.1, -0.2]).unwrap();
+    net.params.load_safetensors(&std::fs::read("www/models/halluc/grid25.safetensors").unwrap()).unwrap();
+    let x = Rng::new(4).normal_vec(2 * 301);
+    for t in [0usize, 9, 500, 999] {
+        let xs = Tensor::from_slice(&x, (301, 2), &Device::Cpu).unwrap();
+        let want = net.forward(&xs, &Tensor::full(t as f32, 1, &Device::Cpu).unwrap()).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let got = net.infer(t, &x).unwrap();
+        assert_eq!(got.len(), want.len());
+        let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs() / b.abs().max(1.0)).fold(0.0f32, f32::max);
+        assert!(worst < 1e-5, "t = {t}: largest relative difference {worst}");
+    }
+    assert_ne!(before, net.infer(500, &[0.1, -0.2]).unwrap(), "loading the weights changed nothing");
+    assert!(net.infer(0, &[]).unwrap().is_empty());
+}
+
 /// The fused LayerNorm + LeakyReLU op against the same formula in stock candle ops (forward),
 /// and its hand-written gradients (x, γ, β) against central finite differences.
 #[test]

@@ -9,6 +9,7 @@
 //! and ε̂ = L_out(LN_out(h)). Weights are Xavier-uniform (biases zero), as in the authors' code.
 //! Width 128 gives ≈ 67k parameters.
 use super::exact::Denoiser;
+use crate::nn::dense::Dense;
 use crate::nn::embedding::sinusoidal;
 use crate::nn::layer_norm::LayerNorm;
 use crate::nn::params::{Group, Params};
@@ -84,6 +85,31 @@ impl NoiseNet {
         }
         self.out.forward(&self.ln_out.forward(&h)?)
     }
+
+    /// [`NoiseNet::forward`] at one step `t` for the rows of `x`, on plain slices for the
+    /// sampler: [`Dense`] layers, the time term folded into L₁'s bias and the residual into
+    /// L₂'s output buffer. The same numbers to rounding (tested), without candle's per-op
+    /// allocations and broadcast passes.
+    pub fn infer(&self, t: usize, x: &[f32]) -> Result<Vec<f32>> {
+        let (n, width) = (x.len() / self.dim, self.width);
+        let step = Tensor::full(t as f32, 1, &Device::Cpu)?;
+        let t_emb = lrelu(&self.t_proj.forward(&sinusoidal(&step, T_EMBED, 10_000.0)?)?)?;
+        let time = self.lt.forward(&t_emb)?.flatten_all()?.to_vec1::<f32>()?;
+        let (l1, l2) = (Dense::from_linear(&self.l1)?, Dense::from_linear(&self.l2)?);
+        let l1_bias: Vec<f32> = l1.bias().iter().zip(&time).map(|(b, t)| b + t).collect();
+        let mut h = vec![0f32; n * width];
+        Dense::from_linear(&self.x_proj)?.accumulate(x, &mut h)?;
+        for _ in 0..BLOCK_REPEATS {
+            let mut out = l1_bias.repeat(n);
+            l1.accumulate(&self.ln1.infer_leaky(&h, SLOPE)?, &mut out)?;
+            let out = self.ln2.infer_leaky(&out, SLOPE)?;
+            for row in h.chunks_exact_mut(width) {
+                row.iter_mut().zip(l2.bias()).for_each(|(v, b)| *v += b);
+            }
+            l2.accumulate(&out, &mut h)?;
+        }
+        Dense::from_linear(&self.out)?.forward(&self.ln_out.infer_leaky(&h, 1.0)?)
+    }
 }
 
 impl Denoiser for NoiseNet {
@@ -91,16 +117,9 @@ impl Denoiser for NoiseNet {
         self.dim
     }
 
-    /// Inference without a graph: the points enter as plain tensors each step, so no chain of
-    /// steps is kept alive. On a (never expected) tensor error this predicts zero noise.
+    /// Inference without a graph ([`NoiseNet::infer`]). On a (never expected) error this
+    /// predicts zero noise.
     fn eps(&self, t: usize, x: &[f32]) -> Vec<f32> {
-        let n = x.len() / self.dim;
-        let run = || -> Result<Vec<f32>> {
-            let xs = Tensor::from_slice(x, (n, self.dim), &Device::Cpu)?;
-            // one step for every point: its embedding is computed once and broadcast
-            let ts = Tensor::full(t as f32, 1, &Device::Cpu)?;
-            self.forward(&xs, &ts)?.detach().flatten_all()?.to_vec1::<f32>()
-        };
-        run().unwrap_or_else(|_| vec![0.0; x.len()])
+        self.infer(t, x).unwrap_or_else(|_| vec![0.0; x.len()])
     }
 }

@@ -33,17 +33,28 @@ impl Dense {
 
     /// x Wᵀ + b for the `x.len() / fan_in` rows of `x` (row-major).
     pub fn forward(&self, x: &[f32]) -> Result<Vec<f32>> {
-        let (k, n) = (self.fan_in, self.fan_out());
+        let k = self.fan_in;
         if k == 0 || !x.len().is_multiple_of(k) {
             candle_core::bail!("dense layer: {} inputs are not rows of {k}", x.len());
         }
-        let m = x.len() / k;
-        let mut y: Vec<f32> = Vec::with_capacity(m * n);
-        for _ in 0..m {
+        let mut y: Vec<f32> = Vec::with_capacity(x.len() / k * self.fan_out());
+        for _ in 0..x.len() / k {
             y.extend_from_slice(&self.bias);
         }
+        self.accumulate(x, &mut y)?;
+        Ok(y)
+    }
+
+    /// y += x Wᵀ (no bias) for the rows of `x`, into a `y` the caller has filled, e.g. with a
+    /// bias plus a residual.
+    pub fn accumulate(&self, x: &[f32], y: &mut [f32]) -> Result<()> {
+        let (k, n) = (self.fan_in, self.fan_out());
+        if k == 0 || !x.len().is_multiple_of(k) || y.len() != x.len() / k * n {
+            candle_core::bail!("dense layer: {} inputs and {} outputs are not rows of {k} and {n}", x.len(), y.len());
+        }
+        let m = x.len() / k;
         if m == 0 || n == 0 {
-            return Ok(y);
+            return Ok(());
         }
         let threads = candle_core::utils::get_num_threads();
         let parallelism = if threads > 1 { Parallelism::Rayon(threads) } else { Parallelism::None };
@@ -72,6 +83,11 @@ impl Dense {
                 parallelism,
             );
         }
-        Ok(y)
+        Ok(())
+    }
+
+    /// The bias, e.g. to pre-fill an output for [`Dense::accumulate`].
+    pub fn bias(&self) -> &[f32] {
+        &self.bias
     }
 }

@@ -42,6 +42,31 @@ impl LayerNorm {
     }
 }
 
+impl LayerNorm {
+    /// [`LayerNorm::forward_leaky`] on plain rows, for inference: the same numbers, no graph.
+    pub fn infer_leaky(&self, x: &[f32], slope: f32) -> Result<Vec<f32>> {
+        let (gamma, beta) = (self.weight.to_vec1::<f32>()?, self.bias.to_vec1::<f32>()?);
+        let d = gamma.len();
+        if !x.len().is_multiple_of(d) {
+            candle_core::bail!("layer norm: {} inputs are not rows of {d}", x.len());
+        }
+        let mut y = vec![0f32; x.len()];
+        for (row, out) in x.chunks_exact(d).zip(y.chunks_exact_mut(d)) {
+            scale_shift_leaky(row, out, &gamma, &beta, slope, EPS);
+        }
+        Ok(y)
+    }
+}
+
+/// One row: LeakyReLU(γ·x̂ + β) into `out`.
+fn scale_shift_leaky(row: &[f32], out: &mut [f32], gamma: &[f32], beta: &[f32], slope: f32, eps: f32) {
+    normalise(row, out, eps);
+    for ((o, g), b) in out.iter_mut().zip(gamma).zip(beta) {
+        let z = *o * g + b;
+        *o = if z > 0.0 { z } else { slope * z };
+    }
+}
+
 /// Each row of `x` (rows × d) shifted and scaled to zero mean and unit variance with `eps`,
 /// then LeakyReLU with `slope` (1: none): the same fused op with γ = 1 and β = 0, e.g. for
 /// instance normalisation over an image's pixels.
@@ -86,11 +111,7 @@ impl CustomOp3 for NormLeaky {
         let d = gamma.len();
         let mut y = vec![0f32; x.len()];
         for (row, out) in x.chunks_exact(d).zip(y.chunks_exact_mut(d)) {
-            normalise(row, out, self.eps);
-            for ((o, g), b) in out.iter_mut().zip(gamma).zip(beta) {
-                let z = *o * g + b;
-                *o = if z > 0.0 { z } else { self.slope * z };
-            }
+            scale_shift_leaky(row, out, gamma, beta, self.slope, self.eps);
         }
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
