@@ -40,9 +40,7 @@ impl LayerNorm {
     pub fn forward_leaky(&self, x: &Tensor, slope: f32) -> Result<Tensor> {
         x.contiguous()?.apply_op3(&self.weight, &self.bias, NormLeaky { slope, eps: EPS })
     }
-}
 
-impl LayerNorm {
     /// [`LayerNorm::forward_leaky`] on plain rows, for inference: the same numbers, no graph.
     pub fn infer_leaky(&self, x: &[f32], slope: f32) -> Result<Vec<f32>> {
         let (gamma, beta) = (self.weight.to_vec1::<f32>()?, self.bias.to_vec1::<f32>()?);

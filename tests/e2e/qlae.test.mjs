@@ -2,7 +2,8 @@
 // lowers the reconstruction loss and a link reproduces the losses exactly in a fresh context;
 // the pictures have the shapes the model implies (reconstructions, one traversal row per
 // latent, the NMI matrix factors × latents); the composer decodes what its sliders say; a bad
-// setting in a link names its field and the defaults open.
+// setting in a link names its field and the defaults open; the default QLAE (Shapes3D-lite),
+// reset and trained from scratch, scores InfoM ≥ 0.6 at step 1,000.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
