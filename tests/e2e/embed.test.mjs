@@ -52,8 +52,9 @@ test('a widget on a slide pauses its training when the slide is left and picks i
   await page.keyboard.press('ArrowRight');
   const frame = await widgetFrame(page, 'slide-widget');
   await frame.waitForFunction(() => !window.genlab.views.si.playing && document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+  const shipped = await frame.evaluate(() => window.genlab.views.si.trained);
   await frame.evaluate(() => { window.genlab.views.si.train(); });
-  await frame.waitForFunction(() => window.genlab.views.si.training && window.genlab.views.si.trained > 1510, null, { timeout: 60_000 });
+  await frame.waitForFunction((n) => window.genlab.views.si.training && window.genlab.views.si.trained > n, shipped, { timeout: 60_000 });
 
   await page.keyboard.press('ArrowRight');
   await frame.waitForFunction(() => !window.genlab.views.si.training, null, { timeout: 30_000 });
