@@ -342,16 +342,38 @@ impl HallucLab {
     /// hallucinated one, else 0 (empty when the run is done).
     #[wasm_bindgen(js_name = sampleChunk)]
     pub fn sample_chunk(&mut self) -> Result<Vec<f32>, JsError> {
-        let (mut points, variance) = self.session.sample_chunk().map_err(js_error)?;
-        let flags = labels(&points, &self.session.data, self.session.config.k);
-        points.extend(variance);
-        points.extend(flags.into_iter().map(|h| if h { 1.0 } else { 0.0 }));
-        Ok(points)
+        let (points, variance) = self.session.sample_chunk().map_err(js_error)?;
+        Ok(self.chunk_reply(points, variance))
     }
+
 
     /// Samples so far in this run.
     pub fn sampled(&self) -> usize {
         self.session.sampled()
+    }
+
+    /// The chunks of a sampling run.
+    #[wasm_bindgen(js_name = chunkCount)]
+    pub fn chunk_count(&self) -> usize {
+        self.session.chunk_count()
+    }
+
+    /// Samples chunk `index` without adding it (a helper worker's share of a run), as one
+    /// buffer for [`Self::append_chunk`] in the worker that owns the run.
+    #[wasm_bindgen(js_name = sampleChunkAt)]
+    pub fn sample_chunk_at(&mut self, index: u32) -> Result<Vec<f32>, JsError> {
+        Ok(self.session.sample_chunk_at(index as u64).map_err(js_error)?.to_flat())
+    }
+
+    /// Adds chunk `index` (from [`Self::sample_chunk_at`], here or in another worker with the
+    /// same config and weights) as the run's next; returns what [`Self::sample_chunk`] returns.
+    #[wasm_bindgen(js_name = appendChunk)]
+    pub fn append_chunk(&mut self, index: u32, flat: &[f32]) -> Result<Vec<f32>, JsError> {
+        let chunk = self.session.chunk_from_flat(index as u64, flat).map_err(js_error)?;
+        let points = chunk.samples.clone();
+        let variance = chunk.variance.clone();
+        self.session.append(chunk).map_err(js_error)?;
+        Ok(self.chunk_reply(points, variance))
     }
 
     /// The detection report of the samples so far, as JSON.
@@ -374,6 +396,16 @@ impl HallucLab {
     /// Sample `i`'s x̂₀ at each recorded step (rows of dim), high t first.
     pub fn trajectory(&self, i: usize) -> Vec<f32> {
         self.session.trajectory(i).1
+    }
+}
+
+impl HallucLab {
+    /// A chunk's points, then their variances, then 1 for each hallucinated one, else 0.
+    fn chunk_reply(&self, mut points: Vec<f32>, variance: Vec<f32>) -> Vec<f32> {
+        let flags = labels(&points, &self.session.data, self.session.config.k);
+        points.extend(variance);
+        points.extend(flags.into_iter().map(|h| if h { 1.0 } else { 0.0 }));
+        points
     }
 }
 

@@ -151,10 +151,10 @@ fn filters_keep_the_right_samples() {
 
 #[test]
 fn recursive_training_tracks_each_filter_per_generation() {
-    use genlab::halluc::recursive::{recursive, Filter};
+    use genlab::halluc::recursive::{recursive, Filter, FILTERS};
     let c = config(r#"{"data":{"name":"modes-1d","modes":[1,2,3],"std":0.05},"trainSize":200,"schedule":{"steps":20},"train":{"width":8,"batch":32,"steps":20},"seed":3}"#);
     let mut heard = vec![];
-    let lineages = recursive(&c, 2, |f, g, r| heard.push((f, g, r))).unwrap();
+    let lineages = recursive(&c, 2, &FILTERS, |f, g, r| heard.push((f, g, r))).unwrap();
     assert_eq!(lineages.iter().map(|l| l.filter).collect::<Vec<_>>(), vec![Filter::None, Filter::Variance, Filter::Random]);
     for l in &lineages {
         assert_eq!(l.hallucination_rate.len(), 2);
@@ -163,4 +163,38 @@ fn recursive_training_tracks_each_filter_per_generation() {
         assert_eq!(l.hallucination_rate[0], lineages[0].hallucination_rate[0]);
     }
     assert_eq!(heard.len(), 6);
+    // a line run alone is the same line
+    let alone = recursive(&c, 2, &[Filter::Random], |_, _, _| {}).unwrap();
+    assert_eq!(alone.len(), 1);
+    assert_eq!(alone[0].hallucination_rate, lineages[2].hallucination_rate);
+}
+
+#[test]
+fn chunks_sampled_out_of_order_elsewhere_append_to_the_same_run() {
+    // 10,400 samples: the ramp, whole chunks, a short last one, and chunks past the
+    // recorded limit (10,000), which carry no recorded steps
+    let mut config = exact_1d(10_400);
+    config.schedule.steps = 20;
+    let mut whole = Session::new(config.clone()).unwrap();
+    whole.sample_all().unwrap();
+    let mut helper = Session::new(config.clone()).unwrap();
+    let count = helper.chunk_count();
+    assert_eq!(count, 4 + (10_400 - 375usize).div_ceil(250));
+    let flats: Vec<Vec<f32>> = (0..count as u64).rev().map(|i| helper.sample_chunk_at(i).unwrap().to_flat()).rev().collect();
+    let mut owner = Session::new(config).unwrap();
+    owner.start_sampling();
+    // out of order is refused, and so is a buffer of the wrong length
+    assert!(owner.append(owner.chunk_from_flat(1, &flats[1]).unwrap()).unwrap_err().contains("does not follow"));
+    assert!(owner.chunk_from_flat(0, &flats[0][1..]).unwrap_err().contains("expected"));
+    for (i, flat) in flats.iter().enumerate() {
+        owner.append(owner.chunk_from_flat(i as u64, flat).unwrap()).unwrap();
+    }
+    assert_eq!(owner.run.samples, whole.run.samples);
+    assert_eq!(owner.run.variance, whole.run.variance);
+    assert_eq!(owner.run.frames.len(), whole.run.frames.len());
+    for (a, b) in owner.run.frames.iter().zip(&whole.run.frames) {
+        assert_eq!((a.t, &a.x, &a.x0), (b.t, &b.x, &b.x0));
+        assert_eq!(a.x.len(), 10_125, "recorded by the chunks that start before 10,000");
+    }
+    assert_eq!(owner.trajectory(9_999).0.len(), whole.trajectory(9_999).0.len());
 }

@@ -5,7 +5,7 @@ use super::source::{ConfigSource, Draw};
 use super::{write_rows, UsageError};
 use crate::halluc::config::{DenoiserMode, HallucConfig};
 use crate::halluc::presets::{preset, PRESETS};
-use crate::halluc::recursive::recursive;
+use crate::halluc::recursive::{recursive, Filter, FILTERS};
 use crate::halluc::session::Session;
 use crate::halluc::train::Trainer;
 use clap::Subcommand;
@@ -43,6 +43,10 @@ pub enum HallucCommand {
         /// Generations, the first trained on the data.
         #[arg(long, default_value_t = 5)]
         generations: usize,
+        /// Run only these filters' lines (comma-separated), e.g. one per process: each line is
+        /// the same as in a run of all three.
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = FILTERS)]
+        filter: Vec<Filter>,
     },
     /// Speed: training steps/s, and the time to sample n whole chains recording x̂₀ (to the
     /// first streamed chunk, and to the end).
@@ -137,9 +141,9 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
             Ok(())
         }
         HallucCommand::Bench { source, draw, json } => bench(&source, &draw, json),
-        HallucCommand::Recursive { source, generations } => {
+        HallucCommand::Recursive { source, generations, filter } => {
             let config: HallucConfig = source.load(PRESETS)?;
-            let lineages = recursive(&config, generations, |filter, g, rate| {
+            let lineages = recursive(&config, generations, &filter, |filter, g, rate| {
                 eprintln!("{filter:?} filter, generation {g}: {:.2}% hallucinated", 100.0 * rate);
             })
             .map_err(UsageError)?;

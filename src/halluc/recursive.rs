@@ -16,6 +16,7 @@ use serde::Serialize;
 pub const DROP: f64 = 0.025;
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Filter {
     None,
@@ -73,9 +74,12 @@ pub struct Recursion {
     generations: usize,
     mixture: crate::data::gmm::GaussianMixture,
     dim: usize,
+    /// The filters run, as indices into [`FILTERS`] (their random streams depend on the index,
+    /// so a line run alone reproduces the same line run with the others).
+    filters: Vec<usize>,
     /// Generation 0's samples and variances, shared by the filters.
     first: Option<(Vec<f32>, Vec<f32>)>,
-    /// The filter (index into [`FILTERS`]) and generation the next call runs.
+    /// The position in `filters` and the generation the next call runs.
     filter: usize,
     generation: usize,
     /// The last generation's samples and variances in the current filter's line.
@@ -87,8 +91,18 @@ pub struct Recursion {
 pub const MAX_GENERATIONS: usize = 20;
 
 impl Recursion {
-    /// Checks the generation count (1 to [`MAX_GENERATIONS`]) and that the data is a mixture.
+    /// All three filters; checks the generation count (1 to [`MAX_GENERATIONS`]) and that the
+    /// data is a mixture.
     pub fn new(config: &HallucConfig, generations: usize) -> Result<Self, String> {
+        Self::with_filters(config, generations, &FILTERS)
+    }
+
+    /// Only `filters` (in [`FILTERS`] order, each once), so lines can run in separate processes.
+    pub fn with_filters(config: &HallucConfig, generations: usize, filters: &[Filter]) -> Result<Self, String> {
+        let filters: Vec<usize> = (0..FILTERS.len()).filter(|i| filters.contains(&FILTERS[*i])).collect();
+        if filters.is_empty() {
+            return Err("filters: choose at least one of none, variance, random".into());
+        }
         if !(1..=MAX_GENERATIONS).contains(&generations) {
             return Err(format!("generations: {generations} is out of range; allowed 1 to {MAX_GENERATIONS}"));
         }
@@ -99,18 +113,19 @@ impl Recursion {
             generations,
             mixture,
             dim,
+            lineages: filters.iter().map(|&i| Lineage { filter: FILTERS[i], hallucination_rate: vec![] }).collect(),
+            filters,
             first: None,
             filter: 0,
             generation: 0,
             current: (vec![], vec![]),
-            lineages: FILTERS.iter().map(|&filter| Lineage { filter, hallucination_rate: vec![] }).collect(),
         })
     }
 
     /// Runs the next generation; `None` when every filter has all its generations. Returns the
     /// filter, the generation and the hallucination rate of that generation's samples.
     pub fn next_generation(&mut self) -> Option<Result<(Filter, usize, f64), String>> {
-        if self.filter >= FILTERS.len() {
+        if self.filter >= self.filters.len() {
             return None;
         }
         Some(self.run_next())
@@ -119,7 +134,8 @@ impl Recursion {
     fn run_next(&mut self) -> Result<(Filter, usize, f64), String> {
         let (config, dim, n) = (&self.config, self.dim, self.config.train_size);
         let extra = n + (n as f64 * DROP).round() as usize;
-        let (f, g) = (self.filter, self.generation);
+        let (line, g) = (self.filter, self.generation);
+        let f = self.filters[line];
         if g == 0 {
             if self.first.is_none() {
                 let density = config.data.build().map_err(|e| e.to_string())?;
@@ -138,10 +154,10 @@ impl Recursion {
         // the rate of what this generation's model draws (the first n of its samples)
         let h = labels(&self.current.0[..n * dim], &self.mixture, config.k);
         let rate = h.iter().filter(|x| **x).count() as f64 / h.len().max(1) as f64;
-        self.lineages[f].hallucination_rate.push(rate);
+        self.lineages[line].hallucination_rate.push(rate);
         self.generation += 1;
         if self.generation == self.generations {
-            (self.filter, self.generation) = (f + 1, 0);
+            (self.filter, self.generation) = (line + 1, 0);
         }
         Ok((FILTERS[f], g, rate))
     }
@@ -152,10 +168,10 @@ impl Recursion {
     }
 }
 
-/// Runs `generations` generations for each filter; `progress(filter, generation, rate)` hears
-/// of each one as it ends.
-pub fn recursive(config: &HallucConfig, generations: usize, mut progress: impl FnMut(Filter, usize, f64)) -> Result<Vec<Lineage>, String> {
-    let mut recursion = Recursion::new(config, generations)?;
+/// Runs `generations` generations for each of `filters`; `progress(filter, generation, rate)`
+/// hears of each one as it ends.
+pub fn recursive(config: &HallucConfig, generations: usize, filters: &[Filter], mut progress: impl FnMut(Filter, usize, f64)) -> Result<Vec<Lineage>, String> {
+    let mut recursion = Recursion::with_filters(config, generations, filters)?;
     while let Some(step) = recursion.next_generation() {
         let (filter, g, rate) = step?;
         progress(filter, g, rate);

@@ -19,15 +19,31 @@ use crate::rng::{streams, Rng};
 pub const CHUNK: usize = 250;
 const FIRST_CHUNK: usize = 25;
 
-/// The index and size of the chunk that starts after `done` samples.
-fn chunk_at(done: usize) -> (u64, usize) {
-    let (mut index, mut start, mut size) = (0, 0, FIRST_CHUNK);
-    while start < done {
-        start += size;
-        index += 1;
-        size = (2 * size).min(CHUNK);
+/// The chunks that double from [`FIRST_CHUNK`] before they reach [`CHUNK`].
+const RAMP: u64 = 4;
+
+/// The size of chunk `index`: 25, 50, 100, 200, then [`CHUNK`].
+fn chunk_size(index: u64) -> usize {
+    if index < RAMP {
+        FIRST_CHUNK << index
+    } else {
+        CHUNK
     }
-    (index, size)
+}
+
+/// The first sample of chunk `index`.
+fn chunk_start(index: u64) -> usize {
+    let ramp = FIRST_CHUNK * ((1 << index.min(RAMP)) - 1);
+    ramp + CHUNK * index.saturating_sub(RAMP) as usize
+}
+
+/// The first chunk that starts at or after sample `done`.
+fn chunk_at(done: usize) -> u64 {
+    let ramp_end = chunk_start(RAMP);
+    if done > ramp_end {
+        return RAMP + (done - ramp_end).div_ceil(CHUNK) as u64;
+    }
+    (0..=RAMP).find(|&i| chunk_start(i) >= done).expect("chunk_start(RAMP) ≥ done")
 }
 /// Recorded reverse steps outside the window: about this many, evenly spaced.
 pub const RECORDED_STEPS: usize = 100;
@@ -35,10 +51,29 @@ pub const RECORDED_STEPS: usize = 100;
 pub const MAX_RECORDED: usize = 10_000;
 
 /// xₜ and x̂₀ of the recorded samples at reverse step `t`.
+#[derive(Debug)]
 pub struct Frame {
     pub t: usize,
     pub x: Vec<f32>,
     pub x0: Vec<f32>,
+}
+
+/// One chunk of a sampling run: its samples, variances and recorded steps.
+#[derive(Debug)]
+pub struct Chunk {
+    pub index: u64,
+    pub samples: Vec<f32>,
+    pub variance: Vec<f32>,
+    pub frames: Vec<Frame>,
+}
+
+impl Chunk {
+    /// Its numbers in one buffer (to pass between workers): the samples, the variances, then
+    /// xₜ and x̂₀ of each recorded step.
+    pub fn to_flat(&self) -> Vec<f32> {
+        let frames = self.frames.iter().flat_map(|f| f.x.iter().chain(&f.x0));
+        self.samples.iter().chain(&self.variance).chain(frames).copied().collect()
+    }
 }
 
 /// A sampling run in progress or done.
@@ -110,39 +145,97 @@ impl Session {
         self.run.variance.len()
     }
 
-    /// Samples the next chunk; returns its (samples, variance). Empty when the run is done.
-    pub fn sample_chunk(&mut self) -> Result<(Vec<f32>, Vec<f32>), String> {
-        let done = self.sampled();
-        let (index, size) = chunk_at(done);
-        let count = size.min(self.config.n - done);
-        if count == 0 {
-            return Ok((vec![], vec![]));
-        }
+    /// The chunks of a run of `config.n` samples.
+    pub fn chunk_count(&self) -> usize {
+        chunk_at(self.config.n) as usize
+    }
+
+    /// The samples chunk `index` holds: (first, count); count is 0 past the run's end.
+    pub fn chunk_span(&self, index: u64) -> (usize, usize) {
+        let start = chunk_start(index).min(self.config.n);
+        (start, chunk_size(index).min(self.config.n - start))
+    }
+
+    /// Samples chunk `index` of the run without adding it. Chunks are independent (each has
+    /// its own random stream), so any session with this config and these weights makes the
+    /// same chunk, in any order: the page spreads them over workers and [`Self::append`]s them.
+    pub fn sample_chunk_at(&mut self, index: u64) -> Result<Chunk, String> {
+        let (first, count) = self.chunk_span(index);
         let mut rng = Rng::new(self.config.seed).stream(streams::indexed(streams::SAMPLER, index));
-        let record = done < MAX_RECORDED;
+        let record = first < MAX_RECORDED;
         let (schedule, window) = (self.schedule.clone(), self.config.window);
-        // the recorded steps: every `stride`-th and all of the window
-        let stride = (schedule.steps() / RECORDED_STEPS).max(1);
+        let is_recorded = self.recording();
+        let recorded = |t: usize| record && is_recorded(t);
         let den = self.denoiser()?;
         let mut frames = Vec::new();
         let chain = sample(den, &schedule, count, window, &mut rng, |t, x, x0| {
-            if record && (t % stride == 0 || t < window) {
+            if recorded(t) {
                 frames.push(Frame { t, x: x.to_vec(), x0: x0.to_vec() });
             }
         });
-        if record {
-            if self.run.frames.is_empty() {
-                self.run.frames = frames;
-            } else {
-                for (run, chunk) in self.run.frames.iter_mut().zip(frames) {
-                    run.x.extend(chunk.x);
-                    run.x0.extend(chunk.x0);
-                }
+        Ok(Chunk { index, samples: chain.samples, variance: chain.variance, frames })
+    }
+
+    /// Which reverse steps are recorded: every `stride`-th and all of the window.
+    fn recording(&self) -> impl Fn(usize) -> bool {
+        let (stride, window) = ((self.schedule.steps() / RECORDED_STEPS).max(1), self.config.window);
+        move |t| t % stride == 0 || t < window
+    }
+
+    /// A chunk from [`Chunk::to_flat`]'s numbers; a length that does not fit is refused.
+    pub fn chunk_from_flat(&self, index: u64, flat: &[f32]) -> Result<Chunk, String> {
+        let (first, count) = self.chunk_span(index);
+        let dim = self.dim();
+        let is_recorded = self.recording();
+        let steps: Vec<usize> = if first < MAX_RECORDED { (0..self.schedule.steps()).rev().filter(|t| is_recorded(*t)).collect() } else { vec![] };
+        let expected = count * (dim + 1) + steps.len() * 2 * count * dim;
+        if flat.len() != expected {
+            return Err(format!("chunk {index}: {} numbers, expected {expected}", flat.len()));
+        }
+        let (samples, rest) = flat.split_at(count * dim);
+        let (variance, mut rest) = rest.split_at(count);
+        let frames = steps
+            .into_iter()
+            .map(|t| {
+                let (x, after) = rest.split_at(count * dim);
+                let (x0, after) = after.split_at(count * dim);
+                rest = after;
+                Frame { t, x: x.to_vec(), x0: x0.to_vec() }
+            })
+            .collect();
+        Ok(Chunk { index, samples: samples.to_vec(), variance: variance.to_vec(), frames })
+    }
+
+    /// Adds the run's next chunk; a chunk out of order is refused.
+    pub fn append(&mut self, chunk: Chunk) -> Result<(), String> {
+        let (first, count) = self.chunk_span(chunk.index);
+        if first != self.sampled() || chunk.variance.len() != count {
+            return Err(format!("chunk {} does not follow the {} samples so far", chunk.index, self.sampled()));
+        }
+        if self.run.frames.is_empty() {
+            self.run.frames = chunk.frames;
+        } else {
+            for (run, frame) in self.run.frames.iter_mut().zip(chunk.frames) {
+                run.x.extend(frame.x);
+                run.x0.extend(frame.x0);
             }
         }
-        self.run.samples.extend(&chain.samples);
-        self.run.variance.extend(&chain.variance);
-        Ok((chain.samples, chain.variance))
+        self.run.samples.extend(chunk.samples);
+        self.run.variance.extend(chunk.variance);
+        Ok(())
+    }
+
+    /// Samples and adds the next chunk; returns its (samples, variance). Empty when the run is
+    /// done.
+    pub fn sample_chunk(&mut self) -> Result<(Vec<f32>, Vec<f32>), String> {
+        if self.sampled() >= self.config.n {
+            return Ok((vec![], vec![]));
+        }
+        let index = chunk_at(self.sampled());
+        let chunk = self.sample_chunk_at(index)?;
+        let out = (chunk.samples.clone(), chunk.variance.clone());
+        self.append(chunk)?;
+        Ok(out)
     }
 
     /// Runs the whole sampling run.
