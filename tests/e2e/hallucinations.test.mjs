@@ -80,6 +80,33 @@ test('a link reproduces the same samples and variances in a fresh browser', asyn
   await b.context.close();
 });
 
+test('sampling shares its chunks with a helper worker and gives exactly what one worker gives', async () => {
+  // 1,000 samples: seven chunks (25, 50, 100, 200, 250, 250, 125), enough to bring in a helper
+  const { page, context, errors } = await open('#halluc?v=1&data.name=grid25&denoiser=exact&schedule.steps=200&n=1000&seed=5');
+  const run = async () => page.evaluate(async () => {
+    const v = window.genlab.views.halluc;
+    const trajectory = await v.call('trajectory', [40]); // chunk 1, which the helper samples first
+    return { points: Array.from(v.points), variance: Array.from(v.variance), workers: v.workers, steps: v.steps, trajectory: Array.from(trajectory) };
+  });
+  const shared = await run();
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  assert.equal(shared.workers, Math.min(4, cores), `every core samples (${cores} cores)`);
+  assert.match(await page.textContent('#halluc-status'), cores > 1 ? / on \d workers\.$/ : /s\.$/);
+  await page.evaluate(() => { window.genlab.views.halluc.maxHelpers = 0; });
+  await page.click('#halluc-sample');
+  await waitIdle(page);
+  const alone = await run();
+  assert.equal(alone.workers, 1);
+  assert.equal(alone.points.length, 2000);
+  assert.deepEqual(shared.points, alone.points);
+  assert.deepEqual(shared.variance, alone.variance);
+  assert.deepEqual(shared.steps, alone.steps);
+  assert.equal(shared.trajectory.length, 2 * shared.steps.length);
+  assert.deepEqual(shared.trajectory, alone.trajectory);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a bad setting names its field and keeps the last good run', async () => {
   const { page, errors, context } = await open('#halluc?v=1&denoiser=exact&schedule.steps=100&n=100');
   const before = await page.evaluate(() => location.hash);
@@ -150,7 +177,7 @@ test('recursive training runs in the page, per filter and generation, the same i
     assert.ok(l.hallucination_rate.every((r) => r >= 0 && r <= 1));
     assert.equal(l.hallucination_rate[0], a.lineages[0].hallucination_rate[0], 'generation 0 is shared');
   }
-  assert.match(await a.page.textContent('#halluc-recurse-status'), /^Hallucinated at generation 1: none \d+\.\d%, variance \d+\.\d%, random \d+\.\d%/);
+  assert.match(await a.page.textContent('#halluc-recurse-status'), /^Hallucinated at generation 1: none \d+\.\d\d%, variance \d+\.\d\d%, random \d+\.\d\d%/);
   const b = await run();
   assert.deepEqual(b.lineages, a.lineages, 'wasm is deterministic: the same rates in a fresh browser');
 

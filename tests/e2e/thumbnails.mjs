@@ -11,6 +11,8 @@ const LABS = {
   halluc: { title: 'Diffusion hallucinations', figure: '#halluc-canvas', quick: '&n=600' },
   qlae: { title: 'Latent quantization', figure: '#qlae-traversal', quick: '' },
 };
+/** Presets whose picture is another figure than their lab's main one. */
+const FIGURE_OF = { 'halluc-1d-1245-recursive': '#halluc-recursive-plot' };
 
 const out = path.join(ROOT, 'www/gallery');
 await mkdir(out, { recursive: true });
@@ -32,7 +34,7 @@ try {
           && (lab !== 'qlae' || v.run.evaluation);
       }, lab, { timeout: 600_000 });
       const file = `${lab}-${preset.name}.png`;
-      await opened.page.locator(figure).screenshot({ path: path.join(out, file) });
+      await opened.page.locator(FIGURE_OF[`${lab}-${preset.name}`] ?? figure).screenshot({ path: path.join(out, file) });
       const note = await opened.page.textContent(`#${lab}-info`);
       const learned = await opened.page.evaluate((lab) => Boolean(window.genlab.views[lab].learned), lab);
       cards.push({ lab, title, preset: preset.name, link, image: `gallery/${file}`, note: note.trim(), shipped: Boolean(preset.weights), learned });

@@ -8,7 +8,7 @@
 //      {type:'density', id, extent, w, h}       → {type:'density', id, values, w, h}
 //      {type:'train', id, k, chunk, refreshEvery, epsilon} → {type:'progress', id, step, losses, particles?}… then {type:'ran', id, step}
 //      {type:'play', id, from, points, epsilon, arrows} → {type:'frame', id, index, particles, drift}… then {type:'played', id, index}
-//      {type:'diffuse', id}                     → {type:'diffused', id, points, variance, labels, sampled, total}… then {type:'sampled', id, report}
+//      {type:'diffuse', id, helpers}            → {type:'diffused', id, points, variance, labels, sampled, total}… then {type:'sampled', id, report, workers}
 //      {type:'call', id, method, args}          → {type:'result', id, result}   (drift, metrics, weights, frame, trajectory…)
 //      {type:'epsilon', value}                  sets the SDE noise of a running 'play' at once
 //      {type:'cancel'}                          → the running request ends with {type:'cancelled', id}
@@ -49,6 +49,117 @@ function fail(id, err) {
     postMessage({ type: 'fatal', message: `The GenLab core crashed (${message}). Restarting…` });
   } else {
     postMessage({ type: 'error', id, message });
+  }
+}
+
+/**
+ * The chunks of one hallucination sampling run, shared between this worker and helper workers
+ * (one per other core, at most `maxHelpers`; none for a run of a few small chunks). Each helper keeps
+ * two chunks in flight, so it never waits while this worker samples; when none are left to
+ * hand out, this worker takes a helper's waiting one (the helper's copy is then ignored). A
+ * helper that fails gives its chunks back. Results come out in chunk order.
+ */
+class ChunkPool {
+  constructor(count, config, weights, steps, maxHelpers) {
+    this.count = count;
+    // this worker samples the first (smallest) chunk itself, so the first samples come at once
+    this.retry = count > 0 ? [0] : [];
+    this.next = Math.min(1, count);
+    this.ready = new Map();
+    this.appended = 0;
+    this.used = new Set();
+    this.wake = null;
+    const helpers = count > 4 && typeof Worker === 'function' ? Math.min(maxHelpers, (navigator.hardwareConcurrency ?? 1) - 1) : 0;
+    this.helpers = Array.from({ length: Math.max(0, helpers) }, (_, h) => this.startHelper(h, config, weights, steps));
+    for (const helper of this.helpers) this.feed(helper);
+  }
+
+  startHelper(h, config, weights, steps) {
+    const worker = new Worker(new URL('./halluc-helper.js', import.meta.url), { type: 'module' });
+    const helper = { h, worker, inflight: [] };
+    worker.onmessage = ({ data }) => {
+      if (data.type === 'chunk') {
+        helper.inflight = helper.inflight.filter((i) => i !== data.index);
+        if (data.index >= this.appended && !this.ready.has(data.index)) {
+          this.ready.set(data.index, data.flat);
+          this.used.add(h);
+        }
+        this.feed(helper);
+      } else {
+        this.retire(helper);
+      }
+      this.wake?.();
+    };
+    worker.onerror = () => { this.retire(helper); this.wake?.(); };
+    worker.postMessage({ type: 'start', config, weights, steps });
+    return helper;
+  }
+
+  /** Sends a helper chunks until it has two in flight. */
+  feed(helper) {
+    while (!helper.retired && helper.inflight.length < 2 && this.next < this.count) {
+      const index = this.next++;
+      helper.inflight.push(index);
+      helper.worker.postMessage({ type: 'chunk', index });
+    }
+  }
+
+  /** A failed helper: its chunks go back to be sampled here. */
+  retire(helper) {
+    if (helper.retired) return;
+    helper.retired = true;
+    helper.worker.terminate();
+    this.retry.push(...helper.inflight);
+    helper.inflight = [];
+  }
+
+  /** The next chunk for this worker to sample, or null when every chunk is out. */
+  claim() {
+    const missing = (i) => i >= this.appended && !this.ready.has(i);
+    while (this.retry.length) {
+      const index = this.retry.shift();
+      if (missing(index)) return index;
+    }
+    if (this.next < this.count) return this.next++;
+    // take a chunk a helper has not started (the second in its queue)
+    for (const helper of this.helpers) {
+      if (helper.inflight.length > 1) return helper.inflight.pop();
+    }
+    return null;
+  }
+
+  deliver(index, flat) {
+    if (index >= this.appended && !this.ready.has(index)) this.ready.set(index, flat);
+  }
+
+  /** Resolves when a helper answers (or after a moment, so a cancel is seen). */
+  progress() {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      setTimeout(resolve, 50);
+    });
+  }
+
+  /** The finished chunks that come next in order, taken out of the pool. */
+  *inOrder() {
+    while (this.ready.has(this.appended)) {
+      const flat = this.ready.get(this.appended);
+      this.ready.delete(this.appended);
+      yield [this.appended++, flat];
+    }
+  }
+
+  finished() {
+    return this.appended >= this.count;
+  }
+
+  /** How many workers sampled chunks of the run: this one and the helpers that delivered. */
+  workers() {
+    return 1 + this.used.size;
+  }
+
+  stop() {
+    for (const helper of this.helpers) helper.worker.terminate();
   }
 }
 
@@ -140,24 +251,36 @@ const handlers = {
 
   /**
    * Hallucinations: a fresh sampling run, streamed chunk by chunk (each chunk is whole reverse
-   * chains, so finished samples appear as they come); ends with the detection report.
+   * chains, so finished samples appear as they come); ends with the detection report and how
+   * many workers sampled. Helper workers on the other cores sample chunks too (see `ChunkPool`).
    */
-  async diffuse({ id }) {
+  async diffuse({ id, helpers = 3 }) {
     cancelRequested = false;
     session.startSampling();
     const dim = session.dim();
-    const total = JSON.parse(session.configJson()).n;
-    for (;;) {
-      const chunk = session.sampleChunk();
-      if (chunk.length === 0) break;
-      const count = chunk.length / (dim + 2);
-      const points = chunk.slice(0, count * dim);
-      const variance = chunk.slice(count * dim, count * (dim + 1));
-      const labels = chunk.slice(count * (dim + 1));
-      postMessage({ type: 'diffused', id, points, variance, labels, sampled: session.sampled(), total }, [points.buffer, variance.buffer, labels.buffer]);
-      if (await cancelledAfterYield(id, { sampled: session.sampled() })) return;
+    const config = JSON.parse(session.configJson());
+    const weights = session.learned() ? session.weights() : null;
+    const pool = new ChunkPool(session.chunkCount(), config, weights, session.trainedSteps(), helpers);
+    try {
+      for (;;) {
+        const index = pool.claim();
+        if (index !== null) pool.deliver(index, session.sampleChunkAt(index));
+        else await pool.progress();
+        for (const [i, flat] of pool.inOrder()) {
+          const chunk = session.appendChunk(i, flat);
+          const count = chunk.length / (dim + 2);
+          const points = chunk.slice(0, count * dim);
+          const variance = chunk.slice(count * dim, count * (dim + 1));
+          const labels = chunk.slice(count * (dim + 1));
+          postMessage({ type: 'diffused', id, points, variance, labels, sampled: session.sampled(), total: config.n }, [points.buffer, variance.buffer, labels.buffer]);
+        }
+        if (pool.finished()) break;
+        if (await cancelledAfterYield(id, { sampled: session.sampled() })) return;
+      }
+      postMessage({ type: 'sampled', id, report: JSON.parse(session.report()), workers: pool.workers() });
+    } finally {
+      pool.stop();
     }
-    postMessage({ type: 'sampled', id, report: JSON.parse(session.report()) });
   },
 
   /** A method of the session that answers at once (see CALLS). */

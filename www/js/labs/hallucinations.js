@@ -7,7 +7,7 @@ import { LabWorker } from '../lab-worker.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawDetection, drawLogHistogram, drawRoc, drawTrajectory, drawVarianceHistogram, logRange } from '../render/detection.js';
 import { squareView } from '../render/viewport.js';
-import { canonical, toCsv } from './shared.js';
+import { canonical, fetchJson, toCsv } from './shared.js';
 import { ProgressAnnouncer, announce } from '../ui/announce.js';
 
 const $ = (id) => document.getElementById(id);
@@ -27,13 +27,25 @@ const PRESET_NOTES = {
   diamond25: `The same 25 modes on a diamond lattice. The paper: the model interpolates only between nearest neighbours. Ours mostly does: 76% of the hallucinations that lie on a segment lie on a nearest-neighbour one (42% would by chance). Trained like grid25 but for 40,000 steps. ${PAPER}`,
   '1d-123': `1D modes {1, 2, 3}, σ = 0.05 (20,000 training points): the mass between modes shows on the log scale. Trained with the CLI: batch 1,024, 12,000 steps, lr 10⁻³ cosine to 10⁻⁵, EMA 0.999. ${PAPER}`,
   '1d-1245': `1D modes {1, 2, 4, 5}, σ = 0.05 (50,000 training points). Trained like 1d-123. ${PAPER}`,
+  '1d-1245-recursive': `Recursive training on 1D modes {1, 2, 4, 5} (open “Recursive training” below for the shipped result of all three filters). Each generation trains a fresh network on 10,000 points (the paper: as many as the data, 50,000) for 12,000 steps like 1d-1245, then draws 10,250 chains; the network here is generation 0, trained on the data. TIMING ${PAPER}`,
 };
+/** Presets that ship the output of `genlab halluc recursive --preset NAME`. */
+const SHIPPED_RECURSION = { '1d-1245-recursive': 'models/halluc/1d-1245-recursive.lineages.json' };
 /** Settings small enough to run recursive training in the page in a few minutes. */
 const SMALL_RECURSION = {
   version: 1, data: DATA['1d-123'], trainSize: 1000, schedule: { steps: 100, betaStart: 0.001, betaEnd: 0.2 },
   train: { width: 64, batch: 256, steps: 1000, lr: 0.001, ema: 0 }, denoiser: 'learned', window: 10, k: 4, n: 1000, seed: 0,
 };
 const CUSTOM_NOTE = `Your own settings. Hallucinated: farther than k·σ from every mode (the authors’ code has no label; k is our setting). ${PAPER}`;
+
+/** A rate as a percentage, with two decimals (recursive rates are fractions of a percent). */
+const percent = (rate) => `${(100 * rate).toFixed(2)}%`;
+
+/** Each filter's rate at the last generation. */
+function lastGeneration(lineages) {
+  const generations = lineages[0].hallucination_rate.length;
+  return `Hallucinated at generation ${generations - 1}: ${lineages.map((l) => `${l.filter} ${percent(l.hallucination_rate.at(-1))}`).join(', ')}`;
+}
 
 export class HallucinationView extends LabView {
   constructor(worker, options) {
@@ -42,6 +54,10 @@ export class HallucinationView extends LabView {
     this.training = false;
     this.sampling = false;
     this.losses = [];
+    this.lineages = null;
+    this.shippedRecursion = false;
+    /** Helper workers sampling may use beside the lab's worker (tests set 0 to compare). */
+    this.maxHelpers = 3;
     this.form = $('halluc-controls');
     this.form.addEventListener('submit', (e) => { e.preventDefault(); this.applyForm(); });
     this.form.addEventListener('change', (e) => {
@@ -107,6 +123,7 @@ export class HallucinationView extends LabView {
       }
     }
     this.presetName = preset?.name ?? '';
+    await this.showShippedRecursion();
     this.publish();
     this.fillForm();
     document.body.dataset.state = 'ready';
@@ -247,7 +264,7 @@ export class HallucinationView extends LabView {
     const announcer = new ProgressAnnouncer('Sampling');
     const grow = (a, b) => { const out = new Float32Array(a.length + b.length); out.set(a); out.set(b, a.length); return out; };
     try {
-      const final = await this.worker.request({ type: 'diffuse' }, (m) => {
+      const final = await this.worker.request({ type: 'diffuse', helpers: this.maxHelpers }, (m) => {
         if (m.type !== 'diffused') return;
         this.points = grow(this.points, m.points);
         this.variance = grow(this.variance, m.variance);
@@ -260,6 +277,7 @@ export class HallucinationView extends LabView {
       if (final.type === 'sampled') {
         this.report = final.report;
         this.seconds = (performance.now() - started) / 1000;
+        this.workers = final.workers;
         if (this.requestedTau) this.tau = this.requestedTau;
         else if (this.report.best && Number.isFinite(this.report.best.threshold)) this.tau = this.report.best.threshold;
         this.steps = Array.from(await this.call('frameSteps'));
@@ -345,6 +363,7 @@ export class HallucinationView extends LabView {
     this.recursionWorker ??= new LabWorker({ onFatal: (m) => this.showMessage(`${m} Your settings were kept.`) });
     this.recursing = true;
     this.lineages = null;
+    this.shippedRecursion = false;
     $('halluc-recurse').textContent = 'Stop';
     const total = 3 * generations;
     let done = 0;
@@ -358,13 +377,12 @@ export class HallucinationView extends LabView {
         this.lineages = m.lineages;
         $('halluc-recurse-progress').value = done / total;
         announcer.update(done / total);
-        $('halluc-recurse-status').textContent = `${m.filter} filter, generation ${m.generation}: ${(100 * m.rate).toFixed(1)}% hallucinated (${((performance.now() - started) / 1000).toFixed(0)} s so far).`;
+        $('halluc-recurse-status').textContent = `${m.filter} filter, generation ${m.generation}: ${percent(m.rate)} hallucinated (${((performance.now() - started) / 1000).toFixed(0)} s so far).`;
         this.drawRecursion();
       });
       if (final.type === 'recursed') {
         this.lineages = final.lineages;
-        const last = this.lineages.map((l) => `${l.filter} ${(100 * l.hallucination_rate.at(-1)).toFixed(1)}%`).join(', ');
-        $('halluc-recurse-status').textContent = `Hallucinated at generation ${generations - 1}: ${last} (${((performance.now() - started) / 1000).toFixed(0)} s).`;
+        $('halluc-recurse-status').textContent = `${lastGeneration(this.lineages)} (${((performance.now() - started) / 1000).toFixed(0)} s).`;
         announce($('halluc-recurse-status').textContent);
       }
     } catch (err) {
@@ -373,6 +391,33 @@ export class HallucinationView extends LabView {
     }
     this.recursing = false;
     $('halluc-recurse').textContent = 'Run';
+    this.drawRecursion();
+  }
+
+  /**
+   * Shows the open preset's shipped recursive-training result (and opens its panel), or clears
+   * a shipped result of another preset; a run of the user's own is left alone.
+   */
+  async showShippedRecursion() {
+    if (this.recursing) return;
+    const url = SHIPPED_RECURSION[this.presetName];
+    if (this.shippedRecursion && !url) {
+      this.lineages = null;
+      $('halluc-recurse-status').textContent = '';
+    }
+    this.shippedRecursion = false;
+    if (url) {
+      try {
+        this.lineages = await fetchJson(url, 'the shipped recursive-training result');
+        this.shippedRecursion = true;
+        const generations = this.lineages[0].hallucination_rate.length;
+        $('halluc-generations').value = String(generations);
+        $('halluc-recurse-status').textContent = `Shipped result of genlab halluc recursive --preset ${this.presetName} (${generations} generations). ${lastGeneration(this.lineages)}.`;
+        $('halluc-recursive').open = true;
+      } catch (err) {
+        this.showMessage(err.message);
+      }
+    }
     this.drawRecursion();
   }
 
@@ -426,7 +471,8 @@ export class HallucinationView extends LabView {
   status() {
     const what = !this.learned ? 'exact noise prediction (closed form)'
       : this.trained ? `learned network, ${this.trained.toLocaleString('en')} training steps` : 'untrained network: press Train';
-    const sampled = this.report ? `; ${this.report.samples.toLocaleString('en')} samples in ${this.seconds.toFixed(1)} s` : '';
+    const workers = this.workers > 1 ? ` on ${this.workers} workers` : '';
+    const sampled = this.report ? `; ${this.report.samples.toLocaleString('en')} samples in ${this.seconds.toFixed(1)} s${workers}` : '';
     $('halluc-status').textContent = `${what}${sampled}.`;
     announce($('halluc-status').textContent);
   }

@@ -7,11 +7,21 @@ export function canonical(value) {
     ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v));
 }
 
-/** Fetches a shipped weights file; a missing one is an error naming the file. */
-export async function fetchWeights(url) {
+/** Fetches a file shipped with the site; a missing one is an error naming `what` and the file. */
+async function fetchShipped(url, what) {
   const response = await fetch(new URL(`../../${url}`, import.meta.url));
-  if (!response.ok) throw new Error(`the preset's weights (${url}) could not be loaded: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  if (!response.ok) throw new Error(`${what} (${url}) could not be loaded: HTTP ${response.status}`);
+  return response;
+}
+
+/** A preset's shipped weights. */
+export async function fetchWeights(url) {
+  return new Uint8Array(await (await fetchShipped(url, "the preset's weights")).arrayBuffer());
+}
+
+/** A shipped JSON result, e.g. a recursive-training run. */
+export async function fetchJson(url, what) {
+  return (await fetchShipped(url, what)).json();
 }
 
 

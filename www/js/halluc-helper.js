@@ -1,0 +1,22 @@
+// A helper worker of the hallucination sampler: it holds its own copy of the lab's session (the
+// same config and weights) and samples the whole chunks the lab's worker asks for. Each chunk
+// has its own random stream, so a run is the same however its chunks are shared out.
+//
+// In:  {type:'start', config, weights, steps}  (weights null for the exact denoiser)
+//      {type:'chunk', index}                   → {type:'chunk', index, flat}
+// Out on failure: {type:'error', message}
+import init, { HallucLab } from '../pkg/genlab.js';
+
+let lab = null;
+let queue = init();
+onmessage = ({ data }) => {
+  queue = queue.then(() => {
+    if (data.type === 'start') {
+      lab = new HallucLab(JSON.stringify(data.config));
+      if (data.weights) lab.loadWeights(data.weights, data.steps);
+    } else if (data.type === 'chunk') {
+      const flat = lab.sampleChunkAt(data.index);
+      postMessage({ type: 'chunk', index: data.index, flat }, [flat.buffer]);
+    }
+  }).catch((err) => postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
+};
