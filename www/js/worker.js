@@ -19,6 +19,7 @@
 import init, {
   Bench, DataLab, HallucLab, HallucRecursion, InterpolantLab, QlaeLab, datasetCatalog, debugPanic, defaultDataConfig, hallucPresets, interpolantPresets, qlaePresets,
 } from '../pkg/genlab.js';
+import { ChunkPool } from './chunk-pool.js';
 
 const ready = init();
 let session = null;
@@ -49,117 +50,6 @@ function fail(id, err) {
     postMessage({ type: 'fatal', message: `The GenLab core crashed (${message}). Restarting…` });
   } else {
     postMessage({ type: 'error', id, message });
-  }
-}
-
-/**
- * The chunks of one hallucination sampling run, shared between this worker and helper workers
- * (one per other core, at most `maxHelpers`; none for a run of a few small chunks). Each helper keeps
- * two chunks in flight, so it never waits while this worker samples; when none are left to
- * hand out, this worker takes a helper's waiting one (the helper's copy is then ignored). A
- * helper that fails gives its chunks back. Results come out in chunk order.
- */
-class ChunkPool {
-  constructor(count, config, weights, steps, maxHelpers) {
-    this.count = count;
-    // this worker samples the first (smallest) chunk itself, so the first samples come at once
-    this.retry = count > 0 ? [0] : [];
-    this.next = Math.min(1, count);
-    this.ready = new Map();
-    this.appended = 0;
-    this.used = new Set();
-    this.wake = null;
-    const helpers = count > 4 && typeof Worker === 'function' ? Math.min(maxHelpers, (navigator.hardwareConcurrency ?? 1) - 1) : 0;
-    this.helpers = Array.from({ length: Math.max(0, helpers) }, (_, h) => this.startHelper(h, config, weights, steps));
-    for (const helper of this.helpers) this.feed(helper);
-  }
-
-  startHelper(h, config, weights, steps) {
-    const worker = new Worker(new URL('./halluc-helper.js', import.meta.url), { type: 'module' });
-    const helper = { h, worker, inflight: [] };
-    worker.onmessage = ({ data }) => {
-      if (data.type === 'chunk') {
-        helper.inflight = helper.inflight.filter((i) => i !== data.index);
-        if (data.index >= this.appended && !this.ready.has(data.index)) {
-          this.ready.set(data.index, data.flat);
-          this.used.add(h);
-        }
-        this.feed(helper);
-      } else {
-        this.retire(helper);
-      }
-      this.wake?.();
-    };
-    worker.onerror = () => { this.retire(helper); this.wake?.(); };
-    worker.postMessage({ type: 'start', config, weights, steps });
-    return helper;
-  }
-
-  /** Sends a helper chunks until it has two in flight. */
-  feed(helper) {
-    while (!helper.retired && helper.inflight.length < 2 && this.next < this.count) {
-      const index = this.next++;
-      helper.inflight.push(index);
-      helper.worker.postMessage({ type: 'chunk', index });
-    }
-  }
-
-  /** A failed helper: its chunks go back to be sampled here. */
-  retire(helper) {
-    if (helper.retired) return;
-    helper.retired = true;
-    helper.worker.terminate();
-    this.retry.push(...helper.inflight);
-    helper.inflight = [];
-  }
-
-  /** The next chunk for this worker to sample, or null when every chunk is out. */
-  claim() {
-    const missing = (i) => i >= this.appended && !this.ready.has(i);
-    while (this.retry.length) {
-      const index = this.retry.shift();
-      if (missing(index)) return index;
-    }
-    if (this.next < this.count) return this.next++;
-    // take a chunk a helper has not started (the second in its queue)
-    for (const helper of this.helpers) {
-      if (helper.inflight.length > 1) return helper.inflight.pop();
-    }
-    return null;
-  }
-
-  deliver(index, flat) {
-    if (index >= this.appended && !this.ready.has(index)) this.ready.set(index, flat);
-  }
-
-  /** Resolves when a helper answers (or after a moment, so a cancel is seen). */
-  progress() {
-    return new Promise((resolve) => {
-      this.wake = resolve;
-      setTimeout(resolve, 50);
-    });
-  }
-
-  /** The finished chunks that come next in order, taken out of the pool. */
-  *inOrder() {
-    while (this.ready.has(this.appended)) {
-      const flat = this.ready.get(this.appended);
-      this.ready.delete(this.appended);
-      yield [this.appended++, flat];
-    }
-  }
-
-  finished() {
-    return this.appended >= this.count;
-  }
-
-  /** How many workers sampled chunks of the run: this one and the helpers that delivered. */
-  workers() {
-    return 1 + this.used.size;
-  }
-
-  stop() {
-    for (const helper of this.helpers) helper.worker.terminate();
   }
 }
 
