@@ -37,7 +37,10 @@ export function drawLossCurves(canvas, series, { window = SMOOTH, legend = (name
   let lo = floor, hi = -Infinity;
   for (const [, v] of entries) for (const x of v) if (Number.isFinite(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
   const pad = 0.05 * (hi - lo || 1);
-  const view = { x0: 0, x1: Math.max(steps, 2), y0: lo - pad, y1: hi + pad };
+  // headroom above the data for the legend, so no line runs under it
+  const legendPx = (8 + 14 * entries.length) * dpr;
+  const headroom = (hi - lo + 2 * pad) * legendPx / Math.max(1, canvas.height - legendPx);
+  const view = { x0: 0, x1: Math.max(steps, 2), y0: lo - pad, y1: hi + pad + headroom };
   drawAxes(ctx, view, { alpha: 0.6 });
   const m = mapper(view, canvas.width, canvas.height);
   const colours = [style.getPropertyValue('--arrow').trim() || '#d55e00', style.getPropertyValue('--point').trim() || '#0072b2', style.getPropertyValue('--path').trim() || '#cc79a7'];
