@@ -390,7 +390,7 @@ fn halluc_presets_print_and_run_recursive_training() {
     let config: serde_json::Value = serde_json::from_str(&ok(&["halluc", "config", "--preset", "grid25"])).unwrap();
     assert_eq!(config["data"]["name"], "grid25");
     assert_eq!(config["schedule"]["steps"], 1000);
-    assert!(ok(&["presets"]).contains("halluc: grid25, diamond25, 1d-123, 1d-1245"));
+    assert!(ok(&["presets"]).contains("halluc: grid25, diamond25, 1d-123, 1d-1245, 1d-1245-recursive"));
     assert!(usage_error(&["halluc", "config", "--preset", "nope"]).contains("valid: grid25"));
     let dir = temp_dir("halluc-recursive");
     let path = dir.join("c.json");
@@ -400,6 +400,10 @@ fn halluc_presets_print_and_run_recursive_training() {
     let filters: Vec<&str> = lineages.as_array().unwrap().iter().map(|l| l["filter"].as_str().unwrap()).collect();
     assert_eq!(filters, ["none", "variance", "random"]);
     assert!(lineages.as_array().unwrap().iter().all(|l| l["hallucination_rate"].as_array().unwrap().len() == 2));
+    // --filter runs some lines alone (in the usual order), each the same as in the full run
+    let some: serde_json::Value = serde_json::from_str(&ok(&["halluc", "recursive", "--config", c, "--generations", "2", "--filter", "random,variance"])).unwrap();
+    assert_eq!(some.as_array().unwrap()[..], lineages.as_array().unwrap()[1..]);
+    assert!(usage_error(&["halluc", "recursive", "--config", c, "--filter", "median"]).contains("possible values: none, variance, random"));
     assert!(usage_error(&["halluc", "recursive", "--config", c, "--generations", "0"]).contains("allowed 1 to 20"));
 }
 

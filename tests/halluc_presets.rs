@@ -95,3 +95,22 @@ fn the_diamond_model_interpolates_mostly_between_nearest_neighbours() {
     assert!(near >= 20, "enough interpolated samples to judge");
     assert!(share > chance + 0.2, "{share} vs chance {chance}");
 }
+
+/// The shipped recursive-training result (`www/models/halluc/1d-1245-recursive.lineages.json`,
+/// the output of `genlab halluc recursive --preset 1d-1245-recursive`): the three filters from one
+/// shared generation 0, and the paper's finding, the variance filter ending below the random one.
+#[test]
+fn the_shipped_recursive_result_has_the_variance_filter_below_the_random_one() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www/models/halluc/1d-1245-recursive.lineages.json");
+    let lineages: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let rates = |i: usize| -> Vec<f64> { lineages[i]["hallucination_rate"].as_array().unwrap().iter().map(|r| r.as_f64().unwrap()).collect() };
+    let filters: Vec<&str> = lineages.iter().map(|l| l["filter"].as_str().unwrap()).collect();
+    assert_eq!(filters, ["none", "variance", "random"]);
+    let (none, variance, random) = (rates(0), rates(1), rates(2));
+    assert_eq!(none.len(), 5, "the paper's five generations");
+    assert!(variance.len() == 5 && random.len() == 5);
+    assert!(none[0] == variance[0] && none[0] == random[0], "generation 0 is shared");
+    assert!(none.iter().chain(&variance).chain(&random).all(|r| (0.0..=1.0).contains(r)));
+    eprintln!("hallucinated per generation: none {none:?}, variance {variance:?}, random {random:?}");
+    assert!(variance[4] < random[4], "variance filter {} against random {} at generation 4", variance[4], random[4]);
+}

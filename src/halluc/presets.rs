@@ -16,6 +16,7 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("diamond25", include_str!("../../www/models/halluc/diamond25.json")),
     ("1d-123", include_str!("../../www/models/halluc/1d-123.json")),
     ("1d-1245", include_str!("../../www/models/halluc/1d-1245.json")),
+    ("1d-1245-recursive", include_str!("../../www/models/halluc/1d-1245-recursive.json")),
 ];
 
 pub fn preset(name: &str) -> Result<HallucConfig, ConfigError> {

@@ -194,3 +194,32 @@ test('recursive training runs in the page, per filter and generation, the same i
   assert.deepEqual(a.errors, []);
   await Promise.all([a.context.close(), b.context.close()]);
 });
+
+test('the recursive-training preset opens with its shipped result drawn, and another preset clears it', async () => {
+  const { page, context, errors } = await open('#halluc?preset=1d-1245-recursive&n=300');
+  const shipped = await (await fetch(`${site.server.url}models/halluc/1d-1245-recursive.lineages.json`)).json();
+  const v = await page.evaluate(() => ({ lineages: window.genlab.views.halluc.lineages, trained: window.genlab.views.halluc.trained }));
+  assert.equal(v.trained, 12000, 'generation 0 opens from its shipped weights');
+  assert.deepEqual(v.lineages, shipped);
+  assert.deepEqual(shipped.map((l) => l.filter), ['none', 'variance', 'random']);
+  const generations = shipped[0].hallucination_rate.length;
+  assert.ok(await page.evaluate(() => document.getElementById('halluc-recursive').open), 'the panel opens');
+  assert.equal(await page.inputValue('#halluc-generations'), String(generations));
+  const status = await page.textContent('#halluc-recurse-status');
+  assert.ok(status.startsWith(`Shipped result of genlab halluc recursive --preset 1d-1245-recursive (${generations} generations). Hallucinated at generation ${generations - 1}: none `), status);
+  // the plot has its three lines: more than the axes' grey in the canvas
+  const colours = await page.evaluate(() => {
+    const c = document.getElementById('halluc-recursive-plot');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && !(d[i] === d[i + 1] && d[i + 1] === d[i + 2])) seen.add(`${d[i] >> 4},${d[i + 1] >> 4},${d[i + 2] >> 4}`);
+    return seen.size;
+  });
+  assert.ok(colours >= 3, `coloured lines drawn (${colours} colours)`);
+  await page.selectOption('#halluc-preset', '1d-123');
+  await waitIdle(page);
+  assert.equal(await page.evaluate(() => window.genlab.views.halluc.lineages), null);
+  assert.equal(await page.textContent('#halluc-recurse-status'), '');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
