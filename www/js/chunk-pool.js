@@ -9,7 +9,7 @@
  * copy is then ignored). A helper that fails gives its chunks back. Results come out in order.
  */
 export class ChunkPool {
-  constructor(count, config, weights, steps, maxHelpers) {
+  constructor(count, module, config, weights, steps, maxHelpers) {
     this.count = count;
     // this worker samples the first (smallest) chunk itself, so the first samples come at once
     this.retry = count > 0 ? [0] : [];
@@ -19,11 +19,11 @@ export class ChunkPool {
     this.used = new Set();
     this.wake = null;
     const helpers = count > 4 && typeof Worker === 'function' ? Math.min(maxHelpers, (navigator.hardwareConcurrency ?? 1) - 1) : 0;
-    this.helpers = Array.from({ length: Math.max(0, helpers) }, (_, h) => this.startHelper(h, config, weights, steps));
+    this.helpers = Array.from({ length: Math.max(0, helpers) }, (_, h) => this.startHelper(h, module, config, weights, steps));
     for (const helper of this.helpers) this.feed(helper);
   }
 
-  startHelper(h, config, weights, steps) {
+  startHelper(h, module, config, weights, steps) {
     const worker = new Worker(new URL('./halluc-helper.js', import.meta.url), { type: 'module' });
     const helper = { h, worker, inflight: [] };
     worker.onmessage = ({ data }) => {
@@ -40,7 +40,7 @@ export class ChunkPool {
       this.wake?.();
     };
     worker.onerror = () => { this.retire(helper); this.wake?.(); };
-    worker.postMessage({ type: 'start', config, weights, steps });
+    worker.postMessage({ type: 'start', module, config, weights, steps });
     return helper;
   }
 

@@ -2,16 +2,17 @@
 // same config and weights) and samples the whole chunks the lab's worker asks for. Each chunk
 // has its own random stream, so a run is the same however its chunks are shared out.
 //
-// In:  {type:'start', config, weights, steps}  (weights null for the exact denoiser)
+// In:  {type:'start', module, config, weights, steps}  (the compiled wasm; weights null for the exact denoiser)
 //      {type:'chunk', index}                   → {type:'chunk', index, flat}
 // Out on failure: {type:'error', message}
 import init, { HallucLab } from '../pkg/genlab.js';
 
 let lab = null;
-let queue = init();
+let queue = Promise.resolve();
 onmessage = ({ data }) => {
-  queue = queue.then(() => {
+  queue = queue.then(async () => {
     if (data.type === 'start') {
+      await init({ module_or_path: data.module });
       lab = new HallucLab(JSON.stringify(data.config));
       if (data.weights) lab.loadWeights(data.weights, data.steps);
     } else if (data.type === 'chunk') {
