@@ -29,10 +29,7 @@ export class ChunkPool {
     worker.onmessage = ({ data }) => {
       if (data.type === 'chunk') {
         helper.inflight = helper.inflight.filter((i) => i !== data.index);
-        if (data.index >= this.appended && !this.ready.has(data.index)) {
-          this.ready.set(data.index, data.flat);
-          this.used.add(h);
-        }
+        if (this.deliver(data.index, data.flat)) this.used.add(h);
         this.feed(helper);
       } else {
         this.retire(helper);
@@ -64,10 +61,9 @@ export class ChunkPool {
 
   /** The next chunk for this worker to sample, or null when every chunk is out. */
   claim() {
-    const missing = (i) => i >= this.appended && !this.ready.has(i);
     while (this.retry.length) {
       const index = this.retry.shift();
-      if (missing(index)) return index;
+      if (this.missing(index)) return index;
     }
     if (this.next < this.count) return this.next++;
     // take a chunk a helper has not started (the second in its queue)
@@ -77,8 +73,16 @@ export class ChunkPool {
     return null;
   }
 
+  /** Whether chunk `index` is neither appended nor waiting its turn. */
+  missing(index) {
+    return index >= this.appended && !this.ready.has(index);
+  }
+
+  /** Keeps a finished chunk unless a copy came first; whether it was kept. */
   deliver(index, flat) {
-    if (index >= this.appended && !this.ready.has(index)) this.ready.set(index, flat);
+    if (!this.missing(index)) return false;
+    this.ready.set(index, flat);
+    return true;
   }
 
   /** Resolves when a helper answers (or after a moment, so a cancel is seen). */
