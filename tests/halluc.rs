@@ -244,6 +244,40 @@ fn fused_layer_norm_matches_stock_ops_and_finite_differences() {
     }
 }
 
+/// LayerNorm sums several rows side by side for speed; each row's sums must still run in order,
+/// so its output has the bits of the row-at-a-time formula (the shipped weights were trained
+/// with it), for row counts that do and do not fill the side-by-side blocks.
+#[test]
+fn layer_norm_gives_the_bits_of_summing_one_row_at_a_time() {
+    use candle_core::{Device, Tensor};
+    use genlab::nn::{layer_norm::LayerNorm, params::Params};
+    let dev = &Device::Cpu;
+    let mut rng = genlab::rng::Rng::new(7);
+    for (rows, d) in [(13usize, 128usize), (8, 5), (3, 1), (17, 64)] {
+        let mut p = Params::new();
+        let ln = LayerNorm::new("ln", d, &mut p).unwrap();
+        let (gamma, beta) = (rng.normal_vec(d), rng.normal_vec(d));
+        p.restore(&[Tensor::new(gamma.as_slice(), dev).unwrap(), Tensor::new(beta.as_slice(), dev).unwrap()]).unwrap();
+        let x: Vec<f32> = rng.normal_vec(rows * d).iter().map(|v| 3.0 * v + 0.5).collect();
+        let slope = 0.02f32;
+        let want: Vec<u32> = x
+            .chunks_exact(d)
+            .flat_map(|row| {
+                let mean = row.iter().sum::<f32>() / d as f32;
+                let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / d as f32;
+                let r = 1.0 / (var + 1e-5).sqrt();
+                let z: Vec<f32> = row.iter().zip(&gamma).zip(&beta).map(|((v, g), b)| (v - mean) * r * g + b).collect();
+                z.into_iter().map(move |z| if z > 0.0 { z } else { slope * z }.to_bits())
+            })
+            .collect();
+        let differ = |v: Vec<f32>| v.len().abs_diff(want.len()) + v.iter().zip(&want).filter(|(a, b)| a.to_bits() != **b).count();
+        assert_eq!(differ(ln.infer_leaky(&x, slope).unwrap()), 0, "{rows} rows of {d}: inference differs");
+        let t = Tensor::from_vec(x.clone(), (rows, d), dev).unwrap();
+        let fused = ln.forward_leaky(&t, slope).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert_eq!(differ(fused), 0, "{rows} rows of {d}: the training op differs");
+    }
+}
+
 #[test]
 fn training_lowers_the_noise_prediction_loss() {
     let config: genlab::halluc::config::HallucConfig = genlab::config::from_json(

@@ -48,21 +48,61 @@ impl LayerNorm {
         if !x.len().is_multiple_of(d) {
             candle_core::bail!("layer norm: {} inputs are not rows of {d}", x.len());
         }
-        let mut y = vec![0f32; x.len()];
-        for (row, out) in x.chunks_exact(d).zip(y.chunks_exact_mut(d)) {
-            scale_shift_leaky(row, out, &gamma, &beta, slope, EPS);
-        }
-        Ok(y)
+        Ok(norm_leaky(x, &gamma, &beta, slope, EPS))
     }
 }
 
-/// One row: LeakyReLU(γ·x̂ + β) into `out`.
-fn scale_shift_leaky(row: &[f32], out: &mut [f32], gamma: &[f32], beta: &[f32], slope: f32, eps: f32) {
-    normalise(row, out, eps);
-    for ((o, g), b) in out.iter_mut().zip(gamma).zip(beta) {
-        let z = *o * g + b;
-        *o = if z > 0.0 { z } else { slope * z };
+/// LeakyReLU(γ·x̂ + β) of each row of `x` (rows × γ's length).
+fn norm_leaky(x: &[f32], gamma: &[f32], beta: &[f32], slope: f32, eps: f32) -> Vec<f32> {
+    let d = gamma.len();
+    let mut y = vec![0f32; x.len()];
+    for ((row, out), (mean, r)) in x.chunks_exact(d).zip(y.chunks_exact_mut(d)).zip(row_stats(x, d, eps)) {
+        for (((o, v), g), b) in out.iter_mut().zip(row).zip(gamma).zip(beta) {
+            let z = (v - mean) * r * g + b;
+            *o = if z > 0.0 { z } else { slope * z };
+        }
     }
+    y
+}
+
+/// Rows summed side by side in [`row_stats`].
+const LANES: usize = 8;
+
+/// The mean and r = 1/√(var + eps) of each row of `x` (rows × d). Each row is summed in order,
+/// as one row after another would be (the same bits), but [`LANES`] rows go side by side, laid
+/// out column by column so the additions are vector lanes: summed a row at a time, LayerNorm
+/// took a third of the hallucination sampler's time.
+fn row_stats(x: &[f32], d: usize, eps: f32) -> Vec<(f32, f32)> {
+    let mut stats = Vec::with_capacity(x.len() / d.max(1));
+    if d == 0 {
+        return stats;
+    }
+    let n = d as f32;
+    // element i of the block's row j at [i][j]; lanes past a short last block are ignored
+    let mut columns = vec![[0f32; LANES]; d];
+    for block in x.chunks(LANES * d) {
+        for (j, row) in block.chunks_exact(d).enumerate() {
+            for (column, v) in columns.iter_mut().zip(row) {
+                column[j] = *v;
+            }
+        }
+        let mut sum = [-0.0f32; LANES];
+        for column in &columns {
+            for (s, v) in sum.iter_mut().zip(column) {
+                *s += v;
+            }
+        }
+        let mean = sum.map(|s| s / n);
+        let mut square = [-0.0f32; LANES];
+        for column in &columns {
+            for ((q, v), m) in square.iter_mut().zip(column).zip(&mean) {
+                let c = v - m;
+                *q += c * c;
+            }
+        }
+        stats.extend((0..block.len() / d).map(|j| (mean[j], 1.0 / (square[j] / n + eps).sqrt())));
+    }
+    stats
 }
 
 /// Each row of `x` (rows × d) shifted and scaled to zero mean and unit variance with `eps`,
@@ -87,18 +127,6 @@ fn contiguous<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
     }
 }
 
-/// Per row: (x̂, 1/√(var + ε)).
-fn normalise(row: &[f32], out: &mut [f32], eps: f32) -> f32 {
-    let d = row.len() as f32;
-    let mean = row.iter().sum::<f32>() / d;
-    let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / d;
-    let r = 1.0 / (var + eps).sqrt();
-    for (o, v) in out.iter_mut().zip(row) {
-        *o = (v - mean) * r;
-    }
-    r
-}
-
 impl CustomOp3 for NormLeaky {
     fn name(&self) -> &'static str {
         "layer-norm-leaky-relu"
@@ -106,11 +134,7 @@ impl CustomOp3 for NormLeaky {
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> Result<(CpuStorage, Shape)> {
         let (x, gamma, beta) = (contiguous(s1, l1)?, contiguous(s2, l2)?, contiguous(s3, l3)?);
-        let d = gamma.len();
-        let mut y = vec![0f32; x.len()];
-        for (row, out) in x.chunks_exact(d).zip(y.chunks_exact_mut(d)) {
-            scale_shift_leaky(row, out, gamma, beta, self.slope, self.eps);
-        }
+        let y = norm_leaky(x, gamma, beta, self.slope, self.eps);
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
 
@@ -122,8 +146,11 @@ impl CustomOp3 for NormLeaky {
         let d = gamma_v.len();
         let (mut gx, mut gg, mut gb) = (vec![0f32; xs.len()], vec![0f32; d], vec![0f32; d]);
         let (mut xhat, mut gxhat) = (vec![0f32; d], vec![0f32; d]);
-        for (((row, yr), gr), gxr) in xs.chunks_exact(d).zip(ys.chunks_exact(d)).zip(gs.chunks_exact(d)).zip(gx.chunks_exact_mut(d)) {
-            let r = normalise(row, &mut xhat, self.eps);
+        let rows = xs.chunks_exact(d).zip(ys.chunks_exact(d)).zip(gs.chunks_exact(d)).zip(gx.chunks_exact_mut(d));
+        for ((((row, yr), gr), gxr), (mean, r)) in rows.zip(row_stats(&xs, d, self.eps)) {
+            for (h, v) in xhat.iter_mut().zip(row) {
+                *h = (v - mean) * r;
+            }
             let (mut mean_g, mut mean_gx) = (0f32, 0f32);
             for j in 0..d {
                 let gz = if yr[j] > 0.0 { gr[j] } else { self.slope * gr[j] };
