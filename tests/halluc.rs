@@ -159,7 +159,7 @@ fn the_paper_network_has_about_67k_parameters() {
     let net = genlab::halluc::model::NoiseNet::new(2, 128, &mut Rng::new(0)).unwrap();
     // t_proj, l1, lt, l2: 128·128 + 128 each; x_proj 2·128; three LayerNorms 2·128; out 128·2 + 2
     assert_eq!(net.params.count(), 4 * (128 * 128 + 128) + 2 * 128 + 3 * 256 + 128 * 2 + 2);
-    let eps = net.eps(500, &[0.1, -0.2, 0.3, 0.4]);
+    let eps = net.freeze(1000).unwrap().eps(500, &[0.1, -0.2, 0.3, 0.4]);
     assert_eq!(eps.len(), 4);
     assert!(eps.iter().all(|v| v.is_finite()));
 }
@@ -170,19 +170,21 @@ fn the_paper_network_has_about_67k_parameters() {
 fn inference_path_matches_the_candle_forward_with_trained_weights() {
     use candle_core::{Device, Tensor};
     let mut net = genlab::halluc::model::NoiseNet::new(2, 128, &mut Rng::new(0)).unwrap();
-    let before = net.infer(500, &[0.1, -0.2]).unwrap();
+    let before = net.freeze(1000).unwrap().infer(500, &[0.1, -0.2]).unwrap();
     net.params.load_safetensors(&std::fs::read("www/models/halluc/grid25.safetensors").unwrap()).unwrap();
+    let frozen = net.freeze(1000).unwrap();
     let x = Rng::new(4).normal_vec(2 * 301);
     for t in [0usize, 9, 500, 999] {
         let xs = Tensor::from_slice(&x, (301, 2), &Device::Cpu).unwrap();
         let want = net.forward(&xs, &Tensor::full(t as f32, 1, &Device::Cpu).unwrap()).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        let got = net.infer(t, &x).unwrap();
+        let got = frozen.infer(t, &x).unwrap();
         assert_eq!(got.len(), want.len());
         let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs() / b.abs().max(1.0)).fold(0.0f32, f32::max);
         assert!(worst < 1e-5, "t = {t}: largest relative difference {worst}");
     }
-    assert_ne!(before, net.infer(500, &[0.1, -0.2]).unwrap(), "loading the weights changed nothing");
-    assert!(net.infer(0, &[]).unwrap().is_empty());
+    assert_ne!(before, frozen.infer(500, &[0.1, -0.2]).unwrap(), "loading the weights changed nothing");
+    assert!(frozen.infer(0, &[]).unwrap().is_empty());
+    assert!(frozen.infer(1000, &[0.1, -0.2]).is_err(), "step 1000 is past the frozen 1000");
 }
 
 /// The fused LayerNorm + LeakyReLU op against the same formula in stock candle ops (forward),
@@ -271,7 +273,7 @@ fn layer_norm_gives_the_bits_of_summing_one_row_at_a_time() {
             })
             .collect();
         let differ = |v: Vec<f32>| v.len().abs_diff(want.len()) + v.iter().zip(&want).filter(|(a, b)| a.to_bits() != **b).count();
-        assert_eq!(differ(ln.infer_leaky(&x, slope).unwrap()), 0, "{rows} rows of {d}: inference differs");
+        assert_eq!(differ(ln.freeze().unwrap().forward_leaky(&x, slope).unwrap()), 0, "{rows} rows of {d}: inference differs");
         let t = Tensor::from_vec(x.clone(), (rows, d), dev).unwrap();
         let fused = ln.forward_leaky(&t, slope).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
         assert_eq!(differ(fused), 0, "{rows} rows of {d}: the training op differs");

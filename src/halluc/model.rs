@@ -11,7 +11,7 @@
 use super::exact::Denoiser;
 use crate::nn::dense::Dense;
 use crate::nn::embedding::sinusoidal;
-use crate::nn::layer_norm::LayerNorm;
+use crate::nn::layer_norm::{FrozenLayerNorm, LayerNorm};
 use crate::nn::params::{Group, Params};
 use crate::rng::Rng;
 use candle_core::{Device, Module, Result, Tensor};
@@ -86,38 +86,78 @@ impl NoiseNet {
         self.out.forward(&self.ln_out.forward(&h)?)
     }
 
-    /// [`NoiseNet::forward`] at one step `t` for the rows of `x`, on plain slices for the
-    /// sampler: [`Dense`] layers, the time term folded into L₁'s bias and the residual into
-    /// L₂'s output buffer. The same numbers to rounding (tested), without candle's per-op
-    /// allocations and broadcast passes.
-    pub fn infer(&self, t: usize, x: &[f32]) -> Result<Vec<f32>> {
-        let (n, width) = (x.len() / self.dim, self.width);
-        let step = Tensor::full(t as f32, 1, &Device::Cpu)?;
-        let t_emb = lrelu(&self.t_proj.forward(&sinusoidal(&step, T_EMBED, 10_000.0)?)?)?;
-        let time = self.lt.forward(&t_emb)?.flatten_all()?.to_vec1::<f32>()?;
-        let (l1, l2) = (Dense::from_linear(&self.l1)?, Dense::from_linear(&self.l2)?);
-        let l1_bias: Vec<f32> = l1.bias().iter().zip(&time).map(|(b, t)| b + t).collect();
-        let mut h = vec![0f32; n * width];
-        Dense::from_linear(&self.x_proj)?.accumulate(x, &mut h)?;
-        for _ in 0..BLOCK_REPEATS {
-            let mut out = l1_bias.repeat(n);
-            l1.accumulate(&self.ln1.infer_leaky(&h, SLOPE)?, &mut out)?;
-            let out = self.ln2.infer_leaky(&out, SLOPE)?;
-            for row in h.chunks_exact_mut(width) {
-                row.iter_mut().zip(l2.bias()).for_each(|(v, b)| *v += b);
-            }
-            l2.accumulate(&out, &mut h)?;
-        }
-        Dense::from_linear(&self.out)?.forward(&self.ln_out.infer_leaky(&h, 1.0)?)
+    /// The network for sampling over steps 0..`steps`: see [`FrozenNoiseNet`].
+    pub fn freeze(&self, steps: usize) -> Result<FrozenNoiseNet> {
+        let l1 = Dense::from_linear(&self.l1)?;
+        let l1_bias = (0..steps)
+            .map(|t| {
+                let step = Tensor::full(t as f32, 1, &Device::Cpu)?;
+                let t_emb = lrelu(&self.t_proj.forward(&sinusoidal(&step, T_EMBED, 10_000.0)?)?)?;
+                let time = self.lt.forward(&t_emb)?.flatten_all()?.to_vec1::<f32>()?;
+                Ok(l1.bias().iter().zip(&time).map(|(b, t)| b + t).collect())
+            })
+            .collect::<Result<_>>()?;
+        Ok(FrozenNoiseNet {
+            x_proj: Dense::from_linear(&self.x_proj)?,
+            l1,
+            l2: Dense::from_linear(&self.l2)?,
+            out: Dense::from_linear(&self.out)?,
+            ln1: self.ln1.freeze()?,
+            ln2: self.ln2.freeze()?,
+            ln_out: self.ln_out.freeze()?,
+            l1_bias,
+            dim: self.dim,
+            width: self.width,
+        })
     }
 }
 
-impl Denoiser for NoiseNet {
+/// [`NoiseNet`] frozen for the sampler's hot loop: plain-slice layers ([`Dense`]), and for every
+/// step t, L₁'s bias with the time term Lₜ(t_emb(t)) folded in, all made once per set of
+/// weights; the residual goes into L₂'s output buffer. The same numbers as
+/// [`NoiseNet::forward`] to rounding (tested), without candle's per-op allocations and
+/// broadcast passes, or copying the weights out at every step.
+pub struct FrozenNoiseNet {
+    x_proj: Dense,
+    l1: Dense,
+    l2: Dense,
+    out: Dense,
+    ln1: FrozenLayerNorm,
+    ln2: FrozenLayerNorm,
+    ln_out: FrozenLayerNorm,
+    l1_bias: Vec<Vec<f32>>,
+    dim: usize,
+    width: usize,
+}
+
+impl FrozenNoiseNet {
+    /// ε̂ for the rows of `x` (n × dim) at step `t`.
+    pub fn infer(&self, t: usize, x: &[f32]) -> Result<Vec<f32>> {
+        let Some(l1_bias) = self.l1_bias.get(t) else {
+            candle_core::bail!("step {t} is past the {} steps this network was frozen for", self.l1_bias.len())
+        };
+        let (n, width) = (x.len() / self.dim, self.width);
+        let mut h = vec![0f32; n * width];
+        self.x_proj.accumulate(x, &mut h)?;
+        for _ in 0..BLOCK_REPEATS {
+            let mut out = l1_bias.repeat(n);
+            self.l1.accumulate(&self.ln1.forward_leaky(&h, SLOPE)?, &mut out)?;
+            let out = self.ln2.forward_leaky(&out, SLOPE)?;
+            for row in h.chunks_exact_mut(width) {
+                row.iter_mut().zip(self.l2.bias()).for_each(|(v, b)| *v += b);
+            }
+            self.l2.accumulate(&out, &mut h)?;
+        }
+        self.out.forward(&self.ln_out.forward_leaky(&h, 1.0)?)
+    }
+}
+
+impl Denoiser for FrozenNoiseNet {
     fn dim(&self) -> usize {
         self.dim
     }
 
-    /// Inference without a graph ([`NoiseNet::infer`]). On a (never expected) error this
+    /// Inference without a graph ([`FrozenNoiseNet::infer`]). On a (never expected) error this
     /// predicts zero noise.
     fn eps(&self, t: usize, x: &[f32]) -> Vec<f32> {
         self.infer(t, x).unwrap_or_else(|_| vec![0.0; x.len()])

@@ -61,7 +61,7 @@ fn generation(config: &HallucConfig, data: Vec<f32>, dim: usize, count: usize, t
     for _ in 0..config.train.steps {
         trainer.step()?;
     }
-    let net = trainer.sampling_net().map_err(|e| e.to_string())?;
+    let net = trainer.sampling_net().and_then(|n| n.freeze(config.schedule.steps)).map_err(|e| e.to_string())?;
     let mut rng = Rng::new(config.seed).stream(streams::indexed(streams::SAMPLER, 1000 + tag));
     let chain = sample(&net, &config.schedule(), count, config.window, &mut rng, |_, _, _| {});
     Ok((chain.samples, chain.variance))

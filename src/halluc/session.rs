@@ -6,7 +6,7 @@
 //! step and at every step of the detector's window, for the scrubber and the trajectories.
 use super::config::{DenoiserMode, HallucConfig};
 use super::exact::{Denoiser, ExactDenoiser};
-use super::model::NoiseNet;
+use super::model::FrozenNoiseNet;
 use super::report::{labels, report, Report};
 use super::sampler::sample;
 use super::schedule::Schedule;
@@ -90,7 +90,7 @@ pub struct Session {
     pub schedule: Schedule,
     pub trainer: Option<Trainer>,
     /// The network samples with: the trainer's averaged weights, rebuilt after training.
-    net: Option<NoiseNet>,
+    net: Option<FrozenNoiseNet>,
     exact: ExactDenoiser,
     pub run: Run,
 }
@@ -130,7 +130,7 @@ impl Session {
     fn denoiser(&mut self) -> Result<&dyn Denoiser, String> {
         let Some(trainer) = &self.trainer else { return Ok(&self.exact) };
         if self.net.is_none() {
-            self.net = Some(trainer.sampling_net().map_err(|e| e.to_string())?);
+            self.net = Some(trainer.sampling_net().and_then(|n| n.freeze(self.schedule.steps())).map_err(|e| e.to_string())?);
         }
         Ok(self.net.as_ref().expect("just built"))
     }

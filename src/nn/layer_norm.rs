@@ -41,14 +41,26 @@ impl LayerNorm {
         x.contiguous()?.apply_op3(&self.weight, &self.bias, NormLeaky { slope, eps: EPS })
     }
 
-    /// [`LayerNorm::forward_leaky`] on plain rows, for inference: the same numbers, no graph.
-    pub fn infer_leaky(&self, x: &[f32], slope: f32) -> Result<Vec<f32>> {
-        let (gamma, beta) = (self.weight.to_vec1::<f32>()?, self.bias.to_vec1::<f32>()?);
-        let d = gamma.len();
+    /// The scale and shift copied out, for inference on plain rows.
+    pub fn freeze(&self) -> Result<FrozenLayerNorm> {
+        Ok(FrozenLayerNorm { gamma: self.weight.to_vec1::<f32>()?, beta: self.bias.to_vec1::<f32>()? })
+    }
+}
+
+/// A [`LayerNorm`] for inference: the same numbers as [`LayerNorm::forward_leaky`], no graph.
+pub struct FrozenLayerNorm {
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
+}
+
+impl FrozenLayerNorm {
+    /// LeakyReLU(γ·x̂ + β) of the rows of `x` with negative slope `slope` (1: none).
+    pub fn forward_leaky(&self, x: &[f32], slope: f32) -> Result<Vec<f32>> {
+        let d = self.gamma.len();
         if !x.len().is_multiple_of(d) {
             candle_core::bail!("layer norm: {} inputs are not rows of {d}", x.len());
         }
-        Ok(norm_leaky(x, &gamma, &beta, slope, EPS))
+        Ok(norm_leaky(x, &self.gamma, &self.beta, slope, EPS))
     }
 }
 
