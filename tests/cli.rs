@@ -379,6 +379,17 @@ fn halluc_train_writes_weights_the_report_reads() {
     let out = genlab(&["halluc", "train", "--config", c, "--out", m.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("step 20/20"));
+    // --init starts from those weights: both runs see the same first minibatch, and the
+    // trained weights fit it better than a fresh network
+    let first_loss = |out: &std::process::Output| -> f64 {
+        let line = stderr(out).lines().find(|l| l.starts_with("step 1/20")).unwrap().to_string();
+        line.split_whitespace().nth(3).unwrap().parse().unwrap()
+    };
+    let tuned = dir.join("tuned.safetensors");
+    let again = genlab(&["halluc", "train", "--config", c, "--out", tuned.to_str().unwrap(), "--init", m.to_str().unwrap()]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(first_loss(&again) < first_loss(&out), "{} vs {}", first_loss(&again), first_loss(&out));
+    assert!(usage_error(&["halluc", "train", "--config", c, "--out", tuned.to_str().unwrap(), "--init", c]).contains("c.json"));
     let report: serde_json::Value = serde_json::from_str(&ok(&["halluc", "report", "--config", c, "--model", m.to_str().unwrap()])).unwrap();
     assert_eq!(report["samples"], 100);
     std::fs::write(&m, b"junk").unwrap();

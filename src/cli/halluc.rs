@@ -24,6 +24,10 @@ pub enum HallucCommand {
         source: ConfigSource,
         #[arg(long)]
         out: PathBuf,
+        /// Start from these weights instead of a fresh network (the optimiser and the
+        /// learning-rate schedule start afresh): a second, fine-tuning stage.
+        #[arg(long)]
+        init: Option<PathBuf>,
     },
     /// Sample with x̂₀ trajectories: CSV x[,y],variance,hallucinated.
     Sample {
@@ -103,9 +107,13 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
             println!("{}", serde_json::to_string_pretty(&preset(&name)?).expect("config serialises"));
             Ok(())
         }
-        HallucCommand::Train { source, out } => {
+        HallucCommand::Train { source, out, init } => {
             let config: HallucConfig = source.load(PRESETS)?;
             let mut trainer = Trainer::new(&config)?;
+            if let Some(path) = init {
+                let bytes = std::fs::read(&path).map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+                trainer.load_weights(&bytes, 0).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+            }
             let total = config.train.steps;
             let started = std::time::Instant::now();
             for k in 1..=total {
