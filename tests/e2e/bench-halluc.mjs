@@ -18,8 +18,8 @@ const runNative = () => runGenlabJson(['halluc', 'bench', '--preset', PRESET, '-
 
 /** The same protocol in the page, through the lab's own worker. */
 async function runBrowser() {
-  const server = await startServer();
   const browser = await launchBrowser();
+  const server = await startServer();
   try {
     // the Data view opens first; the hallucination lab's worker is idle
     const { page, errors } = await openPage(browser, `${server.url}#data`);

@@ -18,8 +18,8 @@ const runNative = () => runGenlabJson(['qlae', 'bench', '--preset', PRESET, '--j
 
 /** The same protocol in the page, through the lab's own worker. */
 async function runBrowser() {
-  const server = await startServer();
   const browser = await launchBrowser();
+  const server = await startServer();
   try {
     const { page, errors } = await openPage(browser, `${server.url}#data`);
     await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
@@ -44,8 +44,8 @@ async function runBrowser() {
 
 /** Reset and Train in the lab as a user would, on its default preset; seconds to the first score. */
 async function runFromScratch() {
-  const server = await startServer();
   const browser = await launchBrowser();
+  const server = await startServer();
   try {
     const { page } = await openPage(browser, `${server.url}#qlae`);
     const idle = () => page.waitForFunction(() => { const v = window.genlab?.views?.qlae; return document.body.dataset.state === 'ready' && v?.run?.config && !v.training; }, null, { timeout: 120_000 });

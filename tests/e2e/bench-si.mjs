@@ -20,8 +20,8 @@ const runNative = () => runGenlabJson(['si', 'bench', '--preset', PRESET, '--jso
 
 /** The same protocol in the page, through the lab's own worker. */
 async function runBrowser() {
-  const server = await startServer();
   const browser = await launchBrowser();
+  const server = await startServer();
   try {
     const { page, errors } = await openPage(browser, `${server.url}#si`);
     await page.waitForFunction(() => document.body.dataset.lab === 'si' && window.genlab.views.si.config

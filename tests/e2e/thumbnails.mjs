@@ -16,8 +16,8 @@ const FIGURE_OF = { 'halluc-1d-1245-recursive': '#halluc-recursive-plot' };
 
 const out = path.join(ROOT, 'www/gallery');
 await mkdir(out, { recursive: true });
-const server = await startServer();
 const browser = await launchBrowser();
+const server = await startServer();
 const cards = [];
 try {
   for (const [lab, { title, figure, quick }] of Object.entries(LABS)) {
