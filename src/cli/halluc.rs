@@ -1,7 +1,7 @@
 //! `genlab halluc …`: the hallucination lab on the command line, from the lab's config JSON.
 //! `--exact` uses the closed-form denoiser of the data mixture (the perfect model) instead of
 //! trained weights.
-use super::source::{ConfigSource, Draw};
+use super::source::{read_weights_file, ConfigSource, Draw};
 use super::{write_rows, UsageError};
 use crate::halluc::config::{DenoiserMode, HallucConfig};
 use crate::halluc::presets::{preset, PRESETS};
@@ -111,7 +111,7 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
             let config: HallucConfig = source.load(PRESETS)?;
             let mut trainer = Trainer::new(&config)?;
             if let Some(path) = init {
-                let bytes = std::fs::read(&path).map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+                let bytes = read_weights_file(&path)?;
                 trainer.load_weights(&bytes, 0).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
             }
             let total = config.train.steps;

@@ -49,9 +49,14 @@ impl ConfigSource {
             .clone()
             .or_else(|| self.preset.as_ref().map(|name| shipped_weights(lab, name)))
             .ok_or_else(|| UsageError(format!("a learned model needs --model M.safetensors ({hint})")))?;
-        let bytes = std::fs::read(&path).map_err(|e| UsageError(format!("cannot read weights {}: {e}", path.display())))?;
+        let bytes = read_weights_file(&path)?;
         Ok((path, bytes))
     }
+}
+
+/// A weights file's bytes, or a message naming it.
+pub fn read_weights_file(path: &std::path::Path) -> Result<Vec<u8>, UsageError> {
+    std::fs::read(path).map_err(|e| UsageError(format!("cannot read weights {}: {e}", path.display())))
 }
 
 /// Where a preset's weights ship: `www/models/LAB/NAME.safetensors` in the source tree.
