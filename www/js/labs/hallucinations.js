@@ -171,6 +171,7 @@ export class HallucinationView extends LabView {
     this.frame = null;
     this.frameIndex = -1;
     this.picked = null;
+    this.pickTarget = null;
   }
 
   readForm() {
@@ -348,9 +349,18 @@ export class HallucinationView extends LabView {
       const d = this.dim === 2 ? (this.points[2 * i] - x) ** 2 + (this.points[2 * i + 1] - y) ** 2 : (this.points[i] - x) ** 2;
       if (d < bestD) { bestD = d; best = i; }
     }
-    if (best < 0) return;
-    const path = await this.call('trajectory', [best]);
-    this.picked = { index: best, path };
+    if (best >= 0) await this.showTrajectory(best);
+  }
+
+  /**
+   * Shows sample `index`'s trajectory. The target is kept at once, so quick key presses step from
+   * the newest pick, and a reply that arrives after a newer pick is dropped.
+   */
+  async showTrajectory(index) {
+    this.pickTarget = index;
+    const path = await this.call('trajectory', [index]);
+    if (this.pickTarget !== index) return;
+    this.picked = { index, path };
     this.redraw();
   }
 
@@ -431,14 +441,10 @@ export class HallucinationView extends LabView {
   async pickHallucination(step) {
     if (!this.labels.length || this.sampling) return;
     const n = this.labels.length;
-    const from = this.picked?.index ?? (step > 0 ? -1 : n);
+    const from = this.pickTarget ?? (step > 0 ? -1 : n);
     for (let k = 1; k <= n; k++) {
       const i = (((from + step * k) % n) + n) % n;
-      if (this.labels[i]) {
-        this.picked = { index: i, path: await this.call('trajectory', [i]) };
-        this.redraw();
-        return;
-      }
+      if (this.labels[i]) return this.showTrajectory(i);
     }
   }
 
