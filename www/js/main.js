@@ -102,8 +102,9 @@ document.getElementById('embed-open').addEventListener('click', (e) => {
   e.currentTarget.href = new URL(location.hash, new URL('./', location.href)).href;
 });
 document.getElementById('clear-saved').addEventListener('click', async () => {
-  await clearSaved();
+  // first, so a view change right after the click cannot save the shown run after the clear
   for (const view of Object.values(views)) view.forgetShown();
+  await clearSaved();
   showMessage('Saved runs and settings were cleared from this browser, and what is on screen is no longer saved. A link with at=N still trains to N steps.');
 });
 window.addEventListener('hashchange', () => {

@@ -163,13 +163,14 @@ export class LabView {
 
   /**
    * Keeps the trained weights of `worker`'s session (run `slot`) in this browser, unless the
-   * view was reconfigured meanwhile (the session then holds another run).
+   * view was reconfigured meanwhile (the session then holds another run) or the saved data
+   * were cleared while it took the weights.
    */
   async keep(worker, config, losses, slot = '') {
-    const generation = this.generation;
+    const [generation, clears] = [this.generation, this.clears];
     try {
       const { weights, trained } = await worker.request({ type: 'snapshot' });
-      if (trained && generation === this.generation) {
+      if (trained && generation === this.generation && clears === this.clears) {
         await saveRun(this.lab, { key: canonical(this.trainingPart(config)), trained, losses, weights }, slot);
       }
     } catch {
@@ -180,6 +181,7 @@ export class LabView {
   /** After “Clear saved data”: the run on screen is not saved again when the view changes. */
   forgetShown() {
     this.clearedAt = this.generation;
+    this.clears = (this.clears ?? 0) + 1;
   }
 
   /**
