@@ -7,6 +7,7 @@
 use candle_core::{DType, Device, Module, Tensor};
 use genlab::bench::BenchWorkload;
 use genlab::config::from_json;
+use genlab::nn::dense::Dense;
 use genlab::data::session::{DataConfig, DataSession};
 use genlab::nn::mlp::{Activation, Mlp, MlpConfig};
 use genlab::nn::params::Params;
@@ -18,6 +19,29 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 fn config(json: &str) -> DataConfig {
     from_json(json).expect("valid config")
+}
+
+/// The browser's panel kernel against a direct f64 x Wᵀ + b, on shapes with row and column
+/// remainders (m not a multiple of 4, n not of 8) and on the samplers' 128 × 128.
+#[wasm_bindgen_test]
+fn dense_layers_match_a_direct_matmul() {
+    let mut rng = Rng::new(3);
+    for (m, k, n) in [(1, 1, 1), (7, 5, 11), (9, 3, 2), (13, 128, 128), (4, 130, 8)] {
+        let x = rng.normal_vec(m * k);
+        let w = rng.normal_vec(n * k);
+        let b = rng.normal_vec(n);
+        let weight = Tensor::from_vec(w.clone(), (n, k), &Device::Cpu).unwrap();
+        let bias = Tensor::from_vec(b.clone(), n, &Device::Cpu).unwrap();
+        let y = Dense::from_linear(&candle_nn::Linear::new(weight, Some(bias))).unwrap().forward(&x).unwrap();
+        assert_eq!(y.len(), m * n);
+        for r in 0..m {
+            for j in 0..n {
+                let direct = b[j] as f64 + (0..k).map(|p| x[r * k + p] as f64 * w[j * k + p] as f64).sum::<f64>();
+                let tol = 1e-5 * (1.0 + (0..k).map(|p| (x[r * k + p] * w[j * k + p]).abs() as f64).sum::<f64>());
+                assert!((y[r * n + j] as f64 - direct).abs() <= tol, "{m}×{k}×{n} at ({r}, {j}): {} against {direct}", y[r * n + j]);
+            }
+        }
+    }
 }
 
 #[wasm_bindgen_test]

@@ -1,16 +1,22 @@
 //! Inference-only `Linear` layers on plain slices, for the samplers' hot loops.
 //!
-//! y = x Wᵀ + b as one `gemm` call that accumulates into a buffer pre-filled with the bias.
+//! y = x Wᵀ + b as one matmul that accumulates into a buffer pre-filled with the bias: natively
+//! one `gemm` call (candle's own kernels, threaded), in wasm GenLab's panel kernel
+//! ([`super::panels`]).
 //! The candle path allocates and zero-fills every output, then adds the bias and applies the
 //! activation in two more broadcasting passes; profiled on the interpolant sampler, those
 //! passes took as long as the matmuls themselves. Results match the candle path (tested in
 //! `tests/nn.rs`); training keeps candle for autograd.
 use candle_core::Result;
+#[cfg(not(target_arch = "wasm32"))]
 use gemm::Parallelism;
 
 /// A `Linear` layer's weight (fan_out × fan_in, row-major, as in candle) and bias.
 pub struct Dense {
+    #[cfg(not(target_arch = "wasm32"))]
     weight: Vec<f32>,
+    #[cfg(target_arch = "wasm32")]
+    weight: super::panels::Panels,
     bias: Vec<f32>,
     fan_in: usize,
 }
@@ -24,6 +30,8 @@ impl Dense {
             Some(b) => b.to_vec1::<f32>()?,
             None => vec![0.0; fan_out],
         };
+        #[cfg(target_arch = "wasm32")]
+        let weight = super::panels::Panels::new(&weight, fan_out, fan_in);
         Ok(Self { weight, bias, fan_in })
     }
 
@@ -56,6 +64,16 @@ impl Dense {
         if m == 0 || n == 0 {
             return Ok(());
         }
+        #[cfg(target_arch = "wasm32")]
+        self.weight.accumulate(x, y);
+        #[cfg(not(target_arch = "wasm32"))]
+        self.gemm(m, n, k, x, y);
+        Ok(())
+    }
+
+    /// y += x Wᵀ with gemm and candle's thread count.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn gemm(&self, m: usize, n: usize, k: usize, x: &[f32], y: &mut [f32]) {
         let threads = candle_core::utils::get_num_threads();
         let parallelism = if threads > 1 { Parallelism::Rayon(threads) } else { Parallelism::None };
         // SAFETY: y is m×n (row stride n), x is m×k (row stride k) and the weight is n×k, read
@@ -83,7 +101,6 @@ impl Dense {
                 parallelism,
             );
         }
-        Ok(())
     }
 
     /// The bias, e.g. to pre-fill an output for [`Dense::accumulate`].

@@ -7,4 +7,6 @@ pub mod im2col;
 pub mod layer_norm;
 pub mod mlp;
 pub mod optim;
+#[cfg(target_arch = "wasm32")]
+pub mod panels;
 pub mod params;
