@@ -1,14 +1,15 @@
 //! The core inside a browser: run by `wasm-bindgen-test-runner` in headless Chromium
 //! (`make test-wasm`). What differs in wasm is checked here: determinism of the seeded
 //! streams, training through candle's wasm kernels, safetensors bytes without a filesystem,
-//! the binding's error path for a bad config, and each lab's session run twice bit for bit.
+//! the binding's error path for a bad config, each lab's session run twice bit for bit, and the
+//! browser's own matmul kernel (`nn::panels`).
 #![cfg(target_arch = "wasm32")]
 
 use candle_core::{DType, Device, Module, Tensor};
 use genlab::bench::BenchWorkload;
 use genlab::config::from_json;
-use genlab::nn::dense::Dense;
 use genlab::data::session::{DataConfig, DataSession};
+use genlab::nn::dense::Dense;
 use genlab::nn::mlp::{Activation, Mlp, MlpConfig};
 use genlab::nn::params::Params;
 use genlab::rng::Rng;
