@@ -34,7 +34,8 @@ impl Panels {
         Self { data, k, n }
     }
 
-    /// y (m × n, row-major) += x (m × k, row-major) Wᵀ; the caller checks the lengths.
+    /// y (m × n, row-major) += x (m × k, row-major) Wᵀ; panics on other lengths, which
+    /// [`Dense`](super::dense::Dense) turns away with an error first.
     pub fn accumulate(&self, x: &[f32], y: &mut [f32]) {
         let (k, n) = (self.k, self.n);
         let m = x.len() / k;
