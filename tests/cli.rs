@@ -260,6 +260,18 @@ fn si_rejects_what_it_cannot_do_with_a_named_field() {
     }
 }
 
+#[test]
+fn commands_that_train_afresh_reject_model_weights() {
+    let fresh = [("si", "train"), ("si", "bench"), ("halluc", "train"), ("halluc", "recursive"), ("qlae", "train"), ("qlae", "bench")];
+    for (lab, command) in fresh {
+        let err = usage_error(&[lab, command, "--preset", "x", "--model", "w.safetensors"]);
+        assert!(err.contains("unexpected argument '--model'"), "{lab} {command}: {err}");
+    }
+    // the commands that read weights still take it
+    let err = usage_error(&["qlae", "eval", "--preset", "sprites-qlae", "--model", "/nonexistent.safetensors"]);
+    assert!(err.contains("cannot read weights /nonexistent.safetensors"), "{err}");
+}
+
 // ---------------------------------------------------------------- si (learned fields)
 
 const TINY: &str = r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"eight-gaussians"},"model":{"width":16,"depth":2},

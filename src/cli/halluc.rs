@@ -1,7 +1,7 @@
 //! `genlab halluc …`: the hallucination lab on the command line, from the lab's config JSON.
 //! `--exact` uses the closed-form denoiser of the data mixture (the perfect model) instead of
 //! trained weights.
-use super::source::{read_weights_file, ConfigSource, Draw};
+use super::source::{read_weights_file, ConfigSource, Draw, LearnedSource};
 use super::{write_rows, UsageError};
 use crate::halluc::config::{DenoiserMode, HallucConfig};
 use crate::halluc::presets::{preset, PRESETS};
@@ -56,7 +56,7 @@ pub enum HallucCommand {
     /// first streamed chunk, and to the end).
     Bench {
         #[command(flatten)]
-        source: ConfigSource,
+        source: LearnedSource,
         #[command(flatten)]
         draw: Draw,
         /// Print one JSON line.
@@ -72,7 +72,7 @@ const BENCH_TRAIN_STEPS: usize = 50;
 #[derive(clap::Args)]
 pub struct ModelSource {
     #[command(flatten)]
-    source: ConfigSource,
+    source: LearnedSource,
     /// Use the exact denoiser of the data mixture.
     #[arg(long)]
     exact: bool,
@@ -162,7 +162,7 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
 }
 
 /// Times training on a fresh network, then sampling with the preset's weights (or --model).
-fn bench(source: &ConfigSource, draw: &Draw, json: bool) -> Result<(), UsageError> {
+fn bench(source: &LearnedSource, draw: &Draw, json: bool) -> Result<(), UsageError> {
     let mut config: HallucConfig = source.load(PRESETS)?;
     config.n = draw.n.unwrap_or(config.n);
     config.seed = draw.seed.unwrap_or(config.seed);

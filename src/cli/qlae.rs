@@ -1,5 +1,5 @@
 //! `genlab qlae …`: the latent-quantization lab on the command line, from the lab's config JSON.
-use super::source::ConfigSource;
+use super::source::{ConfigSource, LearnedSource};
 use super::UsageError;
 use crate::qlae::config::QlaeConfig;
 use crate::qlae::eval::evaluate;
@@ -39,7 +39,7 @@ pub enum QlaeCommand {
     /// InfoM, InfoE, InfoC, PSNR and the NMI matrix of trained weights, as JSON.
     Eval {
         #[command(flatten)]
-        source: ConfigSource,
+        source: LearnedSource,
         #[arg(long)]
         seed: Option<u64>,
     },

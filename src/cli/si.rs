@@ -1,7 +1,7 @@
 //! `genlab si …`: the stochastic-interpolants lab on the command line, from the same config
 //! JSON (or preset name) as the page: exact fields for Gaussian-mixture endpoints, or learned
 //! ones from `--model` weights (a preset's shipped weights by default).
-use super::source::{ConfigSource, Draw};
+use super::source::{ConfigSource, Draw, LearnedSource};
 use super::table::read_points;
 use super::{write_rows, UsageError};
 use crate::interpolant::config::InterpolantConfig;
@@ -32,14 +32,14 @@ pub enum SiCommand {
     /// Carry n particles from ρ₀ to ρ₁ (or back) and print where they end: CSV x,y (x in 1D).
     Sample {
         #[command(flatten)]
-        source: ConfigSource,
+        source: LearnedSource,
         #[command(flatten)]
         draw: Draw,
     },
     /// The drift b and score s at time t at each point of a CSV file: CSV bx,by,sx,sy.
     Field {
         #[command(flatten)]
-        source: ConfigSource,
+        source: LearnedSource,
         #[arg(long)]
         t: f64,
         /// CSV of points (x,y per row, or x in 1D); a header row is optional.
@@ -59,13 +59,13 @@ pub enum SiCommand {
     /// floor, the ODE log-likelihood and (checkerboard target) the share inside the squares.
     Eval {
         #[command(flatten)]
-        source: ConfigSource,
+        source: LearnedSource,
         #[command(flatten)]
         draw: Draw,
     },
 }
 
-impl ConfigSource {
+impl LearnedSource {
     /// A session for `config`, with the weights loaded when the fields are learned.
     fn session(&self, config: InterpolantConfig) -> Result<Session, UsageError> {
         let learned = config.fields == FieldsMode::Learned;
@@ -136,7 +136,7 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
 }
 
 /// The session with its particles carried through the whole grid.
-fn sampled(source: &ConfigSource, mut config: InterpolantConfig, draw: &Draw) -> Result<Session, UsageError> {
+fn sampled(source: &LearnedSource, mut config: InterpolantConfig, draw: &Draw) -> Result<Session, UsageError> {
     config.n = draw.n.unwrap_or(config.n);
     config.seed = draw.seed.unwrap_or(config.seed);
     let epsilon = config.sampler.epsilon;

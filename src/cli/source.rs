@@ -1,6 +1,6 @@
 //! Arguments every lab's commands share: where the config comes from (`--config C.json` or
-//! `--preset NAME`) with the weights (`--model`, by default the preset's shipped file), and
-//! `--n/--seed` overrides.
+//! `--preset NAME`), for commands that use learned weights also where those come from
+//! (`--model`, by default the preset's shipped file), and `--n/--seed` overrides.
 use super::UsageError;
 use crate::config::{from_json, preset, Validate};
 use serde::de::DeserializeOwned;
@@ -15,13 +15,21 @@ pub struct Draw {
     pub seed: Option<u64>,
 }
 
-/// `--config C.json` or `--preset NAME`, and the weights of a learned model.
+/// `--config C.json` or `--preset NAME`.
 #[derive(clap::Args)]
 pub struct ConfigSource {
     #[arg(long, conflicts_with = "preset")]
     config: Option<PathBuf>,
     #[arg(long)]
     preset: Option<String>,
+}
+
+/// The config and the weights of a learned model. Only commands that use weights take
+/// `--model`, so a command that trains afresh rejects it instead of ignoring it.
+#[derive(clap::Args)]
+pub struct LearnedSource {
+    #[command(flatten)]
+    pub source: ConfigSource,
     /// Trained weights (safetensors); with --preset, defaults to the preset's shipped file.
     #[arg(long)]
     model: Option<PathBuf>,
@@ -40,6 +48,13 @@ impl ConfigSource {
             (None, None) => Err(UsageError("give --config C.json or --preset NAME".into())),
         }
     }
+}
+
+impl LearnedSource {
+    /// The config, as [`ConfigSource::load`].
+    pub fn load<T: DeserializeOwned + Validate>(&self, presets: &[(&str, &str)]) -> Result<T, UsageError> {
+        self.source.load(presets)
+    }
 
     /// The weights file's path and bytes: --model, else the preset's shipped file under
     /// `www/models/LAB/`; `hint` says how to make one.
@@ -47,7 +62,7 @@ impl ConfigSource {
         let path = self
             .model
             .clone()
-            .or_else(|| self.preset.as_ref().map(|name| shipped_weights(lab, name)))
+            .or_else(|| self.source.preset.as_ref().map(|name| shipped_weights(lab, name)))
             .ok_or_else(|| UsageError(format!("a learned model needs --model M.safetensors ({hint})")))?;
         let bytes = read_weights_file(&path)?;
         Ok((path, bytes))
