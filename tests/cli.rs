@@ -344,6 +344,20 @@ fn every_learned_preset_ships_weights_that_load() {
     }
 }
 
+/// Training a preset again gives its shipped weights bit for bit (the mirror-point preset:
+/// every matmul sums over at most 512 terms, so the bits do not depend on the CPU's caches), and
+/// the command says so. A change to the training arithmetic fails this test.
+#[test]
+fn si_train_of_a_preset_reproduces_its_shipped_weights() {
+    let dir = temp_dir("si-reproduce");
+    let out = dir.join("m.safetensors");
+    let o = genlab(&["si", "train", "--preset", "mirror-point", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shipped = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/www/models/si/mirror-point.safetensors")).unwrap();
+    assert!(std::fs::read(&out).unwrap() == shipped, "the retrained weights differ from the shipped file");
+    assert!(stderr(&o).contains("reproduced: the weights equal the shipped www/models/si/mirror-point.safetensors"), "{}", stderr(&o));
+}
+
 /// The authors' checkerboard of 8 squares of side 2 on [−4, 4]², computed independently.
 fn in_checkerboard(p: &[f32]) -> bool {
     p[0].abs() < 4.0 && p[1].abs() < 4.0 && ((p[0] / 2.0).floor() as i64 + (p[1] / 2.0).floor() as i64).rem_euclid(2) == 0

@@ -110,8 +110,8 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
         HallucCommand::Train { source, out, init } => {
             let config: HallucConfig = source.load(PRESETS)?;
             let mut trainer = Trainer::new(&config)?;
-            if let Some(path) = init {
-                let bytes = read_weights_file(&path)?;
+            if let Some(path) = &init {
+                let bytes = read_weights_file(path)?;
                 trainer.load_weights(&bytes, 0).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
             }
             let total = config.train.steps;
@@ -127,7 +127,11 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
                 }
             }
             let bytes = trainer.weights().map_err(|e| UsageError(e.to_string()))?;
-            std::fs::write(&out, bytes).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))
+            std::fs::write(&out, &bytes).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))?;
+            if init.is_none() {
+                source.report_reproduction("halluc", &bytes);
+            }
+            Ok(())
         }
         HallucCommand::Sample { model } => {
             let session = model.run()?;

@@ -97,7 +97,11 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
             config.train.steps = steps.unwrap_or(config.train.steps);
             crate::config::Validate::validate(&config)?;
             let weights = train(&config)?;
-            std::fs::write(&out, weights).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))
+            std::fs::write(&out, &weights).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))?;
+            if steps.is_none() {
+                source.report_reproduction("si", &weights);
+            }
+            Ok(())
         }
         SiCommand::Sample { source, draw } => {
             let config = source.load::<InterpolantConfig>(PRESETS)?;

@@ -69,6 +69,26 @@ impl LearnedSource {
     }
 }
 
+impl ConfigSource {
+    /// After `LAB train --preset NAME` with the preset's own settings: one stderr line saying
+    /// whether `weights` equal the preset's shipped file (nothing when no file ships).
+    pub fn report_reproduction(&self, lab: &str, weights: &[u8]) {
+        let Some(name) = &self.preset else { return };
+        let shipped = shipped_weights(lab, name);
+        let Ok(bytes) = std::fs::read(&shipped) else { return };
+        let shown = shipped.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(&shipped).display().to_string();
+        if bytes == weights {
+            eprintln!("reproduced: the weights equal the shipped {} bit for bit", shown.trim_start_matches('/'));
+        } else {
+            eprintln!(
+                "not bit for bit: the weights differ from the shipped {}. Native training rounds the same way only on \
+                 CPUs with the same L1 data cache when a matmul sums over more than 512 terms (README: Reproducing presets)",
+                shown.trim_start_matches('/')
+            );
+        }
+    }
+}
+
 /// A weights file's bytes, or a message naming it.
 pub fn read_weights_file(path: &std::path::Path) -> Result<Vec<u8>, UsageError> {
     std::fs::read(path).map_err(|e| UsageError(format!("cannot read weights {}: {e}", path.display())))
