@@ -78,15 +78,26 @@ impl ConfigSource {
         let Ok(bytes) = std::fs::read(&shipped) else { return };
         let shown = shipped.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(&shipped).display().to_string();
         if bytes == weights {
-            eprintln!("reproduced: the weights equal the shipped {} bit for bit", shown.trim_start_matches('/'));
+            eprintln!("reproduced: the weights equal the shipped {shown} bit for bit");
         } else {
+            let here = l1_data_cache().map(|c| format!(" (this CPU's: {c})")).unwrap_or_default();
             eprintln!(
-                "not bit for bit: the weights differ from the shipped {}. Native training rounds the same way only on \
-                 CPUs with the same L1 data cache when a matmul sums over more than 512 terms (README: Reproducing presets)",
-                shown.trim_start_matches('/')
+                "not bit for bit: the weights differ from the shipped {shown}. Natively, a matmul that sums over more \
+                 than 512 terms rounds by the CPU's L1 data cache{here}; see the README, Reproducing presets"
             );
         }
     }
+}
+
+/// This CPU's L1 data cache as Linux reports it ("48K, 12-way"), when it does.
+fn l1_data_cache() -> Option<String> {
+    std::fs::read_dir("/sys/devices/system/cpu/cpu0/cache").ok()?.flatten().find_map(|entry| {
+        let read = |f: &str| std::fs::read_to_string(entry.path().join(f)).ok().map(|s| s.trim().to_string());
+        if read("level")? != "1" || read("type")? != "Data" {
+            return None;
+        }
+        Some(format!("{}, {}-way", read("size")?, read("ways_of_associativity")?))
+    })
 }
 
 /// A weights file's bytes, or a message naming it.
