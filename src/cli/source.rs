@@ -29,7 +29,7 @@ pub struct ConfigSource {
 #[derive(clap::Args)]
 pub struct LearnedSource {
     #[command(flatten)]
-    pub source: ConfigSource,
+    source: ConfigSource,
     /// Trained weights (safetensors); with --preset, defaults to the preset's shipped file.
     #[arg(long)]
     model: Option<PathBuf>,
