@@ -127,11 +127,7 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
                 }
             }
             let bytes = trainer.weights().map_err(|e| UsageError(e.to_string()))?;
-            std::fs::write(&out, &bytes).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))?;
-            if init.is_none() {
-                source.report_reproduction("halluc", &bytes);
-            }
-            Ok(())
+            source.write_trained("halluc", &out, &bytes, init.is_none())
         }
         HallucCommand::Sample { model } => {
             let session = model.run()?;

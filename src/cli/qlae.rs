@@ -76,11 +76,7 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
                 }
             }
             let bytes = trainer.model.params.to_safetensors().map_err(|e| UsageError(e.to_string()))?;
-            std::fs::write(&out, &bytes).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))?;
-            if seed.is_none() {
-                source.report_reproduction("qlae", &bytes);
-            }
-            Ok(())
+            source.write_trained("qlae", &out, &bytes, seed.is_none())
         }
         QlaeCommand::Bench { source, json } => bench(&source, json),
         QlaeCommand::Eval { source, seed } => {

@@ -97,11 +97,7 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
             config.train.steps = steps.unwrap_or(config.train.steps);
             crate::config::Validate::validate(&config)?;
             let weights = train(&config)?;
-            std::fs::write(&out, &weights).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))?;
-            if steps.is_none() {
-                source.report_reproduction("si", &weights);
-            }
-            Ok(())
+            source.write_trained("si", &out, &weights, steps.is_none())
         }
         SiCommand::Sample { source, draw } => {
             let config = source.load::<InterpolantConfig>(PRESETS)?;

@@ -48,6 +48,34 @@ impl ConfigSource {
             (None, None) => Err(UsageError("give --config C.json or --preset NAME".into())),
         }
     }
+
+    /// Writes trained `weights` to `out`; when they follow the preset's own recipe
+    /// (`own_recipe`: no seed, step or start-weights override), says whether they reproduce it.
+    pub fn write_trained(&self, lab: &str, out: &std::path::Path, weights: &[u8], own_recipe: bool) -> Result<(), UsageError> {
+        std::fs::write(out, weights).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))?;
+        if own_recipe {
+            self.report_reproduction(lab, weights);
+        }
+        Ok(())
+    }
+
+    /// After `LAB train --preset NAME` with the preset's own settings: one stderr line saying
+    /// whether `weights` equal the preset's shipped file (nothing when no file ships).
+    fn report_reproduction(&self, lab: &str, weights: &[u8]) {
+        let Some(name) = &self.preset else { return };
+        let shipped = shipped_weights(lab, name);
+        let Ok(bytes) = std::fs::read(&shipped) else { return };
+        let shown = shipped.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(&shipped).display().to_string();
+        if bytes == weights {
+            eprintln!("reproduced: the weights equal the shipped {shown} bit for bit");
+        } else {
+            let here = l1_data_cache().map(|c| format!(" (this CPU's: {c})")).unwrap_or_default();
+            eprintln!(
+                "not bit for bit: the weights differ from the shipped {shown}. Natively, a matmul that sums over more \
+                 than 512 terms rounds by the CPU's L1 data cache{here}; see the README, Reproducing presets"
+            );
+        }
+    }
 }
 
 impl LearnedSource {
@@ -66,26 +94,6 @@ impl LearnedSource {
             .ok_or_else(|| UsageError(format!("a learned model needs --model M.safetensors ({hint})")))?;
         let bytes = read_weights_file(&path)?;
         Ok((path, bytes))
-    }
-}
-
-impl ConfigSource {
-    /// After `LAB train --preset NAME` with the preset's own settings: one stderr line saying
-    /// whether `weights` equal the preset's shipped file (nothing when no file ships).
-    pub fn report_reproduction(&self, lab: &str, weights: &[u8]) {
-        let Some(name) = &self.preset else { return };
-        let shipped = shipped_weights(lab, name);
-        let Ok(bytes) = std::fs::read(&shipped) else { return };
-        let shown = shipped.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(&shipped).display().to_string();
-        if bytes == weights {
-            eprintln!("reproduced: the weights equal the shipped {shown} bit for bit");
-        } else {
-            let here = l1_data_cache().map(|c| format!(" (this CPU's: {c})")).unwrap_or_default();
-            eprintln!(
-                "not bit for bit: the weights differ from the shipped {shown}. Natively, a matmul that sums over more \
-                 than 512 terms rounds by the CPU's L1 data cache{here}; see the README, Reproducing presets"
-            );
-        }
     }
 }
 
