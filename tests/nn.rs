@@ -172,6 +172,32 @@ fn fused_step_is_bit_identical_to_candles_adamw_with_clip_and_groups() {
     assert!(moved, "training left every parameter where it started");
 }
 
+#[test]
+fn moments_are_flushed_below_f32s_normal_range_and_the_steps_stay_candles() {
+    // One gradient of 10⁻¹⁵, then zeros: m crosses the subnormal range near step 500, v near
+    // step 11,400. Ours flushes them to 0; θ still matches candle's AdamW bit for bit.
+    use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+    let (lr, wd) = (1e-3, 0.1);
+    let (mut p, mut p_ref) = (Params::new(), Params::new());
+    let w = p.add("w", Tensor::new(&[0.5f32], &Device::Cpu).unwrap(), Group::Decay).unwrap();
+    let w_ref = p_ref.add("w", Tensor::new(&[0.5f32], &Device::Cpu).unwrap(), Group::Decay).unwrap();
+    let mut opt = GroupedAdamW::new(&p, lr, wd).unwrap();
+    let mut reference = AdamW::new(p_ref.group(Group::Decay), ParamsAdamW { lr, weight_decay: wd, ..ParamsAdamW::default() }).unwrap();
+    let (mut saw_m, mut saw_v) = (false, false);
+    for step in 0..12_000 {
+        let scale = Tensor::new(if step == 0 { 1e-15f32 } else { 0.0 }, &Device::Cpu).unwrap();
+        opt.backward_step(&w.sum_all().unwrap().mul(&scale).unwrap()).unwrap();
+        reference.backward_step(&w_ref.sum_all().unwrap().mul(&scale).unwrap()).unwrap();
+        let (m, v) = opt.moments().next().unwrap();
+        assert!(m[0] == 0.0 || m[0].is_normal(), "step {step}: m = {:e}", m[0]);
+        assert!(v[0] == 0.0 || v[0].is_normal(), "step {step}: v = {:e}", v[0]);
+        (saw_m, saw_v) = (saw_m || m[0] == 0.0, saw_v || v[0] == 0.0);
+        let (a, b) = (w.to_vec1::<f32>().unwrap()[0], w_ref.to_vec1::<f32>().unwrap()[0]);
+        assert_eq!(a.to_bits(), b.to_bits(), "step {step}: θ {a} vs candle's {b}");
+    }
+    assert!(saw_m && saw_v, "both moments reached 0");
+}
+
 /// Σ of every parameter's values, times `scale`: a loss whose gradient is `scale` everywhere.
 /// The scale is a tensor, not an `affine`, because candle's backprop drops a `× 0.0` affine
 /// from the graph, and then no parameter gets a gradient (nor, in AdamW, any update).

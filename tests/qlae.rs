@@ -4,7 +4,7 @@ use candle_core::{Device, Tensor, Var};
 use genlab::config::{from_json, Validate};
 use genlab::nn::optim::GroupedAdamW;
 use genlab::nn::params::{Group, Params};
-use genlab::qlae::config::{ModelKind, QlaeConfig};
+use genlab::qlae::config::{DenseNorm, ModelKind, QlaeConfig};
 use genlab::qlae::eval::psnr;
 use genlab::qlae::model::Autoencoder;
 use genlab::qlae::quantizer::{commitment_loss, quantization_loss, Quantizer, CODEBOOKS};
@@ -148,6 +148,42 @@ fn every_model_and_decoder_gives_pixel_logits() {
 }
 
 #[test]
+fn layer_norm_makes_a_dense_layer_blind_to_its_scale_and_decays_only_its_gain() {
+    // Scaling the first dense layer's W and b by 3 changes z, unless a LayerNorm follows it
+    // (then only through its ε = 10⁻⁵ beside the pre-activations' variance).
+    let mut gaps = vec![];
+    for norm in [DenseNorm::None, DenseNorm::Layer] {
+        let mut c = small(ModelKind::Ae);
+        c.encoder.channels.clear();
+        c.encoder.norm = norm;
+        c.decoder.norm = norm;
+        let m = Autoencoder::new(&c, &mut Rng::new(0)).unwrap();
+        let x = c.data.sample(3, &mut Rng::new(1)).tensor().unwrap();
+        let before = m.encode(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let scaled: Vec<Tensor> = m
+            .params
+            .names()
+            .zip(m.params.snapshot().unwrap())
+            .map(|(name, v)| if name.starts_with("encoder.dense.0.") && !name.contains("norm") { (v * 3.0).unwrap() } else { v })
+            .collect();
+        m.params.restore(&scaled).unwrap();
+        let after = m.encode(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let gap = before.iter().zip(&after).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        gaps.push(gap);
+        let is_decayed = |name: &str| {
+            let t = m.params.get(name).unwrap();
+            m.params.group(Group::Decay).iter().any(|v| v.as_tensor().id() == t.id())
+        };
+        let gains = m.params.names().filter(|n| n.ends_with("norm.weight")).count();
+        assert_eq!(gains, if norm == DenseNorm::Layer { 2 } else { 0 }, "one per dense layer: encoder [32] and decoder [32]");
+        for name in m.params.names().filter(|n| n.contains(".norm.")) {
+            assert_eq!(is_decayed(name), name.ends_with("weight"), "{name}: the authors decay all but biases and codebooks");
+        }
+    }
+    assert!(gaps[0] > 1e-2 && gaps[1] < gaps[0] / 100.0, "largest change of z without and with the norm: {gaps:?}");
+}
+
+#[test]
 fn the_vae_decodes_its_mean_without_noise_and_a_sample_with_it() {
     let c = small(ModelKind::Vae);
     let m = Autoencoder::new(&c, &mut Rng::new(0)).unwrap();
@@ -171,6 +207,29 @@ fn training_lowers_the_reconstruction_loss_and_is_reproducible() {
     let head: f32 = a[..10].iter().sum::<f32>() / 10.0;
     let tail: f32 = a[70..].iter().sum::<f32>() / 10.0;
     assert!(tail < 0.8 * head, "bce {head} → {tail}");
+}
+
+#[test]
+fn the_learning_rate_is_constant_unless_lr_end_sets_a_cosine() {
+    let mut c = small(ModelKind::Qlae);
+    c.train.steps = 4;
+    let mut constant = Trainer::new(&c).unwrap();
+    c.train.lr_end = Some(1e-5);
+    let mut cosine = Trainer::new(&c).unwrap();
+    let mut lrs = vec![];
+    for _ in 0..4 {
+        assert_eq!(constant.learning_rate(), 1e-3, "the paper's constant lr");
+        lrs.push(cosine.learning_rate());
+        constant.step().unwrap();
+        cosine.step().unwrap();
+    }
+    // 1e-5 + (1e-3 − 1e-5)·(1 + cos(π·s/4))/2 for s = 0..3
+    let expected = [1e-3, 1e-5 + 9.9e-4 * (1.0 + 0.5f64.sqrt()) / 2.0, 5.05e-4, 1e-5 + 9.9e-4 * (1.0 - 0.5f64.sqrt()) / 2.0];
+    for (got, want) in lrs.iter().zip(expected) {
+        assert!((got - want).abs() < 1e-12, "{lrs:?}");
+    }
+    assert_eq!(cosine.learning_rate(), 1e-5, "lrEnd at the last step");
+    assert_ne!(constant.model.params.to_safetensors().unwrap(), cosine.model.params.to_safetensors().unwrap(), "the optimiser follows it");
 }
 
 #[test]
@@ -199,6 +258,12 @@ fn bad_settings_name_their_field() {
     let mut c = QlaeConfig::default();
     c.train.batch = 0;
     assert!(c.validate().unwrap_err().to_string().starts_with("train.batch"));
+    let mut c = QlaeConfig::default();
+    c.train.lr_end = Some(0.01);
+    assert!(c.validate().unwrap_err().to_string().starts_with("train.lrEnd"), "above lr");
+    let e = from_json::<QlaeConfig>(r#"{"decoder": {"norm": "batch"}}"#).unwrap_err();
+    assert_eq!(e.field, "decoder.norm", "{e}");
+    assert_eq!(from_json::<QlaeConfig>(r#"{"decoder": {"norm": "layer"}}"#).unwrap().decoder.norm, DenseNorm::Layer);
     let e = from_json::<QlaeConfig>(r#"{"data": {"kind": "sprites", "size": 3}}"#).map(|c| c.validate());
     let message = match e {
         Ok(r) => r.unwrap_err().to_string(),

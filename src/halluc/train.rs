@@ -7,7 +7,7 @@ use super::config::HallucConfig;
 use super::model::NoiseNet;
 use super::schedule::Schedule;
 use crate::config::{ConfigError, Validate};
-use crate::nn::optim::GroupedAdamW;
+use crate::nn::optim::{cosine_lr, GroupedAdamW};
 use crate::rng::{streams, Rng};
 use candle_core::{Device, Tensor};
 
@@ -68,13 +68,7 @@ impl Trainer {
 
     /// The learning rate at the current step: constant, or the cosine from lr to lrEnd.
     pub fn learning_rate(&self) -> f64 {
-        match self.lr {
-            (lr, None) => lr,
-            (lr, Some(end)) => {
-                let progress = (self.step as f64 / self.total.max(1) as f64).min(1.0);
-                end + (lr - end) * (1.0 + (std::f64::consts::PI * progress).cos()) / 2.0
-            }
-        }
+        cosine_lr(self.lr.0, self.lr.1, self.step, self.total)
     }
 
     /// Loads safetensors weights as if `steps` steps had been taken (fresh optimiser state).

@@ -26,7 +26,13 @@ pub struct LayerNorm {
 impl LayerNorm {
     /// Scale 1 and shift 0, both in the no-decay group (PyTorch's defaults).
     pub fn new(prefix: &str, dim: usize, params: &mut Params) -> Result<Self> {
-        let weight = params.add(&format!("{prefix}.weight"), Tensor::ones(dim, DType::F32, &Device::Cpu)?, Group::NoDecay)?;
+        Self::with_scale_group(prefix, dim, Group::NoDecay, params)
+    }
+
+    /// Scale 1 in `scale_group` and shift 0 without decay (the QLAE code decays every
+    /// parameter but biases and codebooks, so its LayerNorm scales too).
+    pub fn with_scale_group(prefix: &str, dim: usize, scale_group: Group, params: &mut Params) -> Result<Self> {
+        let weight = params.add(&format!("{prefix}.weight"), Tensor::ones(dim, DType::F32, &Device::Cpu)?, scale_group)?;
         let bias = params.zeros(&format!("{prefix}.bias"), &[dim], Group::NoDecay)?;
         Ok(Self { weight, bias })
     }

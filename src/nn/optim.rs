@@ -22,6 +22,18 @@ use super::params::{Group, Params};
 use candle_core::{CpuStorage, Error, InplaceOp2, Layout, Result, Tensor, Var};
 use std::cell::RefCell;
 
+/// The learning rate at `step` of `total`: `lr` throughout when `end` is `None`, else a cosine
+/// from `lr` down to `end` over the run (our setting; the papers keep lr constant).
+pub fn cosine_lr(lr: f64, end: Option<f64>, step: usize, total: usize) -> f64 {
+    match end {
+        None => lr,
+        Some(end) => {
+            let progress = (step as f64 / total.max(1) as f64).min(1.0);
+            end + (lr - end) * (1.0 + (std::f64::consts::PI * progress).cos()) / 2.0
+        }
+    }
+}
+
 const BETA1: f64 = 0.9;
 const BETA2: f64 = 0.999;
 const EPS: f64 = 1e-8;
@@ -60,6 +72,11 @@ impl GroupedAdamW {
         self
     }
 
+    /// Each parameter's first and second moments (decay group first), for inspection.
+    pub fn moments(&self) -> impl Iterator<Item = (&[f32], &[f32])> {
+        self.slots.iter().map(|s| (s.m.as_slice(), s.v.as_slice()))
+    }
+
     pub fn set_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
     }
@@ -81,6 +98,19 @@ impl GroupedAdamW {
             slot.var.inplace_op2(&g, &step)?;
         }
         Ok(())
+    }
+}
+
+/// A moment that has decayed below f32's normal range, as 0. A parameter whose gradient stays
+/// 0 (a pixel that is never on, a dead unit) has m and v shrink by β each step, and v crosses
+/// the subnormal range over ~16,000 steps, where every float op on it costs ~100× (x86 and
+/// wasm alike). Flushed, they cannot change the update: m below 2⁻¹²⁶ moves θ by under
+/// lr·10⁻³⁰, and √v below 10⁻¹⁹ vanishes beside ε.
+fn flush(x: f32) -> f32 {
+    if x.abs() < f32::MIN_POSITIVE {
+        0.0
+    } else {
+        x
     }
 }
 
@@ -125,8 +155,8 @@ impl InplaceOp2 for AdamStep<'_> {
             // candle's clamp (maximum, then minimum); ±∞ when there is no clip
             let g = if g < lo { lo } else { g };
             let g = if g > hi { hi } else { g };
-            *m = scaled(*m, b1) + scaled(g, one_b1);
-            *v = scaled(*v, b2) + scaled(g * g, one_b2);
+            *m = flush(scaled(*m, b1) + scaled(g, one_b1));
+            *v = flush(scaled(*v, b2) + scaled(g * g, one_b2));
             let adjusted = scaled(*m, scale_m) / (scaled(*v, scale_v).sqrt() + eps);
             *theta = scaled(*theta, keep) - scaled(adjusted, lr);
         }

@@ -34,6 +34,9 @@ pub struct EncoderConfig {
     /// Widths of the dense layers before the latent head.
     #[serde(default = "default_dense")]
     pub dense: Vec<usize>,
+    /// Normalisation after each dense layer, before its ReLU.
+    #[serde(default, skip_serializing_if = "DenseNorm::is_none")]
+    pub norm: DenseNorm,
 }
 
 /// The decoder: the paper's style decoder (a learned constant map, upsampled by 2 and convolved
@@ -47,6 +50,25 @@ pub struct DecoderConfig {
     /// Widths of the dense layers from z (to the style vector w, or to the pixels).
     #[serde(default = "default_dense")]
     pub dense: Vec<usize>,
+    /// Normalisation after each dense layer, before its ReLU.
+    #[serde(default, skip_serializing_if = "DenseNorm::is_none")]
+    pub norm: DenseNorm,
+}
+
+/// The authors' `DenseBlock` norm: none (their conv nets' dense layers) or LayerNorm (their
+/// all-dense `DenseEncoder` and `DenseDecoder`), applied between a dense layer and its ReLU.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DenseNorm {
+    #[default]
+    None,
+    Layer,
+}
+
+impl DenseNorm {
+    fn is_none(&self) -> bool {
+        *self == Self::None
+    }
 }
 
 fn default_encoder_channels() -> Vec<usize> {
@@ -61,12 +83,12 @@ fn default_dense() -> Vec<usize> {
 
 impl Default for EncoderConfig {
     fn default() -> Self {
-        Self { channels: default_encoder_channels(), dense: default_dense() }
+        Self { channels: default_encoder_channels(), dense: default_dense(), norm: DenseNorm::None }
     }
 }
 impl Default for DecoderConfig {
     fn default() -> Self {
-        Self { channels: default_decoder_channels(), dense: default_dense() }
+        Self { channels: default_decoder_channels(), dense: default_dense(), norm: DenseNorm::None }
     }
 }
 
@@ -79,6 +101,10 @@ pub struct TrainConfig {
     pub steps: usize,
     #[serde(default = "default_lr")]
     pub lr: f64,
+    /// When set, the learning rate follows a cosine from `lr` down to this over the run
+    /// (our choice; the paper keeps lr constant, which is the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_end: Option<f64>,
     /// AdamW weight decay on weights; absent means the paper's: 0.1 (QLAE), 0.001 (AE, β-VAE).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_decay: Option<f64>,
@@ -121,6 +147,7 @@ impl Default for TrainConfig {
             batch: default_batch(),
             steps: default_steps(),
             lr: default_lr(),
+            lr_end: None,
             weight_decay: None,
             clip: default_clip(),
             quantization: default_lambda(),
@@ -220,6 +247,9 @@ impl Validate for QlaeConfig {
         check_range("train.batch", self.train.batch, 1, 4096)?;
         check_range("train.steps", self.train.steps, 1, 10_000_000)?;
         check_positive("train.lr", self.train.lr as f32, 10.0)?;
+        if let Some(end) = self.train.lr_end {
+            check_positive("train.lrEnd", end as f32, self.train.lr as f32)?;
+        }
         check_range("train.weightDecay", self.weight_decay(), 0.0, 10.0)?;
         check_positive("train.clip", self.train.clip as f32, 1e6)?;
         check_range("train.quantization", self.train.quantization, 0.0, 100.0)?;

@@ -8,9 +8,10 @@
 //! layers map z to a style vector w; a learned constant map (initialised 0.1) goes through
 //! blocks of upsample ×2 → conv → LeakyReLU → instance norm → x·s + b with (s, b) = ReLU(W·w);
 //! a final 3×3 convolution gives pixel logits. Empty channel lists select MLP nets.
-use super::config::{ModelKind, QlaeConfig};
+use super::config::{DenseNorm, ModelKind, QlaeConfig};
 use super::quantizer::{Quantized, Quantizer};
 use crate::nn::conv::{instance_norm, upsample_nearest, Conv2d};
+use crate::nn::layer_norm::LayerNorm;
 use crate::nn::mlp::linear;
 use crate::nn::params::{Group, Params};
 use crate::rng::Rng;
@@ -24,26 +25,42 @@ fn leaky(x: &Tensor) -> Result<Tensor> {
     candle_nn::ops::leaky_relu(x, LEAKY_SLOPE)
 }
 
-fn dense_stack(prefix: &str, input: usize, widths: &[usize], params: &mut Params, rng: &mut Rng) -> Result<(Vec<Linear>, usize)> {
+/// A dense layer with its optional LayerNorm.
+struct Dense {
+    linear: Linear,
+    norm: Option<LayerNorm>,
+}
+
+fn dense_stack(prefix: &str, input: usize, widths: &[usize], norm: DenseNorm, params: &mut Params, rng: &mut Rng) -> Result<(Vec<Dense>, usize)> {
     let mut layers = Vec::new();
     let mut width = input;
     for (i, &w) in widths.iter().enumerate() {
-        layers.push(linear(&format!("{prefix}.{i}"), width, w, params, rng)?);
+        let linear = linear(&format!("{prefix}.{i}"), width, w, params, rng)?;
+        let norm = match norm {
+            DenseNorm::None => None,
+            DenseNorm::Layer => Some(LayerNorm::with_scale_group(&format!("{prefix}.{i}.norm"), w, Group::Decay, params)?),
+        };
+        layers.push(Dense { linear, norm });
         width = w;
     }
     Ok((layers, width))
 }
 
-fn relu_stack(layers: &[Linear], mut x: Tensor) -> Result<Tensor> {
+/// Each layer's ReLU(norm(W·x + b)).
+fn relu_stack(layers: &[Dense], mut x: Tensor) -> Result<Tensor> {
     for layer in layers {
-        x = layer.forward(&x)?.relu()?;
+        let h = layer.linear.forward(&x)?;
+        x = match &layer.norm {
+            Some(norm) => norm.forward_leaky(&h, 0.0)?,
+            None => h.relu()?,
+        };
     }
     Ok(x)
 }
 
 struct Encoder {
     convs: Vec<Conv2d>,
-    dense: Vec<Linear>,
+    dense: Vec<Dense>,
     head: Linear,
 }
 
@@ -55,7 +72,7 @@ impl Encoder {
             convs.push(Conv2d::new(&format!("encoder.conv.{i}"), channels, c, 4, 2, 1, params, rng)?);
             (channels, side) = (c, side / 2);
         }
-        let (dense, width) = dense_stack("encoder.dense", channels * side * side, &config.encoder.dense, params, rng)?;
+        let (dense, width) = dense_stack("encoder.dense", channels * side * side, &config.encoder.dense, config.encoder.norm, params, rng)?;
         let head = linear("encoder.head", width, outputs, params, rng)?;
         Ok(Self { convs, dense, head })
     }
@@ -75,14 +92,14 @@ struct StyleBlock {
 }
 
 enum Decoder {
-    Style { dense: Vec<Linear>, input_map: Tensor, blocks: Vec<StyleBlock>, out: Conv2d },
-    Mlp { dense: Vec<Linear>, out: Linear, shape: (usize, usize) },
+    Style { dense: Vec<Dense>, input_map: Tensor, blocks: Vec<StyleBlock>, out: Conv2d },
+    Mlp { dense: Vec<Dense>, out: Linear, shape: (usize, usize) },
 }
 
 impl Decoder {
     fn new(config: &QlaeConfig, latents: usize, params: &mut Params, rng: &mut Rng) -> Result<Self> {
         let (channels, side) = (config.data.channels(), config.data.size());
-        let (dense, width) = dense_stack("decoder.dense", latents, &config.decoder.dense, params, rng)?;
+        let (dense, width) = dense_stack("decoder.dense", latents, &config.decoder.dense, config.decoder.norm, params, rng)?;
         let widths = &config.decoder.channels;
         if widths.is_empty() {
             let out = linear("decoder.out", width, channels * side * side, params, rng)?;

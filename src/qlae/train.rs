@@ -2,13 +2,14 @@
 //! (the same as minibatches of the full factor grid), and minimises
 //! BCE(logits, x) (mean over pixels) + λ_q·quantization + λ_c·commitment for QLAE,
 //! BCE alone for the AE, BCE + β·KL (mean over latents) for the β-VAE. Weights: element-wise
-//! gradient clip, then AdamW; biases and codebooks: Adam without decay or clip.
+//! gradient clip, then AdamW; biases and codebooks: Adam without decay or clip. Our setting,
+//! off by default (the paper): a cosine learning-rate decay to `train.lrEnd`.
 //! A non-finite loss stops training and restores the last good weights.
 use super::config::QlaeConfig;
 use super::model::{Autoencoder, Outputs};
 use super::quantizer::{commitment_loss, quantization_loss};
 use crate::config::{ConfigError, Validate};
-use crate::nn::optim::GroupedAdamW;
+use crate::nn::optim::{cosine_lr, GroupedAdamW};
 use crate::rng::{streams, Rng};
 use candle_core::{Result, Tensor};
 use serde::Serialize;
@@ -71,6 +72,11 @@ impl Trainer {
         Ok(GroupedAdamW::new(&model.params, config.train.lr, config.weight_decay())?.with_clip(config.train.clip))
     }
 
+    /// The learning rate of the next step: constant (the paper), or the cosine to `train.lrEnd`.
+    pub fn learning_rate(&self) -> f64 {
+        cosine_lr(self.config.train.lr, self.config.train.lr_end, self.step, self.config.train.steps)
+    }
+
     pub fn config(&self) -> &QlaeConfig {
         &self.config
     }
@@ -123,6 +129,7 @@ impl Trainer {
         if self.step % SNAPSHOT_EVERY == 0 {
             self.snapshot = self.model.params.snapshot().map_err(|e| e.to_string())?;
         }
+        self.opt.set_learning_rate(self.learning_rate());
         self.opt.backward_step(&loss).map_err(|e| e.to_string())?;
         self.step += 1;
         Ok(losses)

@@ -22,7 +22,7 @@ const SCORE_EVERY = 1000;
 /** The preset the lab opens with: Shapes3D-lite, the paper's main dataset; from scratch its QLAE passes InfoM 0.6 by the first score. */
 const DEFAULT_PRESET = 'shapes3d-qlae';
 
-const PAPER = 'The paper: a 12-layer conv encoder and a style decoder at 64×64, batch 128 for 200,000 steps; InfoMEC on 10,000 images. Here: 32×32 images and MLP encoder and decoder (256, 256) by default, because natively on one CPU core the conv nets train at 2–3 steps/s against 22 (Shapes3D-lite) to 50 (sprites) for the MLPs; the conv encoder and style decoder are settings of the config (encoder.channels, decoder.channels). Trained from scratch (Reset, then Train), the default Shapes3D-lite QLAE scores InfoM above 0.6 at its first score, step 1,000: about 80 s in headless Chromium on our 2-core test machine.';
+const PAPER = 'The paper: a 12-layer conv encoder and a style decoder at 64×64, batch 128 for 200,000 steps; InfoMEC on 10,000 images. Here: 32×32 images and MLP encoder and decoder (256, 256) by default, because natively on one CPU core the conv nets train at 2–3 steps/s against 22 (Shapes3D-lite) to 50 (sprites) for the MLPs; the conv encoder and style decoder are settings of the config (encoder.channels, decoder.channels). The paper keeps the learning rate constant; “Cosine to” (train.lrEnd, our setting) decays it over the run. Trained from scratch (Reset, then Train), the default Shapes3D-lite QLAE scores InfoM above 0.6 at its first score, step 1,000: about 80 s in headless Chromium on our 2-core test machine.';
 const NOTES = {
   qlae: `QLAE: each latent snaps to the nearest of its own 10 learnable values (initialised evenly on [−0.5, 0.5]); the decoder gets them through the straight-through estimator; loss = BCE + 0.01·quantization + 0.01·commitment; AdamW with weight decay 0.1 on weights (gradients clipped to ±1), Adam on biases and codebooks. ${PAPER}`,
   ae: `AE: the same nets with continuous latents and weight decay 0.001, the paper’s baseline. Its metrics use the k-nearest-neighbour estimator for continuous latents, whose floor is higher (pure noise scores InfoM ≈ 0.66 with it). ${PAPER}`,
@@ -329,6 +329,8 @@ export class QlaeView extends LabView {
     c.train.steps = Number($('qlae-steps').value);
     c.train.batch = Number($('qlae-batch').value);
     c.train.lr = Number($('qlae-lr').value);
+    const end = $('qlae-lr-end').value.trim();
+    if (end) c.train.lrEnd = Number(end); else delete c.train.lrEnd;
     const wd = $('qlae-wd').value.trim();
     if (wd) c.train.weightDecay = Number(wd); else delete c.train.weightDecay;
     c.evalSize = Number($('qlae-eval-size').value);
@@ -353,6 +355,7 @@ export class QlaeView extends LabView {
     $('qlae-steps').value = String(c.train.steps);
     $('qlae-batch').value = String(c.train.batch);
     $('qlae-lr').value = String(c.train.lr);
+    $('qlae-lr-end').value = c.train.lrEnd === undefined ? '' : String(c.train.lrEnd);
     $('qlae-wd').value = c.train.weightDecay === undefined ? '' : String(c.train.weightDecay);
     $('qlae-eval-size').value = String(c.evalSize);
     $('qlae-seed').value = String(c.seed);
