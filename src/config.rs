@@ -71,6 +71,11 @@ pub fn check_positive(field: &str, value: f32, hi: f32) -> Result<(), ConfigErro
     }
 }
 
+/// Checks `train.lrEnd`, the end of a cosine learning-rate decay: absent, or above 0 up to `lr`.
+pub fn check_lr_end(lr: f64, end: Option<f64>) -> Result<(), ConfigError> {
+    end.map_or(Ok(()), |end| check_positive("train.lrEnd", end as f32, lr as f32))
+}
+
 /// Checks the `version` field: absent means current; newer than this build is refused.
 pub fn check_version(version: u32) -> Result<(), ConfigError> {
     if version == 0 || version > CONFIG_VERSION {

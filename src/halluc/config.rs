@@ -3,7 +3,7 @@
 //! afford them (T = 1000, β 0.001 → 0.2, width 128, Adam 10⁻³, K = 10); the training budget is
 //! browser-sized (the paper: batch 10,000 for 20k–100k steps) and says so in the page.
 use super::schedule::Schedule;
-use crate::config::{check_positive, check_range, check_version, current_version, ConfigError, Validate};
+use crate::config::{check_lr_end, check_positive, check_range, check_version, current_version, ConfigError, Validate};
 use crate::data::library::DatasetConfig;
 use crate::data::session::MAX_SEED;
 use serde::{Deserialize, Serialize};
@@ -155,9 +155,7 @@ impl Validate for HallucConfig {
         check_range("train.batch", self.train.batch, 1, 100_000)?;
         check_range("train.steps", self.train.steps, 1, 10_000_000)?;
         check_positive("train.lr", self.train.lr as f32, 10.0)?;
-        if let Some(end) = self.train.lr_end {
-            check_positive("train.lrEnd", end as f32, self.train.lr as f32)?;
-        }
+        check_lr_end(self.train.lr, self.train.lr_end)?;
         if !(0.0..1.0).contains(&self.train.ema) {
             return Err(ConfigError::new("train.ema", format!("{} is out of range; allowed 0 (off) to below 1", self.train.ema)));
         }

@@ -5,7 +5,7 @@
 //! (the paper: 12-layer conv encoder, style decoder, batch 128 for 200k steps at 64×64).
 use super::data::sprites::SpritesConfig;
 use super::data::ImageData;
-use crate::config::{check_positive, check_range, check_version, current_version, ConfigError, Validate};
+use crate::config::{check_lr_end, check_positive, check_range, check_version, current_version, ConfigError, Validate};
 use crate::data::session::MAX_SEED;
 use serde::{Deserialize, Serialize};
 
@@ -247,9 +247,7 @@ impl Validate for QlaeConfig {
         check_range("train.batch", self.train.batch, 1, 4096)?;
         check_range("train.steps", self.train.steps, 1, 10_000_000)?;
         check_positive("train.lr", self.train.lr as f32, 10.0)?;
-        if let Some(end) = self.train.lr_end {
-            check_positive("train.lrEnd", end as f32, self.train.lr as f32)?;
-        }
+        check_lr_end(self.train.lr, self.train.lr_end)?;
         check_range("train.weightDecay", self.weight_decay(), 0.0, 10.0)?;
         check_positive("train.clip", self.train.clip as f32, 1e6)?;
         check_range("train.quantization", self.train.quantization, 0.0, 100.0)?;
