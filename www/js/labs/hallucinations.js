@@ -7,7 +7,7 @@ import { LabWorker } from '../lab-worker.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawDetection, drawLogHistogram, drawRoc, drawTrajectory, drawVarianceHistogram, logRange } from '../render/detection.js';
 import { squareView } from '../render/viewport.js';
-import { canonical, fetchJson, toCsv } from './shared.js';
+import { canonical, fetchJson, fillOptional, readOptional, toCsv } from './shared.js';
 import { ProgressAnnouncer, announce } from '../ui/announce.js';
 
 const $ = (id) => document.getElementById(id);
@@ -183,8 +183,7 @@ export class HallucinationView extends LabView {
     c.train.steps = Number($('halluc-steps').value);
     c.train.batch = Number($('halluc-batch').value);
     c.train.lr = Number($('halluc-lr').value);
-    const end = $('halluc-lr-end').value.trim();
-    if (end) c.train.lrEnd = Number(end); else delete c.train.lrEnd;
+    readOptional($('halluc-lr-end'), c.train, 'lrEnd');
     c.train.ema = Number($('halluc-ema').value);
     c.schedule.steps = Number($('halluc-T').value);
     c.schedule.betaStart = Number($('halluc-beta-start').value);
@@ -207,7 +206,7 @@ export class HallucinationView extends LabView {
     $('halluc-steps').value = String(c.train.steps);
     $('halluc-batch').value = String(c.train.batch);
     $('halluc-lr').value = String(c.train.lr);
-    $('halluc-lr-end').value = c.train.lrEnd === undefined ? '' : String(c.train.lrEnd);
+    fillOptional($('halluc-lr-end'), c.train.lrEnd);
     $('halluc-ema').value = String(c.train.ema);
     $('halluc-T').value = String(c.schedule.steps);
     $('halluc-beta-start').value = String(c.schedule.betaStart);

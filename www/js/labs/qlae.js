@@ -7,7 +7,7 @@
 import { LabWorker } from '../lab-worker.js';
 import { LabView } from './lab-view.js';
 import { ProgressAnnouncer, announce } from '../ui/announce.js';
-import { toCsv } from './shared.js';
+import { fillOptional, readOptional, toCsv } from './shared.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawCodebooks, drawImageGrid, drawNmi, gridCell } from '../render/images.js';
 
@@ -320,8 +320,7 @@ export class QlaeView extends LabView {
     const c = structuredClone(this.config);
     c.data = { kind: $('qlae-data').value };
     c.model = $('qlae-model').value;
-    const latents = $('qlae-latents').value.trim();
-    if (latents) c.latents = Number(latents); else delete c.latents;
+    readOptional($('qlae-latents'), c, 'latents');
     c.values = Number($('qlae-values').value);
     c.train.quantization = Number($('qlae-quantization').value);
     c.train.commitment = Number($('qlae-commitment').value);
@@ -329,10 +328,8 @@ export class QlaeView extends LabView {
     c.train.steps = Number($('qlae-steps').value);
     c.train.batch = Number($('qlae-batch').value);
     c.train.lr = Number($('qlae-lr').value);
-    const end = $('qlae-lr-end').value.trim();
-    if (end) c.train.lrEnd = Number(end); else delete c.train.lrEnd;
-    const wd = $('qlae-wd').value.trim();
-    if (wd) c.train.weightDecay = Number(wd); else delete c.train.weightDecay;
+    readOptional($('qlae-lr-end'), c.train, 'lrEnd');
+    readOptional($('qlae-wd'), c.train, 'weightDecay');
     c.evalSize = Number($('qlae-eval-size').value);
     c.seed = Number($('qlae-seed').value);
     c.compare = $('qlae-compare').value;
@@ -347,7 +344,7 @@ export class QlaeView extends LabView {
     $('qlae-data').value = c.data.kind;
     $('qlae-model').value = c.model;
     $('qlae-compare').value = this.compare;
-    $('qlae-latents').value = c.latents === undefined ? '' : String(c.latents);
+    fillOptional($('qlae-latents'), c.latents);
     $('qlae-values').value = String(c.values);
     $('qlae-quantization').value = String(c.train.quantization);
     $('qlae-commitment').value = String(c.train.commitment);
@@ -355,8 +352,8 @@ export class QlaeView extends LabView {
     $('qlae-steps').value = String(c.train.steps);
     $('qlae-batch').value = String(c.train.batch);
     $('qlae-lr').value = String(c.train.lr);
-    $('qlae-lr-end').value = c.train.lrEnd === undefined ? '' : String(c.train.lrEnd);
-    $('qlae-wd').value = c.train.weightDecay === undefined ? '' : String(c.train.weightDecay);
+    fillOptional($('qlae-lr-end'), c.train.lrEnd);
+    fillOptional($('qlae-wd'), c.train.weightDecay);
     $('qlae-eval-size').value = String(c.evalSize);
     $('qlae-seed').value = String(c.seed);
     const uses = (m) => c.model === m || this.compare === m;
