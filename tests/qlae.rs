@@ -92,6 +92,28 @@ fn losses_match_their_closed_forms() {
     assert!((kl - (one(0.5, 1.0) + one(-1.0, 0.5)) / 2.0).abs() < 1e-6);
 }
 
+#[test]
+fn the_bce_gradient_is_sigma_minus_x_and_never_subnormal() {
+    // d/dl of the mean BCE is (σ(l) − x)/n. Where that is comfortably normal in f32 the gradient
+    // must equal it; where the softplus tail's share exp(−|l|)/n would be subnormal (l = −86, −90
+    // with x = 0, n = 9) it must be exactly 0, never a subnormal that slows every later op.
+    let ls = [-2.0f32, 0.5, -25.0, -60.0, -77.0, -86.0, 40.0, -90.0, 90.0, -90.0];
+    let xs = [0.0f32, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0];
+    let logits = Var::new(&ls[..], &dev()).unwrap();
+    let x = Tensor::new(&xs[..], &dev()).unwrap();
+    let grads = binary_cross_entropy(logits.as_tensor(), &x).unwrap().backward().unwrap();
+    let g = grads.get(&logits).unwrap().to_vec1::<f32>().unwrap();
+    let n = ls.len() as f64;
+    for ((&l, &xv), &gv) in ls.iter().zip(&xs).zip(&g) {
+        assert!(gv == 0.0 || gv.is_normal(), "l = {l}: {gv:e} is subnormal");
+        let want = (1.0 / (1.0 + (-(l as f64)).exp()) - xv as f64) / n;
+        if want.abs() > 1e-36 {
+            assert!((gv as f64 - want).abs() <= 1e-5 * want.abs(), "l = {l}, x = {xv}: {gv:e} vs {want:e}");
+        }
+    }
+    assert_eq!((g[5], g[7]), (0.0, 0.0), "σ(−86)/n and σ(−90)/n are below f32's normal range");
+}
+
 /// Two Adam steps (β1 0.9, β2 0.999, ε 1e-8) on gradients g1, g2, by hand.
 fn adam(w0: f64, g: [f64; 2], lr: f64) -> f64 {
     let (mut m, mut v, mut w) = (0.0, 0.0, w0);

@@ -18,8 +18,12 @@ const SNAPSHOT_EVERY: usize = 50;
 
 /// Binary cross-entropy of pixel logits l against targets x in [0, 1], mean over all elements,
 /// written stably as relu(l) − l·x + log(1 + exp(−|l|)) (log σ(l) is NaN on saturated logits).
+/// The tail's |l| is capped where its gradient exp(−|l|)/n would leave f32's normal range
+/// (|l| ≈ 76 for 64 sprites): past there it is below the resolution of any loss or gradient it
+/// joins, yet its subnormal values slowed every op on them (x86 takes a microcode path).
 pub fn binary_cross_entropy(logits: &Tensor, x: &Tensor) -> Result<Tensor> {
-    let softplus_tail = (logits.abs()?.neg()?.exp()? + 1.0)?.log()?;
+    let cap = -(f32::MIN_POSITIVE as f64 * logits.elem_count() as f64).ln();
+    let softplus_tail = (logits.abs()?.minimum(cap)?.neg()?.exp()? + 1.0)?.log()?;
     ((logits.relu()? - (logits * x)?)? + softplus_tail)?.mean_all()
 }
 
