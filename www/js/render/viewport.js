@@ -59,7 +59,8 @@ export function drawAxes(ctx, view, { xOnly = false, alpha = 1 } = {}) {
     for (const t of ticks(view.y0, view.y1)) {
       const y = Math.round(m.y(t)) + 0.5;
       ctx.beginPath(); ctx.moveTo(0, y); ctx.lineTo(w, y); ctx.stroke();
-      ctx.fillText(String(+t.toFixed(6)), 3 * dpr, y - 3 * dpr);
+      // a label in the x labels' band along the bottom would print over them
+      if (y < h - 16 * dpr) ctx.fillText(String(+t.toFixed(6)), 3 * dpr, y - 3 * dpr);
     }
   }
   ctx.restore();
