@@ -57,7 +57,6 @@ class GenLabWidget extends HTMLElement {
     this.intersecting = false;
     this.observer = new IntersectionObserver(([entry]) => {
       this.intersecting = entry.isIntersecting;
-      if (this.intersecting && !this.frame) this.start();
       this.tell();
     }, { rootMargin: '200px' });
     this.observer.observe(this);
@@ -72,7 +71,7 @@ class GenLabWidget extends HTMLElement {
     this.mutations?.disconnect();
   }
 
-  /** Makes the iframe (once, when first near the view). */
+  /** Makes the iframe (once, when first near the view and not on a hidden slide). */
   start() {
     const frame = document.createElement('iframe');
     frame.src = widgetUrl({
@@ -83,14 +82,22 @@ class GenLabWidget extends HTMLElement {
     frame.loading = 'lazy';
     frame.setAttribute('allow', 'clipboard-write');
     Object.assign(frame.style, { width: '100%', height: '100%', border: '0', display: 'block' });
+    // what was said before the page inside listened is lost: say it again once it has loaded
+    frame.addEventListener('load', () => {
+      this.visible = undefined;
+      this.tell();
+    });
     this.frame = frame;
     this.replaceChildren(frame);
   }
 
-  /** Tells the page inside whether it is on screen (it pauses when not). */
+  /** Starts the widget when it first shows, then tells the page inside whether it is on screen
+   *  (it pauses when not). The intersection entry can predate a slide deck hiding its slides, so
+   *  the hidden check is made here, at the time of the call. */
   tell() {
-    if (!this.frame?.contentWindow) return;
     const visible = this.intersecting && !inHiddenAncestor(this);
+    if (visible && !this.frame) this.start();
+    if (!this.frame?.contentWindow) return;
     if (visible === this.visible) return;
     this.visible = visible;
     this.dataset.visible = String(visible);

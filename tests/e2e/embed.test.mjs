@@ -9,9 +9,9 @@ import { GENLAB_BIN, openPage, useSite } from './harness.mjs';
 
 const site = useSite();
 
-/** The page inside widget `id`, once its lab is idle. */
-async function widgetFrame(page, id) {
-  const handle = await page.waitForSelector(`#${id} iframe`, { timeout: 60_000 });
+/** The page inside widget `id` (shown, unless `state` says 'attached'), once its lab is idle. */
+async function widgetFrame(page, id, state = 'visible') {
+  const handle = await page.waitForSelector(`#${id} iframe`, { state, timeout: 60_000 });
   const frame = await handle.contentFrame();
   await frame.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state) && window.genlab?.views, null, { timeout: 120_000 });
   return frame;
@@ -66,6 +66,36 @@ test('a widget on a slide pauses its training when the slide is left and picks i
   await page.keyboard.press('ArrowLeft');
   await frame.waitForFunction((n) => window.genlab.views.si.training && window.genlab.views.si.trained > n, paused, { timeout: 30_000 });
   await frame.evaluate(() => window.genlab.worker.cancel());
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a widget that started before its deck hid the slide waits there, and autoplays when shown', async () => {
+  // the deck's script runs after the widget's, 300 ms late, while the widget's page takes 1.5 s
+  // to arrive: the widget starts on a slide shown at first and is hidden before its page listens
+  const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const lateDeck = async (context) => {
+    await context.route('**/examples/slides.html', async (route) => {
+      const html = (await (await route.fetch()).text()).replace(/(<script[^>]*slides\.js[^>]*><\/script>)(\s*)(<script[^>]*embed\.js[^>]*><\/script>)/, '$3$2$1');
+      assert.ok(html.indexOf('embed.js') < html.indexOf('slides.js'), 'the scripts swapped');
+      await route.fulfill({ body: html, contentType: 'text/html' });
+    });
+    await context.route('**/examples/slides.js', async (route) => { await wait(300); await route.continue(); });
+    await context.route((url) => url.pathname.endsWith('/index.html') && url.searchParams.get('embed') === '1', async (route) => { await wait(1500); await route.continue(); });
+  };
+  const { page, context, errors } = await openPage(site.browser, `${site.server.url}examples/slides.html`, { setup: lateDeck });
+  // (a frame taken while its page is still on the way does not follow it here: wait for the page)
+  await page.waitForFunction(() => document.querySelector('#slide-widget iframe')?.contentDocument?.body?.dataset.state === 'ready', null, { timeout: 120_000 });
+  const frame = await widgetFrame(page, 'slide-widget', 'attached');
+  assert.equal(await page.evaluate(() => document.querySelectorAll('.reveal section')[1].hidden), true, 'the deck hid the slide');
+  const progress = () => frame.evaluate(() => ({ playing: window.genlab.views.si.playing, index: window.genlab.views.si.index, end: window.genlab.views.si.grid.length - 1 }));
+  const before = await progress();
+  await page.waitForTimeout(1500);
+  const after = await progress();
+  assert.deepEqual(after, { ...before, playing: false }, 'no animation on the hidden slide');
+  assert.ok(after.index < after.end, `the animation waits before its end (${after.index} of ${after.end})`);
+  await page.keyboard.press('ArrowRight');
+  await frame.waitForFunction(() => window.genlab.views.si.index === window.genlab.views.si.grid.length - 1, null, { timeout: 60_000 });
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -48,9 +48,11 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 }
 
-/** Opens `url` in a fresh context and records console errors and page errors. */
-export async function openPage(browser, url, { viewport = { width: 1280, height: 900 }, ...contextOptions } = {}) {
+/** Opens `url` in a fresh context and records console errors and page errors; `setup(context)`
+ *  runs first (to route requests, say). */
+export async function openPage(browser, url, { viewport = { width: 1280, height: 900 }, setup, ...contextOptions } = {}) {
   const context = await browser.newContext({ viewport, ...contextOptions });
+  await setup?.(context);
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });

@@ -2,7 +2,7 @@
 // use the exact fields of a Gaussian-mixture pair); watch particles flow while turning ε.
 // Every setting lives in the URL hash (#si?…), so a link reproduces the run.
 import { LabView } from './lab-view.js';
-import { mayAutoplay, reducedMotion } from '../ui/embed.js';
+import { mayAutoplay, onScreen, reducedMotion } from '../ui/embed.js';
 import { ProgressAnnouncer, announce } from '../ui/announce.js';
 import { parseCsv, toCsv } from './shared.js';
 import { drawHeatmap } from '../render/heatmap.js';
@@ -118,7 +118,10 @@ export class InterpolantView extends LabView {
     document.body.dataset.state = 'ready';
     this.status();
     this.redraw();
-    if ((!this.learned || this.trained) && mayAutoplay()) await this.play();
+    if ((!this.learned || this.trained) && mayAutoplay()) {
+      if (onScreen()) await this.play();
+      else this.interrupted = 'play'; // off screen: `resume` starts it
+    }
   }
 
   /** The link's view: the layers shown and the time step t (an index into the time grid). */
@@ -145,7 +148,8 @@ export class InterpolantView extends LabView {
   }
 
   suspend() {
-    this.interrupted = this.training ? 'train' : this.playing ? 'play' : null;
+    // with nothing running, what waits to start (an autoplay held off screen) stays waiting
+    this.interrupted = this.training ? 'train' : this.playing ? 'play' : this.interrupted;
     if (this.training) this.worker.cancel();
     if (this.playing) this.pause();
   }

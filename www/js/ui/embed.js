@@ -20,6 +20,14 @@ export function mayAutoplay() {
   return !embedding.embedded || embedding.autoplay;
 }
 
+let parentSaysVisible = true;
+
+/** Whether an embedded page can be seen: its tab is shown and the parent has not said the widget
+ *  is off screen or on a hidden slide (the site itself always counts as seen). */
+export function onScreen() {
+  return !embedding.embedded || (parentSaysVisible && document.visibilityState === 'visible');
+}
+
 /** Whether the user asked for less motion: animations then jump to their end. */
 export function reducedMotion() {
   return matchMedia('(prefers-reduced-motion: reduce)').matches;
@@ -42,8 +50,7 @@ export function startEmbedding(onVisible) {
   document.body.dataset.embed = '1';
   document.body.dataset.controls = embedding.controls;
   new ResizeObserver(reportHeight).observe(document.body);
-  let parentSaysVisible = true;
-  const update = () => onVisible(parentSaysVisible && document.visibilityState === 'visible');
+  const update = () => onVisible(onScreen());
   window.addEventListener('message', (e) => {
     if (e.source !== parent || !e.data || typeof e.data !== 'object') return;
     if (e.data.genlab === 'pause' || e.data.genlab === 'resume') {
