@@ -79,6 +79,10 @@ test('ε turns while the particles move, and the link records it', async () => {
   const calm = await lastFrame(page);
   await page.click('#si-play');
   await page.waitForFunction(() => window.genlab.views.si.playing && window.genlab.views.si.index > 5);
+  // the status line's t follows the animation (both are drawn in the same frame as the slider's)
+  await page.waitForFunction(() => Number(document.getElementById('si-t-out').textContent) > 0);
+  const [status, shown] = await page.evaluate(() => [document.getElementById('si-status').textContent, document.getElementById('si-t-out').textContent]);
+  assert.ok(status.endsWith(`t = ${shown}.`), `the status (${status}) shows t = ${shown}`);
   await page.$eval('#si-epsilon', (el) => { el.value = '3'; el.dispatchEvent(new Event('input')); });
   await waitIdle(page);
   assert.match(await page.evaluate(() => location.hash), /sampler\.epsilon=3/);

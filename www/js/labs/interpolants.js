@@ -420,11 +420,17 @@ export class InterpolantView extends LabView {
       ? `drift ${(100 * this.fieldError.drift).toFixed(1)}%, score ${(100 * this.fieldError.score).toFixed(1)}%` : '—';
   }
 
-  status() {
+  /** The status line: what moves the particles, and the time shown. */
+  statusLine() {
     const what = this.learned
       ? (this.trained ? `learned fields, ${this.trained.toLocaleString('en')} training steps` : 'untrained networks: press Train')
       : 'exact fields (closed form)';
-    $('si-status').textContent = `${what}; t = ${this.grid[this.index].toFixed(3)}.`;
+    return `${what}; t = ${this.grid[this.index].toFixed(3)}.`;
+  }
+
+  /** Shows the status line and reads it out to screen readers. */
+  status() {
+    $('si-status').textContent = this.statusLine();
     announce($('si-status').textContent);
   }
 
@@ -459,6 +465,7 @@ export class InterpolantView extends LabView {
     if (!this.config) return;
     $('si-t').value = String(this.index);
     $('si-t-out').textContent = this.grid[this.index].toFixed(3);
+    $('si-status').textContent = this.statusLine(); // follows the animation, read out only at its end
     const points = this.frames[this.index] ?? new Float32Array(0);
     const color = getComputedStyle(document.body).getPropertyValue('--point').trim() || '#0072b2';
     const canvas = $('si-canvas');
