@@ -38,15 +38,11 @@ impl Conv2d {
         Ok(Self { weight, bias, stride, padding })
     }
 
-    /// x (batch × C_in × H × W) → batch × C_out × H' × W', as im2col + one matmul.
+    /// x (batch × C_in × H × W) → batch × C_out × H' × W', as im2col + a matmul per sample.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (b, _, h, w) = x.dims4()?;
-        let (out, c, k, _) = self.weight.dims4()?;
-        let (s, p) = (self.stride, self.padding);
-        let (ho, wo) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1);
-        let columns = Patches { kernel: k, stride: s, padding: p }.apply(x)?;
-        let y = self.weight.reshape((1, out, c * k * k))?.broadcast_matmul(&columns)?;
-        y.broadcast_add(&self.bias.reshape((1, out, 1))?)?.reshape((b, out, ho, wo))
+        let (out, _, kernel, _) = self.weight.dims4()?;
+        let y = Patches { kernel, stride: self.stride, padding: self.padding }.convolve(x, &self.weight)?;
+        y.broadcast_add(&self.bias.reshape((1, out, 1, 1))?)
     }
 }
 

@@ -1,8 +1,8 @@
-//! im2col as one candle op with a hand-written gradient (col2im), for convolutions as a single
-//! matmul. candle's own conv2d backward runs a direct conv_transpose2d and slicing with stock
-//! ops costs a full-size zero tensor per kernel tap in the backward pass; both were measured
-//! many times slower for QLAE training. Checked against candle's conv2d in `tests/nn.rs`.
-use candle_core::{CpuStorage, CustomOp1, Error, Layout, Result, Shape, Tensor};
+//! Convolution as im2col + matmul, one candle op with a hand-written gradient (col2im). candle's
+//! own conv2d backward runs a direct conv_transpose2d and slicing with stock ops costs a
+//! full-size zero tensor per kernel tap in the backward pass; both were measured many times
+//! slower for QLAE training. Checked against candle's conv2d in `tests/nn.rs`.
+use candle_core::{CpuStorage, CustomOp2, Error, Layout, Result, Shape, Tensor};
 
 /// The geometry of one convolution's patches.
 #[derive(Clone, Copy, Debug)]
@@ -17,21 +17,25 @@ impl Patches {
         (side + 2 * self.padding - self.kernel) / self.stride + 1
     }
 
-    /// Visits every (column row, output position, input index or None for padding) once.
-    /// Column rows run over (channel, ki, kj); output positions over (oi, oj).
-    fn each(&self, c: usize, h: usize, w: usize, mut visit: impl FnMut(usize, usize, Option<usize>)) {
+    /// Visits each output row of each column row once: the column entries `dst..dst + W'`
+    /// (column rows run over (channel, ki, kj), entries over (oi, oj)), and the output
+    /// positions `oj` in `lo..hi` whose taps fall inside the image, read from input index
+    /// `src + (oj − lo)·stride`; the entries outside `lo..hi` are padding.
+    fn segments(&self, c: usize, h: usize, w: usize, mut visit: impl FnMut(usize, usize, usize, usize)) {
         let (k, s, p) = (self.kernel, self.stride, self.padding);
         let (ho, wo) = (self.output(h), self.output(w));
         for ch in 0..c {
             for ki in 0..k {
                 for kj in 0..k {
                     let row = (ch * k + ki) * k + kj;
+                    // j = oj·s + kj − p lies in 0..w for oj in lo..hi
+                    let lo = p.saturating_sub(kj).div_ceil(s).min(wo);
+                    let hi = (w + p).saturating_sub(kj).div_ceil(s).clamp(lo, wo);
                     for oi in 0..ho {
-                        let i = (oi * s + ki) as isize - p as isize;
-                        for oj in 0..wo {
-                            let j = (oj * s + kj) as isize - p as isize;
-                            let inside = i >= 0 && (i as usize) < h && j >= 0 && (j as usize) < w;
-                            visit(row, oi * wo + oj, inside.then(|| (ch * h + i as usize) * w + j as usize));
+                        let dst = row * ho * wo + oi * wo;
+                        match (oi * s + ki).checked_sub(p).filter(|&i| i < h && lo < hi) {
+                            Some(i) => visit(dst, (ch * h + i) * w + lo * s + kj - p, lo, hi),
+                            None => visit(dst, 0, 0, 0),
                         }
                     }
                 }
@@ -39,70 +43,148 @@ impl Patches {
         }
     }
 
-    /// x (batch × C × H × W) → columns (batch × C·k² × H'·W').
-    pub fn apply(&self, x: &Tensor) -> Result<Tensor> {
-        x.contiguous()?.apply_op1(Im2Col(*self))
+    /// Copies sample `x` (C × H × W) into `columns` (C·k² × H'·W'; padding taps become 0).
+    fn im2col(&self, (c, h, w): (usize, usize, usize), x: &[f32], columns: &mut [f32]) {
+        let (wo, s) = (self.output(w), self.stride);
+        self.segments(c, h, w, |dst, src, lo, hi| {
+            let out = &mut columns[dst..dst + wo];
+            out[..lo].fill(0.0);
+            out[hi..].fill(0.0);
+            if s == 1 {
+                out[lo..hi].copy_from_slice(&x[src..src + hi - lo]);
+            } else {
+                for (o, x) in out[lo..hi].iter_mut().zip(x[src..].iter().step_by(s)) {
+                    *o = *x;
+                }
+            }
+        });
+    }
+
+    /// The adjoint of [`Patches::im2col`]: each column entry adds back into the pixel it was
+    /// copied from.
+    fn col2im(&self, (c, h, w): (usize, usize, usize), columns: &[f32], x: &mut [f32]) {
+        let s = self.stride;
+        self.segments(c, h, w, |dst, src, lo, hi| {
+            let g = &columns[dst + lo..dst + hi];
+            if s == 1 {
+                for (x, g) in x[src..src + g.len()].iter_mut().zip(g) {
+                    *x += *g;
+                }
+            } else {
+                for (g, x) in g.iter().zip(x[src..].iter_mut().step_by(s)) {
+                    *x += *g;
+                }
+            }
+        });
+    }
+
+    /// x (batch × C × H × W) convolved with `weight` (C_out × C × k × k), no bias →
+    /// batch × C_out × H' × W'.
+    pub fn convolve(&self, x: &Tensor, weight: &Tensor) -> Result<Tensor> {
+        x.contiguous()?.apply_op2(&weight.contiguous()?, Convolution(*self))
     }
 }
 
-struct Im2Col(Patches);
-struct Col2Im(Patches, [usize; 4]);
+/// A convolution as one op: per sample, im2col into a reused buffer and one matmul; the
+/// backward pass recomputes each sample's columns for the weight gradient and col2im's the
+/// column gradient into the input's. No batch-sized column tensor is made (at 32×32 with 32
+/// channels and a 3×3 kernel it was 75 MB for a batch of 64, and zero-filling and summing its
+/// gradient took a third of a training step).
+struct Convolution(Patches);
 
 fn slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
     match l.contiguous_offsets() {
         Some((a, b)) => Ok(&s.as_slice::<f32>()?[a..b]),
-        None => Err(Error::Msg("im2col needs contiguous f32 input".into())),
+        None => Err(Error::Msg("a convolution needs contiguous f32 input".into())),
     }
 }
 
-impl CustomOp1 for Im2Col {
-    fn name(&self) -> &'static str {
-        "im2col"
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (b, c, h, w) = l.shape().dims4()?;
-        let x = slice(s, l)?;
-        let p = &self.0;
-        let (rows, cols) = (c * p.kernel * p.kernel, p.output(h) * p.output(w));
-        let mut out = vec![0f32; b * rows * cols];
-        for n in 0..b {
-            let (src, dst) = (&x[n * c * h * w..(n + 1) * c * h * w], &mut out[n * rows * cols..(n + 1) * rows * cols]);
-            p.each(c, h, w, |row, col, at| {
-                if let Some(at) = at {
-                    dst[row * cols + col] = src[at];
-                }
-            });
-        }
-        Ok((CpuStorage::F32(out), Shape::from((b, rows, cols))))
-    }
-
-    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        let dims = arg.dims4()?;
-        Ok(Some(grad.contiguous()?.apply_op1(Col2Im(self.0, [dims.0, dims.1, dims.2, dims.3]))?))
+/// dst (m × n, row-major) = [dst +] lhs · rhs, each operand given with its (column, row)
+/// strides, on gemm (candle's own matmul kernels) with candle's thread count.
+#[allow(clippy::too_many_arguments)]
+fn matmul((m, n, k): (usize, usize, usize), dst: &mut [f32], accumulate: bool, lhs: &[f32], lhs_strides: (usize, usize), rhs: &[f32], rhs_strides: (usize, usize)) {
+    assert!(dst.len() >= m * n && lhs.len() > (m - 1) * lhs_strides.1 + (k - 1) * lhs_strides.0 && rhs.len() > (k - 1) * rhs_strides.1 + (n - 1) * rhs_strides.0);
+    let threads = candle_core::utils::get_num_threads();
+    let parallelism = if threads > 1 && cfg!(not(target_arch = "wasm32")) { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
+    // SAFETY: the assert above keeps every index gemm reads or writes in bounds.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            lhs.as_ptr(),
+            lhs_strides.0 as isize,
+            lhs_strides.1 as isize,
+            rhs.as_ptr(),
+            rhs_strides.0 as isize,
+            rhs_strides.1 as isize,
+            1.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            parallelism,
+        );
     }
 }
 
-impl CustomOp1 for Col2Im {
+/// One convolution's sizes: batch, input (C, H, W), C_out, column rows C·k² and columns H'·W'.
+struct Sizes {
+    batch: usize,
+    input: (usize, usize, usize),
+    out: usize,
+    rows: usize,
+    cols: usize,
+}
+
+impl Convolution {
+    fn sizes(&self, x: &Shape, weight: &Shape) -> Result<Sizes> {
+        let (batch, c, h, w) = x.dims4()?;
+        let (out, c_w, k, k2) = weight.dims4()?;
+        if c_w != c || k != self.0.kernel || k2 != k {
+            return Err(Error::Msg(format!("convolution of {:?} with weights {:?}", x.dims(), weight.dims())));
+        }
+        Ok(Sizes { batch, input: (c, h, w), out, rows: c * k * k, cols: self.0.output(h) * self.0.output(w) })
+    }
+}
+
+impl CustomOp2 for Convolution {
     fn name(&self) -> &'static str {
-        "col2im"
+        "convolution"
     }
 
-    /// The adjoint of im2col: each column entry adds back into the pixel it was copied from.
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let [b, c, h, w] = self.1;
-        let g = slice(s, l)?;
-        let p = &self.0;
-        let (rows, cols) = (c * p.kernel * p.kernel, p.output(h) * p.output(w));
-        let mut out = vec![0f32; b * c * h * w];
-        for n in 0..b {
-            let (src, dst) = (&g[n * rows * cols..(n + 1) * rows * cols], &mut out[n * c * h * w..(n + 1) * c * h * w]);
-            p.each(c, h, w, |row, col, at| {
-                if let Some(at) = at {
-                    dst[at] += src[row * cols + col];
-                }
-            });
+    fn cpu_fwd(&self, xs: &CpuStorage, xl: &Layout, ws: &CpuStorage, wl: &Layout) -> Result<(CpuStorage, Shape)> {
+        let Sizes { batch: b, input: (c, h, w), out, rows, cols } = self.sizes(xl.shape(), wl.shape())?;
+        let (x, weight) = (slice(xs, xl)?, slice(ws, wl)?);
+        let mut columns = vec![0f32; rows * cols];
+        let mut y = vec![0f32; b * out * cols];
+        for (sample, y) in x.chunks_exact(c * h * w).zip(y.chunks_exact_mut(out * cols)) {
+            self.0.im2col((c, h, w), sample, &mut columns);
+            matmul((out, cols, rows), y, false, weight, (1, rows), &columns, (1, cols));
         }
-        Ok((CpuStorage::F32(out), Shape::from((b, c, h, w))))
+        let (ho, wo) = (self.0.output(h), self.0.output(w));
+        Ok((CpuStorage::F32(y), Shape::from((b, out, ho, wo))))
+    }
+
+    fn bwd(&self, x: &Tensor, weight: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let Sizes { batch: b, input: (c, h, w), out, rows, cols } = self.sizes(x.shape(), weight.shape())?;
+        let xs = x.flatten_all()?.to_vec1::<f32>()?;
+        let ws = weight.flatten_all()?.to_vec1::<f32>()?;
+        let gs = grad.flatten_all()?.to_vec1::<f32>()?;
+        let (mut columns, mut grad_columns) = (vec![0f32; rows * cols], vec![0f32; rows * cols]);
+        let (mut grad_x, mut grad_w) = (vec![0f32; xs.len()], vec![0f32; ws.len()]);
+        for ((sample, g), grad_sample) in xs.chunks_exact(c * h * w).zip(gs.chunks_exact(out * cols)).zip(grad_x.chunks_exact_mut(c * h * w)) {
+            self.0.im2col((c, h, w), sample, &mut columns);
+            // ∂W += g · columnsᵀ, ∂columns = Wᵀ · g
+            matmul((out, rows, cols), &mut grad_w, true, g, (1, cols), &columns, (cols, 1));
+            matmul((rows, cols, out), &mut grad_columns, false, &ws, (rows, 1), g, (1, cols));
+            self.0.col2im((c, h, w), &grad_columns, grad_sample);
+        }
+        let device = x.device();
+        Ok((Some(Tensor::from_vec(grad_x, (b, c, h, w), device)?), Some(Tensor::from_vec(grad_w, weight.shape(), device)?)))
     }
 }
