@@ -8,8 +8,6 @@
 //! passes took as long as the matmuls themselves. Results match the candle path (tested in
 //! `tests/nn.rs`); training keeps candle for autograd.
 use candle_core::Result;
-#[cfg(not(target_arch = "wasm32"))]
-use gemm::Parallelism;
 
 /// A `Linear` layer's weight (fan_out × fan_in, row-major, as in candle) and bias.
 pub struct Dense {
@@ -67,40 +65,8 @@ impl Dense {
         #[cfg(target_arch = "wasm32")]
         self.weight.accumulate(x, y);
         #[cfg(not(target_arch = "wasm32"))]
-        self.gemm(m, n, k, x, y);
+        super::matmul::matmul((m, n, k), y, true, x, (1, k), &self.weight, (k, 1));
         Ok(())
-    }
-
-    /// y += x Wᵀ with gemm and candle's thread count.
-    #[cfg(not(target_arch = "wasm32"))]
-    fn gemm(&self, m: usize, n: usize, k: usize, x: &[f32], y: &mut [f32]) {
-        let threads = candle_core::utils::get_num_threads();
-        let parallelism = if threads > 1 { Parallelism::Rayon(threads) } else { Parallelism::None };
-        // SAFETY: y is m×n (row stride n), x is m×k (row stride k) and the weight is n×k, read
-        // as Wᵀ (k×n) with row stride 1 and column stride k; every index stays in bounds.
-        unsafe {
-            gemm::gemm(
-                m,
-                n,
-                k,
-                y.as_mut_ptr(),
-                1,
-                n as isize,
-                true,
-                x.as_ptr(),
-                1,
-                k as isize,
-                self.weight.as_ptr(),
-                k as isize,
-                1,
-                1.0f32,
-                1.0f32,
-                false,
-                false,
-                false,
-                parallelism,
-            );
-        }
     }
 
     /// The bias, e.g. to pre-fill an output for [`Dense::accumulate`].

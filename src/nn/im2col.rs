@@ -2,6 +2,7 @@
 //! own conv2d backward runs a direct conv_transpose2d and slicing with stock ops costs a
 //! full-size zero tensor per kernel tap in the backward pass; both were measured many times
 //! slower for QLAE training. Checked against candle's conv2d in `tests/nn.rs`.
+use super::matmul::matmul;
 use candle_core::{CpuStorage, CustomOp2, Error, Layout, Result, Shape, Tensor};
 
 /// The geometry of one convolution's patches.
@@ -96,39 +97,6 @@ fn slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
     match l.contiguous_offsets() {
         Some((a, b)) => Ok(&s.as_slice::<f32>()?[a..b]),
         None => Err(Error::Msg("a convolution needs contiguous f32 input".into())),
-    }
-}
-
-/// dst (m × n, row-major) = [dst +] lhs · rhs, each operand given with its (column, row)
-/// strides, on gemm (candle's own matmul kernels) with candle's thread count.
-#[allow(clippy::too_many_arguments)]
-fn matmul((m, n, k): (usize, usize, usize), dst: &mut [f32], accumulate: bool, lhs: &[f32], lhs_strides: (usize, usize), rhs: &[f32], rhs_strides: (usize, usize)) {
-    assert!(dst.len() >= m * n && lhs.len() > (m - 1) * lhs_strides.1 + (k - 1) * lhs_strides.0 && rhs.len() > (k - 1) * rhs_strides.1 + (n - 1) * rhs_strides.0);
-    let threads = candle_core::utils::get_num_threads();
-    let parallelism = if threads > 1 && cfg!(not(target_arch = "wasm32")) { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
-    // SAFETY: the assert above keeps every index gemm reads or writes in bounds.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            lhs.as_ptr(),
-            lhs_strides.0 as isize,
-            lhs_strides.1 as isize,
-            rhs.as_ptr(),
-            rhs_strides.0 as isize,
-            rhs_strides.1 as isize,
-            1.0f32,
-            1.0f32,
-            false,
-            false,
-            false,
-            parallelism,
-        );
     }
 }
 

@@ -5,6 +5,7 @@ pub mod dense;
 pub mod embedding;
 pub mod im2col;
 pub mod layer_norm;
+pub mod matmul;
 pub mod mlp;
 pub mod optim;
 #[cfg(target_arch = "wasm32")]
