@@ -18,8 +18,9 @@
 use super::im2col::Patches;
 use super::layer_norm::normalise_rows;
 use super::params::{Group, Params};
+use super::storage::contiguous_f32;
 use crate::rng::Rng;
-use candle_core::{CpuStorage, CustomOp1, Error, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 
 pub struct Conv2d {
     weight: Tensor,
@@ -55,13 +56,6 @@ pub fn upsample_nearest(x: &Tensor) -> Result<Tensor> {
 struct Upsample2;
 struct BlockSum2;
 
-fn plane_slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
-    match l.contiguous_offsets() {
-        Some((a, b)) => Ok(&s.as_slice::<f32>()?[a..b]),
-        None => Err(Error::Msg("upsampling needs contiguous f32 input".into())),
-    }
-}
-
 impl CustomOp1 for Upsample2 {
     fn name(&self) -> &'static str {
         "upsample-nearest-2"
@@ -69,7 +63,7 @@ impl CustomOp1 for Upsample2 {
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let (b, c, h, w) = l.shape().dims4()?;
-        let x = plane_slice(s, l)?;
+        let x = contiguous_f32(s, l, "upsampling")?;
         let mut out = vec![0f32; b * c * h * w * 4];
         for (plane, dst) in x.chunks_exact(h * w).zip(out.chunks_exact_mut(h * w * 4)) {
             for i in 0..2 * h {
@@ -94,7 +88,7 @@ impl CustomOp1 for BlockSum2 {
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let (b, c, h2, w2) = l.shape().dims4()?;
         let (h, w) = (h2 / 2, w2 / 2);
-        let g = plane_slice(s, l)?;
+        let g = contiguous_f32(s, l, "upsampling")?;
         let mut out = vec![0f32; b * c * h * w];
         for (plane, dst) in g.chunks_exact(h2 * w2).zip(out.chunks_exact_mut(h * w)) {
             for i in 0..h2 {

@@ -3,6 +3,7 @@
 //! full-size zero tensor per kernel tap in the backward pass; both were measured many times
 //! slower for QLAE training. Checked against candle's conv2d in `tests/nn.rs`.
 use super::matmul::matmul;
+use super::storage::contiguous_f32;
 use candle_core::{CpuStorage, CustomOp2, Error, Layout, Result, Shape, Tensor};
 
 /// The geometry of one convolution's patches.
@@ -93,13 +94,6 @@ impl Patches {
 /// gradient took a third of a training step).
 struct Convolution(Patches);
 
-fn slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
-    match l.contiguous_offsets() {
-        Some((a, b)) => Ok(&s.as_slice::<f32>()?[a..b]),
-        None => Err(Error::Msg("a convolution needs contiguous f32 input".into())),
-    }
-}
-
 /// One convolution's sizes: batch, input (C, H, W), C_out, column rows C·k² and columns H'·W'.
 struct Sizes {
     batch: usize,
@@ -127,7 +121,7 @@ impl CustomOp2 for Convolution {
 
     fn cpu_fwd(&self, xs: &CpuStorage, xl: &Layout, ws: &CpuStorage, wl: &Layout) -> Result<(CpuStorage, Shape)> {
         let Sizes { batch: b, input: (c, h, w), out, rows, cols } = self.sizes(xl.shape(), wl.shape())?;
-        let (x, weight) = (slice(xs, xl)?, slice(ws, wl)?);
+        let (x, weight) = (contiguous_f32(xs, xl, "a convolution")?, contiguous_f32(ws, wl, "a convolution")?);
         let mut columns = vec![0f32; rows * cols];
         let mut y = vec![0f32; b * out * cols];
         for (sample, y) in x.chunks_exact(c * h * w).zip(y.chunks_exact_mut(out * cols)) {

@@ -14,7 +14,8 @@
 //! assert!((y.iter().map(|v| v * v).sum::<f32>() / 4.0 - 1.0).abs() < 1e-4); // unit variance
 //! ```
 use super::params::{Group, Params};
-use candle_core::{CpuStorage, CustomOp3, DType, Device, Error, Layout, Result, Shape, Tensor};
+use super::storage::contiguous_f32;
+use candle_core::{CpuStorage, CustomOp3, DType, Device, Layout, Result, Shape, Tensor};
 
 const EPS: f32 = 1e-5;
 
@@ -138,20 +139,13 @@ struct NormLeaky {
     eps: f32,
 }
 
-fn contiguous<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
-    match l.contiguous_offsets() {
-        Some((a, b)) => Ok(&s.as_slice::<f32>()?[a..b]),
-        None => Err(Error::Msg("layer norm needs contiguous f32 input".into())),
-    }
-}
-
 impl CustomOp3 for NormLeaky {
     fn name(&self) -> &'static str {
         "layer-norm-leaky-relu"
     }
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (x, gamma, beta) = (contiguous(s1, l1)?, contiguous(s2, l2)?, contiguous(s3, l3)?);
+        let (x, gamma, beta) = (contiguous_f32(s1, l1, "layer norm")?, contiguous_f32(s2, l2, "layer norm")?, contiguous_f32(s3, l3, "layer norm")?);
         let y = norm_leaky(x, gamma, beta, self.slope, self.eps);
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }

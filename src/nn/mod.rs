@@ -11,3 +11,4 @@ pub mod optim;
 #[cfg(target_arch = "wasm32")]
 pub mod panels;
 pub mod params;
+pub mod storage;
