@@ -6,7 +6,6 @@
 use genlab::config::from_json;
 use genlab::data::library::DatasetConfig;
 use genlab::data::session::{DataConfig, DataSession};
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn genlab(args: &[&str]) -> Output {
@@ -67,11 +66,9 @@ fn parse_json(text: &str) -> Vec<Vec<f32>> {
         .collect()
 }
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let d = std::env::temp_dir().join(format!("genlab-cli-test-{tag}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A scratch folder, removed when dropped (also when the test fails).
+fn temp_dir(tag: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(&format!("genlab-cli-test-{tag}-")).tempdir().unwrap()
 }
 
 // ---------------------------------------------------------------- data sample
@@ -116,7 +113,8 @@ fn no_flags_sample_the_default_config() {
 
 #[test]
 fn config_file_is_read_and_flags_override_it() {
-    let dir = temp_dir("config");
+    let tmp = temp_dir("config");
+    let dir = tmp.path();
     let file = dir.join("data.json");
     std::fs::write(&file, r#"{"dataset":{"name":"two-moons","noise":0.2},"n":7,"seed":9}"#).unwrap();
     let path = file.to_str().unwrap();
@@ -126,7 +124,6 @@ fn config_file_is_read_and_flags_override_it() {
     assert_eq!(overridden, session_rows(r#"{"dataset":{"name":"two-moons","noise":0.2},"n":3,"seed":4}"#));
     let other = parse_csv(&ok(&["data", "sample", "--config", path, "--dataset", "rings"]), "x,y");
     assert_eq!(other, session_rows(r#"{"dataset":{"name":"rings"},"n":7,"seed":9}"#));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 // ---------------------------------------------------------------- usage errors
@@ -159,7 +156,8 @@ fn unknown_format_is_a_usage_error_listing_formats() {
 
 #[test]
 fn bad_config_files_are_usage_errors() {
-    let dir = temp_dir("bad-config");
+    let tmp = temp_dir("bad-config");
+    let dir = tmp.path();
     let bad = dir.join("bad.json");
     std::fs::write(&bad, r#"{"dataset":{"name":"two-moons","noise":-1}}"#).unwrap();
     let line = usage_error(&["data", "sample", "--config", bad.to_str().unwrap()]);
@@ -167,7 +165,6 @@ fn bad_config_files_are_usage_errors() {
     let missing = dir.join("missing.json");
     let line = usage_error(&["data", "sample", "--config", missing.to_str().unwrap()]);
     assert!(line.contains("cannot read") && line.contains("missing.json"), "stderr `{line}`");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 // ---------------------------------------------------------------- data list
@@ -215,7 +212,8 @@ fn si_sample_of_the_gmm_preset_lands_on_the_eight_modes() {
 
 #[test]
 fn si_field_matches_the_exact_fields() {
-    let dir = temp_dir("si-field");
+    let tmp = temp_dir("si-field");
+    let dir = tmp.path();
     let points = dir.join("p.csv");
     std::fs::write(&points, "x,y\n0.5,-0.25\n-1,2\n").unwrap();
     let rows = parse_csv(
@@ -243,7 +241,8 @@ fn si_config_prints_a_preset_the_loader_reads_back() {
 #[test]
 fn si_rejects_what_it_cannot_do_with_a_named_field() {
     assert!(usage_error(&["si", "sample", "--preset", "nope"]).contains("valid: checkerboard, checkerboard-paper, gmm-exact"));
-    let dir = temp_dir("si-bad");
+    let tmp = temp_dir("si-bad");
+    let dir = tmp.path();
     let cases = [
         (r#"{"rho0":{"name":"checkerboard"},"rho1":{"name":"gaussian"},"fields":"exact"}"#, "rho0: exact fields need a Gaussian mixture"),
         (r#"{"rho0":{"name":"checkerboard"},"rho1":{"name":"gaussian"}}"#, "a learned model needs --model"),
@@ -279,7 +278,8 @@ const TINY: &str = r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"eight-gaussian
 
 #[test]
 fn si_train_writes_weights_that_sample_field_and_eval_read() {
-    let dir = temp_dir("si-train");
+    let tmp = temp_dir("si-train");
+    let dir = tmp.path();
     let config = dir.join("c.json");
     std::fs::write(&config, TINY).unwrap();
     let (c, m) = (config.to_str().unwrap(), dir.join("m.safetensors"));
@@ -314,7 +314,8 @@ fn si_train_writes_weights_that_sample_field_and_eval_read() {
 
 #[test]
 fn si_refuses_missing_corrupt_and_mismatched_weights() {
-    let dir = temp_dir("si-weights");
+    let tmp = temp_dir("si-weights");
+    let dir = tmp.path();
     let config = dir.join("c.json");
     std::fs::write(&config, TINY).unwrap();
     let c = config.to_str().unwrap();
@@ -349,7 +350,8 @@ fn every_learned_preset_ships_weights_that_load() {
 /// the command says so. A change to the training arithmetic fails this test.
 #[test]
 fn si_train_of_a_preset_reproduces_its_shipped_weights() {
-    let dir = temp_dir("si-reproduce");
+    let tmp = temp_dir("si-reproduce");
+    let dir = tmp.path();
     let out = dir.join("m.safetensors");
     let o = genlab(&["si", "train", "--preset", "mirror-point", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -375,7 +377,8 @@ fn checkerboard_paper_weights_put_95_percent_of_sde_samples_in_the_squares() {
 
 #[test]
 fn halluc_report_and_sample_with_the_exact_denoiser() {
-    let dir = temp_dir("halluc");
+    let tmp = temp_dir("halluc");
+    let dir = tmp.path();
     let config = dir.join("c.json");
     std::fs::write(&config, r#"{"data":{"name":"modes-1d","modes":[1,2,3],"std":0.05},"schedule":{"steps":200},"n":300,"k":4}"#).unwrap();
     let c = config.to_str().unwrap();
@@ -398,7 +401,8 @@ fn halluc_report_and_sample_with_the_exact_denoiser() {
 
 #[test]
 fn halluc_train_writes_weights_the_report_reads() {
-    let dir = temp_dir("halluc-train");
+    let tmp = temp_dir("halluc-train");
+    let dir = tmp.path();
     let config = dir.join("c.json");
     std::fs::write(&config, r#"{"data":{"name":"modes-1d","modes":[1,2,3],"std":0.05},"trainSize":500,"schedule":{"steps":100},"train":{"width":16,"batch":64,"steps":20},"n":100}"#).unwrap();
     let (c, m) = (config.to_str().unwrap(), dir.join("m.safetensors"));
@@ -429,7 +433,8 @@ fn halluc_presets_print_and_run_recursive_training() {
     assert_eq!(config["schedule"]["steps"], 1000);
     assert!(ok(&["presets"]).contains("halluc: grid25, diamond25, 1d-123, 1d-1245, 1d-1245-recursive"));
     assert!(usage_error(&["halluc", "config", "--preset", "nope"]).contains("valid: grid25"));
-    let dir = temp_dir("halluc-recursive");
+    let tmp = temp_dir("halluc-recursive");
+    let dir = tmp.path();
     let path = dir.join("c.json");
     std::fs::write(&path, r#"{"data":{"name":"modes-1d"},"trainSize":100,"schedule":{"steps":10},"train":{"width":8,"batch":16,"steps":5}}"#).unwrap();
     let c = path.to_str().unwrap();

@@ -331,13 +331,11 @@ fn missing_tensor_is_rejected_naming_it() {
 
 #[test]
 fn non_f32_tensor_is_rejected() {
-    let dir = std::env::temp_dir().join(format!("genlab-nn-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("f64.safetensors");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f64.safetensors");
     let w = Tensor::new(&[1.0f64, 2.0], &Device::Cpu).unwrap();
     candle_core::safetensors::save(&std::collections::HashMap::from([("w", w)]), &file).unwrap();
     let bytes = std::fs::read(&file).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
     let mut p = Params::new();
     p.zeros("w", &[2], Group::Decay).unwrap();
     let e = p.load_safetensors(&bytes).expect_err("f64 tensor").to_string();

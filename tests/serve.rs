@@ -37,8 +37,10 @@ fn write(path: &Path, bytes: &[u8]) {
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let root = std::env::temp_dir().join(format!("genlab-serve-test-{}-{nanos}", std::process::id()));
+        // Cargo's scratch folder for integration tests: the fixture lives as long as the
+        // process (a static is never dropped), so it is replaced here rather than removed.
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-fixture");
+        let _ = std::fs::remove_dir_all(&root);
         let (site, pkg) = (root.join("site"), root.join("pkg"));
         write(&site.join("index.html"), INDEX.as_bytes());
         write(&site.join("a.js"), A_JS.as_bytes());

@@ -4,19 +4,28 @@ import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const GENLAB_BIN = process.env.GENLAB_BIN ?? path.join(ROOT, 'target/release/genlab');
 
-/** Starts `genlab serve` on a free port (paths relative to the repo root); resolves to { url, stop }. */
 /** Runs `genlab ARGS` (a benchmark with --json) and parses its last stdout line. */
 export async function runGenlabJson(args) {
   const { stdout } = await promisify(execFile)(GENLAB_BIN, args, { timeout: 30 * 60_000 });
   return JSON.parse(stdout.trim().split('\n').pop());
 }
+
+/** A scratch folder for test `t` (its context), removed when the test ends, passed or failed. */
+export function scratchDir(t, prefix) {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Starts `genlab serve` on a free port (paths relative to the repo root); resolves to { url, stop }. */
 
 export async function startServer({ dir = 'www', pkg = 'pkg', extra = [] } = {}) {
   const args = ['serve', '--dir', path.resolve(ROOT, dir), '--port', '0', ...extra];

@@ -7,10 +7,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GENLAB_BIN, openPage, useSite } from './harness.mjs';
+import { GENLAB_BIN, openPage, scratchDir, useSite } from './harness.mjs';
 
 const site = useSite();
 
@@ -120,11 +119,11 @@ test('a bad setting in a link names its field and the defaults open', async () =
   await context.close();
 });
 
-test('the exported held-out factors and latents give the page’s InfoMEC in `genlab metrics infomec`', async () => {
+test('the exported held-out factors and latents give the page’s InfoMEC in `genlab metrics infomec`', async (t) => {
   const { page, errors, context } = await site.open('#qlae?preset=sprites-qlae&evalSize=400', waitIdle);
   await page.waitForFunction(() => window.genlab.views.qlae.run.evaluation, null, { timeout: 120_000 });
   const shown = await page.evaluate(() => window.genlab.views.qlae.run.evaluation);
-  const dir = await mkdtemp(path.join(tmpdir(), 'genlab-qlae-'));
+  const dir = scratchDir(t, 'genlab-qlae-');
   const files = {};
   for (const label of ['Held-out factors', 'Held-out latents']) {
     await page.click('#qlae .toolbar summary');

@@ -6,10 +6,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GENLAB_BIN, useSite } from './harness.mjs';
+import { GENLAB_BIN, scratchDir, useSite } from './harness.mjs';
 
 const site = useSite();
 
@@ -57,7 +56,7 @@ async function trainSmall(page) {
 // A small learned interpolant that trains in a few seconds.
 const SMALL_SI = '#si?v=1&rho0.name=gaussian&rho0.dim=2&rho1.name=eight-gaussians&fields=learned&model.width=16&model.depth=2&train.steps=40&train.batch=64&sampler.method=heun&sampler.steps=20&n=200&seed=3';
 
-test('Share copies the link; the exported config runs unchanged in the CLI; CSV and PNG hold what the page shows', async () => {
+test('Share copies the link; the exported config runs unchanged in the CLI; CSV and PNG hold what the page shows', async (t) => {
   const { page, context, errors } = await site.open('#data?v=1&dataset.name=two-moons&dataset.noise=0.1&n=300&seed=5', idle('data'),
     { permissions: ['clipboard-read', 'clipboard-write'] });
   await page.click('#data .toolbar button:text("Share link")');
@@ -67,7 +66,7 @@ test('Share copies the link; the exported config runs unchanged in the CLI; CSV 
   const config = await exportItem(page, 'data', 'Config');
   assert.match(config.name, /^genlab-data-two-moons-seed5\.json$/);
   assert.deepEqual(JSON.parse(config.bytes), await page.evaluate(() => window.genlab.views.data.config));
-  const dir = await mkdtemp(path.join(tmpdir(), 'genlab-share-'));
+  const dir = scratchDir(t, 'genlab-share-');
   const file = path.join(dir, config.name);
   await writeFile(file, config.bytes);
   const cli = execFileSync(GENLAB_BIN, ['data', 'sample', '--config', file]).toString();
