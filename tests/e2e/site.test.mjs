@@ -85,7 +85,7 @@ test('malformed links show a specific message and fall back to the defaults', as
     ['#data?dataset.name=grid25&dataset.std=abc', /dataset\.std/],
     ['#data?seed=99999999999', /seed/],
     ['#data?v=7', /version 7/],
-    ['#zzz?x=1', /no lab called “zzz”/],
+    ['#zzz?x=1', /no lab called “zzz” \(the labs: data, si, halluc, qlae\)/],
     ['#<img src=x onerror=alert(1)>', /could not be opened/],
   ];
   for (const [hash, expected] of cases) {

@@ -38,7 +38,7 @@ async function openLink() {
     link = { lab: null, config: null, error: err.message };
   }
   let problem = link.error ?? null;
-  if (link.lab && !views[link.lab]) problem = `there is no lab called “${link.lab}” yet`;
+  if (link.lab && !views[link.lab]) problem = `there is no lab called “${link.lab}” (the labs: ${Object.keys(views).join(', ')})`;
   const lab = views[link.lab] ? link.lab : 'data';
   const view = views[lab];
   show(lab);
