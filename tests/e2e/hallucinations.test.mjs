@@ -54,6 +54,25 @@ test('the grid preset opens from shipped weights: hallucinations between modes, 
     assert.equal(shown.removed, `${(100 * removed / h).toFixed(1)}%`);
     assert.equal(shown.kept, `${(100 * kept / (500 - h)).toFixed(1)}%`);
   }
+  // the variance histogram draws each label as a share of its own samples, so the few
+  // hallucinations show their shape (as counts they were a few pixels high), above the x labels
+  const bars = await page.evaluate(() => {
+    const c = document.getElementById('halluc-hist');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const band = 18 * (window.devicePixelRatio || 1);
+    let orangeTop = c.height, inBand = 0;
+    for (let y = 0; y < c.height; y++) {
+      for (let x = 0; x < c.width; x++) {
+        const i = 4 * (y * c.width + x);
+        const orange = d[i + 3] > 100 && d[i] > 150 && d[i + 2] < 100, blue = d[i + 3] > 100 && d[i + 2] > 150 && d[i] < 80;
+        if (orange) orangeTop = Math.min(orangeTop, y);
+        if ((orange || blue) && y >= c.height - band + 1) inBand++;
+      }
+    }
+    return { height: (c.height - band - orangeTop) / (c.height - band), inBand };
+  });
+  assert.ok(bars.height > 0.3, `the tallest hallucinated bar is ${(100 * bars.height).toFixed(0)}% of the plot's height`);
+  assert.equal(bars.inBand, 0, 'no bar reaches into the x labels');
   // a click on a sample draws its x̂₀ trajectory
   const box = await page.locator('#halluc-canvas').boundingBox();
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);

@@ -132,7 +132,11 @@ export function drawLogHistogram(canvas, { points, variance, tau, frame }, view,
   ctx.fillText('density, log scale (10⁻³ at the bottom)', 6 * dpr, 14 * dpr);
 }
 
-/** Histogram of log₁₀ variance, in-support and hallucinated overlaid, with τ as a line. */
+/**
+ * Histogram of log₁₀ variance, in-support and hallucinated overlaid, each as its share of its
+ * own label (hallucinations are a few percent of the samples: counts would hide their shape),
+ * above a band for the x labels, with τ as a line.
+ */
 export function drawVarianceHistogram(canvas, variance, labels, tau) {
   const ctx = fitCanvas(canvas);
   const dpr = window.devicePixelRatio || 1;
@@ -145,12 +149,17 @@ export function drawVarianceHistogram(canvas, variance, labels, tau) {
     const b = Math.min(bins - 1, Math.floor((log10(variance[i]) - lo) / (hi - lo) * bins));
     counts[labels[i] ? 1 : 0][b]++;
   }
-  const top = Math.max(1, ...counts[0], ...counts[1]);
-  const view = { x0: lo, x1: hi, y0: 0, y1: 1.1 * top };
+  const shares = counts.map((c) => {
+    const total = c.reduce((a, v) => a + v, 0);
+    return total ? c.map((v) => v / total) : c;
+  });
+  const top = Math.max(1e-9, ...shares[0], ...shares[1]);
+  const band = 18 * dpr, y1 = 1.1 * top;
+  const view = { x0: lo, x1: hi, y0: -y1 * band / (canvas.height - band), y1 };
   drawAxes(ctx, view, { xOnly: true });
   const m = mapper(view, canvas.width, canvas.height);
   const colours = [css(canvas, '--point', '#0072b2'), css(canvas, '--halluc', '#d55e00')];
-  counts.forEach((c, k) => {
+  shares.forEach((c, k) => {
     ctx.fillStyle = colours[k];
     ctx.globalAlpha = 0.6;
     c.forEach((v, b) => {
@@ -176,6 +185,7 @@ export function drawRoc(canvas, curve, op) {
   drawAxes(ctx, view);
   const m = mapper(view, canvas.width, canvas.height);
   ctx.strokeStyle = css(canvas, '--line', '#ccc');
+  ctx.lineWidth = dpr;
   ctx.beginPath(); ctx.moveTo(m.x(0), m.y(0)); ctx.lineTo(m.x(1), m.y(1)); ctx.stroke();
   if (!curve.length) {
     ctx.fillStyle = css(canvas, '--muted', '#666');
