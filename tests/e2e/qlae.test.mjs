@@ -114,6 +114,9 @@ test('a bad setting in a link names its field and the defaults open', async () =
   const run = await page.evaluate(() => ({ trained: window.genlab.views.qlae.run.trained, steps: window.genlab.views.qlae.config.train.steps, e: window.genlab.views.qlae.run.evaluation }));
   assert.equal(run.trained, run.steps);
   assert.equal(await page.evaluate(() => window.genlab.views.qlae.config.data.kind), 'shapes3d');
+  // the empty latent count shows the paper's default for the dataset: 2 × Shapes3D's six factors
+  assert.equal(await page.inputValue('#qlae-latents'), '');
+  assert.equal(await page.getAttribute('#qlae-latents', 'placeholder'), '12');
   assert.ok(run.e.psnr > 25 && run.e.infom > 0.55, `shipped Shapes3D-lite QLAE: PSNR ${run.e.psnr}, InfoM ${run.e.infom}`);
   assert.equal(await page.locator('#qlae-b-run').isVisible(), false);
   await context.close();

@@ -345,6 +345,8 @@ export class QlaeView extends LabView {
     $('qlae-model').value = c.model;
     $('qlae-compare').value = this.compare;
     fillOptional($('qlae-latents'), c.latents);
+    // empty means the paper's 2 × factors: show that count for this dataset
+    $('qlae-latents').placeholder = String(2 * this.run.factors.length);
     $('qlae-values').value = String(c.values);
     $('qlae-quantization').value = String(c.train.quantization);
     $('qlae-commitment').value = String(c.train.commitment);
