@@ -2,13 +2,12 @@
 // mount, nothing else from the repo), it must load, sample, and reproduce a link exactly.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, launchBrowser, openPage, startServer } from './harness.mjs';
+import { ROOT, launchBrowser, openPage, scratchDir, startServer } from './harness.mjs';
 
-test('the dist folder works from a sub-folder of any static host', async () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'genlab-dist-'));
+test('the dist folder works from a sub-folder of any static host', async (t) => {
+  const root = scratchDir(t, 'genlab-dist-');
   cpSync(path.join(ROOT, 'dist'), path.join(root, 'course', 'genlab'), { recursive: true });
   const server = await startServer({ dir: root, pkg: null });
   const browser = await launchBrowser();
@@ -26,6 +25,5 @@ test('the dist folder works from a sub-folder of any static host', async () => {
   } finally {
     await browser.close();
     server.stop();
-    rmSync(root, { recursive: true, force: true });
   }
 });

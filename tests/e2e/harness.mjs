@@ -26,7 +26,6 @@ export function scratchDir(t, prefix) {
 }
 
 /** Starts `genlab serve` on a free port (paths relative to the repo root); resolves to { url, stop }. */
-
 export async function startServer({ dir = 'www', pkg = 'pkg', extra = [] } = {}) {
   const args = ['serve', '--dir', path.resolve(ROOT, dir), '--port', '0', ...extra];
   if (pkg) args.push('--pkg', path.resolve(ROOT, pkg));
