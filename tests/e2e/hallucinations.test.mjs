@@ -28,20 +28,20 @@ const message = (page) => page.evaluate(() => {
 });
 
 test('the grid preset opens from shipped weights: hallucinations between modes, labels and threshold shares check out', async () => {
-  const { page, errors, context } = await open('#halluc?v=1&data.name=grid25&data.std=0.05&trainSize=100000&schedule.steps=1000&schedule.betaStart=0.001&schedule.betaEnd=0.2&train.width=128&train.batch=1024&train.steps=60000&train.lr=0.001&train.lrEnd=0.00001&train.ema=0.999&denoiser=learned&window=10&k=4&n=500&seed=0');
-  assert.equal(await page.evaluate(() => window.genlab.views.halluc.trained), 60000, 'the shipped weights are loaded');
+  const { page, errors, context } = await open('#halluc?v=1&data.name=grid25&data.std=0.05&trainSize=100000&schedule.steps=1000&schedule.betaStart=0.001&schedule.betaEnd=0.2&train.width=128&train.batch=1024&train.steps=120000&train.lr=0.001&train.lrEnd=0.00001&train.ema=0.999&denoiser=learned&window=5&k=4&n=1000&seed=0');
+  assert.equal(await page.evaluate(() => window.genlab.views.halluc.trained), 120000, 'the shipped weights are loaded');
   const s = await state(page);
-  assert.equal(s.variance.length, 500);
+  assert.equal(s.variance.length, 1000);
   assert.ok(s.points.every(Number.isFinite));
   // labels, independently: beyond k·σ of every mode
   const far = [];
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 1000; i++) {
     let best = Infinity;
     for (let m = 0; m < s.modes.length; m += 2) best = Math.min(best, Math.hypot(s.points[2 * i] - s.modes[m], s.points[2 * i + 1] - s.modes[m + 1]));
     far.push(best > s.k * s.sigma ? 1 : 0);
   }
   assert.deepEqual(s.labels, far);
-  const rate = far.reduce((a, b) => a + b, 0) / 500;
+  const rate = far.reduce((a, b) => a + b, 0) / 1000;
   assert.ok(rate > 0 && rate < 0.5, `hallucination rate ${rate}`);
   assert.ok(s.report.auroc > 0.5, `AUROC ${s.report.auroc}`);
   // the slider: the shares shown are those of an independent count at the shown τ
@@ -52,7 +52,7 @@ test('the grid preset opens from shipped weights: hallucinations between modes, 
     s.variance.forEach((v, i) => { if (far[i] && v > shown.tau) removed++; if (!far[i] && v <= shown.tau) kept++; });
     const h = far.filter(Boolean).length;
     assert.equal(shown.removed, `${(100 * removed / h).toFixed(1)}%`);
-    assert.equal(shown.kept, `${(100 * kept / (500 - h)).toFixed(1)}%`);
+    assert.equal(shown.kept, `${(100 * kept / (1000 - h)).toFixed(1)}%`);
   }
   // the variance histogram draws each label as a share of its own samples, so the few
   // hallucinations show their shape (as counts they were a few pixels high), above the x labels
@@ -129,12 +129,14 @@ test('sampling shares its chunks with a helper worker and gives exactly what one
 test('a bad setting names its field and keeps the last good run', async () => {
   const { page, errors, context } = await open('#halluc?v=1&denoiser=exact&schedule.steps=100&n=100');
   const before = await page.evaluate(() => location.hash);
+  const lastGood = await page.inputValue('#halluc-window');
   await page.fill('#halluc-window', '1');
   await page.locator('#halluc-window').dispatchEvent('change');
   await page.waitForFunction(() => !document.getElementById('message').hidden);
   assert.match(await message(page), /window: 1 is out of range/);
   assert.equal(await page.evaluate(() => location.hash), before);
-  assert.equal(await page.inputValue('#halluc-window'), '10');
+  assert.equal(await page.inputValue('#halluc-window'), lastGood);
+  assert.match(lastGood, /^\d+$/);
   const bad = await openPage(site.browser, `${site.server.url}#halluc?v=1&train.ema=2`);
   await bad.page.waitForFunction(() => !document.getElementById('message').hidden);
   assert.match(await message(bad.page), /train\.ema/);
@@ -161,10 +163,10 @@ test('training in the page lowers the loss; then the samples come with a report'
 });
 
 test('the arrow keys step through the hallucinated samples and show each trajectory', async () => {
-  const { page, context, errors } = await open('#halluc?preset=grid25&n=300');
+  const { page, context, errors } = await open('#halluc?preset=grid25&n=1000');
   const labels = await page.evaluate(() => Array.from(window.genlab.views.halluc.labels));
   const hallucinated = labels.flatMap((l, i) => (l ? [i] : []));
-  assert.ok(hallucinated.length >= 2, `the grid preset hallucinates (${hallucinated.length} of 300)`);
+  assert.ok(hallucinated.length >= 2, `the grid preset hallucinates (${hallucinated.length} of 1000)`);
   await page.focus('#halluc-canvas');
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction(() => window.genlab.views.halluc.picked);
