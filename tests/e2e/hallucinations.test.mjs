@@ -28,20 +28,21 @@ const message = (page) => page.evaluate(() => {
 });
 
 test('the grid preset opens from shipped weights: hallucinations between modes, labels and threshold shares check out', async () => {
-  const { page, errors, context } = await open('#halluc?v=1&data.name=grid25&data.std=0.05&trainSize=100000&schedule.steps=1000&schedule.betaStart=0.001&schedule.betaEnd=0.2&train.width=128&train.batch=1024&train.steps=120000&train.lr=0.001&train.lrEnd=0.00001&train.ema=0.999&denoiser=learned&window=5&k=4&n=1000&seed=0');
+  const n = 1000;
+  const { page, errors, context } = await open(`#halluc?v=1&data.name=grid25&data.std=0.05&trainSize=100000&schedule.steps=1000&schedule.betaStart=0.001&schedule.betaEnd=0.2&train.width=128&train.batch=1024&train.steps=120000&train.lr=0.001&train.lrEnd=0.00001&train.ema=0.999&denoiser=learned&window=5&k=4&n=${n}&seed=0`);
   assert.equal(await page.evaluate(() => window.genlab.views.halluc.trained), 120000, 'the shipped weights are loaded');
   const s = await state(page);
-  assert.equal(s.variance.length, 1000);
+  assert.equal(s.variance.length, n);
   assert.ok(s.points.every(Number.isFinite));
   // labels, independently: beyond k·σ of every mode
   const far = [];
-  for (let i = 0; i < 1000; i++) {
+  for (let i = 0; i < n; i++) {
     let best = Infinity;
     for (let m = 0; m < s.modes.length; m += 2) best = Math.min(best, Math.hypot(s.points[2 * i] - s.modes[m], s.points[2 * i + 1] - s.modes[m + 1]));
     far.push(best > s.k * s.sigma ? 1 : 0);
   }
   assert.deepEqual(s.labels, far);
-  const rate = far.reduce((a, b) => a + b, 0) / 1000;
+  const rate = far.reduce((a, b) => a + b, 0) / n;
   assert.ok(rate > 0 && rate < 0.5, `hallucination rate ${rate}`);
   assert.ok(s.report.auroc > 0.5, `AUROC ${s.report.auroc}`);
   // the slider: the shares shown are those of an independent count at the shown τ
@@ -52,7 +53,7 @@ test('the grid preset opens from shipped weights: hallucinations between modes, 
     s.variance.forEach((v, i) => { if (far[i] && v > shown.tau) removed++; if (!far[i] && v <= shown.tau) kept++; });
     const h = far.filter(Boolean).length;
     assert.equal(shown.removed, `${(100 * removed / h).toFixed(1)}%`);
-    assert.equal(shown.kept, `${(100 * kept / (1000 - h)).toFixed(1)}%`);
+    assert.equal(shown.kept, `${(100 * kept / (n - h)).toFixed(1)}%`);
   }
   // the variance histogram draws each label as a share of its own samples, so the few
   // hallucinations show their shape (as counts they were a few pixels high), above the x labels
