@@ -22,9 +22,19 @@ pub struct BenchWorkload {
 
 impl BenchWorkload {
     pub fn new(seed: u64) -> Result<Self> {
-        let cfg = MlpConfig { input: 3, hidden: vec![WIDTH; 3], output: 2, activation: Activation::Silu };
+        let cfg = MlpConfig {
+            input: 3,
+            hidden: vec![WIDTH; 3],
+            output: 2,
+            activation: Activation::Silu,
+        };
         let mut params = Params::new();
-        let mlp = Mlp::new(&cfg, "mlp", &mut params, &mut Rng::new(seed).stream(streams::WEIGHTS))?;
+        let mlp = Mlp::new(
+            &cfg,
+            "mlp",
+            &mut params,
+            &mut Rng::new(seed).stream(streams::WEIGHTS),
+        )?;
         let opt = GroupedAdamW::new(&params, 1e-3, 0.01)?;
         let mut rng = Rng::new(seed).stream(streams::DATA);
         let dev = Device::Cpu;
@@ -33,7 +43,13 @@ impl BenchWorkload {
         let (x0, x1, x2) = (x.narrow(1, 0, 1)?, x.narrow(1, 1, 1)?, x.narrow(1, 2, 1)?);
         let y = Tensor::cat(&[(x0.sin()? + (x1.clone() * x2)?)?, x1.cos()?], 1)?;
         let points = rng.normal_tensor((FORWARD_POINTS, 3), &dev)?;
-        Ok(Self { mlp, opt, x, y, points })
+        Ok(Self {
+            mlp,
+            opt,
+            x,
+            y,
+            points,
+        })
     }
 
     /// One AdamW step on the fixed batch; returns the mean squared error before the step.
@@ -45,6 +61,9 @@ impl BenchWorkload {
 
     /// One forward pass over the 5,000 points; returns the output's sum (so nothing is elided).
     pub fn forward(&self) -> Result<f32> {
-        self.mlp.forward(&self.points)?.sum_all()?.to_scalar::<f32>()
+        self.mlp
+            .forward(&self.points)?
+            .sum_all()?
+            .to_scalar::<f32>()
     }
 }

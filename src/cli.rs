@@ -1,26 +1,30 @@
 //! `genlab`: the command-line front end over the same core as the page.
 //! (`src/bin/genlab.rs` only calls [`main`].)
 mod halluc;
-mod qlae;
 mod malloc;
 mod metrics;
+mod qlae;
 mod si;
 mod source;
 mod table;
 
-use clap::{Parser, Subcommand, ValueEnum};
 use crate::bench::{BenchWorkload, BATCH, FORWARD_POINTS};
 use crate::config::{from_json, ConfigError};
 use crate::data::library::DatasetConfig;
 use crate::data::session::{DataConfig, DataSession};
 use crate::serve::{ServeOptions, Site};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "genlab", version, about = "Train and sample small generative models: the GenLab core on the command line")]
+#[command(
+    name = "genlab",
+    version,
+    about = "Train and sample small generative models: the GenLab core on the command line"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -124,7 +128,11 @@ pub fn main() -> ExitCode {
         Err(e) => {
             // One line: clap's first line, plus its list of valid choices when it has one.
             let text = e.render().to_string();
-            let mut line = text.lines().next().unwrap_or("invalid arguments").to_string();
+            let mut line = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .to_string();
             if let Some(choices) = text.lines().find(|l| l.contains("possible values")) {
                 line = format!("{line} {}", choices.trim());
             }
@@ -133,14 +141,39 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Serve { dir, pkg, port, host, isolate } => serve(ServeOptions { dir, pkg, host, port, isolate }),
-        Command::Data { command: DataCommand::List } => {
-            println!("{}", serde_json::to_string_pretty(&DatasetConfig::catalog()).expect("catalog serialises"));
+        Command::Serve {
+            dir,
+            pkg,
+            port,
+            host,
+            isolate,
+        } => serve(ServeOptions {
+            dir,
+            pkg,
+            host,
+            port,
+            isolate,
+        }),
+        Command::Data {
+            command: DataCommand::List,
+        } => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&DatasetConfig::catalog())
+                    .expect("catalog serialises")
+            );
             Ok(())
         }
-        Command::Data { command: DataCommand::Sample { dataset, n, seed, config, format } } => {
-            sample(dataset, n, seed, config, format)
-        }
+        Command::Data {
+            command:
+                DataCommand::Sample {
+                    dataset,
+                    n,
+                    seed,
+                    config,
+                    format,
+                },
+        } => sample(dataset, n, seed, config, format),
         Command::Si { command } => si::run(command),
         Command::Halluc { command } => halluc::run(command),
         Command::Qlae { command } => qlae::run(command),
@@ -196,7 +229,10 @@ fn sample(
         Format::Csv => write_rows(&points, dim, if dim == 1 { "x" } else { "x,y" }),
         Format::Json => {
             let rows: Vec<&[f32]> = points.chunks_exact(dim).collect();
-            println!("{}", serde_json::to_string(&rows).expect("points serialise"));
+            println!(
+                "{}",
+                serde_json::to_string(&rows).expect("points serialise")
+            );
             Ok(())
         }
     }

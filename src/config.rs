@@ -26,13 +26,23 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// The same error, its field path prefixed by `parent` (e.g. `dataset.` + `std`).
     pub fn within(self, parent: &str) -> Self {
-        let field = if self.field.is_empty() { parent.to_string() } else { format!("{parent}.{}", self.field) };
-        Self { field, message: self.message }
+        let field = if self.field.is_empty() {
+            parent.to_string()
+        } else {
+            format!("{parent}.{}", self.field)
+        };
+        Self {
+            field,
+            message: self.message,
+        }
     }
 }
 
@@ -54,11 +64,19 @@ pub trait Validate {
 }
 
 /// `lo ≤ value ≤ hi`, or an error naming `field` and the allowed range. NaN is rejected.
-pub fn check_range<T: PartialOrd + fmt::Display>(field: &str, value: T, lo: T, hi: T) -> Result<(), ConfigError> {
+pub fn check_range<T: PartialOrd + fmt::Display>(
+    field: &str,
+    value: T,
+    lo: T,
+    hi: T,
+) -> Result<(), ConfigError> {
     if value >= lo && value <= hi {
         Ok(())
     } else {
-        Err(ConfigError::new(field, format!("{value} is out of range; allowed {lo} to {hi}")))
+        Err(ConfigError::new(
+            field,
+            format!("{value} is out of range; allowed {lo} to {hi}"),
+        ))
     }
 }
 
@@ -67,13 +85,18 @@ pub fn check_positive(field: &str, value: f32, hi: f32) -> Result<(), ConfigErro
     if value > 0.0 && value <= hi {
         Ok(())
     } else {
-        Err(ConfigError::new(field, format!("{value} is out of range; allowed above 0 up to {hi}")))
+        Err(ConfigError::new(
+            field,
+            format!("{value} is out of range; allowed above 0 up to {hi}"),
+        ))
     }
 }
 
 /// Checks `train.lrEnd`, the end of a cosine learning-rate decay: absent, or above 0 up to `lr`.
 pub fn check_lr_end(lr: f64, end: Option<f64>) -> Result<(), ConfigError> {
-    end.map_or(Ok(()), |end| check_positive("train.lrEnd", end as f32, lr as f32))
+    end.map_or(Ok(()), |end| {
+        check_positive("train.lrEnd", end as f32, lr as f32)
+    })
 }
 
 /// Checks the `version` field: absent means current; newer than this build is refused.
@@ -96,7 +119,12 @@ pub fn current_version() -> u32 {
 /// Parses and validates a config from JSON. A type error names the field path where serde
 /// stopped (`dataset.noise: invalid type: string "a", expected f32`).
 pub fn from_json<T: DeserializeOwned + Validate>(json: &str) -> Result<T, ConfigError> {
-    let value: Value = serde_json::from_str(json).map_err(|e| ConfigError::new("", format!("not valid JSON: {}", strip_position(e.to_string()))))?;
+    let value: Value = serde_json::from_str(json).map_err(|e| {
+        ConfigError::new(
+            "",
+            format!("not valid JSON: {}", strip_position(e.to_string())),
+        )
+    })?;
     let config: T = deserialize(&value).map_err(|(path, message)| {
         let field = culprit(&value, &path, &message, deserialize::<T>).unwrap_or(path);
         ConfigError::new(field, message)
@@ -107,10 +135,16 @@ pub fn from_json<T: DeserializeOwned + Validate>(json: &str) -> Result<T, Config
 
 /// The config of the preset `name` from a lab's (name, JSON) list; an unknown name lists the
 /// valid ones.
-pub fn preset<T: DeserializeOwned + Validate>(presets: &[(&str, &str)], name: &str) -> Result<T, ConfigError> {
+pub fn preset<T: DeserializeOwned + Validate>(
+    presets: &[(&str, &str)],
+    name: &str,
+) -> Result<T, ConfigError> {
     let (_, json) = presets.iter().find(|(n, _)| *n == name).ok_or_else(|| {
         let names: Vec<&str> = presets.iter().map(|(n, _)| *n).collect();
-        ConfigError::new("preset", format!("unknown preset `{name}`; valid: {}", names.join(", ")))
+        ConfigError::new(
+            "preset",
+            format!("unknown preset `{name}`; valid: {}", names.join(", ")),
+        )
     })?;
     from_json(json)
 }
@@ -136,18 +170,38 @@ fn strip_position(message: String) -> String {
 /// at the enum's tag. To name the field, take the nearest object on the path and drop its
 /// keys one at a time (never the tag `name`): the key whose removal changes the error is the
 /// culprit. When none does, the original path stands.
-fn culprit<T>(root: &Value, path: &str, message: &str, parse: fn(&Value) -> Result<T, (String, String)>) -> Option<String> {
+fn culprit<T>(
+    root: &Value,
+    path: &str,
+    message: &str,
+    parse: fn(&Value) -> Result<T, (String, String)>,
+) -> Option<String> {
     let segments: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
-    let depth = (0..=segments.len()).rev().find(|d| object_at(root, &segments[..*d]).is_some())?;
+    let depth = (0..=segments.len())
+        .rev()
+        .find(|d| object_at(root, &segments[..*d]).is_some())?;
     let prefix = &segments[..depth];
-    object_at(root, prefix)?.keys().filter(|k| k.as_str() != "name").find_map(|key| {
-        let mut trial = root.clone();
-        trial.pointer_mut(&pointer(prefix))?.as_object_mut()?.remove(key);
-        match parse(&trial) {
-            Err((_, m)) if m == message => None,
-            _ => Some(prefix.iter().copied().chain([key.as_str()]).collect::<Vec<_>>().join(".")),
-        }
-    })
+    object_at(root, prefix)?
+        .keys()
+        .filter(|k| k.as_str() != "name")
+        .find_map(|key| {
+            let mut trial = root.clone();
+            trial
+                .pointer_mut(&pointer(prefix))?
+                .as_object_mut()?
+                .remove(key);
+            match parse(&trial) {
+                Err((_, m)) if m == message => None,
+                _ => Some(
+                    prefix
+                        .iter()
+                        .copied()
+                        .chain([key.as_str()])
+                        .collect::<Vec<_>>()
+                        .join("."),
+                ),
+            }
+        })
 }
 
 fn pointer(segments: &[&str]) -> String {

@@ -41,14 +41,20 @@ pub struct Rng {
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Self { inner: ChaCha8Rng::seed_from_u64(seed), seed }
+        Self {
+            inner: ChaCha8Rng::seed_from_u64(seed),
+            seed,
+        }
     }
 
     /// A fresh generator on stream `id` of the same seed, independent of this one.
     pub fn stream(&self, id: u64) -> Self {
         let mut inner = ChaCha8Rng::seed_from_u64(self.seed);
         inner.set_stream(id);
-        Self { inner, seed: self.seed }
+        Self {
+            inner,
+            seed: self.seed,
+        }
     }
 
     /// Uniform on [0, 1).
@@ -104,7 +110,13 @@ impl Rng {
     }
 
     /// A tensor of i.i.d. U[lo, hi) draws.
-    pub fn uniform_tensor<S: Into<Shape>>(&mut self, shape: S, lo: f32, hi: f32, device: &Device) -> Result<Tensor> {
+    pub fn uniform_tensor<S: Into<Shape>>(
+        &mut self,
+        shape: S,
+        lo: f32,
+        hi: f32,
+        device: &Device,
+    ) -> Result<Tensor> {
         let shape = shape.into();
         Tensor::from_vec(self.uniform_vec(shape.elem_count(), lo, hi), shape, device)
     }

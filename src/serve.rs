@@ -31,7 +31,10 @@ pub fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     let path = url_path.split(['?', '#']).next().unwrap_or("");
     let decoded = percent_decode_str(path).decode_utf8().ok()?;
     let relative = Path::new(decoded.trim_start_matches('/'));
-    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+    if relative
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
         return None;
     }
     let root = root.canonicalize().ok()?;
@@ -51,12 +54,18 @@ pub struct Site {
 impl Site {
     pub fn bind(opts: ServeOptions) -> Result<Self, String> {
         if !opts.dir.is_dir() {
-            return Err(format!("site folder {} does not exist; run `make build` first", opts.dir.display()));
+            return Err(format!(
+                "site folder {} does not exist; run `make build` first",
+                opts.dir.display()
+            ));
         }
         let listener = std::net::TcpListener::bind((opts.host.as_str(), opts.port))
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
             .map_err(|e| format!("cannot listen on {}:{}: {e}", opts.host, opts.port))?;
-        Ok(Self { listener, opts: Arc::new(opts) })
+        Ok(Self {
+            listener,
+            opts: Arc::new(opts),
+        })
     }
 
     /// The address actually bound (the port is chosen by the OS when 0 was asked).
@@ -75,9 +84,12 @@ impl Site {
             .build()
             .map_err(|e| format!("cannot start the server runtime: {e}"))?;
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(self.listener).map_err(|e| e.to_string())?;
+            let listener =
+                tokio::net::TcpListener::from_std(self.listener).map_err(|e| e.to_string())?;
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let opts = self.opts.clone();
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |request| {
@@ -85,7 +97,9 @@ impl Site {
                         async move { Ok::<_, Infallible>(response) }
                     });
                     let io = hyper_util::rt::TokioIo::new(stream);
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(io, service)
+                        .await;
                 });
             }
         })
@@ -119,8 +133,14 @@ fn respond<B>(opts: &ServeOptions, request: &Request<B>) -> Response<Full<Bytes>
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if opts.isolate {
-        headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-        headers.insert("cross-origin-embedder-policy", HeaderValue::from_static("require-corp"));
+        headers.insert(
+            "cross-origin-opener-policy",
+            HeaderValue::from_static("same-origin"),
+        );
+        headers.insert(
+            "cross-origin-embedder-policy",
+            HeaderValue::from_static("require-corp"),
+        );
     }
     response
 }

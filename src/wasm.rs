@@ -5,9 +5,9 @@
 use crate::bench::BenchWorkload;
 use crate::config::{from_json, CONFIG_VERSION};
 use crate::data::density_grid::density_grid;
-use crate::data::Density;
 use crate::data::library::DatasetConfig;
 use crate::data::session::{DataConfig, DataSession};
+use crate::data::Density;
 use crate::halluc::config::{DenoiserMode, HallucConfig};
 use crate::halluc::report::labels;
 use crate::halluc::session::Session as HallucSession;
@@ -102,7 +102,13 @@ impl DataLab {
     #[wasm_bindgen(js_name = densityGrid)]
     pub fn density_grid(&self, x0: f32, x1: f32, y0: f32, y1: f32, w: usize, h: usize) -> Vec<f32> {
         let mut rng = Rng::new(self.session.config.seed).stream(streams::SAMPLER);
-        density_grid(self.session.density(), [(x0, x1), (y0, y1)], w.clamp(1, 1024), h.clamp(1, 1024), &mut rng)
+        density_grid(
+            self.session.density(),
+            [(x0, x1), (y0, y1)],
+            w.clamp(1, 1024),
+            h.clamp(1, 1024),
+            &mut rng,
+        )
     }
 }
 
@@ -144,7 +150,9 @@ impl InterpolantLab {
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str) -> Result<InterpolantLab, JsError> {
         let config: InterpolantConfig = from_json(config_json).map_err(js_error)?;
-        Ok(Self { session: Session::new(config).map_err(js_error)? })
+        Ok(Self {
+            session: Session::new(config).map_err(js_error)?,
+        })
     }
 
     /// The config with every default filled in.
@@ -182,14 +190,22 @@ impl InterpolantLab {
 
     /// The trained weights as safetensors bytes.
     pub fn weights(&self) -> Result<Vec<u8>, JsError> {
-        let t = self.session.trainer.as_ref().ok_or_else(|| JsError::new("exact fields have no weights"))?;
+        let t = self
+            .session
+            .trainer
+            .as_ref()
+            .ok_or_else(|| JsError::new("exact fields have no weights"))?;
         t.weights().map_err(js_error)
     }
 
     /// Loads safetensors weights (all shapes must match this config's networks).
     #[wasm_bindgen(js_name = loadWeights)]
     pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), JsError> {
-        let t = self.session.trainer.as_mut().ok_or_else(|| JsError::new("exact fields take no weights"))?;
+        let t = self
+            .session
+            .trainer
+            .as_mut()
+            .ok_or_else(|| JsError::new("exact fields take no weights"))?;
         t.load_weights(bytes, steps).map_err(js_error)
     }
 
@@ -244,7 +260,10 @@ impl InterpolantLab {
     /// Learned-vs-exact relative L2 errors {drift, score} over t ∈ [0.1, 0.9], as JSON.
     #[wasm_bindgen(js_name = fieldError)]
     pub fn field_error(&self, n: usize) -> Result<String, JsError> {
-        let e = self.session.field_error(n.clamp(100, 20_000)).ok_or_else(|| JsError::new("needs learned fields and exact ones"))?;
+        let e = self
+            .session
+            .field_error(n.clamp(100, 20_000))
+            .ok_or_else(|| JsError::new("needs learned fields and exact ones"))?;
         Ok(json(&e))
     }
 
@@ -260,7 +279,9 @@ impl InterpolantLab {
 pub fn interpolant_presets() -> String {
     use crate::interpolant::config::FieldsMode;
     use crate::interpolant::presets::{preset, PRESETS};
-    presets_json(PRESETS, "si", preset, |_, c| c.fields == FieldsMode::Learned)
+    presets_json(PRESETS, "si", preset, |_, c| {
+        c.fields == FieldsMode::Learned
+    })
 }
 
 /// The hallucination lab's session: train or load the noise network (or use the exact one),
@@ -276,7 +297,9 @@ impl HallucLab {
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str) -> Result<HallucLab, JsError> {
         let config: HallucConfig = from_json(config_json).map_err(js_error)?;
-        Ok(Self { session: HallucSession::new(config).map_err(js_error)? })
+        Ok(Self {
+            session: HallucSession::new(config).map_err(js_error)?,
+        })
     }
 
     /// The config with every default filled in.
@@ -306,7 +329,11 @@ impl HallucLab {
 
     /// The weights sampling uses (the moving average when on) as safetensors bytes.
     pub fn weights(&self) -> Result<Vec<u8>, JsError> {
-        let t = self.session.trainer.as_ref().ok_or_else(|| JsError::new("the exact denoiser has no weights"))?;
+        let t = self
+            .session
+            .trainer
+            .as_ref()
+            .ok_or_else(|| JsError::new("the exact denoiser has no weights"))?;
         t.weights().map_err(js_error)
     }
 
@@ -320,12 +347,17 @@ impl HallucLab {
     pub fn modes(&self) -> Vec<f32> {
         let c = &self.session.data.components;
         let sigma = c[0].std.iter().sum::<f32>() / c[0].std.len() as f32;
-        c.iter().flat_map(|c| c.mean.iter().copied()).chain([sigma]).collect()
+        c.iter()
+            .flat_map(|c| c.mean.iter().copied())
+            .chain([sigma])
+            .collect()
     }
 
     /// The data density at 1D points `x`.
     pub fn density(&self, x: Vec<f32>) -> Vec<f32> {
-        x.iter().map(|v| self.session.data.log_density(&[*v]).map_or(0.0, f32::exp)).collect()
+        x.iter()
+            .map(|v| self.session.data.log_density(&[*v]).map_or(0.0, f32::exp))
+            .collect()
     }
 
     pub fn extent(&self) -> Vec<f32> {
@@ -346,7 +378,6 @@ impl HallucLab {
         Ok(self.chunk_reply(points, variance))
     }
 
-
     /// Samples so far in this run.
     pub fn sampled(&self) -> usize {
         self.session.sampled()
@@ -362,14 +393,21 @@ impl HallucLab {
     /// buffer for [`Self::append_chunk`] in the worker that owns the run.
     #[wasm_bindgen(js_name = sampleChunkAt)]
     pub fn sample_chunk_at(&mut self, index: u32) -> Result<Vec<f32>, JsError> {
-        Ok(self.session.sample_chunk_at(index as u64).map_err(js_error)?.to_flat())
+        Ok(self
+            .session
+            .sample_chunk_at(index as u64)
+            .map_err(js_error)?
+            .to_flat())
     }
 
     /// Adds chunk `index` (from [`Self::sample_chunk_at`], here or in another worker with the
     /// same config and weights) as the run's next; returns what [`Self::sample_chunk`] returns.
     #[wasm_bindgen(js_name = appendChunk)]
     pub fn append_chunk(&mut self, index: u32, flat: &[f32]) -> Result<Vec<f32>, JsError> {
-        let chunk = self.session.chunk_from_flat(index as u64, flat).map_err(js_error)?;
+        let chunk = self
+            .session
+            .chunk_from_flat(index as u64, flat)
+            .map_err(js_error)?;
         let points = chunk.samples.clone();
         let variance = chunk.variance.clone();
         self.session.append(chunk).map_err(js_error)?;
@@ -389,7 +427,12 @@ impl HallucLab {
 
     /// xₜ then x̂₀ of the recorded samples at recorded step `i`.
     pub fn frame(&self, i: usize) -> Result<Vec<f32>, JsError> {
-        let f = self.session.run.frames.get(i).ok_or_else(|| JsError::new("no such recorded step"))?;
+        let f = self
+            .session
+            .run
+            .frames
+            .get(i)
+            .ok_or_else(|| JsError::new("no such recorded step"))?;
         Ok(f.x.iter().chain(&f.x0).copied().collect())
     }
 
@@ -422,7 +465,8 @@ impl HallucRecursion {
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str, generations: usize) -> Result<HallucRecursion, JsError> {
         let config: HallucConfig = from_json(config_json).map_err(js_error)?;
-        let recursion = crate::halluc::recursive::Recursion::new(&config, generations).map_err(|e| JsError::new(&e))?;
+        let recursion = crate::halluc::recursive::Recursion::new(&config, generations)
+            .map_err(|e| JsError::new(&e))?;
         Ok(Self { recursion })
     }
 
@@ -432,7 +476,9 @@ impl HallucRecursion {
         match self.recursion.next_generation() {
             None => Ok(None),
             Some(Err(e)) => Err(JsError::new(&e)),
-            Some(Ok((filter, generation, rate))) => Ok(Some(json(&serde_json::json!({ "filter": filter, "generation": generation, "rate": rate })))),
+            Some(Ok((filter, generation, rate))) => Ok(Some(json(
+                &serde_json::json!({ "filter": filter, "generation": generation, "rate": rate }),
+            ))),
         }
     }
 
@@ -447,7 +493,9 @@ impl HallucRecursion {
 #[wasm_bindgen(js_name = hallucPresets)]
 pub fn halluc_presets() -> String {
     use crate::halluc::presets::{preset, PRESETS};
-    presets_json(PRESETS, "halluc", preset, |_, c| c.denoiser == DenoiserMode::Learned)
+    presets_json(PRESETS, "halluc", preset, |_, c| {
+        c.denoiser == DenoiserMode::Learned
+    })
 }
 
 /// The latent-quantization lab's session: train an autoencoder (QLAE, AE or β-VAE) on a
@@ -463,7 +511,9 @@ impl QlaeLab {
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str) -> Result<QlaeLab, JsError> {
         let config: QlaeConfig = from_json(config_json).map_err(js_error)?;
-        Ok(Self { session: QlaeSession::new(config).map_err(js_error)? })
+        Ok(Self {
+            session: QlaeSession::new(config).map_err(js_error)?,
+        })
     }
 
     /// The config with every default filled in.
@@ -498,7 +548,18 @@ impl QlaeLab {
     /// KL losses (5 values each).
     pub fn train(&mut self, k: usize) -> Result<Vec<f32>, JsError> {
         let losses = self.session.train(k).map_err(js_error)?;
-        Ok(losses.iter().flat_map(|l| [l.total, l.reconstruction, l.quantization, l.commitment, l.kl]).collect())
+        Ok(losses
+            .iter()
+            .flat_map(|l| {
+                [
+                    l.total,
+                    l.reconstruction,
+                    l.quantization,
+                    l.commitment,
+                    l.kl,
+                ]
+            })
+            .collect())
     }
 
     /// InfoM, InfoE, InfoC, PSNR and the NMI matrix on the held-out images, as JSON.
@@ -553,13 +614,21 @@ impl QlaeLab {
     }
 
     pub fn weights(&self) -> Result<Vec<u8>, JsError> {
-        self.session.trainer.model.params.to_safetensors().map_err(js_error)
+        self.session
+            .trainer
+            .model
+            .params
+            .to_safetensors()
+            .map_err(js_error)
     }
 
     /// Loads safetensors weights as `steps` steps of training.
     #[wasm_bindgen(js_name = loadWeights)]
     pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), JsError> {
-        self.session.trainer.load_weights(bytes, steps).map_err(js_error)
+        self.session
+            .trainer
+            .load_weights(bytes, steps)
+            .map_err(js_error)
     }
 }
 
@@ -583,8 +652,14 @@ fn presets_json<C: serde::Serialize, E>(
         .iter()
         .filter_map(|(name, _)| {
             let config = load(name).ok()?;
-            let weights = shipped(name, &config).then(|| format!("models/{lab}/{name}.safetensors"));
-            Some(format!(r#"{{"name":{},"config":{},"weights":{}}}"#, json(name), json(&config), json(&weights)))
+            let weights =
+                shipped(name, &config).then(|| format!("models/{lab}/{name}.safetensors"));
+            Some(format!(
+                r#"{{"name":{},"config":{},"weights":{}}}"#,
+                json(name),
+                json(&config),
+                json(&weights)
+            ))
         })
         .collect();
     format!("[{}]", entries.join(","))

@@ -9,7 +9,10 @@ use genlab::data::session::{DataConfig, DataSession};
 use std::process::{Command, Output};
 
 fn genlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_genlab")).args(args).output().expect("run genlab")
+    Command::new(env!("CARGO_BIN_EXE_genlab"))
+        .args(args)
+        .output()
+        .expect("run genlab")
 }
 
 fn stdout(o: &Output) -> String {
@@ -23,18 +26,36 @@ fn stderr(o: &Output) -> String {
 /// Runs `args`, which must succeed, and returns stdout.
 fn ok(args: &[&str]) -> String {
     let o = genlab(args);
-    assert!(o.status.success(), "genlab {args:?} failed with {:?}: {}", o.status, stderr(&o));
+    assert!(
+        o.status.success(),
+        "genlab {args:?} failed with {:?}: {}",
+        o.status,
+        stderr(&o)
+    );
     stdout(&o)
 }
 
 /// Runs `args`, which must fail with status 2 and one stderr line; returns that line.
 fn usage_error(args: &[&str]) -> String {
     let o = genlab(args);
-    assert_eq!(o.status.code(), Some(2), "genlab {args:?}: exit status (stderr: {})", stderr(&o));
-    assert!(o.stdout.is_empty(), "genlab {args:?} printed to stdout: {}", stdout(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "genlab {args:?}: exit status (stderr: {})",
+        stderr(&o)
+    );
+    assert!(
+        o.stdout.is_empty(),
+        "genlab {args:?} printed to stdout: {}",
+        stdout(&o)
+    );
     let err = stderr(&o);
     let lines: Vec<&str> = err.trim_end().lines().collect();
-    assert_eq!(lines.len(), 1, "genlab {args:?}: stderr should be one line, got {err:?}");
+    assert_eq!(
+        lines.len(),
+        1,
+        "genlab {args:?}: stderr should be one line, got {err:?}"
+    );
     lines[0].to_string()
 }
 
@@ -44,7 +65,10 @@ fn session_rows(json: &str) -> Vec<Vec<f32>> {
     let mut s = DataSession::new(config).unwrap();
     let dim = s.density().dim();
     let n = s.remaining();
-    s.next_chunk(n).chunks_exact(dim).map(|p| p.to_vec()).collect()
+    s.next_chunk(n)
+        .chunks_exact(dim)
+        .map(|p| p.to_vec())
+        .collect()
 }
 
 /// Parses CSV output: checks the header, returns the rows as f32.
@@ -52,7 +76,14 @@ fn parse_csv(text: &str, header: &str) -> Vec<Vec<f32>> {
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some(header), "CSV header");
     lines
-        .map(|l| l.split(',').map(|v| v.parse::<f32>().unwrap_or_else(|_| panic!("`{v}` in row `{l}` is not a float"))).collect())
+        .map(|l| {
+            l.split(',')
+                .map(|v| {
+                    v.parse::<f32>()
+                        .unwrap_or_else(|_| panic!("`{v}` in row `{l}` is not a float"))
+                })
+                .collect()
+        })
         .collect()
 }
 
@@ -62,28 +93,63 @@ fn parse_json(text: &str) -> Vec<Vec<f32>> {
     v.as_array()
         .expect("a JSON array")
         .iter()
-        .map(|row| row.as_array().expect("each row is an array").iter().map(|x| x.to_string().parse::<f32>().unwrap()).collect())
+        .map(|row| {
+            row.as_array()
+                .expect("each row is an array")
+                .iter()
+                .map(|x| x.to_string().parse::<f32>().unwrap())
+                .collect()
+        })
         .collect()
 }
 
 /// A scratch folder, removed when dropped (also when the test fails).
 fn temp_dir(tag: &str) -> tempfile::TempDir {
-    tempfile::Builder::new().prefix(&format!("genlab-cli-test-{tag}-")).tempdir().unwrap()
+    tempfile::Builder::new()
+        .prefix(&format!("genlab-cli-test-{tag}-"))
+        .tempdir()
+        .unwrap()
 }
 
 // ---------------------------------------------------------------- data sample
 
 #[test]
 fn csv_sample_equals_the_session_points() {
-    let rows = parse_csv(&ok(&["data", "sample", "--dataset", "grid25", "--n", "100", "--seed", "5"]), "x,y");
+    let rows = parse_csv(
+        &ok(&[
+            "data",
+            "sample",
+            "--dataset",
+            "grid25",
+            "--n",
+            "100",
+            "--seed",
+            "5",
+        ]),
+        "x,y",
+    );
     assert_eq!(rows.len(), 100);
-    assert!(rows.iter().all(|r| r.len() == 2 && r.iter().all(|v| v.is_finite())));
-    assert_eq!(rows, session_rows(r#"{"dataset":{"name":"grid25"},"n":100,"seed":5}"#));
+    assert!(rows
+        .iter()
+        .all(|r| r.len() == 2 && r.iter().all(|v| v.is_finite())));
+    assert_eq!(
+        rows,
+        session_rows(r#"{"dataset":{"name":"grid25"},"n":100,"seed":5}"#)
+    );
 }
 
 #[test]
 fn json_sample_equals_the_csv_sample() {
-    let args = ["data", "sample", "--dataset", "grid25", "--n", "100", "--seed", "5"];
+    let args = [
+        "data",
+        "sample",
+        "--dataset",
+        "grid25",
+        "--n",
+        "100",
+        "--seed",
+        "5",
+    ];
     let csv = parse_csv(&ok(&args), "x,y");
     let json = parse_json(&ok(&[&args[..], &["--format", "json"]].concat()));
     assert_eq!(json.len(), 100);
@@ -92,23 +158,56 @@ fn json_sample_equals_the_csv_sample() {
 
 #[test]
 fn one_dimensional_dataset_prints_one_column() {
-    let rows = parse_csv(&ok(&["data", "sample", "--dataset", "modes-1d", "--n", "50", "--seed", "2"]), "x");
+    let rows = parse_csv(
+        &ok(&[
+            "data",
+            "sample",
+            "--dataset",
+            "modes-1d",
+            "--n",
+            "50",
+            "--seed",
+            "2",
+        ]),
+        "x",
+    );
     assert_eq!(rows.len(), 50);
     assert!(rows.iter().all(|r| r.len() == 1));
-    assert_eq!(rows, session_rows(r#"{"dataset":{"name":"modes-1d"},"n":50,"seed":2}"#));
+    assert_eq!(
+        rows,
+        session_rows(r#"{"dataset":{"name":"modes-1d"},"n":50,"seed":2}"#)
+    );
 }
 
 #[test]
 fn catalog_only_names_work_as_dataset_flags() {
     // gaussian-1d is a catalog name, not a config tag: the CLI maps it to {"name":"gaussian","dim":1}
-    let rows = parse_csv(&ok(&["data", "sample", "--dataset", "gaussian-1d", "--n", "20", "--seed", "1"]), "x");
-    assert_eq!(rows, session_rows(r#"{"dataset":{"name":"gaussian","dim":1},"n":20,"seed":1}"#));
+    let rows = parse_csv(
+        &ok(&[
+            "data",
+            "sample",
+            "--dataset",
+            "gaussian-1d",
+            "--n",
+            "20",
+            "--seed",
+            "1",
+        ]),
+        "x",
+    );
+    assert_eq!(
+        rows,
+        session_rows(r#"{"dataset":{"name":"gaussian","dim":1},"n":20,"seed":1}"#)
+    );
 }
 
 #[test]
 fn no_flags_sample_the_default_config() {
     let rows = parse_csv(&ok(&["data", "sample"]), "x,y");
-    assert_eq!(rows, session_rows(r#"{"dataset":{"name":"checkerboard"},"n":2000,"seed":0}"#));
+    assert_eq!(
+        rows,
+        session_rows(r#"{"dataset":{"name":"checkerboard"},"n":2000,"seed":0}"#)
+    );
 }
 
 #[test]
@@ -116,14 +215,35 @@ fn config_file_is_read_and_flags_override_it() {
     let tmp = temp_dir("config");
     let dir = tmp.path();
     let file = dir.join("data.json");
-    std::fs::write(&file, r#"{"dataset":{"name":"two-moons","noise":0.2},"n":7,"seed":9}"#).unwrap();
+    std::fs::write(
+        &file,
+        r#"{"dataset":{"name":"two-moons","noise":0.2},"n":7,"seed":9}"#,
+    )
+    .unwrap();
     let path = file.to_str().unwrap();
     let from_file = parse_csv(&ok(&["data", "sample", "--config", path]), "x,y");
-    assert_eq!(from_file, session_rows(r#"{"dataset":{"name":"two-moons","noise":0.2},"n":7,"seed":9}"#));
-    let overridden = parse_csv(&ok(&["data", "sample", "--config", path, "--n", "3", "--seed", "4"]), "x,y");
-    assert_eq!(overridden, session_rows(r#"{"dataset":{"name":"two-moons","noise":0.2},"n":3,"seed":4}"#));
-    let other = parse_csv(&ok(&["data", "sample", "--config", path, "--dataset", "rings"]), "x,y");
-    assert_eq!(other, session_rows(r#"{"dataset":{"name":"rings"},"n":7,"seed":9}"#));
+    assert_eq!(
+        from_file,
+        session_rows(r#"{"dataset":{"name":"two-moons","noise":0.2},"n":7,"seed":9}"#)
+    );
+    let overridden = parse_csv(
+        &ok(&[
+            "data", "sample", "--config", path, "--n", "3", "--seed", "4",
+        ]),
+        "x,y",
+    );
+    assert_eq!(
+        overridden,
+        session_rows(r#"{"dataset":{"name":"two-moons","noise":0.2},"n":3,"seed":4}"#)
+    );
+    let other = parse_csv(
+        &ok(&["data", "sample", "--config", path, "--dataset", "rings"]),
+        "x,y",
+    );
+    assert_eq!(
+        other,
+        session_rows(r#"{"dataset":{"name":"rings"},"n":7,"seed":9}"#)
+    );
 }
 
 // ---------------------------------------------------------------- usage errors
@@ -139,7 +259,10 @@ fn unknown_dataset_is_a_usage_error_listing_valid_names() {
 #[test]
 fn zero_samples_is_a_usage_error_stating_the_range() {
     let line = usage_error(&["data", "sample", "--n", "0"]);
-    assert!(line.contains("n:") && line.contains("1 to 1000000"), "stderr `{line}`");
+    assert!(
+        line.contains("n:") && line.contains("1 to 1000000"),
+        "stderr `{line}`"
+    );
 }
 
 #[test]
@@ -151,7 +274,10 @@ fn large_seed_is_a_usage_error_naming_seed() {
 #[test]
 fn unknown_format_is_a_usage_error_listing_formats() {
     let line = usage_error(&["data", "sample", "--format", "xml"]);
-    assert!(line.contains("xml") && line.contains("csv") && line.contains("json"), "stderr `{line}`");
+    assert!(
+        line.contains("xml") && line.contains("csv") && line.contains("json"),
+        "stderr `{line}`"
+    );
 }
 
 #[test]
@@ -161,17 +287,24 @@ fn bad_config_files_are_usage_errors() {
     let bad = dir.join("bad.json");
     std::fs::write(&bad, r#"{"dataset":{"name":"two-moons","noise":-1}}"#).unwrap();
     let line = usage_error(&["data", "sample", "--config", bad.to_str().unwrap()]);
-    assert!(line.contains("dataset.noise"), "stderr `{line}` should name the field");
+    assert!(
+        line.contains("dataset.noise"),
+        "stderr `{line}` should name the field"
+    );
     let missing = dir.join("missing.json");
     let line = usage_error(&["data", "sample", "--config", missing.to_str().unwrap()]);
-    assert!(line.contains("cannot read") && line.contains("missing.json"), "stderr `{line}`");
+    assert!(
+        line.contains("cannot read") && line.contains("missing.json"),
+        "stderr `{line}`"
+    );
 }
 
 // ---------------------------------------------------------------- data list
 
 #[test]
 fn list_prints_the_catalog_as_json() {
-    let v: serde_json::Value = serde_json::from_str(&ok(&["data", "list"])).expect("data list prints JSON");
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["data", "list"])).expect("data list prints JSON");
     let entries = v.as_array().expect("a JSON array");
     let catalog = DatasetConfig::catalog();
     assert_eq!(entries.len(), catalog.len());
@@ -190,23 +323,57 @@ fn list_prints_the_catalog_as_json() {
 
 #[test]
 fn si_sample_of_the_gmm_preset_lands_on_the_eight_modes() {
-    let rows = parse_csv(&ok(&["si", "sample", "--preset", "gmm-exact", "--n", "400", "--seed", "3"]), "x,y");
+    let rows = parse_csv(
+        &ok(&[
+            "si",
+            "sample",
+            "--preset",
+            "gmm-exact",
+            "--n",
+            "400",
+            "--seed",
+            "3",
+        ]),
+        "x,y",
+    );
     assert_eq!(rows.len(), 400);
     // The ring is normalised to unit variance per coordinate, so E|x|² = 2 (ρ₀ has 6.5), and
     // its modes sit at radius 2/√(σ² + 2) with σ = 0.2.
-    let sq: Vec<f64> = rows.iter().map(|p| (p[0] as f64).powi(2) + (p[1] as f64).powi(2)).collect();
+    let sq: Vec<f64> = rows
+        .iter()
+        .map(|p| (p[0] as f64).powi(2) + (p[1] as f64).powi(2))
+        .collect();
     let mean_sq = sq.iter().sum::<f64>() / sq.len() as f64;
     assert!((mean_sq - 2.0).abs() < 0.1, "E|x|² = {mean_sq}, expected 2");
     let ring = genlab::data::gmm::GaussianMixture::eight_gaussians(0.2);
     let mut counts = [0usize; 8];
     for p in &rows {
-        let d = |c: &genlab::data::gmm::Component| (p[0] - c.mean[0]).powi(2) + (p[1] - c.mean[1]).powi(2);
-        let k = (0..8).min_by(|a, b| d(&ring.components[*a]).total_cmp(&d(&ring.components[*b]))).unwrap();
+        let d = |c: &genlab::data::gmm::Component| {
+            (p[0] - c.mean[0]).powi(2) + (p[1] - c.mean[1]).powi(2)
+        };
+        let k = (0..8)
+            .min_by(|a, b| d(&ring.components[*a]).total_cmp(&d(&ring.components[*b])))
+            .unwrap();
         counts[k] += 1;
     }
     // each mode gets 50 ± 5·√(400·⅛·⅞) ≈ 50 ± 33
-    assert!(counts.iter().all(|c| (17..=83).contains(c)), "particles per mode: {counts:?}");
-    let again = parse_csv(&ok(&["si", "sample", "--preset", "gmm-exact", "--n", "400", "--seed", "3"]), "x,y");
+    assert!(
+        counts.iter().all(|c| (17..=83).contains(c)),
+        "particles per mode: {counts:?}"
+    );
+    let again = parse_csv(
+        &ok(&[
+            "si",
+            "sample",
+            "--preset",
+            "gmm-exact",
+            "--n",
+            "400",
+            "--seed",
+            "3",
+        ]),
+        "x,y",
+    );
     assert_eq!(rows, again, "same seed, same particles");
 }
 
@@ -217,39 +384,94 @@ fn si_field_matches_the_exact_fields() {
     let points = dir.join("p.csv");
     std::fs::write(&points, "x,y\n0.5,-0.25\n-1,2\n").unwrap();
     let rows = parse_csv(
-        &ok(&["si", "field", "--preset", "gmm-exact", "--t", "0.3", "--points", points.to_str().unwrap()]),
+        &ok(&[
+            "si",
+            "field",
+            "--preset",
+            "gmm-exact",
+            "--t",
+            "0.3",
+            "--points",
+            points.to_str().unwrap(),
+        ]),
         "bx,by,sx,sy",
     );
-    let fields = genlab::interpolant::presets::preset("gmm-exact").unwrap().exact_fields().unwrap();
+    let fields = genlab::interpolant::presets::preset("gmm-exact")
+        .unwrap()
+        .exact_fields()
+        .unwrap();
     let (b, s) = fields.drift_and_score(0.3, &[0.5, -0.25, -1.0, 2.0]);
-    assert_eq!(rows, vec![vec![b[0], b[1], s[0], s[1]], vec![b[2], b[3], s[2], s[3]]]);
+    assert_eq!(
+        rows,
+        vec![vec![b[0], b[1], s[0], s[1]], vec![b[2], b[3], s[2], s[3]]]
+    );
     std::fs::write(&points, "1,2,3\n").unwrap();
-    assert!(usage_error(&["si", "field", "--preset", "gmm-exact", "--t", "0.3", "--points", points.to_str().unwrap()])
-        .contains("expected 2 finite numbers"));
-    assert!(usage_error(&["si", "field", "--preset", "gmm-exact", "--t", "2", "--points", points.to_str().unwrap()])
-        .contains("t: 2 is out of range"));
+    assert!(usage_error(&[
+        "si",
+        "field",
+        "--preset",
+        "gmm-exact",
+        "--t",
+        "0.3",
+        "--points",
+        points.to_str().unwrap()
+    ])
+    .contains("expected 2 finite numbers"));
+    assert!(usage_error(&[
+        "si",
+        "field",
+        "--preset",
+        "gmm-exact",
+        "--t",
+        "2",
+        "--points",
+        points.to_str().unwrap()
+    ])
+    .contains("t: 2 is out of range"));
 }
 
 #[test]
 fn si_config_prints_a_preset_the_loader_reads_back() {
     let json = ok(&["si", "config", "--preset", "gmm-exact"]);
     let back: genlab::interpolant::config::InterpolantConfig = from_json(&json).unwrap();
-    assert_eq!(back, genlab::interpolant::presets::preset("gmm-exact").unwrap());
+    assert_eq!(
+        back,
+        genlab::interpolant::presets::preset("gmm-exact").unwrap()
+    );
     assert!(ok(&["presets"]).contains("gmm-exact"));
 }
 
 #[test]
 fn si_rejects_what_it_cannot_do_with_a_named_field() {
-    assert!(usage_error(&["si", "sample", "--preset", "nope"]).contains("valid: checkerboard, checkerboard-paper, gmm-exact"));
+    assert!(usage_error(&["si", "sample", "--preset", "nope"])
+        .contains("valid: checkerboard, checkerboard-paper, gmm-exact"));
     let tmp = temp_dir("si-bad");
     let dir = tmp.path();
     let cases = [
-        (r#"{"rho0":{"name":"checkerboard"},"rho1":{"name":"gaussian"},"fields":"exact"}"#, "rho0: exact fields need a Gaussian mixture"),
-        (r#"{"rho0":{"name":"checkerboard"},"rho1":{"name":"gaussian"}}"#, "a learned model needs --model"),
-        (r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"modes-1d"}}"#, "rho1: is 1D but rho0 is 2D"),
-        (r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"gaussian"},"sampler":{"steps":0}}"#, "sampler.steps: 0 is out of range"),
-        (r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"gaussian"},"path":"trig","gamma":{"kind":"a-brownian","a":9}}"#, "gamma: the trig path needs γ ≤ 1"),
-        (r#"{"rho0":{"name":"gaussian","dim":3},"rho1":{"name":"gaussian"}}"#, "rho0.dim: 3 is out of range"),
+        (
+            r#"{"rho0":{"name":"checkerboard"},"rho1":{"name":"gaussian"},"fields":"exact"}"#,
+            "rho0: exact fields need a Gaussian mixture",
+        ),
+        (
+            r#"{"rho0":{"name":"checkerboard"},"rho1":{"name":"gaussian"}}"#,
+            "a learned model needs --model",
+        ),
+        (
+            r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"modes-1d"}}"#,
+            "rho1: is 1D but rho0 is 2D",
+        ),
+        (
+            r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"gaussian"},"sampler":{"steps":0}}"#,
+            "sampler.steps: 0 is out of range",
+        ),
+        (
+            r#"{"rho0":{"name":"gaussian"},"rho1":{"name":"gaussian"},"path":"trig","gamma":{"kind":"a-brownian","a":9}}"#,
+            "gamma: the trig path needs γ ≤ 1",
+        ),
+        (
+            r#"{"rho0":{"name":"gaussian","dim":3},"rho1":{"name":"gaussian"}}"#,
+            "rho0.dim: 3 is out of range",
+        ),
     ];
     for (json, expected) in cases {
         let path = dir.join("c.json");
@@ -261,14 +483,34 @@ fn si_rejects_what_it_cannot_do_with_a_named_field() {
 
 #[test]
 fn commands_that_train_afresh_reject_model_weights() {
-    let fresh = [("si", "train"), ("si", "bench"), ("halluc", "train"), ("halluc", "recursive"), ("qlae", "train"), ("qlae", "bench")];
+    let fresh = [
+        ("si", "train"),
+        ("si", "bench"),
+        ("halluc", "train"),
+        ("halluc", "recursive"),
+        ("qlae", "train"),
+        ("qlae", "bench"),
+    ];
     for (lab, command) in fresh {
         let err = usage_error(&[lab, command, "--preset", "x", "--model", "w.safetensors"]);
-        assert!(err.contains("unexpected argument '--model'"), "{lab} {command}: {err}");
+        assert!(
+            err.contains("unexpected argument '--model'"),
+            "{lab} {command}: {err}"
+        );
     }
     // the commands that read weights still take it
-    let err = usage_error(&["qlae", "eval", "--preset", "sprites-qlae", "--model", "/nonexistent.safetensors"]);
-    assert!(err.contains("cannot read weights /nonexistent.safetensors"), "{err}");
+    let err = usage_error(&[
+        "qlae",
+        "eval",
+        "--preset",
+        "sprites-qlae",
+        "--model",
+        "/nonexistent.safetensors",
+    ]);
+    assert!(
+        err.contains("cannot read weights /nonexistent.safetensors"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------- si (learned fields)
@@ -286,7 +528,11 @@ fn si_train_writes_weights_that_sample_field_and_eval_read() {
     let m = m.to_str().unwrap();
     let out = genlab(&["si", "train", "--config", c, "--out", m]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("step 30/30"), "progress on stderr: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("step 30/30"),
+        "progress on stderr: {}",
+        stderr(&out)
+    );
     // the weights are the trainer's, byte for byte
     let cfg: genlab::interpolant::config::InterpolantConfig = from_json(TINY).unwrap();
     let mut t = genlab::interpolant::train::Trainer::new(&cfg).unwrap();
@@ -294,18 +540,55 @@ fn si_train_writes_weights_that_sample_field_and_eval_read() {
         t.step().unwrap();
     }
     assert_eq!(std::fs::read(m).unwrap(), t.weights().unwrap());
-    let rows = parse_csv(&ok(&["si", "sample", "--config", c, "--model", m, "--seed", "2"]), "x,y");
+    let rows = parse_csv(
+        &ok(&["si", "sample", "--config", c, "--model", m, "--seed", "2"]),
+        "x,y",
+    );
     assert_eq!(rows.len(), 300);
     assert!(rows.iter().flatten().all(|v| v.is_finite()));
-    assert_eq!(rows, parse_csv(&ok(&["si", "sample", "--config", c, "--model", m, "--seed", "2"]), "x,y"));
-    let eval: serde_json::Value = serde_json::from_str(&ok(&["si", "eval", "--config", c, "--model", m, "--n", "200"])).unwrap();
-    for key in ["energy_distance", "energy_distance_floor", "log_likelihood", "log_likelihood_exact"] {
-        assert!(eval[key].as_f64().is_some_and(f64::is_finite), "{key} in {eval}");
+    assert_eq!(
+        rows,
+        parse_csv(
+            &ok(&["si", "sample", "--config", c, "--model", m, "--seed", "2"]),
+            "x,y"
+        )
+    );
+    let eval: serde_json::Value = serde_json::from_str(&ok(&[
+        "si", "eval", "--config", c, "--model", m, "--n", "200",
+    ]))
+    .unwrap();
+    for key in [
+        "energy_distance",
+        "energy_distance_floor",
+        "log_likelihood",
+        "log_likelihood_exact",
+    ] {
+        assert!(
+            eval[key].as_f64().is_some_and(f64::is_finite),
+            "{key} in {eval}"
+        );
     }
-    assert!(eval["inside_fraction"].is_null(), "only a checkerboard target has squares");
+    assert!(
+        eval["inside_fraction"].is_null(),
+        "only a checkerboard target has squares"
+    );
     let points = dir.join("p.csv");
     std::fs::write(&points, "0.5,0.5\n").unwrap();
-    let field = parse_csv(&ok(&["si", "field", "--config", c, "--model", m, "--t", "0.5", "--points", points.to_str().unwrap()]), "bx,by,sx,sy");
+    let field = parse_csv(
+        &ok(&[
+            "si",
+            "field",
+            "--config",
+            c,
+            "--model",
+            m,
+            "--t",
+            "0.5",
+            "--points",
+            points.to_str().unwrap(),
+        ]),
+        "bx,by,sx,sy",
+    );
     assert_eq!(field[0], {
         let (b, s) = genlab::interpolant::sampler::Fields::eval(&t.model, 0.5, &[0.5, 0.5], true);
         vec![b[0], b[1], s[0], s[1]]
@@ -322,15 +605,48 @@ fn si_refuses_missing_corrupt_and_mismatched_weights() {
     assert!(usage_error(&["si", "sample", "--config", c]).contains("a learned model needs --model"));
     let bad = dir.join("bad.safetensors");
     std::fs::write(&bad, b"definitely not safetensors").unwrap();
-    assert!(usage_error(&["si", "sample", "--config", c, "--model", bad.to_str().unwrap()]).contains("not a valid safetensors"));
+    assert!(usage_error(&[
+        "si",
+        "sample",
+        "--config",
+        c,
+        "--model",
+        bad.to_str().unwrap()
+    ])
+    .contains("not a valid safetensors"));
     let missing = dir.join("missing.safetensors");
-    assert!(usage_error(&["si", "sample", "--config", c, "--model", missing.to_str().unwrap()]).contains("cannot read weights"));
+    assert!(usage_error(&[
+        "si",
+        "sample",
+        "--config",
+        c,
+        "--model",
+        missing.to_str().unwrap()
+    ])
+    .contains("cannot read weights"));
     // weights of a wider network do not fit
     let wide = dir.join("wide.json");
     std::fs::write(&wide, TINY.replace(r#""width":16"#, r#""width":8"#)).unwrap();
     let m = dir.join("wide.safetensors");
-    assert!(genlab(&["si", "train", "--config", wide.to_str().unwrap(), "--out", m.to_str().unwrap()]).status.success());
-    assert!(usage_error(&["si", "sample", "--config", c, "--model", m.to_str().unwrap()]).contains("shape"));
+    assert!(genlab(&[
+        "si",
+        "train",
+        "--config",
+        wide.to_str().unwrap(),
+        "--out",
+        m.to_str().unwrap()
+    ])
+    .status
+    .success());
+    assert!(usage_error(&[
+        "si",
+        "sample",
+        "--config",
+        c,
+        "--model",
+        m.to_str().unwrap()
+    ])
+    .contains("shape"));
 }
 
 #[test]
@@ -353,24 +669,61 @@ fn si_train_of_a_preset_reproduces_its_shipped_weights() {
     let tmp = temp_dir("si-reproduce");
     let dir = tmp.path();
     let out = dir.join("m.safetensors");
-    let o = genlab(&["si", "train", "--preset", "mirror-point", "--out", out.to_str().unwrap()]);
+    let o = genlab(&[
+        "si",
+        "train",
+        "--preset",
+        "mirror-point",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let shipped = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/www/models/si/mirror-point.safetensors")).unwrap();
-    assert!(std::fs::read(&out).unwrap() == shipped, "the retrained weights differ from the shipped file");
-    assert!(stderr(&o).contains("reproduced: the weights equal the shipped www/models/si/mirror-point.safetensors"), "{}", stderr(&o));
+    let shipped = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/www/models/si/mirror-point.safetensors"
+    ))
+    .unwrap();
+    assert!(
+        std::fs::read(&out).unwrap() == shipped,
+        "the retrained weights differ from the shipped file"
+    );
+    assert!(
+        stderr(&o).contains(
+            "reproduced: the weights equal the shipped www/models/si/mirror-point.safetensors"
+        ),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// The authors' checkerboard of 8 squares of side 2 on [−4, 4]², computed independently.
 fn in_checkerboard(p: &[f32]) -> bool {
-    p[0].abs() < 4.0 && p[1].abs() < 4.0 && ((p[0] / 2.0).floor() as i64 + (p[1] / 2.0).floor() as i64).rem_euclid(2) == 0
+    p[0].abs() < 4.0
+        && p[1].abs() < 4.0
+        && ((p[0] / 2.0).floor() as i64 + (p[1] / 2.0).floor() as i64).rem_euclid(2) == 0
 }
 
 #[test]
 fn checkerboard_paper_weights_put_95_percent_of_sde_samples_in_the_squares() {
-    let rows = parse_csv(&ok(&["si", "sample", "--preset", "checkerboard-paper", "--n", "5000", "--seed", "3"]), "x,y");
+    let rows = parse_csv(
+        &ok(&[
+            "si",
+            "sample",
+            "--preset",
+            "checkerboard-paper",
+            "--n",
+            "5000",
+            "--seed",
+            "3",
+        ]),
+        "x,y",
+    );
     assert_eq!(rows.len(), 5000);
     let inside = rows.iter().filter(|p| in_checkerboard(p)).count() as f64 / 5000.0;
-    assert!(inside >= 0.95, "{inside} of the SDE samples are inside the squares; the bar is 0.95");
+    assert!(
+        inside >= 0.95,
+        "{inside} of the SDE samples are inside the squares; the bar is 0.95"
+    );
 }
 
 // ---------------------------------------------------------------- halluc
@@ -382,21 +735,38 @@ fn halluc_report_and_sample_with_the_exact_denoiser() {
     let config = dir.join("c.json");
     std::fs::write(&config, r#"{"data":{"name":"modes-1d","modes":[1,2,3],"std":0.05},"schedule":{"steps":200},"n":300,"k":4}"#).unwrap();
     let c = config.to_str().unwrap();
-    let report: serde_json::Value = serde_json::from_str(&ok(&["halluc", "report", "--config", c, "--exact"])).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&["halluc", "report", "--config", c, "--exact"])).unwrap();
     assert_eq!(report["samples"], 300);
     let rate = report["hallucination_rate"].as_f64().unwrap();
-    assert!(rate < 0.02, "the exact denoiser hallucinates little: {rate}");
+    assert!(
+        rate < 0.02,
+        "the exact denoiser hallucinates little: {rate}"
+    );
     assert_eq!(report["rate_by_k"].as_array().unwrap().len(), 5);
-    let rows = parse_csv(&ok(&["halluc", "sample", "--config", c, "--exact", "--seed", "4"]), "x,variance,hallucinated");
+    let rows = parse_csv(
+        &ok(&["halluc", "sample", "--config", c, "--exact", "--seed", "4"]),
+        "x,variance,hallucinated",
+    );
     assert_eq!(rows.len(), 300);
     for r in &rows {
         assert!(r[1] >= 0.0 && (r[2] == 0.0 || r[2] == 1.0));
-        let far = [1.0f32, 2.0, 3.0].iter().map(|m| (r[0] - m).abs()).fold(f32::INFINITY, f32::min) > 0.2;
-        assert_eq!(r[2] == 1.0, far, "the label is the distance to the nearest mode beyond 4σ: {r:?}");
+        let far = [1.0f32, 2.0, 3.0]
+            .iter()
+            .map(|m| (r[0] - m).abs())
+            .fold(f32::INFINITY, f32::min)
+            > 0.2;
+        assert_eq!(
+            r[2] == 1.0,
+            far,
+            "the label is the distance to the nearest mode beyond 4σ: {r:?}"
+        );
     }
     assert!(usage_error(&["halluc", "report", "--config", c]).contains("--model"));
     std::fs::write(&config, r#"{"data":{"name":"two-moons"}}"#).unwrap();
-    assert!(usage_error(&["halluc", "report", "--config", c, "--exact"]).contains("data: needs modes"));
+    assert!(
+        usage_error(&["halluc", "report", "--config", c, "--exact"]).contains("data: needs modes")
+    );
 }
 
 #[test]
@@ -406,47 +776,137 @@ fn halluc_train_writes_weights_the_report_reads() {
     let config = dir.join("c.json");
     std::fs::write(&config, r#"{"data":{"name":"modes-1d","modes":[1,2,3],"std":0.05},"trainSize":500,"schedule":{"steps":100},"train":{"width":16,"batch":64,"steps":20},"n":100}"#).unwrap();
     let (c, m) = (config.to_str().unwrap(), dir.join("m.safetensors"));
-    let out = genlab(&["halluc", "train", "--config", c, "--out", m.to_str().unwrap()]);
+    let out = genlab(&[
+        "halluc",
+        "train",
+        "--config",
+        c,
+        "--out",
+        m.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("step 20/20"));
     // --init starts from those weights: both runs see the same first minibatch, and the
     // trained weights fit it better than a fresh network
     let first_loss = |out: &std::process::Output| -> f64 {
-        let line = stderr(out).lines().find(|l| l.starts_with("step 1/20")).unwrap().to_string();
+        let line = stderr(out)
+            .lines()
+            .find(|l| l.starts_with("step 1/20"))
+            .unwrap()
+            .to_string();
         line.split_whitespace().nth(3).unwrap().parse().unwrap()
     };
     let tuned = dir.join("tuned.safetensors");
-    let again = genlab(&["halluc", "train", "--config", c, "--out", tuned.to_str().unwrap(), "--init", m.to_str().unwrap()]);
+    let again = genlab(&[
+        "halluc",
+        "train",
+        "--config",
+        c,
+        "--out",
+        tuned.to_str().unwrap(),
+        "--init",
+        m.to_str().unwrap(),
+    ]);
     assert!(again.status.success(), "{}", stderr(&again));
-    assert!(first_loss(&again) < first_loss(&out), "{} vs {}", first_loss(&again), first_loss(&out));
-    assert!(usage_error(&["halluc", "train", "--config", c, "--out", tuned.to_str().unwrap(), "--init", c]).contains("c.json"));
-    let report: serde_json::Value = serde_json::from_str(&ok(&["halluc", "report", "--config", c, "--model", m.to_str().unwrap()])).unwrap();
+    assert!(
+        first_loss(&again) < first_loss(&out),
+        "{} vs {}",
+        first_loss(&again),
+        first_loss(&out)
+    );
+    assert!(usage_error(&[
+        "halluc",
+        "train",
+        "--config",
+        c,
+        "--out",
+        tuned.to_str().unwrap(),
+        "--init",
+        c
+    ])
+    .contains("c.json"));
+    let report: serde_json::Value = serde_json::from_str(&ok(&[
+        "halluc",
+        "report",
+        "--config",
+        c,
+        "--model",
+        m.to_str().unwrap(),
+    ]))
+    .unwrap();
     assert_eq!(report["samples"], 100);
     std::fs::write(&m, b"junk").unwrap();
-    assert!(usage_error(&["halluc", "report", "--config", c, "--model", m.to_str().unwrap()]).contains("not a valid safetensors"));
+    assert!(usage_error(&[
+        "halluc",
+        "report",
+        "--config",
+        c,
+        "--model",
+        m.to_str().unwrap()
+    ])
+    .contains("not a valid safetensors"));
 }
 
 #[test]
 fn halluc_presets_print_and_run_recursive_training() {
-    let config: serde_json::Value = serde_json::from_str(&ok(&["halluc", "config", "--preset", "grid25"])).unwrap();
+    let config: serde_json::Value =
+        serde_json::from_str(&ok(&["halluc", "config", "--preset", "grid25"])).unwrap();
     assert_eq!(config["data"]["name"], "grid25");
     assert_eq!(config["schedule"]["steps"], 1000);
-    assert!(ok(&["presets"]).contains("halluc: grid25, diamond25, 1d-123, 1d-1245, 1d-1245-recursive"));
+    assert!(
+        ok(&["presets"]).contains("halluc: grid25, diamond25, 1d-123, 1d-1245, 1d-1245-recursive")
+    );
     assert!(usage_error(&["halluc", "config", "--preset", "nope"]).contains("valid: grid25"));
     let tmp = temp_dir("halluc-recursive");
     let dir = tmp.path();
     let path = dir.join("c.json");
     std::fs::write(&path, r#"{"data":{"name":"modes-1d"},"trainSize":100,"schedule":{"steps":10},"train":{"width":8,"batch":16,"steps":5}}"#).unwrap();
     let c = path.to_str().unwrap();
-    let lineages: serde_json::Value = serde_json::from_str(&ok(&["halluc", "recursive", "--config", c, "--generations", "2"])).unwrap();
-    let filters: Vec<&str> = lineages.as_array().unwrap().iter().map(|l| l["filter"].as_str().unwrap()).collect();
+    let lineages: serde_json::Value = serde_json::from_str(&ok(&[
+        "halluc",
+        "recursive",
+        "--config",
+        c,
+        "--generations",
+        "2",
+    ]))
+    .unwrap();
+    let filters: Vec<&str> = lineages
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["filter"].as_str().unwrap())
+        .collect();
     assert_eq!(filters, ["none", "variance", "random"]);
-    assert!(lineages.as_array().unwrap().iter().all(|l| l["hallucination_rate"].as_array().unwrap().len() == 2));
+    assert!(lineages
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["hallucination_rate"].as_array().unwrap().len() == 2));
     // --filter runs some lines alone (in the usual order), each the same as in the full run
-    let some: serde_json::Value = serde_json::from_str(&ok(&["halluc", "recursive", "--config", c, "--generations", "2", "--filter", "random,variance"])).unwrap();
-    assert_eq!(some.as_array().unwrap()[..], lineages.as_array().unwrap()[1..]);
-    assert!(usage_error(&["halluc", "recursive", "--config", c, "--filter", "median"]).contains("possible values: none, variance, random"));
-    assert!(usage_error(&["halluc", "recursive", "--config", c, "--generations", "0"]).contains("allowed 1 to 20"));
+    let some: serde_json::Value = serde_json::from_str(&ok(&[
+        "halluc",
+        "recursive",
+        "--config",
+        c,
+        "--generations",
+        "2",
+        "--filter",
+        "random,variance",
+    ]))
+    .unwrap();
+    assert_eq!(
+        some.as_array().unwrap()[..],
+        lineages.as_array().unwrap()[1..]
+    );
+    assert!(
+        usage_error(&["halluc", "recursive", "--config", c, "--filter", "median"])
+            .contains("possible values: none, variance, random")
+    );
+    assert!(
+        usage_error(&["halluc", "recursive", "--config", c, "--generations", "0"])
+            .contains("allowed 1 to 20")
+    );
 }
 
 #[test]
@@ -455,20 +915,53 @@ fn metrics_infomec_agrees_with_scikit_learn() {
     let s = dir.join("s.csv");
     for (latents, flag) in [("zc.csv", None), ("zd.csv", Some("--discrete"))] {
         let z = dir.join(latents);
-        let mut args = vec!["metrics", "infomec", "--sources", s.to_str().unwrap(), "--latents", z.to_str().unwrap()];
+        let mut args = vec![
+            "metrics",
+            "infomec",
+            "--sources",
+            s.to_str().unwrap(),
+            "--latents",
+            z.to_str().unwrap(),
+        ];
         args.extend(flag);
         let ours: serde_json::Value = serde_json::from_str(&ok(&args)).unwrap();
         let kind = if flag.is_some() { "d" } else { "c" };
-        let reference: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("expected-{kind}.json"))).unwrap()).unwrap();
+        let reference: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("expected-{kind}.json"))).unwrap(),
+        )
+        .unwrap();
         for key in ["infom", "infoe", "infoc"] {
-            let (a, b) = (ours[key].as_f64().unwrap(), reference[key].as_f64().unwrap());
-            assert!((a - b).abs() < 1e-3, "{latents} {key}: ours {a}, scikit-learn {b}");
+            let (a, b) = (
+                ours[key].as_f64().unwrap(),
+                reference[key].as_f64().unwrap(),
+            );
+            assert!(
+                (a - b).abs() < 1e-3,
+                "{latents} {key}: ours {a}, scikit-learn {b}"
+            );
         }
-        let flat = |v: &serde_json::Value| v.as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap())).collect::<Vec<_>>();
+        let flat = |v: &serde_json::Value| {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()))
+                .collect::<Vec<_>>()
+        };
         for (a, b) in flat(&ours["nmi"]).iter().zip(flat(&reference["nmi"])) {
-            assert!((a - b).abs() < 1e-3, "{latents} nmi: ours {a}, scikit-learn {b}");
+            assert!(
+                (a - b).abs() < 1e-3,
+                "{latents} nmi: ours {a}, scikit-learn {b}"
+            );
         }
     }
     let z = dir.join("zd.csv");
-    assert!(usage_error(&["metrics", "infomec", "--sources", z.to_str().unwrap(), "--latents", dir.join("generate.py").to_str().unwrap()]).contains("generate.py"));
+    assert!(usage_error(&[
+        "metrics",
+        "infomec",
+        "--sources",
+        z.to_str().unwrap(),
+        "--latents",
+        dir.join("generate.py").to_str().unwrap()
+    ])
+    .contains("generate.py"));
 }

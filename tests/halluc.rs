@@ -21,8 +21,13 @@ fn alpha_bar_is_the_product_of_one_minus_beta() {
     assert_eq!(s.steps(), 1000);
     assert!((s.beta[0] - 0.001).abs() < 1e-15 && (s.beta[999] - 0.2).abs() < 1e-15);
     for t in [0, 1, 10, 100, 500, 999] {
-        let log: f64 = (0..=t).map(|k| (1.0 - (0.001 + 0.199 * k as f64 / 999.0)).ln()).sum();
-        assert!((s.alpha_bar[t] - log.exp()).abs() <= 1e-12 * (1.0 + log.exp()), "t = {t}");
+        let log: f64 = (0..=t)
+            .map(|k| (1.0 - (0.001 + 0.199 * k as f64 / 999.0)).ln())
+            .sum();
+        assert!(
+            (s.alpha_bar[t] - log.exp()).abs() <= 1e-12 * (1.0 + log.exp()),
+            "t = {t}"
+        );
     }
     assert!(s.alpha_bar.windows(2).all(|w| w[1] < w[0]), "ᾱ decreases");
 }
@@ -48,7 +53,10 @@ fn the_posterior_mean_at_the_forward_mean_is_the_earlier_forward_mean() {
         let m = s.posterior_mean(t, x0, s.alpha_bar[t].sqrt() * x0);
         assert!((m - s.alpha_bar[t - 1].sqrt() * x0).abs() < 1e-9, "t = {t}");
     }
-    assert!((s.posterior_mean(0, 0.25, 9.0) - 0.25).abs() < 1e-12, "the last step returns x̂₀");
+    assert!(
+        (s.posterior_mean(0, 0.25, 9.0) - 0.25).abs() < 1e-12,
+        "the last step returns x̂₀"
+    );
     assert_eq!(s.sigma(0), 0.0);
     assert!((s.sigma(10) - s.beta[10].sqrt()).abs() < 1e-15);
 }
@@ -64,7 +72,9 @@ fn log_pt(data: &GaussianMixture, ab: f64, x: &[f64]) -> f64 {
             let mut l = (w[k] as f64).ln();
             for (d, xd) in x.iter().enumerate() {
                 let var = ab * (c.std[d] as f64).powi(2) + 1.0 - ab;
-                l += -0.5 * ((xd - ab.sqrt() * c.mean[d] as f64).powi(2) / var + (2.0 * std::f64::consts::PI * var).ln());
+                l += -0.5
+                    * ((xd - ab.sqrt() * c.mean[d] as f64).powi(2) / var
+                        + (2.0 * std::f64::consts::PI * var).ln());
             }
             l
         })
@@ -76,7 +86,10 @@ fn log_pt(data: &GaussianMixture, ab: f64, x: &[f64]) -> f64 {
 #[test]
 fn the_exact_denoiser_is_minus_sqrt_one_minus_alpha_bar_times_the_score() {
     let data = GaussianMixture::grid25(0.05);
-    let den = ExactDenoiser { data: data.clone(), schedule: paper() };
+    let den = ExactDenoiser {
+        data: data.clone(),
+        schedule: paper(),
+    };
     let h = 1e-5;
     for t in [0, 3, 20, 100] {
         let ab = den.schedule.alpha_bar[t];
@@ -89,7 +102,11 @@ fn the_exact_denoiser_is_minus_sqrt_one_minus_alpha_bar_times_the_score() {
                 minus[d] -= h;
                 let score = (log_pt(&data, ab, &plus) - log_pt(&data, ab, &minus)) / (2.0 * h);
                 let expect = -(1.0 - ab).sqrt() * score;
-                assert!((eps[d] as f64 - expect).abs() < 1e-3 * (1.0 + expect.abs()), "t = {t}, {p:?}, d = {d}: {} vs {expect}", eps[d]);
+                assert!(
+                    (eps[d] as f64 - expect).abs() < 1e-3 * (1.0 + expect.abs()),
+                    "t = {t}, {p:?}, d = {d}: {} vs {expect}",
+                    eps[d]
+                );
             }
         }
     }
@@ -98,7 +115,10 @@ fn the_exact_denoiser_is_minus_sqrt_one_minus_alpha_bar_times_the_score() {
 #[test]
 fn the_reverse_chain_with_the_exact_denoiser_lands_on_the_data() {
     let data = GaussianMixture::modes_1d(&[1.0, 2.0, 3.0], 0.05);
-    let den = ExactDenoiser { data: data.clone(), schedule: paper() };
+    let den = ExactDenoiser {
+        data: data.clone(),
+        schedule: paper(),
+    };
     let mut rng = Rng::new(1);
     let n = 3000;
     let mut steps = 0;
@@ -107,7 +127,12 @@ fn the_reverse_chain_with_the_exact_denoiser_lands_on_the_data() {
     // each mode gets a third of the samples, centred on the mode; the spread is the data's 0.05
     // widened a little by the reverse variance σₜ² = βₜ (the paper's choice, not the posterior's)
     for m in [1.0f32, 2.0, 3.0] {
-        let near: Vec<f64> = chain.samples.iter().filter(|x| (**x - m).abs() < 0.25).map(|x| *x as f64).collect();
+        let near: Vec<f64> = chain
+            .samples
+            .iter()
+            .filter(|x| (**x - m).abs() < 0.25)
+            .map(|x| *x as f64)
+            .collect();
         let share = near.len() as f64 / n as f64;
         assert!((share - 1.0 / 3.0).abs() < 0.04, "mode {m}: share {share}");
         let mean = near.iter().sum::<f64>() / near.len() as f64;
@@ -121,7 +146,10 @@ fn the_reverse_chain_with_the_exact_denoiser_lands_on_the_data() {
     assert!(ed < 10.0 * floor, "energy distance {ed}, floor {floor}");
     // the perfect model hallucinates (almost) nothing: few samples beyond 4σ of every mode
     let modes = vec![vec![1.0], vec![2.0], vec![3.0]];
-    let far = nearest_mode_distance(&chain.samples, 1, &modes).iter().filter(|d| **d > 0.2).count();
+    let far = nearest_mode_distance(&chain.samples, 1, &modes)
+        .iter()
+        .filter(|d| **d > 0.2)
+        .count();
     assert!(far < n / 100, "{far} of {n} samples far from every mode");
     assert_eq!(chain.variance.len(), n);
     assert!(chain.variance.iter().all(|v| v.is_finite() && *v >= 0.0));
@@ -130,7 +158,12 @@ fn the_reverse_chain_with_the_exact_denoiser_lands_on_the_data() {
 #[test]
 fn trajectory_variance_is_the_population_variance_averaged_over_dimensions() {
     // two samples in 2D over a window of 4 steps
-    let window = vec![vec![0.0, 1.0, 5.0, 5.0], vec![2.0, 1.0, 5.0, 5.0], vec![0.0, 3.0, 5.0, 5.0], vec![2.0, 3.0, 5.0, 5.0]];
+    let window = vec![
+        vec![0.0, 1.0, 5.0, 5.0],
+        vec![2.0, 1.0, 5.0, 5.0],
+        vec![0.0, 3.0, 5.0, 5.0],
+        vec![2.0, 3.0, 5.0, 5.0],
+    ];
     let v = trajectory_variance(&window, 2);
     // sample 0: dim 0 takes 0,2,0,2 (variance 1), dim 1 takes 1,1,3,3 (variance 1) → 1; sample 1 is constant
     assert_eq!(v, vec![1.0, 0.0]);
@@ -143,22 +176,40 @@ fn roc_and_auroc_on_known_cases() {
     assert!((auroc(&perfect) - 1.0).abs() < 1e-12);
     let best = best_at_kept(&perfect, 0.96);
     assert_eq!((best.removed, best.kept), (1.0, 1.0));
-    assert!(best.threshold >= 0.3 && best.threshold < 0.8, "threshold {}", best.threshold);
+    assert!(
+        best.threshold >= 0.3 && best.threshold < 0.8,
+        "threshold {}",
+        best.threshold
+    );
     let reversed = roc(&[0.1, 0.2, 0.9, 0.8, 0.7], &labels);
     assert!(auroc(&reversed).abs() < 1e-12);
     let tied = roc(&[0.5; 5], &labels);
-    assert!((auroc(&tied) - 0.5).abs() < 1e-12, "all ties: {}", auroc(&tied));
+    assert!(
+        (auroc(&tied) - 0.5).abs() < 1e-12,
+        "all ties: {}",
+        auroc(&tied)
+    );
     // one positive below two negatives: pairs ranked right = 1·3 + 1·1 of 6
     let mixed = roc(&[0.9, 0.4, 0.5, 0.6, 0.1], &labels);
-    assert!((auroc(&mixed) - 4.0 / 6.0).abs() < 1e-12, "{}", auroc(&mixed));
-    assert_eq!(nearest_mode_distance(&[0.0, 0.0, 3.0, 4.0], 2, &[vec![0.0, 1.0], vec![3.0, 0.0]]), vec![1.0, 4.0]);
+    assert!(
+        (auroc(&mixed) - 4.0 / 6.0).abs() < 1e-12,
+        "{}",
+        auroc(&mixed)
+    );
+    assert_eq!(
+        nearest_mode_distance(&[0.0, 0.0, 3.0, 4.0], 2, &[vec![0.0, 1.0], vec![3.0, 0.0]]),
+        vec![1.0, 4.0]
+    );
 }
 
 #[test]
 fn the_paper_network_has_about_67k_parameters() {
     let net = genlab::halluc::model::NoiseNet::new(2, 128, &mut Rng::new(0)).unwrap();
     // t_proj, l1, lt, l2: 128·128 + 128 each; x_proj 2·128; three LayerNorms 2·128; out 128·2 + 2
-    assert_eq!(net.params.count(), 4 * (128 * 128 + 128) + 2 * 128 + 3 * 256 + 128 * 2 + 2);
+    assert_eq!(
+        net.params.count(),
+        4 * (128 * 128 + 128) + 2 * 128 + 3 * 256 + 128 * 2 + 2
+    );
     let eps = net.freeze(1000).unwrap().eps(500, &[0.1, -0.2, 0.3, 0.4]);
     assert_eq!(eps.len(), 4);
     assert!(eps.iter().all(|v| v.is_finite()));
@@ -171,20 +222,39 @@ fn inference_path_matches_the_candle_forward_with_trained_weights() {
     use candle_core::{Device, Tensor};
     let mut net = genlab::halluc::model::NoiseNet::new(2, 128, &mut Rng::new(0)).unwrap();
     let before = net.freeze(1000).unwrap().infer(500, &[0.1, -0.2]).unwrap();
-    net.params.load_safetensors(&std::fs::read("www/models/halluc/grid25.safetensors").unwrap()).unwrap();
+    net.params
+        .load_safetensors(&std::fs::read("www/models/halluc/grid25.safetensors").unwrap())
+        .unwrap();
     let frozen = net.freeze(1000).unwrap();
     let x = Rng::new(4).normal_vec(2 * 301);
     for t in [0usize, 9, 500, 999] {
         let xs = Tensor::from_slice(&x, (301, 2), &Device::Cpu).unwrap();
-        let want = net.forward(&xs, &Tensor::full(t as f32, 1, &Device::Cpu).unwrap()).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let want = net
+            .forward(&xs, &Tensor::full(t as f32, 1, &Device::Cpu).unwrap())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
         let got = frozen.infer(t, &x).unwrap();
         assert_eq!(got.len(), want.len());
-        let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs() / b.abs().max(1.0)).fold(0.0f32, f32::max);
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs() / b.abs().max(1.0))
+            .fold(0.0f32, f32::max);
         assert!(worst < 1e-5, "t = {t}: largest relative difference {worst}");
     }
-    assert_ne!(before, frozen.infer(500, &[0.1, -0.2]).unwrap(), "loading the weights changed nothing");
+    assert_ne!(
+        before,
+        frozen.infer(500, &[0.1, -0.2]).unwrap(),
+        "loading the weights changed nothing"
+    );
     assert!(frozen.infer(0, &[]).unwrap().is_empty());
-    assert!(frozen.infer(1000, &[0.1, -0.2]).is_err(), "step 1000 is past the frozen 1000");
+    assert!(
+        frozen.infer(1000, &[0.1, -0.2]).is_err(),
+        "step 1000 is past the frozen 1000"
+    );
 }
 
 /// The fused LayerNorm + LeakyReLU op against the same formula in stock candle ops (forward),
@@ -196,51 +266,114 @@ fn fused_layer_norm_matches_stock_ops_and_finite_differences() {
     let dev = &Device::Cpu;
     let mut p = Params::new();
     let ln = LayerNorm::new("ln", 4, &mut p).unwrap();
-    let (gamma, beta) = (p.get("ln.weight").unwrap().clone(), p.get("ln.bias").unwrap().clone());
-    p.restore(&[Tensor::new(&[1.5f32, -0.7, 0.9, 2.0], dev).unwrap(), Tensor::new(&[0.1f32, -0.3, 0.2, 0.0], dev).unwrap()]).unwrap();
+    let (gamma, beta) = (
+        p.get("ln.weight").unwrap().clone(),
+        p.get("ln.bias").unwrap().clone(),
+    );
+    p.restore(&[
+        Tensor::new(&[1.5f32, -0.7, 0.9, 2.0], dev).unwrap(),
+        Tensor::new(&[0.1f32, -0.3, 0.2, 0.0], dev).unwrap(),
+    ])
+    .unwrap();
     let x0 = vec![0.3f32, -1.2, 2.0, 0.5, -0.4, 0.1, 0.8, -2.2];
     let weights = Tensor::new(&[[1.0f32, -2.0, 0.5, 3.0], [0.7, 1.1, -1.3, 0.4]], dev).unwrap();
     for slope in [0.02f32, 1.0] {
         let x = Tensor::from_vec(x0.clone(), (2, 4), dev).unwrap();
         // stock ops: LReLU(γ (x − μ)/√(var + 1e-5) + β)
-        let c = x.broadcast_sub(&x.mean_keepdim(D::Minus1).unwrap()).unwrap();
+        let c = x
+            .broadcast_sub(&x.mean_keepdim(D::Minus1).unwrap())
+            .unwrap();
         let var = c.sqr().unwrap().mean_keepdim(D::Minus1).unwrap();
-        let z = c.broadcast_div(&(var + 1e-5).unwrap().sqrt().unwrap()).unwrap().broadcast_mul(&gamma).unwrap().broadcast_add(&beta).unwrap();
-        let stock = candle_nn::ops::leaky_relu(&z, slope as f64).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        let fused = ln.forward_leaky(&x, slope).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let z = c
+            .broadcast_div(&(var + 1e-5).unwrap().sqrt().unwrap())
+            .unwrap()
+            .broadcast_mul(&gamma)
+            .unwrap()
+            .broadcast_add(&beta)
+            .unwrap();
+        let stock = candle_nn::ops::leaky_relu(&z, slope as f64)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        let fused = ln
+            .forward_leaky(&x, slope)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
         for (a, b) in stock.iter().zip(&fused) {
-            assert!((a - b).abs() < 1e-5, "slope {slope}: stock {a} vs fused {b}");
+            assert!(
+                (a - b).abs() < 1e-5,
+                "slope {slope}: stock {a} vs fused {b}"
+            );
         }
-        let loss = |x: &Tensor| ln.forward_leaky(x, slope).unwrap().mul(&weights).unwrap().sum_all().unwrap();
+        let loss = |x: &Tensor| {
+            ln.forward_leaky(x, slope)
+                .unwrap()
+                .mul(&weights)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+        };
         let xv = candle_core::Var::from_tensor(&x).unwrap();
         let grads = loss(xv.as_tensor()).backward().unwrap();
         let h = 1e-3f32;
         // ∂x by finite differences
-        let gx = grads.get(xv.as_tensor()).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let gx = grads
+            .get(xv.as_tensor())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
         for i in 0..8 {
             let at = |d: f32| {
                 let mut v = x0.clone();
                 v[i] += d;
-                loss(&Tensor::from_vec(v, (2, 4), dev).unwrap()).to_scalar::<f32>().unwrap()
+                loss(&Tensor::from_vec(v, (2, 4), dev).unwrap())
+                    .to_scalar::<f32>()
+                    .unwrap()
             };
             let fd = (at(h) - at(-h)) / (2.0 * h);
-            assert!((gx[i] - fd).abs() < 1e-2 * (1.0 + fd.abs()), "slope {slope} d/dx{i}: {} vs {fd}", gx[i]);
+            assert!(
+                (gx[i] - fd).abs() < 1e-2 * (1.0 + fd.abs()),
+                "slope {slope} d/dx{i}: {} vs {fd}",
+                gx[i]
+            );
         }
         // ∂γ and ∂β by finite differences on the parameters
         for (which, param) in [(0usize, &gamma), (1, &beta)] {
             let g = grads.get(param).unwrap().to_vec1::<f32>().unwrap();
-            let base = [gamma.to_vec1::<f32>().unwrap(), beta.to_vec1::<f32>().unwrap()];
+            let base = [
+                gamma.to_vec1::<f32>().unwrap(),
+                beta.to_vec1::<f32>().unwrap(),
+            ];
             for j in 0..4 {
                 let at = |d: f32| {
                     let mut v = base.clone();
                     v[which][j] += d;
-                    p.restore(&[Tensor::new(v[0].as_slice(), dev).unwrap(), Tensor::new(v[1].as_slice(), dev).unwrap()]).unwrap();
+                    p.restore(&[
+                        Tensor::new(v[0].as_slice(), dev).unwrap(),
+                        Tensor::new(v[1].as_slice(), dev).unwrap(),
+                    ])
+                    .unwrap();
                     let value = loss(&x).to_scalar::<f32>().unwrap();
-                    p.restore(&[Tensor::new(base[0].as_slice(), dev).unwrap(), Tensor::new(base[1].as_slice(), dev).unwrap()]).unwrap();
+                    p.restore(&[
+                        Tensor::new(base[0].as_slice(), dev).unwrap(),
+                        Tensor::new(base[1].as_slice(), dev).unwrap(),
+                    ])
+                    .unwrap();
                     value
                 };
                 let fd = (at(h) - at(-h)) / (2.0 * h);
-                assert!((g[j] - fd).abs() < 1e-2 * (1.0 + fd.abs()), "slope {slope} param {which}[{j}]: {} vs {fd}", g[j]);
+                assert!(
+                    (g[j] - fd).abs() < 1e-2 * (1.0 + fd.abs()),
+                    "slope {slope} param {which}[{j}]: {} vs {fd}",
+                    g[j]
+                );
             }
         }
     }
@@ -259,8 +392,16 @@ fn layer_norm_gives_the_bits_of_summing_one_row_at_a_time() {
         let mut p = Params::new();
         let ln = LayerNorm::new("ln", d, &mut p).unwrap();
         let (gamma, beta) = (rng.normal_vec(d), rng.normal_vec(d));
-        p.restore(&[Tensor::new(gamma.as_slice(), dev).unwrap(), Tensor::new(beta.as_slice(), dev).unwrap()]).unwrap();
-        let x: Vec<f32> = rng.normal_vec(rows * d).iter().map(|v| 3.0 * v + 0.5).collect();
+        p.restore(&[
+            Tensor::new(gamma.as_slice(), dev).unwrap(),
+            Tensor::new(beta.as_slice(), dev).unwrap(),
+        ])
+        .unwrap();
+        let x: Vec<f32> = rng
+            .normal_vec(rows * d)
+            .iter()
+            .map(|v| 3.0 * v + 0.5)
+            .collect();
         let slope = 0.02f32;
         let want: Vec<u32> = x
             .chunks_exact(d)
@@ -268,15 +409,41 @@ fn layer_norm_gives_the_bits_of_summing_one_row_at_a_time() {
                 let mean = row.iter().sum::<f32>() / d as f32;
                 let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / d as f32;
                 let r = 1.0 / (var + 1e-5).sqrt();
-                let z: Vec<f32> = row.iter().zip(&gamma).zip(&beta).map(|((v, g), b)| (v - mean) * r * g + b).collect();
-                z.into_iter().map(move |z| if z > 0.0 { z } else { slope * z }.to_bits())
+                let z: Vec<f32> = row
+                    .iter()
+                    .zip(&gamma)
+                    .zip(&beta)
+                    .map(|((v, g), b)| (v - mean) * r * g + b)
+                    .collect();
+                z.into_iter()
+                    .map(move |z| if z > 0.0 { z } else { slope * z }.to_bits())
             })
             .collect();
-        let differ = |v: Vec<f32>| v.len().abs_diff(want.len()) + v.iter().zip(&want).filter(|(a, b)| a.to_bits() != **b).count();
-        assert_eq!(differ(ln.freeze().unwrap().forward_leaky(&x, slope).unwrap()), 0, "{rows} rows of {d}: inference differs");
+        let differ = |v: Vec<f32>| {
+            v.len().abs_diff(want.len())
+                + v.iter()
+                    .zip(&want)
+                    .filter(|(a, b)| a.to_bits() != **b)
+                    .count()
+        };
+        assert_eq!(
+            differ(ln.freeze().unwrap().forward_leaky(&x, slope).unwrap()),
+            0,
+            "{rows} rows of {d}: inference differs"
+        );
         let t = Tensor::from_vec(x.clone(), (rows, d), dev).unwrap();
-        let fused = ln.forward_leaky(&t, slope).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        assert_eq!(differ(fused), 0, "{rows} rows of {d}: the training op differs");
+        let fused = ln
+            .forward_leaky(&t, slope)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        assert_eq!(
+            differ(fused),
+            0,
+            "{rows} rows of {d}: the training op differs"
+        );
     }
 }
 
@@ -298,7 +465,11 @@ fn training_lowers_the_noise_prediction_loss() {
 
 #[test]
 fn bad_settings_name_their_field() {
-    let field = |json: &str| genlab::config::from_json::<genlab::halluc::config::HallucConfig>(json).unwrap_err().field;
+    let field = |json: &str| {
+        genlab::config::from_json::<genlab::halluc::config::HallucConfig>(json)
+            .unwrap_err()
+            .field
+    };
     assert_eq!(field(r#"{"data":{"name":"checkerboard"}}"#), "data");
     assert_eq!(field(r#"{"window":1}"#), "window");
     assert_eq!(field(r#"{"train":{"batch":0}}"#), "train.batch");

@@ -12,8 +12,11 @@ fn shipped(name: &str, n: usize) -> Session {
     config.n = n;
     let steps = config.train.steps;
     let mut session = Session::new(config).unwrap();
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("www/models/halluc/{name}.safetensors"));
-    session.load_weights(&std::fs::read(&path).unwrap(), steps).unwrap();
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("www/models/halluc/{name}.safetensors"));
+    session
+        .load_weights(&std::fs::read(&path).unwrap(), steps)
+        .unwrap();
     session.sample_all().unwrap();
     session
 }
@@ -23,7 +26,11 @@ fn shipped(name: &str, n: usize) -> Session {
 /// nearest neighbours. Near means within 0.3 spacings, the foot of the perpendicular on the segment.
 fn on_neighbour_segments(points: &[[f32; 2]], modes: &[[f32; 2]]) -> Vec<bool> {
     let dist = |a: [f32; 2], b: [f32; 2]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
-    let spacing = modes.iter().enumerate().flat_map(|(i, a)| modes[i + 1..].iter().map(move |b| dist(*a, *b))).fold(f32::INFINITY, f32::min);
+    let spacing = modes
+        .iter()
+        .enumerate()
+        .flat_map(|(i, a)| modes[i + 1..].iter().map(move |b| dist(*a, *b)))
+        .fold(f32::INFINITY, f32::min);
     let pairs: Vec<([f32; 2], [f32; 2])> = modes
         .iter()
         .enumerate()
@@ -37,7 +44,8 @@ fn on_neighbour_segments(points: &[[f32; 2]], modes: &[[f32; 2]]) -> Vec<bool> {
                 .iter()
                 .filter_map(|(a, b)| {
                     let ab = dist(*a, *b);
-                    let t = ((p[0] - a[0]) * (b[0] - a[0]) + (p[1] - a[1]) * (b[1] - a[1])) / (ab * ab);
+                    let t =
+                        ((p[0] - a[0]) * (b[0] - a[0]) + (p[1] - a[1]) * (b[1] - a[1])) / (ab * ab);
                     let foot = [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
                     (0.0..=1.0).contains(&t).then(|| (dist(*p, foot), ab))
                 })
@@ -50,14 +58,29 @@ fn on_neighbour_segments(points: &[[f32; 2]], modes: &[[f32; 2]]) -> Vec<bool> {
 /// The share on nearest-neighbour segments, for the hallucinated samples and for uniform points
 /// over the lattice patch the modes span (the chance level of the same classification).
 fn neighbour_shares(s: &Session) -> (usize, usize, f64, f64) {
-    let modes: Vec<[f32; 2]> = s.data.components.iter().map(|c| [c.mean[0], c.mean[1]]).collect();
-    let hallucinated: Vec<[f32; 2]> =
-        s.run.samples.chunks_exact(2).zip(s.labels()).filter(|(_, h)| *h).map(|(p, _)| [p[0], p[1]]).collect();
+    let modes: Vec<[f32; 2]> = s
+        .data
+        .components
+        .iter()
+        .map(|c| [c.mean[0], c.mean[1]])
+        .collect();
+    let hallucinated: Vec<[f32; 2]> = s
+        .run
+        .samples
+        .chunks_exact(2)
+        .zip(s.labels())
+        .filter(|(_, h)| *h)
+        .map(|(p, _)| [p[0], p[1]])
+        .collect();
     let share = |v: &[bool]| v.iter().filter(|n| **n).count() as f64 / v.len().max(1) as f64;
     let model = on_neighbour_segments(&hallucinated, &modes);
     // both layouts list mode (i, j), i, j ∈ −2..2, at index 5(i + 2) + (j + 2): the lattice basis
     // is u = m[5] − m[0], v = m[1] − m[0] and the centre m[12]
-    let (u, v, o) = ([modes[5][0] - modes[0][0], modes[5][1] - modes[0][1]], [modes[1][0] - modes[0][0], modes[1][1] - modes[0][1]], modes[12]);
+    let (u, v, o) = (
+        [modes[5][0] - modes[0][0], modes[5][1] - modes[0][1]],
+        [modes[1][0] - modes[0][0], modes[1][1] - modes[0][1]],
+        modes[12],
+    );
     let mut rng = genlab::rng::Rng::new(0);
     let uniform: Vec<[f32; 2]> = (0..20_000)
         .map(|_| {
@@ -65,7 +88,12 @@ fn neighbour_shares(s: &Session) -> (usize, usize, f64, f64) {
             [o[0] + a * u[0] + b * v[0], o[1] + a * u[1] + b * v[1]]
         })
         .collect();
-    (hallucinated.len(), model.len(), share(&model), share(&on_neighbour_segments(&uniform, &modes)))
+    (
+        hallucinated.len(),
+        model.len(),
+        share(&model),
+        share(&on_neighbour_segments(&uniform, &modes)),
+    )
 }
 
 #[test]
@@ -73,7 +101,14 @@ fn every_shipped_preset_loads_and_samples() {
     for (name, _) in PRESETS {
         let s = shipped(name, 30);
         assert_eq!(s.run.variance.len(), 30, "{name}");
-        assert!(s.run.samples.iter().chain(&s.run.variance).all(|v| v.is_finite()), "{name}");
+        assert!(
+            s.run
+                .samples
+                .iter()
+                .chain(&s.run.variance)
+                .all(|v| v.is_finite()),
+            "{name}"
+        );
     }
 }
 
@@ -88,19 +123,33 @@ fn the_grid_model_hallucinates_between_neighbouring_modes_and_the_variance_catch
     let (hallucinated, near, share, chance) = neighbour_shares(&s);
     let rate = hallucinated as f64 / n as f64;
     eprintln!("grid25: {hallucinated} hallucinated ({:.1}%), {near} near a segment, {:.0}% of them between nearest neighbours (chance {:.0}%)", 100.0 * rate, 100.0 * share, 100.0 * chance);
-    assert!(rate > 0.005, "hallucination rate {rate}: the exact denoiser's is 0");
-    assert!(near as f64 >= 0.9 * hallucinated as f64, "most hallucinations lie between two modes");
+    assert!(
+        rate > 0.005,
+        "hallucination rate {rate}: the exact denoiser's is 0"
+    );
+    assert!(
+        near as f64 >= 0.9 * hallucinated as f64,
+        "most hallucinations lie between two modes"
+    );
     assert!(share > chance + 0.2, "{share} vs chance {chance}");
 
     let tau = s.report().best.expect("both labels occur").threshold;
     let labels = s.labels();
     let count = |hallucinated: bool, removed: bool| {
-        s.run.variance.iter().zip(&labels).filter(|(v, h)| **h == hallucinated && (**v > tau) == removed).count() as f64
+        s.run
+            .variance
+            .iter()
+            .zip(&labels)
+            .filter(|(v, h)| **h == hallucinated && (**v > tau) == removed)
+            .count() as f64
     };
     let removed = count(true, true) / (count(true, true) + count(true, false));
     let kept = count(false, false) / (count(false, false) + count(false, true));
     eprintln!("grid25 at K = {}: τ = {tau:.3e} removes {:.1}% of hallucinations, keeps {:.1}% of in-support samples", s.config.window, 100.0 * removed, 100.0 * kept);
-    assert!(removed >= 0.95 && kept >= 0.96, "the paper's headline: removed {removed}, kept {kept}");
+    assert!(
+        removed >= 0.95 && kept >= 0.96,
+        "the paper's headline: removed {removed}, kept {kept}"
+    );
 }
 
 #[test]
@@ -117,16 +166,42 @@ fn the_diamond_model_interpolates_mostly_between_nearest_neighbours() {
 /// shared generation 0, and the paper's finding, the variance filter ending below the random one.
 #[test]
 fn the_shipped_recursive_result_has_the_variance_filter_below_the_random_one() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www/models/halluc/1d-1245-recursive.lineages.json");
-    let lineages: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let rates = |i: usize| -> Vec<f64> { lineages[i]["hallucination_rate"].as_array().unwrap().iter().map(|r| r.as_f64().unwrap()).collect() };
-    let filters: Vec<&str> = lineages.iter().map(|l| l["filter"].as_str().unwrap()).collect();
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("www/models/halluc/1d-1245-recursive.lineages.json");
+    let lineages: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let rates = |i: usize| -> Vec<f64> {
+        lineages[i]["hallucination_rate"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_f64().unwrap())
+            .collect()
+    };
+    let filters: Vec<&str> = lineages
+        .iter()
+        .map(|l| l["filter"].as_str().unwrap())
+        .collect();
     assert_eq!(filters, ["none", "variance", "random"]);
     let (none, variance, random) = (rates(0), rates(1), rates(2));
     assert_eq!(none.len(), 5, "the paper's five generations");
     assert!(variance.len() == 5 && random.len() == 5);
-    assert!(none[0] == variance[0] && none[0] == random[0], "generation 0 is shared");
-    assert!(none.iter().chain(&variance).chain(&random).all(|r| (0.0..=1.0).contains(r)));
-    eprintln!("hallucinated per generation: none {none:?}, variance {variance:?}, random {random:?}");
-    assert!(variance[4] < random[4], "variance filter {} against random {} at generation 4", variance[4], random[4]);
+    assert!(
+        none[0] == variance[0] && none[0] == random[0],
+        "generation 0 is shared"
+    );
+    assert!(none
+        .iter()
+        .chain(&variance)
+        .chain(&random)
+        .all(|r| (0.0..=1.0).contains(r)));
+    eprintln!(
+        "hallucinated per generation: none {none:?}, variance {variance:?}, random {random:?}"
+    );
+    assert!(
+        variance[4] < random[4],
+        "variance filter {} against random {} at generation 4",
+        variance[4],
+        random[4]
+    );
 }

@@ -11,19 +11,47 @@ use genlab::interpolant::sampler::{integrate, step, Direction, Method};
 use genlab::metrics::energy::{energy_distance, noise_floor};
 use genlab::rng::Rng;
 
-const GAMMAS: [Gamma; 6] = [Gamma::Brownian, Gamma::ABrownian { a: 2.0 }, Gamma::Bsquared, Gamma::Sinesquared, Gamma::Sigmoid, Gamma::Zero];
-const PATHS: [Path; 6] = [Path::Linear, Path::Trig, Path::EncodingDecoding, Path::OneSidedLinear, Path::OneSidedTrig, Path::Mirror];
+const GAMMAS: [Gamma; 6] = [
+    Gamma::Brownian,
+    Gamma::ABrownian { a: 2.0 },
+    Gamma::Bsquared,
+    Gamma::Sinesquared,
+    Gamma::Sigmoid,
+    Gamma::Zero,
+];
+const PATHS: [Path; 6] = [
+    Path::Linear,
+    Path::Trig,
+    Path::EncodingDecoding,
+    Path::OneSidedLinear,
+    Path::OneSidedTrig,
+    Path::Mirror,
+];
 
 fn gmm(components: &[(f32, [f32; 2], [f32; 2])]) -> GaussianMixture {
     GaussianMixture::new(
-        components.iter().map(|(w, m, s)| Component { weight: *w, mean: m.to_vec(), std: s.to_vec() }).collect(),
+        components
+            .iter()
+            .map(|(w, m, s)| Component {
+                weight: *w,
+                mean: m.to_vec(),
+                std: s.to_vec(),
+            })
+            .collect(),
     )
 }
 
 /// Two components → three: a small but asymmetric pair of mixtures.
 fn pair() -> (GaussianMixture, GaussianMixture) {
-    let rho0 = gmm(&[(1.0, [-2.0, 0.0], [0.4, 0.6]), (2.0, [1.5, 1.0], [0.5, 0.3])]);
-    let rho1 = gmm(&[(1.0, [0.0, 3.0], [0.3, 0.3]), (1.0, [3.0, -2.0], [0.5, 0.4]), (1.0, [-3.0, -2.0], [0.4, 0.5])]);
+    let rho0 = gmm(&[
+        (1.0, [-2.0, 0.0], [0.4, 0.6]),
+        (2.0, [1.5, 1.0], [0.5, 0.3]),
+    ]);
+    let rho1 = gmm(&[
+        (1.0, [0.0, 3.0], [0.3, 0.3]),
+        (1.0, [3.0, -2.0], [0.5, 0.4]),
+        (1.0, [-3.0, -2.0], [0.4, 0.5]),
+    ]);
     (rho0, rho1)
 }
 
@@ -35,9 +63,15 @@ fn gamma_gamma_dot_matches_finite_differences() {
             let t = k as f64 / 20.0;
             let fd = (g.gamma(t + h).powi(2) - g.gamma(t - h).powi(2)) / (4.0 * h); // d(γ²/2)/dt
             let closed = g.gamma_gamma_dot(t);
-            assert!((fd - closed).abs() < 1e-6 * (1.0 + closed.abs()), "{g:?} at t = {t}: {closed} vs {fd}");
+            assert!(
+                (fd - closed).abs() < 1e-6 * (1.0 + closed.abs()),
+                "{g:?} at t = {t}: {closed} vs {fd}"
+            );
             let gd = (g.gamma(t + h) - g.gamma(t - h)) / (2.0 * h);
-            assert!((gd - g.gamma_dot(t)).abs() < 1e-5 * (1.0 + gd.abs()), "{g:?} γ̇ at t = {t}");
+            assert!(
+                (gd - g.gamma_dot(t)).abs() < 1e-5 * (1.0 + gd.abs()),
+                "{g:?} γ̇ at t = {t}"
+            );
         }
     }
 }
@@ -45,7 +79,10 @@ fn gamma_gamma_dot_matches_finite_differences() {
 #[test]
 fn gamma_vanishes_at_both_ends() {
     for g in GAMMAS {
-        assert!(g.gamma(0.0).abs() < 1e-12 && g.gamma(1.0).abs() < 1e-12, "{g:?}");
+        assert!(
+            g.gamma(0.0).abs() < 1e-12 && g.gamma(1.0).abs() < 1e-12,
+            "{g:?}"
+        );
     }
 }
 
@@ -59,10 +96,22 @@ fn path_derivatives_match_finite_differences() {
                 if p == Path::EncodingDecoding && (t - 0.5).abs() < 0.01 {
                     continue; // the indicator switches at ½
                 }
-                let (lo, hi, c) = (p.coefficients(g, t - h), p.coefficients(g, t + h), p.coefficients(g, t));
+                let (lo, hi, c) = (
+                    p.coefficients(g, t - h),
+                    p.coefficients(g, t + h),
+                    p.coefficients(g, t),
+                );
                 let (fa, fb) = ((hi.a - lo.a) / (2.0 * h), (hi.b - lo.b) / (2.0 * h));
-                assert!((fa - c.a_dot).abs() < 1e-5, "{p:?}/{g:?} ȧ at {t}: {} vs {fa}", c.a_dot);
-                assert!((fb - c.b_dot).abs() < 1e-5, "{p:?}/{g:?} ḃ at {t}: {} vs {fb}", c.b_dot);
+                assert!(
+                    (fa - c.a_dot).abs() < 1e-5,
+                    "{p:?}/{g:?} ȧ at {t}: {} vs {fa}",
+                    c.a_dot
+                );
+                assert!(
+                    (fb - c.b_dot).abs() < 1e-5,
+                    "{p:?}/{g:?} ḃ at {t}: {} vs {fb}",
+                    c.b_dot
+                );
             }
         }
     }
@@ -70,20 +119,47 @@ fn path_derivatives_match_finite_differences() {
 
 #[test]
 fn paths_join_the_endpoints() {
-    for p in [Path::Linear, Path::Trig, Path::EncodingDecoding, Path::OneSidedLinear, Path::OneSidedTrig] {
-        let (c0, c1) = (p.coefficients(Gamma::Brownian, 0.0), p.coefficients(Gamma::Brownian, 1.0));
-        assert!((c0.a - 1.0).abs() < 1e-12 && c0.b.abs() < 1e-12, "{p:?} at 0");
-        assert!(c1.a.abs() < 1e-12 && (c1.b - 1.0).abs() < 1e-12, "{p:?} at 1");
+    for p in [
+        Path::Linear,
+        Path::Trig,
+        Path::EncodingDecoding,
+        Path::OneSidedLinear,
+        Path::OneSidedTrig,
+    ] {
+        let (c0, c1) = (
+            p.coefficients(Gamma::Brownian, 0.0),
+            p.coefficients(Gamma::Brownian, 1.0),
+        );
+        assert!(
+            (c0.a - 1.0).abs() < 1e-12 && c0.b.abs() < 1e-12,
+            "{p:?} at 0"
+        );
+        assert!(
+            c1.a.abs() < 1e-12 && (c1.b - 1.0).abs() < 1e-12,
+            "{p:?} at 1"
+        );
     }
     let m = Path::Mirror.coefficients(Gamma::Brownian, 0.3);
     assert_eq!((m.a, m.b), (0.0, 1.0));
-    assert_eq!(Path::OneSidedLinear.coefficients(Gamma::Brownian, 0.3).gamma, 0.0, "one-sided: no γz");
+    assert_eq!(
+        Path::OneSidedLinear
+            .coefficients(Gamma::Brownian, 0.3)
+            .gamma,
+        0.0,
+        "one-sided: no γz"
+    );
 }
 
 #[test]
 fn exact_score_is_the_gradient_of_log_rho_t() {
     let (rho0, rho1) = pair();
-    for p in [Path::Linear, Path::Trig, Path::EncodingDecoding, Path::OneSidedLinear, Path::Mirror] {
+    for p in [
+        Path::Linear,
+        Path::Trig,
+        Path::EncodingDecoding,
+        Path::OneSidedLinear,
+        Path::Mirror,
+    ] {
         let f = ExactFields::new(rho0.clone(), rho1.clone(), p, Gamma::Brownian);
         for &t in &[0.1, 0.35, 0.6, 0.9] {
             for x in [[0.3f32, -0.7], [-1.5, 1.2], [2.0, 2.5]] {
@@ -94,7 +170,11 @@ fn exact_score_is_the_gradient_of_log_rho_t() {
                     xp[d] += h;
                     xm[d] -= h;
                     let fd = (f.log_density(t, &xp) - f.log_density(t, &xm)) / (2.0 * h as f64);
-                    assert!((fd - s[d] as f64).abs() < 2e-3 * (1.0 + fd.abs()), "{p:?} t={t} x={x:?} d={d}: s={} fd={fd}", s[d]);
+                    assert!(
+                        (fd - s[d] as f64).abs() < 2e-3 * (1.0 + fd.abs()),
+                        "{p:?} t={t} x={x:?} d={d}: s={} fd={fd}",
+                        s[d]
+                    );
                 }
             }
         }
@@ -109,7 +189,8 @@ fn exact_drift_satisfies_the_continuity_equation() {
         for g in [Gamma::Brownian, Gamma::Bsquared] {
             let f = ExactFields::new(rho0.clone(), rho1.clone(), p, g);
             let rho = |t: f64, x: [f32; 2]| f.log_density(t, &x).exp();
-            let flux = |t: f64, x: [f32; 2], d: usize| rho(t, x) * f.drift_and_score(t, &x).0[d] as f64;
+            let flux =
+                |t: f64, x: [f32; 2], d: usize| rho(t, x) * f.drift_and_score(t, &x).0[d] as f64;
             for &t in &[0.2, 0.5, 0.8] {
                 for x in [[0.0f32, 0.5], [-1.0, -1.0], [1.0, 1.5]] {
                     let (ht, hx) = (1e-4, 1e-2f32);
@@ -122,7 +203,10 @@ fn exact_drift_satisfies_the_continuity_equation() {
                         div += (flux(t, xp, d) - flux(t, xm, d)) / (2.0 * hx as f64);
                     }
                     let scale = dt.abs().max(div.abs()).max(1e-4);
-                    assert!((dt + div).abs() < 2e-2 * scale, "{p:?}/{g:?} t={t} x={x:?}: ∂tρ={dt:e} ∇·(ρb)={div:e}");
+                    assert!(
+                        (dt + div).abs() < 2e-2 * scale,
+                        "{p:?}/{g:?} t={t} x={x:?}: ∂tρ={dt:e} ∇·(ρb)={div:e}"
+                    );
                 }
             }
         }
@@ -144,9 +228,20 @@ fn exact_ode_rk4_carries_rho0_to_rho1() {
     let f = ExactFields::new(rho0.clone(), rho1.clone(), Path::Linear, Gamma::Brownian);
     let mut rng = Rng::new(1);
     let mut x = rho0.sample(N, &mut rng);
-    integrate(&f, Method::Rk4, 0.0, Direction::Forward, 100, &mut x, &mut rng);
+    integrate(
+        &f,
+        Method::Rk4,
+        0.0,
+        Direction::Forward,
+        100,
+        &mut x,
+        &mut rng,
+    );
     let (d, floor) = score_against(&rho1, &x, &mut rng);
-    assert!(d <= 2.0 * floor, "energy distance {d:.2e} vs noise floor {floor:.2e}");
+    assert!(
+        d <= 2.0 * floor,
+        "energy distance {d:.2e} vs noise floor {floor:.2e}"
+    );
 }
 
 #[test]
@@ -156,9 +251,20 @@ fn exact_sde_carries_rho0_to_rho1_for_several_noise_levels() {
     for eps in [0.5, 2.0] {
         let mut rng = Rng::new(2);
         let mut x = rho0.sample(N, &mut rng);
-        integrate(&f, Method::SdeHeun, eps, Direction::Forward, 200, &mut x, &mut rng);
+        integrate(
+            &f,
+            Method::SdeHeun,
+            eps,
+            Direction::Forward,
+            200,
+            &mut x,
+            &mut rng,
+        );
         let (d, floor) = score_against(&rho1, &x, &mut rng);
-        assert!(d <= 2.0 * floor, "ε = {eps}: energy distance {d:.2e} vs noise floor {floor:.2e}");
+        assert!(
+            d <= 2.0 * floor,
+            "ε = {eps}: energy distance {d:.2e} vs noise floor {floor:.2e}"
+        );
     }
 }
 
@@ -171,19 +277,38 @@ fn exact_backward_runs_carry_rho1_to_rho0() {
         let mut x = rho1.sample(N, &mut rng);
         integrate(&f, method, eps, Direction::Backward, 200, &mut x, &mut rng);
         let (d, floor) = score_against(&rho0, &x, &mut rng);
-        assert!(d <= 2.0 * floor, "{method:?}: energy distance {d:.2e} vs noise floor {floor:.2e}");
+        assert!(
+            d <= 2.0 * floor,
+            "{method:?}: energy distance {d:.2e} vs noise floor {floor:.2e}"
+        );
     }
 }
 
 #[test]
 fn one_sided_path_starts_from_the_standard_normal() {
     let (_, rho1) = pair();
-    let f = ExactFields::new(GaussianMixture::standard(2), rho1.clone(), Path::OneSidedLinear, Gamma::Brownian);
+    let f = ExactFields::new(
+        GaussianMixture::standard(2),
+        rho1.clone(),
+        Path::OneSidedLinear,
+        Gamma::Brownian,
+    );
     let mut rng = Rng::new(4);
     let mut x = GaussianMixture::standard(2).sample(N, &mut rng);
-    integrate(&f, Method::Rk4, 0.0, Direction::Forward, 100, &mut x, &mut rng);
+    integrate(
+        &f,
+        Method::Rk4,
+        0.0,
+        Direction::Forward,
+        100,
+        &mut x,
+        &mut rng,
+    );
     let (d, floor) = score_against(&rho1, &x, &mut rng);
-    assert!(d <= 2.0 * floor, "energy distance {d:.2e} vs noise floor {floor:.2e}");
+    assert!(
+        d <= 2.0 * floor,
+        "energy distance {d:.2e} vs noise floor {floor:.2e}"
+    );
 }
 
 #[test]
@@ -203,7 +328,15 @@ fn euler_maruyama_without_noise_is_euler() {
     let x0 = rho0.sample(50, &mut Rng::new(6));
     let (mut a, mut b) = (x0.clone(), x0);
     step(&f, Method::Euler, 0.0, &mut a, 0.2, 0.21, &mut Rng::new(7));
-    step(&f, Method::EulerMaruyama, 0.0, &mut b, 0.2, 0.21, &mut Rng::new(8));
+    step(
+        &f,
+        Method::EulerMaruyama,
+        0.0,
+        &mut b,
+        0.2,
+        0.21,
+        &mut Rng::new(8),
+    );
     assert_eq!(a, b);
 }
 
@@ -216,15 +349,35 @@ fn ode_methods_converge_at_their_order() {
     let x0 = rho0.sample(200, &mut Rng::new(9));
     let run = |method, steps| {
         let mut x = x0.clone();
-        integrate(&f, method, 0.0, Direction::Forward, steps, &mut x, &mut Rng::new(0));
+        integrate(
+            &f,
+            method,
+            0.0,
+            Direction::Forward,
+            steps,
+            &mut x,
+            &mut Rng::new(0),
+        );
         x
     };
     let reference = run(Method::Rk4, 2000);
-    let err = |x: &[f32]| x.iter().zip(&reference).map(|(a, b)| ((a - b) as f64).abs()).fold(0.0, f64::max);
-    for (method, order) in [(Method::Euler, 1.0), (Method::Heun, 2.0), (Method::Rk4, 4.0)] {
+    let err = |x: &[f32]| {
+        x.iter()
+            .zip(&reference)
+            .map(|(a, b)| ((a - b) as f64).abs())
+            .fold(0.0, f64::max)
+    };
+    for (method, order) in [
+        (Method::Euler, 1.0),
+        (Method::Heun, 2.0),
+        (Method::Rk4, 4.0),
+    ] {
         let (e1, e2) = (err(&run(method, 40)), err(&run(method, 80)));
         let rate = (e1 / e2).log2();
-        assert!(rate > order - 0.5, "{method:?}: observed order {rate:.2}, expected ≈ {order}");
+        assert!(
+            rate > order - 0.5,
+            "{method:?}: observed order {rate:.2}, expected ≈ {order}"
+        );
     }
 }
 
@@ -240,10 +393,14 @@ fn exact_divergence_matches_finite_differences() {
                 let (mut xp, mut xm) = (x, x);
                 xp[d] += h;
                 xm[d] -= h;
-                fd += (f.drift_and_score(t, &xp).0[d] - f.drift_and_score(t, &xm).0[d]) as f64 / (2.0 * h as f64);
+                fd += (f.drift_and_score(t, &xp).0[d] - f.drift_and_score(t, &xm).0[d]) as f64
+                    / (2.0 * h as f64);
             }
             let div = f.divergence(t, &x)[0] as f64;
-            assert!((div - fd).abs() < 1e-2 * (1.0 + fd.abs()), "t={t} x={x:?}: {div} vs {fd}");
+            assert!(
+                (div - fd).abs() < 1e-2 * (1.0 + fd.abs()),
+                "t={t} x={x:?}: {div} vs {fd}"
+            );
         }
     }
 }
@@ -259,10 +416,14 @@ fn ode_log_likelihood_recovers_the_exact_log_density() {
     let ll = genlab::interpolant::sampler::log_likelihood(&f, &x, 200, |p| f.log_density(t_min, p));
     for (p, l) in x.chunks_exact(2).zip(&ll) {
         let exact = f.log_density(t_max, p);
-        assert!((l - exact).abs() < 1e-2, "x={p:?}: ODE log-likelihood {l} vs exact {exact}");
+        assert!(
+            (l - exact).abs() < 1e-2,
+            "x={p:?}: ODE log-likelihood {l} vs exact {exact}"
+        );
     }
     // and it is not a constant: the points differ in density
-    let spread = ll.iter().cloned().fold(f64::MIN, f64::max) - ll.iter().cloned().fold(f64::MAX, f64::min);
+    let spread =
+        ll.iter().cloned().fold(f64::MIN, f64::max) - ll.iter().cloned().fold(f64::MAX, f64::min);
     assert!(spread > 0.5, "spread {spread}");
 }
 
@@ -270,7 +431,10 @@ fn ode_log_likelihood_recovers_the_exact_log_density() {
 fn the_cosine_schedule_carries_the_sde_onto_narrow_modes_where_uniform_steps_fail() {
     use genlab::interpolant::sampler::{spaced_grid, Schedule};
     let rho0 = GaussianMixture::standard(2);
-    let rho1 = gmm(&[(1.0, [1.0, 2.0], [0.05, 0.05]), (1.0, [-1.5, 0.5], [0.05, 0.05])]);
+    let rho1 = gmm(&[
+        (1.0, [1.0, 2.0], [0.05, 0.05]),
+        (1.0, [-1.5, 0.5], [0.05, 0.05]),
+    ]);
     let f = ExactFields::new(rho0.clone(), rho1, Path::Linear, Gamma::Brownian);
     let near = |schedule| {
         let mut rng = Rng::new(4);
@@ -288,5 +452,8 @@ fn the_cosine_schedule_carries_the_sde_onto_narrow_modes_where_uniform_steps_fai
     };
     let (uniform, cosine) = (near(Schedule::Uniform), near(Schedule::Cosine));
     assert!(cosine > 0.95, "cosine schedule: {cosine} near the modes");
-    assert!(uniform < 0.5, "uniform steps are expected to fail here (the control): {uniform}");
+    assert!(
+        uniform < 0.5,
+        "uniform steps are expected to fail here (the control): {uniform}"
+    );
 }

@@ -24,14 +24,28 @@ fn train(cfg: &InterpolantConfig) -> Trainer {
     for _ in 0..cfg.train.steps {
         t.step().unwrap();
     }
-    eprintln!("{} steps in {:.1} s", cfg.train.steps, start.elapsed().as_secs_f64());
+    eprintln!(
+        "{} steps in {:.1} s",
+        cfg.train.steps,
+        start.elapsed().as_secs_f64()
+    );
     t
 }
 
 fn error_of(cfg: &InterpolantConfig, t: &Trainer) -> (f64, f64) {
     let exact = cfg.exact_fields().unwrap();
     let (rho0, rho1) = (cfg.source().build().unwrap(), cfg.rho1.build().unwrap());
-    let e = field_error(&t.model, &exact, rho0.as_ref(), rho1.as_ref(), cfg.path, cfg.gamma, &default_times(), 2000, &mut Rng::new(9));
+    let e = field_error(
+        &t.model,
+        &exact,
+        rho0.as_ref(),
+        rho1.as_ref(),
+        cfg.path,
+        cfg.gamma,
+        &default_times(),
+        2000,
+        &mut Rng::new(9),
+    );
     eprintln!("relative L2: drift {:.4}, score {:.4}", e.drift, e.score);
     (e.drift, e.score)
 }
@@ -41,12 +55,17 @@ fn learned_b_and_eta_match_the_exact_fields() {
     let cfg = config(r#","train":{"steps":2000,"batch":500,"decayEvery":700,"lr":0.003}"#);
     let t = train(&cfg);
     let (drift, score) = error_of(&cfg, &t);
-    assert!(drift <= 0.10 && score <= 0.10, "drift {drift}, score {score}");
+    assert!(
+        drift <= 0.10 && score <= 0.10,
+        "drift {drift}, score {score}"
+    );
 }
 
 /// A tiny, fast config for the machinery tests.
 fn tiny(extra: &str) -> InterpolantConfig {
-    config(&format!(r#","model":{{"width":16,"depth":2}},"train":{{"batch":64,"steps":20{extra}}}"#))
+    config(&format!(
+        r#","model":{{"width":16,"depth":2}},"train":{{"batch":64,"steps":20{extra}}}"#
+    ))
 }
 
 #[test]
@@ -64,7 +83,11 @@ fn the_same_seed_trains_to_the_same_losses_and_weights() {
     let mut other = cfg.clone();
     other.seed = 1;
     let mut t = Trainer::new(&other).unwrap();
-    assert_ne!(t.step().unwrap(), a[0], "another seed draws other weights and batches");
+    assert_ne!(
+        t.step().unwrap(),
+        a[0],
+        "another seed draws other weights and batches"
+    );
 }
 
 #[test]
@@ -95,7 +118,10 @@ fn a_huge_learning_rate_diverges_with_a_message_and_keeps_the_last_good_weights(
     assert!(err.to_string().contains("last good weights"), "{err}");
     // the restored weights give finite fields
     let (b, s) = t.model.eval(0.5, &[0.1, 0.2, -1.0, 0.5], true);
-    assert!(b.iter().chain(&s).all(|v| v.is_finite()), "restored fields {b:?} {s:?}");
+    assert!(
+        b.iter().chain(&s).all(|v| v.is_finite()),
+        "restored fields {b:?} {s:?}"
+    );
 }
 
 #[test]
@@ -119,21 +145,35 @@ fn learned_divergence_matches_finite_differences() {
             let bm = t.model.eval(0.4, &minus, false).0;
             fd += (bp[d] - bm[d]) / (2.0 * h);
         }
-        assert!((div[p] - fd).abs() < 2e-2 * (1.0 + fd.abs()), "point {p}: autodiff {} vs finite differences {fd}", div[p]);
+        assert!(
+            (div[p] - fd).abs() < 2e-2 * (1.0 + fd.abs()),
+            "point {p}: autodiff {} vs finite differences {fd}",
+            div[p]
+        );
     }
 }
 
 #[test]
 fn bad_training_settings_name_their_field() {
-    let bad = |extra: &str| from_json::<InterpolantConfig>(&format!(
-        r#"{{"rho0":{{"name":"gaussian"}},"rho1":{{"name":"checkerboard"}}{extra}}}"#
-    )).unwrap_err().field;
+    let bad = |extra: &str| {
+        from_json::<InterpolantConfig>(&format!(
+            r#"{{"rho0":{{"name":"gaussian"}},"rho1":{{"name":"checkerboard"}}{extra}}}"#
+        ))
+        .unwrap_err()
+        .field
+    };
     assert_eq!(bad(r#","train":{"batch":0}"#), "train.batch");
     assert_eq!(bad(r#","train":{"lr":-1}"#), "train.lr");
     assert_eq!(bad(r#","model":{"width":0}"#), "model.width");
     assert_eq!(bad(r#","fields":"exact""#), "rho1");
-    assert_eq!(bad(r#","gamma":{"kind":"zero"},"model":{"drift":"v"}"#), "model.drift");
-    assert_eq!(bad(r#","gamma":{"kind":"zero"},"sampler":{"method":"sde-heun","epsilon":1}"#), "sampler.epsilon");
+    assert_eq!(
+        bad(r#","gamma":{"kind":"zero"},"model":{"drift":"v"}"#),
+        "model.drift"
+    );
+    assert_eq!(
+        bad(r#","gamma":{"kind":"zero"},"sampler":{"method":"sde-heun","epsilon":1}"#),
+        "sampler.epsilon"
+    );
     assert_eq!(bad(r#","sampler":{"start":[1]}"#), "sampler.start");
 }
 

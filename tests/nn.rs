@@ -15,11 +15,15 @@ use genlab::rng::Rng;
 mod common;
 use common::*;
 
-
 // ---------------------------------------------------------------- helpers
 
 fn cfg(input: usize, hidden: &[usize], output: usize, activation: Activation) -> MlpConfig {
-    MlpConfig { input, hidden: hidden.to_vec(), output, activation }
+    MlpConfig {
+        input,
+        hidden: hidden.to_vec(),
+        output,
+        activation,
+    }
 }
 
 fn build(c: &MlpConfig, seed: u64) -> (Params, Mlp) {
@@ -34,7 +38,9 @@ fn flat(t: &Tensor) -> Vec<f32> {
 
 /// Every parameter's name and values.
 fn snapshot(p: &Params) -> Vec<(String, Vec<f32>)> {
-    p.names().map(|n| (n.to_string(), flat(p.get(n).unwrap()))).collect()
+    p.names()
+        .map(|n| (n.to_string(), flat(p.get(n).unwrap())))
+        .collect()
 }
 
 fn mse(pred: &Tensor, y: &Tensor) -> Tensor {
@@ -47,7 +53,9 @@ fn scalar(t: &Tensor) -> f32 {
 
 /// A fixed batch of inputs, `n × dim`, uniform on [−2, 2).
 fn inputs(n: usize, dim: usize, seed: u64) -> Tensor {
-    Rng::new(seed).uniform_tensor((n, dim), -2.0, 2.0, &Device::Cpu).unwrap()
+    Rng::new(seed)
+        .uniform_tensor((n, dim), -2.0, 2.0, &Device::Cpu)
+        .unwrap()
 }
 
 // ---------------------------------------------------------------- initialisation
@@ -67,7 +75,11 @@ fn different_seeds_give_different_weights() {
     let (a, b) = (snapshot(&build(&c, 11).0), snapshot(&build(&c, 12).0));
     for ((name, x), (_, y)) in a.iter().zip(&b) {
         let same = x.iter().zip(y).filter(|(u, v)| u == v).count();
-        assert!(same < x.len() / 4 + 1, "{name}: seeds 11 and 12 share {same} of {} values", x.len());
+        assert!(
+            same < x.len() / 4 + 1,
+            "{name}: seeds 11 and 12 share {same} of {} values",
+            x.len()
+        );
     }
 }
 
@@ -76,9 +88,23 @@ fn parameters_are_named_grouped_and_counted() {
     let c = cfg(3, &[8, 5], 2, Activation::Relu);
     let (p, _) = build(&c, 0);
     let names: Vec<&str> = p.names().collect();
-    assert_eq!(names, ["net.0.weight", "net.0.bias", "net.1.weight", "net.1.bias", "net.2.weight", "net.2.bias"]);
+    assert_eq!(
+        names,
+        [
+            "net.0.weight",
+            "net.0.bias",
+            "net.1.weight",
+            "net.1.bias",
+            "net.2.weight",
+            "net.2.bias"
+        ]
+    );
     assert_eq!(p.count(), 3 * 8 + 8 + 8 * 5 + 5 + 5 * 2 + 2);
-    assert_eq!(p.get("net.1.weight").unwrap().dims(), &[5, 8], "Linear weight is [fan_out, fan_in]");
+    assert_eq!(
+        p.get("net.1.weight").unwrap().dims(),
+        &[5, 8],
+        "Linear weight is [fan_out, fan_in]"
+    );
     // weights decay, biases do not
     let decay: usize = p.group(Group::Decay).iter().map(|v| v.elem_count()).sum();
     let no_decay: usize = p.group(Group::NoDecay).iter().map(|v| v.elem_count()).sum();
@@ -95,13 +121,29 @@ fn weights_lie_within_pytorch_bound_with_uniform_variance() {
         let bound = 1.0 / (fan_in as f64).sqrt();
         for kind in ["weight", "bias"] {
             let name = format!("net.{layer}.{kind}");
-            let v: Vec<f64> = flat(p.get(&name).unwrap()).iter().map(|x| *x as f64).collect();
+            let v: Vec<f64> = flat(p.get(&name).unwrap())
+                .iter()
+                .map(|x| *x as f64)
+                .collect();
             for x in &v {
-                assert!(x.abs() <= bound, "{name}: {x} outside ±1/√{fan_in} = ±{bound}");
+                assert!(
+                    x.abs() <= bound,
+                    "{name}: {x} outside ±1/√{fan_in} = ±{bound}"
+                );
             }
             if v.len() >= 200 {
-                assert_within(&format!("{name} mean"), mean(&v), 0.0, (variance(&v) / v.len() as f64).sqrt());
-                assert_within(&format!("{name} variance"), variance(&v), 1.0 / (3.0 * fan_in as f64), se_variance(&v));
+                assert_within(
+                    &format!("{name} mean"),
+                    mean(&v),
+                    0.0,
+                    (variance(&v) / v.len() as f64).sqrt(),
+                );
+                assert_within(
+                    &format!("{name} variance"),
+                    variance(&v),
+                    1.0 / (3.0 * fan_in as f64),
+                    se_variance(&v),
+                );
             }
         }
     }
@@ -119,22 +161,39 @@ fn small_mlp_fits_a_smooth_function() {
     let mut opt = GroupedAdamW::new(&p, 1e-2, 0.0).unwrap();
     let initial = scalar(&mse(&mlp.forward(&x).unwrap(), &y));
     for _ in 0..300 {
-        opt.backward_step(&mse(&mlp.forward(&x).unwrap(), &y)).unwrap();
+        opt.backward_step(&mse(&mlp.forward(&x).unwrap(), &y))
+            .unwrap();
     }
     let last = scalar(&mse(&mlp.forward(&x).unwrap(), &y));
-    assert!(initial > 0.1, "initial loss {initial} is suspiciously small");
-    assert!(last < 0.05 * initial, "loss went from {initial} to {last} in 300 steps; expected below 5%");
+    assert!(
+        initial > 0.1,
+        "initial loss {initial} is suspiciously small"
+    );
+    assert!(
+        last < 0.05 * initial,
+        "loss went from {initial} to {last} in 300 steps; expected below 5%"
+    );
 }
 
 #[test]
 fn inference_path_matches_the_candle_forward_for_every_activation() {
-    for act in [Activation::Relu, Activation::Silu, Activation::Tanh, Activation::Gelu, Activation::LeakyRelu] {
+    for act in [
+        Activation::Relu,
+        Activation::Silu,
+        Activation::Tanh,
+        Activation::Gelu,
+        Activation::LeakyRelu,
+    ] {
         let (_, mlp) = build(&cfg(3, &[40, 33, 40], 2, act), 5);
         let x = inputs(301, 3, 6);
         let want = flat(&mlp.forward(&x).unwrap());
         let got = mlp.infer(&flat(&x)).unwrap();
         assert_eq!(got.len(), want.len());
-        let worst = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
         assert!(worst < 1e-5, "{act:?}: largest difference {worst}");
     }
     let (_, mlp) = build(&cfg(3, &[8], 2, Activation::Relu), 5);
@@ -150,7 +209,17 @@ fn fused_step_is_bit_identical_to_candles_adamw_with_clip_and_groups() {
     let c = cfg(3, &[24, 24], 2, Activation::Silu);
     let (p_ref, mlp_ref) = build(&c, 12);
     let (p, mlp) = build(&c, 12);
-    let adamw = |group, weight_decay| AdamW::new(p_ref.group(group), ParamsAdamW { lr, weight_decay, ..ParamsAdamW::default() }).unwrap();
+    let adamw = |group, weight_decay| {
+        AdamW::new(
+            p_ref.group(group),
+            ParamsAdamW {
+                lr,
+                weight_decay,
+                ..ParamsAdamW::default()
+            },
+        )
+        .unwrap()
+    };
     let (mut decay, mut no_decay) = (adamw(Group::Decay, wd), adamw(Group::NoDecay, 0.0));
     let mut opt = GroupedAdamW::new(&p, lr, wd).unwrap().with_clip(clip);
     let (x, y) = (inputs(64, 3, 13), inputs(64, 2, 14));
@@ -162,13 +231,26 @@ fn fused_step_is_bit_identical_to_candles_adamw_with_clip_and_groups() {
         }
         decay.step(&grads).unwrap();
         no_decay.step(&grads).unwrap();
-        opt.backward_step(&mse(&mlp.forward(&x).unwrap(), &y)).unwrap();
+        opt.backward_step(&mse(&mlp.forward(&x).unwrap(), &y))
+            .unwrap();
         for ((name, want), (_, got)) in snapshot(&p_ref).iter().zip(&snapshot(&p)) {
-            let differ = want.iter().zip(got).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
-            assert_eq!(differ, 0, "step {step}, {name}: {differ} of {} values differ from candle's AdamW", want.len());
+            let differ = want
+                .iter()
+                .zip(got)
+                .filter(|(a, b)| a.to_bits() != b.to_bits())
+                .count();
+            assert_eq!(
+                differ,
+                0,
+                "step {step}, {name}: {differ} of {} values differ from candle's AdamW",
+                want.len()
+            );
         }
     }
-    let moved = snapshot(&p).iter().zip(&snapshot(&build(&c, 12).0)).any(|((_, a), (_, b))| a != b);
+    let moved = snapshot(&p)
+        .iter()
+        .zip(&snapshot(&build(&c, 12).0))
+        .any(|((_, a), (_, b))| a != b);
     assert!(moved, "training left every parameter where it started");
 }
 
@@ -179,21 +261,59 @@ fn moments_are_flushed_below_f32s_normal_range_and_the_steps_stay_candles() {
     use candle_nn::{AdamW, Optimizer, ParamsAdamW};
     let (lr, wd) = (1e-3, 0.1);
     let (mut p, mut p_ref) = (Params::new(), Params::new());
-    let w = p.add("w", Tensor::new(&[0.5f32], &Device::Cpu).unwrap(), Group::Decay).unwrap();
-    let w_ref = p_ref.add("w", Tensor::new(&[0.5f32], &Device::Cpu).unwrap(), Group::Decay).unwrap();
+    let w = p
+        .add(
+            "w",
+            Tensor::new(&[0.5f32], &Device::Cpu).unwrap(),
+            Group::Decay,
+        )
+        .unwrap();
+    let w_ref = p_ref
+        .add(
+            "w",
+            Tensor::new(&[0.5f32], &Device::Cpu).unwrap(),
+            Group::Decay,
+        )
+        .unwrap();
     let mut opt = GroupedAdamW::new(&p, lr, wd).unwrap();
-    let mut reference = AdamW::new(p_ref.group(Group::Decay), ParamsAdamW { lr, weight_decay: wd, ..ParamsAdamW::default() }).unwrap();
+    let mut reference = AdamW::new(
+        p_ref.group(Group::Decay),
+        ParamsAdamW {
+            lr,
+            weight_decay: wd,
+            ..ParamsAdamW::default()
+        },
+    )
+    .unwrap();
     let (mut saw_m, mut saw_v) = (false, false);
     for step in 0..12_000 {
         let scale = Tensor::new(if step == 0 { 1e-15f32 } else { 0.0 }, &Device::Cpu).unwrap();
-        opt.backward_step(&w.sum_all().unwrap().mul(&scale).unwrap()).unwrap();
-        reference.backward_step(&w_ref.sum_all().unwrap().mul(&scale).unwrap()).unwrap();
+        opt.backward_step(&w.sum_all().unwrap().mul(&scale).unwrap())
+            .unwrap();
+        reference
+            .backward_step(&w_ref.sum_all().unwrap().mul(&scale).unwrap())
+            .unwrap();
         let (m, v) = opt.moments().next().unwrap();
-        assert!(m[0] == 0.0 || m[0].is_normal(), "step {step}: m = {:e}", m[0]);
-        assert!(v[0] == 0.0 || v[0].is_normal(), "step {step}: v = {:e}", v[0]);
+        assert!(
+            m[0] == 0.0 || m[0].is_normal(),
+            "step {step}: m = {:e}",
+            m[0]
+        );
+        assert!(
+            v[0] == 0.0 || v[0].is_normal(),
+            "step {step}: v = {:e}",
+            v[0]
+        );
         (saw_m, saw_v) = (saw_m || m[0] == 0.0, saw_v || v[0] == 0.0);
-        let (a, b) = (w.to_vec1::<f32>().unwrap()[0], w_ref.to_vec1::<f32>().unwrap()[0]);
-        assert_eq!(a.to_bits(), b.to_bits(), "step {step}: θ {a} vs candle's {b}");
+        let (a, b) = (
+            w.to_vec1::<f32>().unwrap()[0],
+            w_ref.to_vec1::<f32>().unwrap()[0],
+        );
+        assert_eq!(
+            a.to_bits(),
+            b.to_bits(),
+            "step {step}: θ {a} vs candle's {b}"
+        );
     }
     assert!(saw_m && saw_v, "both moments reached 0");
 }
@@ -202,9 +322,17 @@ fn moments_are_flushed_below_f32s_normal_range_and_the_steps_stay_candles() {
 /// The scale is a tensor, not an `affine`, because candle's backprop drops a `× 0.0` affine
 /// from the graph, and then no parameter gets a gradient (nor, in AdamW, any update).
 fn linear_loss(p: &Params, scale: f32) -> Tensor {
-    let sums: Vec<Tensor> = p.names().map(|n| p.get(n).unwrap().sum_all().unwrap()).collect();
+    let sums: Vec<Tensor> = p
+        .names()
+        .map(|n| p.get(n).unwrap().sum_all().unwrap())
+        .collect();
     let scale = Tensor::new(scale, &Device::Cpu).unwrap();
-    Tensor::stack(&sums, 0).unwrap().sum_all().unwrap().mul(&scale).unwrap()
+    Tensor::stack(&sums, 0)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .mul(&scale)
+        .unwrap()
 }
 
 #[test]
@@ -241,10 +369,17 @@ fn first_adam_step_moves_every_parameter_by_the_learning_rate() {
     let mut opt = GroupedAdamW::new(&p, lr, wd).unwrap();
     opt.backward_step(&linear_loss(&p, 1.0)).unwrap();
     for ((name, b), (_, a)) in before.iter().zip(&snapshot(&p)) {
-        let factor = if name.ends_with("weight") { 1.0 - lr * wd } else { 1.0 };
+        let factor = if name.ends_with("weight") {
+            1.0 - lr * wd
+        } else {
+            1.0
+        };
         for (x0, x1) in b.iter().zip(a) {
             let expect = *x0 as f64 * factor - lr;
-            assert!((*x1 as f64 - expect).abs() < 1e-6, "{name}: {x0} became {x1}; expected {expect}");
+            assert!(
+                (*x1 as f64 - expect).abs() < 1e-6,
+                "{name}: {x0} became {x1}; expected {expect}"
+            );
         }
     }
 }
@@ -259,7 +394,11 @@ fn set_learning_rate_changes_the_step_size() {
     opt.backward_step(&linear_loss(&p, 1.0)).unwrap();
     for ((name, b), (_, a)) in before.iter().zip(&snapshot(&p)) {
         for (x0, x1) in b.iter().zip(a) {
-            assert!(((x0 - x1) as f64 - 0.002).abs() < 1e-6, "{name}: moved by {} instead of 0.002", x0 - x1);
+            assert!(
+                ((x0 - x1) as f64 - 0.002).abs() < 1e-6,
+                "{name}: moved by {} instead of 0.002",
+                x0 - x1
+            );
         }
     }
 }
@@ -276,9 +415,17 @@ fn safetensors_round_trip_reproduces_the_model() {
     let (a, mlp_a) = build(&c, 1);
     let (mut b, mlp_b) = build(&c, 2);
     let x = inputs(50, 2, 3);
-    assert_ne!(forward(&mlp_a, &x), forward(&mlp_b, &x), "two seeds should start as different models");
+    assert_ne!(
+        forward(&mlp_a, &x),
+        forward(&mlp_b, &x),
+        "two seeds should start as different models"
+    );
     b.load_safetensors(&a.to_safetensors().unwrap()).unwrap();
-    assert_eq!(forward(&mlp_a, &x), forward(&mlp_b, &x), "loaded model computes something else");
+    assert_eq!(
+        forward(&mlp_a, &x),
+        forward(&mlp_b, &x),
+        "loaded model computes something else"
+    );
     assert_eq!(snapshot(&a), snapshot(&b));
 }
 
@@ -288,8 +435,14 @@ fn garbage_bytes_are_rejected_and_change_nothing() {
     let (mut p, _) = build(&c, 1);
     let before = snapshot(&p);
     for bytes in [&b"not a weights file"[..], &[], &[255u8; 64]] {
-        let e = p.load_safetensors(bytes).expect_err("garbage should not load").to_string();
-        assert!(e.contains("safetensors"), "error `{e}` should say it is not a safetensors file");
+        let e = p
+            .load_safetensors(bytes)
+            .expect_err("garbage should not load")
+            .to_string();
+        assert!(
+            e.contains("safetensors"),
+            "error `{e}` should say it is not a safetensors file"
+        );
     }
     assert_eq!(snapshot(&p), before);
 }
@@ -299,11 +452,18 @@ fn other_hidden_width_is_rejected_naming_tensor_and_shapes() {
     let (wide, _) = build(&cfg(2, &[32], 1, Activation::Tanh), 1);
     let (mut narrow, _) = build(&cfg(2, &[16], 1, Activation::Tanh), 2);
     let before = snapshot(&narrow);
-    let e = narrow.load_safetensors(&wide.to_safetensors().unwrap()).expect_err("shape mismatch").to_string();
+    let e = narrow
+        .load_safetensors(&wide.to_safetensors().unwrap())
+        .expect_err("shape mismatch")
+        .to_string();
     for part in ["net.0.weight", "[32, 2]", "[16, 2]"] {
         assert!(e.contains(part), "error `{e}` should mention {part}");
     }
-    assert_eq!(snapshot(&narrow), before, "a failed load changed the parameters");
+    assert_eq!(
+        snapshot(&narrow),
+        before,
+        "a failed load changed the parameters"
+    );
 }
 
 #[test]
@@ -312,9 +472,19 @@ fn mismatch_in_a_later_tensor_leaves_earlier_ones_unchanged() {
     let (src, _) = build(&cfg(2, &[8], 3, Activation::Tanh), 1);
     let (mut dst, _) = build(&cfg(2, &[8], 1, Activation::Tanh), 2);
     let before = snapshot(&dst);
-    let e = dst.load_safetensors(&src.to_safetensors().unwrap()).expect_err("shape mismatch").to_string();
-    assert!(e.contains("net.1.weight"), "error `{e}` should name net.1.weight");
-    assert_eq!(snapshot(&dst), before, "a failed load changed the parameters that did fit");
+    let e = dst
+        .load_safetensors(&src.to_safetensors().unwrap())
+        .expect_err("shape mismatch")
+        .to_string();
+    assert!(
+        e.contains("net.1.weight"),
+        "error `{e}` should name net.1.weight"
+    );
+    assert_eq!(
+        snapshot(&dst),
+        before,
+        "a failed load changed the parameters that did fit"
+    );
 }
 
 #[test]
@@ -324,9 +494,19 @@ fn missing_tensor_is_rejected_naming_it() {
     let (mut dst, _) = build(&c, 2);
     dst.zeros("net.extra", &[4], Group::NoDecay).unwrap();
     let before = snapshot(&dst);
-    let e = dst.load_safetensors(&src.to_safetensors().unwrap()).expect_err("missing tensor").to_string();
-    assert!(e.contains("net.extra"), "error `{e}` should name the missing tensor");
-    assert_eq!(snapshot(&dst), before, "a failed load changed the parameters");
+    let e = dst
+        .load_safetensors(&src.to_safetensors().unwrap())
+        .expect_err("missing tensor")
+        .to_string();
+    assert!(
+        e.contains("net.extra"),
+        "error `{e}` should name the missing tensor"
+    );
+    assert_eq!(
+        snapshot(&dst),
+        before,
+        "a failed load changed the parameters"
+    );
 }
 
 #[test]
@@ -338,29 +518,58 @@ fn non_f32_tensor_is_rejected() {
     let bytes = std::fs::read(&file).unwrap();
     let mut p = Params::new();
     p.zeros("w", &[2], Group::Decay).unwrap();
-    let e = p.load_safetensors(&bytes).expect_err("f64 tensor").to_string();
-    assert!(e.contains("`w`") && e.contains("f32"), "error `{e}` should name the tensor and the expected dtype");
+    let e = p
+        .load_safetensors(&bytes)
+        .expect_err("f64 tensor")
+        .to_string();
+    assert!(
+        e.contains("`w`") && e.contains("f32"),
+        "error `{e}` should name the tensor and the expected dtype"
+    );
     assert_eq!(flat(p.get("w").unwrap()), [0.0, 0.0]);
 }
 
 #[test]
 fn non_finite_values_are_rejected_and_change_nothing() {
     let mut src = Params::new();
-    src.add("a", Tensor::new(&[5.0f32, 6.0], &Device::Cpu).unwrap(), Group::Decay).unwrap();
-    src.add("b", Tensor::new(&[1.0f32, f32::NAN, 2.0], &Device::Cpu).unwrap(), Group::Decay).unwrap();
+    src.add(
+        "a",
+        Tensor::new(&[5.0f32, 6.0], &Device::Cpu).unwrap(),
+        Group::Decay,
+    )
+    .unwrap();
+    src.add(
+        "b",
+        Tensor::new(&[1.0f32, f32::NAN, 2.0], &Device::Cpu).unwrap(),
+        Group::Decay,
+    )
+    .unwrap();
     let mut dst = Params::new();
     dst.zeros("a", &[2], Group::Decay).unwrap();
     dst.zeros("b", &[3], Group::Decay).unwrap();
-    let e = dst.load_safetensors(&src.to_safetensors().unwrap()).expect_err("NaN weights").to_string();
-    assert!(e.contains("`b`") && e.contains("NaN"), "error `{e}` should name the tensor and say NaN");
-    assert_eq!(flat(dst.get("a").unwrap()), [0.0, 0.0], "a failed load changed a tensor that was fine");
+    let e = dst
+        .load_safetensors(&src.to_safetensors().unwrap())
+        .expect_err("NaN weights")
+        .to_string();
+    assert!(
+        e.contains("`b`") && e.contains("NaN"),
+        "error `{e}` should name the tensor and say NaN"
+    );
+    assert_eq!(
+        flat(dst.get("a").unwrap()),
+        [0.0, 0.0],
+        "a failed load changed a tensor that was fine"
+    );
 }
 
 #[test]
 fn duplicate_parameter_names_are_rejected() {
     let mut p = Params::new();
     p.zeros("w", &[2], Group::Decay).unwrap();
-    let e = p.zeros("w", &[3], Group::NoDecay).expect_err("duplicate").to_string();
+    let e = p
+        .zeros("w", &[3], Group::NoDecay)
+        .expect_err("duplicate")
+        .to_string();
     assert!(e.contains("`w`"), "error `{e}`");
     assert_eq!(p.count(), 2);
 }
@@ -382,8 +591,16 @@ fn sinusoidal_embedding_matches_formula() {
             let w = max_period.powf(-(k as f64) / half as f64);
             let tol = 2e-6 * (1.0 + t);
             let (s, c) = ((t * w).sin(), (t * w).cos());
-            assert!((row[k] as f64 - s).abs() < tol, "t={t} k={k}: sin column {} vs {s}", row[k]);
-            assert!((row[half + k] as f64 - c).abs() < tol, "t={t} k={k}: cos column {} vs {c}", row[half + k]);
+            assert!(
+                (row[k] as f64 - s).abs() < tol,
+                "t={t} k={k}: sin column {} vs {s}",
+                row[k]
+            );
+            assert!(
+                (row[half + k] as f64 - c).abs() < tol,
+                "t={t} k={k}: cos column {} vs {c}",
+                row[half + k]
+            );
         }
     }
 }
@@ -391,9 +608,18 @@ fn sinusoidal_embedding_matches_formula() {
 #[test]
 fn fourier_features_are_seeded() {
     let t = Tensor::new(&[0.0f32, 0.3, -1.7], &Device::Cpu).unwrap();
-    let a = FourierFeatures::new(16, 2.0, &mut Rng::new(4)).unwrap().forward(&t).unwrap();
-    let b = FourierFeatures::new(16, 2.0, &mut Rng::new(4)).unwrap().forward(&t).unwrap();
-    let c = FourierFeatures::new(16, 2.0, &mut Rng::new(5)).unwrap().forward(&t).unwrap();
+    let a = FourierFeatures::new(16, 2.0, &mut Rng::new(4))
+        .unwrap()
+        .forward(&t)
+        .unwrap();
+    let b = FourierFeatures::new(16, 2.0, &mut Rng::new(4))
+        .unwrap()
+        .forward(&t)
+        .unwrap();
+    let c = FourierFeatures::new(16, 2.0, &mut Rng::new(5))
+        .unwrap()
+        .forward(&t)
+        .unwrap();
     assert_eq!(a.dims(), &[3, 16]);
     assert_eq!(flat(&a), flat(&b));
     assert_ne!(flat(&a), flat(&c));
@@ -403,15 +629,28 @@ fn fourier_features_are_seeded() {
 fn fourier_features_are_unit_cos_sin_pairs() {
     let dim = 64;
     let t = Tensor::new(&[0.0f32, 0.05, 1.0, -3.2, 10.0], &Device::Cpu).unwrap();
-    let e = FourierFeatures::new(dim, 1.5, &mut Rng::new(6)).unwrap().forward(&t).unwrap().to_vec2::<f32>().unwrap();
+    let e = FourierFeatures::new(dim, 1.5, &mut Rng::new(6))
+        .unwrap()
+        .forward(&t)
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap();
     let half = dim / 2;
     // at t = 0: cos 0 = 1 then sin 0 = 0
-    assert!(e[0][..half].iter().all(|v| *v == 1.0) && e[0][half..].iter().all(|v| *v == 0.0), "row t=0: {:?}", e[0]);
+    assert!(
+        e[0][..half].iter().all(|v| *v == 1.0) && e[0][half..].iter().all(|v| *v == 0.0),
+        "row t=0: {:?}",
+        e[0]
+    );
     for row in &e {
         for j in 0..half {
             let (c, s) = (row[j] as f64, row[half + j] as f64);
             assert!(c.abs() <= 1.0 && s.abs() <= 1.0);
-            assert!((c * c + s * s - 1.0).abs() < 1e-5, "pair {j}: cos² + sin² = {}", c * c + s * s);
+            assert!(
+                (c * c + s * s - 1.0).abs() < 1e-5,
+                "pair {j}: cos² + sin² = {}",
+                c * c + s * s
+            );
         }
     }
 }
@@ -428,10 +667,22 @@ fn fourier_frequencies_are_normal_with_the_given_sigma() {
         .unwrap();
     let half = dim / 2;
     let b: Vec<f64> = (0..half)
-        .map(|j| (e[0][half + j] as f64).atan2(e[0][j] as f64) / (2.0 * std::f64::consts::PI * t as f64))
+        .map(|j| {
+            (e[0][half + j] as f64).atan2(e[0][j] as f64) / (2.0 * std::f64::consts::PI * t as f64)
+        })
         .collect();
-    assert_within("Fourier frequency mean", mean(&b), 0.0, (variance(&b) / half as f64).sqrt());
-    assert_within("Fourier frequency variance", variance(&b), sigma * sigma, se_variance(&b));
+    assert_within(
+        "Fourier frequency mean",
+        mean(&b),
+        0.0,
+        (variance(&b) / half as f64).sqrt(),
+    );
+    assert_within(
+        "Fourier frequency variance",
+        variance(&b),
+        sigma * sigma,
+        se_variance(&b),
+    );
 }
 
 // ---------------------------------------------------------------- bench workload
@@ -445,7 +696,10 @@ fn bench_workload_training_reduces_its_loss() {
         last = w.train_step().unwrap();
     }
     assert!(first.is_finite() && last.is_finite());
-    assert!(last < 0.9 * first, "bench loss went from {first} to {last} in 20 steps");
+    assert!(
+        last < 0.9 * first,
+        "bench loss went from {first} to {last} in 20 steps"
+    );
     assert!(w.forward().unwrap().is_finite());
 }
 
@@ -471,67 +725,166 @@ fn f32_dtype_throughout() {
 #[test]
 fn conv2d_matches_candles_conv_in_value_and_gradient() {
     use genlab::nn::conv::Conv2d;
-    for (c_in, c_out, k, s, p, side) in [(3, 5, 4, 2, 1, 8), (2, 4, 3, 1, 1, 6), (2, 3, 3, 2, 0, 7), (1, 2, 1, 1, 0, 5), (2, 3, 4, 2, 1, 2), (1, 2, 5, 3, 2, 7), (2, 2, 3, 2, 2, 5)] {
+    for (c_in, c_out, k, s, p, side) in [
+        (3, 5, 4, 2, 1, 8),
+        (2, 4, 3, 1, 1, 6),
+        (2, 3, 3, 2, 0, 7),
+        (1, 2, 1, 1, 0, 5),
+        (2, 3, 4, 2, 1, 2),
+        (1, 2, 5, 3, 2, 7),
+        (2, 2, 3, 2, 2, 5),
+    ] {
         let mut params = Params::new();
         let conv = Conv2d::new("c", c_in, c_out, k, s, p, &mut params, &mut Rng::new(3)).unwrap();
-        let (w, b) = (params.get("c.weight").unwrap().clone(), params.get("c.bias").unwrap().clone());
-        let x = candle_core::Var::from_tensor(&Rng::new(4).normal_tensor((2, c_in, side, side), &Device::Cpu).unwrap()).unwrap();
-        let weights = Rng::new(5).normal_tensor(conv.forward(x.as_tensor()).unwrap().shape(), &Device::Cpu).unwrap();
+        let (w, b) = (
+            params.get("c.weight").unwrap().clone(),
+            params.get("c.bias").unwrap().clone(),
+        );
+        let x = candle_core::Var::from_tensor(
+            &Rng::new(4)
+                .normal_tensor((2, c_in, side, side), &Device::Cpu)
+                .unwrap(),
+        )
+        .unwrap();
+        let weights = Rng::new(5)
+            .normal_tensor(conv.forward(x.as_tensor()).unwrap().shape(), &Device::Cpu)
+            .unwrap();
         let ours = conv.forward(x.as_tensor()).unwrap();
-        let reference = x.as_tensor().conv2d(&w, p, s, 1, 1).unwrap().broadcast_add(&b.reshape((1, (), 1, 1)).unwrap()).unwrap();
+        let reference = x
+            .as_tensor()
+            .conv2d(&w, p, s, 1, 1)
+            .unwrap()
+            .broadcast_add(&b.reshape((1, (), 1, 1)).unwrap())
+            .unwrap();
         assert_eq!(ours.dims(), reference.dims());
-        assert!(max_abs_diff(&ours, &reference) < 1e-4, "value k={k} s={s} p={p}");
-        let g1 = (ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
-        let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+        assert!(
+            max_abs_diff(&ours, &reference) < 1e-4,
+            "value k={k} s={s} p={p}"
+        );
+        let g1 = (ours * &weights)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let g2 = (reference * &weights)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
         for t in [x.as_tensor(), &w, &b] {
-            assert!(max_abs_diff(g1.get(t).unwrap(), g2.get(t).unwrap()) < 1e-3, "gradient k={k} s={s} p={p}");
+            assert!(
+                max_abs_diff(g1.get(t).unwrap(), g2.get(t).unwrap()) < 1e-3,
+                "gradient k={k} s={s} p={p}"
+            );
         }
     }
 }
 
 #[test]
 fn upsampling_matches_candles_nearest_upsampling() {
-    let x = Rng::new(1).normal_tensor((2, 3, 4, 5), &Device::Cpu).unwrap();
+    let x = Rng::new(1)
+        .normal_tensor((2, 3, 4, 5), &Device::Cpu)
+        .unwrap();
     let v = candle_core::Var::from_tensor(&x).unwrap();
     let ours = genlab::nn::conv::upsample_nearest(v.as_tensor()).unwrap();
     let reference = v.as_tensor().upsample_nearest2d(8, 10).unwrap();
     assert_eq!(max_abs_diff(&ours, &reference), 0.0);
-    let weights = Rng::new(9).normal_tensor((2, 3, 8, 10), &Device::Cpu).unwrap();
-    let g1 = (ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
-    let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();
-    assert!(max_abs_diff(g1.get(v.as_tensor()).unwrap(), g2.get(v.as_tensor()).unwrap()) < 1e-5);
+    let weights = Rng::new(9)
+        .normal_tensor((2, 3, 8, 10), &Device::Cpu)
+        .unwrap();
+    let g1 = (ours * &weights)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    let g2 = (reference * &weights)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    assert!(
+        max_abs_diff(
+            g1.get(v.as_tensor()).unwrap(),
+            g2.get(v.as_tensor()).unwrap()
+        ) < 1e-5
+    );
 }
 
 #[test]
 fn instance_norm_gives_each_channel_zero_mean_and_unit_variance() {
-    let x = (Rng::new(2).normal_tensor((2, 3, 6, 6), &Device::Cpu).unwrap() * 4.0).unwrap() + 7.0;
-    let y = genlab::nn::conv::instance_norm(&x.unwrap(), 1.0).unwrap().reshape((6, 36)).unwrap();
+    let x = (Rng::new(2)
+        .normal_tensor((2, 3, 6, 6), &Device::Cpu)
+        .unwrap()
+        * 4.0)
+        .unwrap()
+        + 7.0;
+    let y = genlab::nn::conv::instance_norm(&x.unwrap(), 1.0)
+        .unwrap()
+        .reshape((6, 36))
+        .unwrap();
     for row in y.to_vec2::<f32>().unwrap() {
         let mean = row.iter().sum::<f32>() / 36.0;
         let var = row.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / 36.0;
-        assert!(mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-4, "{mean} {var}");
+        assert!(
+            mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-4,
+            "{mean} {var}"
+        );
     }
 }
 
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-    (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap()
+    (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
 }
 
 /// The fused instance norm + LeakyReLU against the same computed with stock candle ops, in value
 /// and gradient.
 #[test]
 fn fused_instance_norm_matches_stock_ops() {
-    let v = candle_core::Var::from_tensor(&Rng::new(6).normal_tensor((2, 3, 5, 5), &Device::Cpu).unwrap()).unwrap();
+    let v = candle_core::Var::from_tensor(
+        &Rng::new(6)
+            .normal_tensor((2, 3, 5, 5), &Device::Cpu)
+            .unwrap(),
+    )
+    .unwrap();
     let x = v.as_tensor();
     let flat = x.reshape((2, 3, 25)).unwrap();
     let centred = flat.broadcast_sub(&flat.mean_keepdim(2).unwrap()).unwrap();
     let var = centred.sqr().unwrap().mean_keepdim(2).unwrap();
-    let normed = centred.broadcast_div(&(var + 1e-6).unwrap().sqrt().unwrap()).unwrap().reshape((2, 3, 5, 5)).unwrap();
+    let normed = centred
+        .broadcast_div(&(var + 1e-6).unwrap().sqrt().unwrap())
+        .unwrap()
+        .reshape((2, 3, 5, 5))
+        .unwrap();
     let reference = candle_nn::ops::leaky_relu(&normed, 0.01).unwrap();
     let ours = genlab::nn::conv::instance_norm(x, 0.01).unwrap();
     assert!(max_abs_diff(&ours, &reference) < 1e-5);
-    let weights = Rng::new(7).normal_tensor((2, 3, 5, 5), &Device::Cpu).unwrap();
-    let g1 = (ours * &weights).unwrap().sum_all().unwrap().backward().unwrap();
-    let g2 = (reference * &weights).unwrap().sum_all().unwrap().backward().unwrap();
+    let weights = Rng::new(7)
+        .normal_tensor((2, 3, 5, 5), &Device::Cpu)
+        .unwrap();
+    let g1 = (ours * &weights)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    let g2 = (reference * &weights)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
     assert!(max_abs_diff(g1.get(x).unwrap(), g2.get(x).unwrap()) < 1e-4);
 }

@@ -57,9 +57,15 @@ fn rgb(img: &[f32], s: usize, row: usize, col: usize) -> [f32; 3] {
 fn assert_hue(label: &str, pixel: [f32; 3], h: f32, lo: f32) {
     let want = hue_rgb(h);
     let v = pixel.iter().cloned().fold(0.0, f32::max);
-    assert!(v >= lo && v <= 1.0, "{label}: brightness {v} outside [{lo}, 1] ({pixel:?})");
+    assert!(
+        v >= lo && v <= 1.0,
+        "{label}: brightness {v} outside [{lo}, 1] ({pixel:?})"
+    );
     for c in 0..3 {
-        assert!((pixel[c] / v - want[c]).abs() < 1e-3, "{label}: pixel {pixel:?} is not a shade of hue {h} = {want:?}");
+        assert!(
+            (pixel[c] / v - want[c]).abs() < 1e-3,
+            "{label}: pixel {pixel:?} is not a shade of hue {h} = {want:?}"
+        );
     }
 }
 
@@ -73,10 +79,25 @@ fn sample_is_deterministic_from_the_seed() {
         assert_eq!(a.factors, b.factors, "{}", data.name());
         assert_eq!(a.pixels, b.pixels, "{}", data.name());
         let c = data.sample(40, &mut Rng::new(6));
-        assert_ne!(a.factors, c.factors, "{}: seeds 5 and 6 give the same factors", data.name());
-        assert_ne!(a.pixels, c.pixels, "{}: seeds 5 and 6 give the same pixels", data.name());
+        assert_ne!(
+            a.factors,
+            c.factors,
+            "{}: seeds 5 and 6 give the same factors",
+            data.name()
+        );
+        assert_ne!(
+            a.pixels,
+            c.pixels,
+            "{}: seeds 5 and 6 give the same pixels",
+            data.name()
+        );
         // The images are those of the drawn factors.
-        assert_eq!(data.images(a.factors.clone()).pixels, a.pixels, "{}", data.name());
+        assert_eq!(
+            data.images(a.factors.clone()).pixels,
+            a.pixels,
+            "{}",
+            data.name()
+        );
     }
 }
 
@@ -92,13 +113,24 @@ fn factor_values_are_in_range_and_drawn_uniformly() {
             let mut hist = vec![0usize; factor.count];
             for i in 0..n {
                 let v = batch.factor_row(i)[f];
-                assert!(v < factor.count, "{} {}: value {v} ≥ count {}", data.name(), factor.name, factor.count);
+                assert!(
+                    v < factor.count,
+                    "{} {}: value {v} ≥ count {}",
+                    data.name(),
+                    factor.name,
+                    factor.count
+                );
                 hist[v] += 1;
             }
             let p = 1.0 / factor.count as f64;
             let (expect, se) = (n as f64 * p, (n as f64 * p * (1.0 - p)).sqrt());
             for (v, &h) in hist.iter().enumerate() {
-                assert!(h > 0, "{} {}: value {v} never drawn in {n}", data.name(), factor.name);
+                assert!(
+                    h > 0,
+                    "{} {}: value {v} never drawn in {n}",
+                    data.name(),
+                    factor.name
+                );
                 assert!(
                     (h as f64 - expect).abs() <= 5.0 * se,
                     "{} {}: value {v} drawn {h} times, expected {expect:.0} ± {se:.1}",
@@ -117,22 +149,45 @@ fn pixels_are_in_unit_range_and_the_tensor_matches() {
         let (c, s) = (data.channels(), data.size());
         assert_eq!((batch.n, batch.channels, batch.size), (24, c, s));
         assert_eq!(batch.pixels.len(), 24 * c * s * s);
-        assert!(batch.pixels.iter().all(|p| (0.0..=1.0).contains(p)), "{}: a pixel outside [0, 1]", data.name());
+        assert!(
+            batch.pixels.iter().all(|p| (0.0..=1.0).contains(p)),
+            "{}: a pixel outside [0, 1]",
+            data.name()
+        );
         for i in 0..batch.n {
-            assert!(mass(batch.image(i)) > 1.0, "{}: image {i} is blank", data.name());
+            assert!(
+                mass(batch.image(i)) > 1.0,
+                "{}: image {i} is blank",
+                data.name()
+            );
         }
         let t = batch.tensor().unwrap();
         assert_eq!(t.dims(), &[24, c, s, s]);
         assert_eq!(t.dtype(), candle_core::DType::F32);
-        assert_eq!(t.flatten_all().unwrap().to_vec1::<f32>().unwrap(), batch.pixels);
-        let third = t.get(3).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert_eq!(
+            t.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+            batch.pixels
+        );
+        let third = t
+            .get(3)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
         assert_eq!(third, batch.image(3));
     }
 }
 
 #[test]
 fn other_sizes_and_counts_render() {
-    let data = ImageData::Sprites(SpritesConfig { size: 64, scales: 1, orientations: 1, x_positions: 2, y_positions: 64 });
+    let data = ImageData::Sprites(SpritesConfig {
+        size: 64,
+        scales: 1,
+        orientations: 1,
+        x_positions: 2,
+        y_positions: 64,
+    });
     data.validate().unwrap();
     let batch = data.sample(8, &mut Rng::new(1));
     assert_eq!(batch.tensor().unwrap().dims(), &[8, 1, 64, 64]);
@@ -171,7 +226,13 @@ fn assert_factor_shows(data: &ImageData, base: &[usize], f: usize, min: f32) {
         let mut other = base.to_vec();
         other[f] = v;
         let d = l1(&img, &render(data, &other));
-        assert!(d > min, "{}: {} {} → {v} from {base:?} changes the image by only {d}", data.name(), factor.name, base[f]);
+        assert!(
+            d > min,
+            "{}: {} {} → {v} from {base:?} changes the image by only {d}",
+            data.name(),
+            factor.name,
+            base[f]
+        );
     }
 }
 
@@ -216,16 +277,26 @@ fn sprite_centroid_follows_x_right_and_y_down() {
                 let (cx, cy) = centroid(&render(&data, &values), s);
                 if shape < 2 {
                     // Symmetric shapes: the centroid is the sprite's position (up to the 4 × 4 sampling).
-                    let (ex, ey) = (c.position(values[3], c.x_positions), c.position(values[4], c.y_positions));
+                    let (ex, ey) = (
+                        c.position(values[3], c.x_positions),
+                        c.position(values[4], c.y_positions),
+                    );
                     assert!(
                         (cx - ex).abs() < 0.15 && (cy - ey).abs() < 0.15,
                         "shape {shape}: centroid ({cx}, {cy}) vs position ({ex}, {ey})"
                     );
                 }
                 if let Some((lx, ly)) = last {
-                    let (along, across) = if f == 3 { (cx - lx, cy - ly) } else { (cy - ly, cx - lx) };
+                    let (along, across) = if f == 3 {
+                        (cx - lx, cy - ly)
+                    } else {
+                        (cy - ly, cx - lx)
+                    };
                     assert!(along > 1.0, "shape {shape}: factor {f} {v}: centroid moved by {along} (want > 1 px right/down)");
-                    assert!(across.abs() < 0.15, "shape {shape}: factor {f} {v}: centroid moved across by {across}");
+                    assert!(
+                        across.abs() < 0.15,
+                        "shape {shape}: factor {f} {v}: centroid moved across by {across}"
+                    );
                 }
                 last = Some((cx, cy));
             }
@@ -238,18 +309,30 @@ fn sprite_mass_grows_with_scale_as_its_square() {
     let c = SpritesConfig::default();
     let data = ImageData::Sprites(c.clone());
     for shape in 0..3 {
-        let masses: Vec<f32> = (0..c.scales).map(|v| mass(&render(&data, &[shape, v, 1, 4, 4]))).collect();
+        let masses: Vec<f32> = (0..c.scales)
+            .map(|v| mass(&render(&data, &[shape, v, 1, 4, 4])))
+            .collect();
         for v in 1..c.scales {
-            assert!(masses[v] > masses[v - 1], "shape {shape}: mass {masses:?} does not grow with scale");
+            assert!(
+                masses[v] > masses[v - 1],
+                "shape {shape}: mass {masses:?} does not grow with scale"
+            );
         }
         // Scale 0.5 → 1 quadruples the area.
         let ratio = masses[c.scales - 1] / masses[0];
-        assert!((ratio - 4.0).abs() < 0.25, "shape {shape}: mass ratio {ratio} between scales 1 and 0.5");
+        assert!(
+            (ratio - 4.0).abs() < 0.25,
+            "shape {shape}: mass ratio {ratio} between scales 1 and 0.5"
+        );
     }
     // The square's area at scale 1: its diagonal spans the sprite circle, side √2 · RADIUS · 32.
     let side = std::f32::consts::SQRT_2 * RADIUS * 32.0;
     let square = mass(&render(&data, &[0, 3, 0, 4, 4]));
-    assert!((square - side * side).abs() < 0.02 * side * side, "square mass {square} vs {}", side * side);
+    assert!(
+        (square - side * side).abs() < 0.02 * side * side,
+        "square mass {square} vs {}",
+        side * side
+    );
 }
 
 #[test]
@@ -258,12 +341,28 @@ fn sprite_square_repeats_at_90_degrees_and_the_heart_does_not() {
     for (x, y) in [(0, 0), (3, 5), (7, 7)] {
         let at = |shape: usize, o: usize| render(&data, &[shape, 3, o, x, y]);
         let square = at(0, 0);
-        assert!(l1(&square, &at(0, 2)) < 0.2, "square at 0° and 90° differ by {}", l1(&square, &at(0, 2)));
+        assert!(
+            l1(&square, &at(0, 2)) < 0.2,
+            "square at 0° and 90° differ by {}",
+            l1(&square, &at(0, 2))
+        );
         assert!(l1(&square, &at(0, 4)) < 0.2, "square at 0° and 180° differ");
-        assert!(l1(&square, &at(0, 1)) > 5.0, "square at 0° and 45° look alike");
-        assert!(l1(&at(1, 0), &at(1, 4)) < 0.2, "ellipse at 0° and 180° differ");
-        assert!(l1(&at(1, 0), &at(1, 2)) > 5.0, "ellipse at 0° and 90° look alike");
-        assert!(l1(&at(2, 0), &at(2, 2)) > 5.0, "heart at 0° and 90° look alike");
+        assert!(
+            l1(&square, &at(0, 1)) > 5.0,
+            "square at 0° and 45° look alike"
+        );
+        assert!(
+            l1(&at(1, 0), &at(1, 4)) < 0.2,
+            "ellipse at 0° and 180° differ"
+        );
+        assert!(
+            l1(&at(1, 0), &at(1, 2)) > 5.0,
+            "ellipse at 0° and 90° look alike"
+        );
+        assert!(
+            l1(&at(2, 0), &at(2, 2)) > 5.0,
+            "heart at 0° and 90° look alike"
+        );
     }
 }
 
@@ -275,9 +374,17 @@ fn sprite_heart_points_down_at_orientation_0() {
     let img = render(&data, &[2, 3, 0, 4, 4]);
     let s = c.size;
     let cy = c.position(4, c.y_positions);
-    let above: f32 = img.iter().enumerate().filter(|(k, _)| ((k / s) as f32 + 0.5) < cy).map(|(_, p)| p).sum();
+    let above: f32 = img
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| ((k / s) as f32 + 0.5) < cy)
+        .map(|(_, p)| p)
+        .sum();
     let below = mass(&img) - above;
-    assert!(above > 1.2 * below, "heart mass above {above}, below {below}");
+    assert!(
+        above > 1.2 * below,
+        "heart mass above {above}, below {below}"
+    );
 }
 
 // ---------------------------------------------------------------- shapes3d colours
@@ -291,10 +398,25 @@ fn shapes3d_corners_show_floor_and_wall_hues() {
     for i in 0..batch.n {
         let (img, row) = (batch.image(i), batch.factor_row(i));
         let (floor, wall) = (hue(row[0], c.floor_hues), hue(row[1], c.wall_hues));
-        assert_hue(&format!("{row:?} bottom left"), rgb(img, s, s - 1, 0), floor, 0.9);
-        assert_hue(&format!("{row:?} bottom right"), rgb(img, s, s - 1, s - 1), floor, 0.9);
+        assert_hue(
+            &format!("{row:?} bottom left"),
+            rgb(img, s, s - 1, 0),
+            floor,
+            0.9,
+        );
+        assert_hue(
+            &format!("{row:?} bottom right"),
+            rgb(img, s, s - 1, s - 1),
+            floor,
+            0.9,
+        );
         assert_hue(&format!("{row:?} top left"), rgb(img, s, 0, 0), wall, 0.6);
-        assert_hue(&format!("{row:?} top right"), rgb(img, s, 0, s - 1), wall, 0.6);
+        assert_hue(
+            &format!("{row:?} top right"),
+            rgb(img, s, 0, s - 1),
+            wall,
+            0.6,
+        );
     }
     // Hue 0 is red, as in Shapes3D.
     assert_eq!(hue_rgb(0.0), [1.0, 0.0, 0.0]);
@@ -325,7 +447,10 @@ fn shapes3d_object_hue_changes_only_the_middle() {
                     }
                 }
             }
-            assert!(changed > 40, "shape {shape} orientation {orientation}: object covers only {changed} pixels");
+            assert!(
+                changed > 40,
+                "shape {shape} orientation {orientation}: object covers only {changed} pixels"
+            );
         }
     }
 }
@@ -341,7 +466,12 @@ fn shapes3d_object_pixels_have_the_object_hue() {
             let img = render(&data, &[0, 0, h, 4, shape, 7]);
             // The middle column, a little above the base line (0.8 of the side).
             let row = (0.75 * s as f32) as usize;
-            assert_hue(&format!("shape {shape} hue {h}"), rgb(&img, s, row, s / 2), hue(h, c.object_hues), 0.3);
+            assert_hue(
+                &format!("shape {shape} hue {h}"),
+                rgb(&img, s, row, s / 2),
+                hue(h, c.object_hues),
+                0.3,
+            );
         }
     }
 }
@@ -358,7 +488,10 @@ fn validate_names_the_field() {
         ImageData::Sprites(c).validate().unwrap_err()
     };
     let e = sprite(&|c| c.size = 0);
-    assert_eq!((e.field.as_str(), e.to_string().as_str()), ("size", "size: 0 is out of range; allowed 16 to 64"));
+    assert_eq!(
+        (e.field.as_str(), e.to_string().as_str()),
+        ("size", "size: 0 is out of range; allowed 16 to 64")
+    );
     assert_eq!(sprite(&|c| c.size = 65).field, "size");
     assert_eq!(sprite(&|c| c.scales = 17).field, "scales");
     assert_eq!(sprite(&|c| c.scales = 0).field, "scales");
@@ -390,19 +523,35 @@ fn serde_round_trips_and_fills_defaults() {
         assert_eq!(json["size"], 32);
         let back: ImageData = serde_json::from_value(json).unwrap();
         assert_eq!(back, data);
-        let bare: ImageData = serde_json::from_str(&format!(r#"{{"kind": "{}"}}"#, data.name())).unwrap();
+        let bare: ImageData =
+            serde_json::from_str(&format!(r#"{{"kind": "{}"}}"#, data.name())).unwrap();
         assert_eq!(bare, data);
     }
     let json = serde_json::to_value(shapes3d()).unwrap();
-    for key in ["floorHues", "wallHues", "objectHues", "scales", "shapes", "orientations"] {
+    for key in [
+        "floorHues",
+        "wallHues",
+        "objectHues",
+        "scales",
+        "shapes",
+        "orientations",
+    ] {
         assert!(json.get(key).is_some(), "shapes3d JSON lacks {key}: {json}");
     }
     let json = serde_json::to_value(sprites()).unwrap();
     for key in ["scales", "orientations", "xPositions", "yPositions"] {
         assert!(json.get(key).is_some(), "sprites JSON lacks {key}: {json}");
     }
-    let some: ImageData = serde_json::from_str(r#"{"kind": "shapes3d", "size": 48, "shapes": 2}"#).unwrap();
-    assert_eq!(some, ImageData::Shapes3d(Shapes3dConfig { size: 48, shapes: 2, ..Default::default() }));
+    let some: ImageData =
+        serde_json::from_str(r#"{"kind": "shapes3d", "size": 48, "shapes": 2}"#).unwrap();
+    assert_eq!(
+        some,
+        ImageData::Shapes3d(Shapes3dConfig {
+            size: 48,
+            shapes: 2,
+            ..Default::default()
+        })
+    );
     assert_eq!(some.factors()[4].count, 2);
 }
 
@@ -415,8 +564,32 @@ fn unknown_kind_fails_to_deserialize() {
 
 #[test]
 fn factor_names_and_counts_follow_the_originals() {
-    let names = |d: &ImageData| d.factors().iter().map(|f| (f.name, f.count)).collect::<Vec<_>>();
-    assert_eq!(names(&sprites()), [("shape", 3), ("scale", 4), ("orientation", 8), ("x", 8), ("y", 8)]);
-    assert_eq!(names(&shapes3d()), [("floorHue", 10), ("wallHue", 10), ("objectHue", 10), ("scale", 8), ("shape", 4), ("orientation", 15)]);
+    let names = |d: &ImageData| {
+        d.factors()
+            .iter()
+            .map(|f| (f.name, f.count))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&sprites()),
+        [
+            ("shape", 3),
+            ("scale", 4),
+            ("orientation", 8),
+            ("x", 8),
+            ("y", 8)
+        ]
+    );
+    assert_eq!(
+        names(&shapes3d()),
+        [
+            ("floorHue", 10),
+            ("wallHue", 10),
+            ("objectHue", 10),
+            ("scale", 8),
+            ("shape", 4),
+            ("orientation", 15)
+        ]
+    );
     assert_eq!((sprites().channels(), shapes3d().channels()), (1, 3));
 }

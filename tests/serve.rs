@@ -60,10 +60,21 @@ fn fixture() -> &'static Fixture {
         })
         .expect("bind");
         let url = s.url();
-        let addr = url.trim_start_matches("http://").trim_end_matches('/').to_string();
-        assert!(url.starts_with("http://127.0.0.1:") && !addr.ends_with(":0"), "url {url} should carry the chosen port");
+        let addr = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        assert!(
+            url.starts_with("http://127.0.0.1:") && !addr.ends_with(":0"),
+            "url {url} should carry the chosen port"
+        );
         std::thread::spawn(move || s.run().expect("server runs"));
-        Fixture { root, site, pkg, addr }
+        Fixture {
+            root,
+            site,
+            pkg,
+            addr,
+        }
     })
 }
 
@@ -75,7 +86,10 @@ struct Reply {
 
 impl Reply {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     fn text(&self) -> String {
@@ -88,19 +102,35 @@ fn request(method: &str, path: &str) -> Reply {
     let f = fixture();
     let mut s = TcpStream::connect(&f.addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", f.addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        f.addr
+    )
+    .unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a header block");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a header block");
     let head = String::from_utf8(raw[..split].to_vec()).unwrap();
     let mut lines = head.split("\r\n");
     let status_line = lines.next().unwrap();
-    let status = status_line.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("status line `{status_line}`"));
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("status line `{status_line}`"));
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect();
-    Reply { status, headers, body: raw[split + 4..].to_vec() }
+    Reply {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
 }
 
 fn get(path: &str) -> Reply {
@@ -110,8 +140,13 @@ fn get(path: &str) -> Reply {
 fn assert_served(path: &str, mime: &[&str], content: &[u8]) {
     let r = get(path);
     assert_eq!(r.status, 200, "GET {path}");
-    let ct = r.header("Content-Type").unwrap_or_else(|| panic!("GET {path}: no Content-Type"));
-    assert!(mime.iter().any(|m| ct.starts_with(m)), "GET {path}: Content-Type {ct}, expected one of {mime:?}");
+    let ct = r
+        .header("Content-Type")
+        .unwrap_or_else(|| panic!("GET {path}: no Content-Type"));
+    assert!(
+        mime.iter().any(|m| ct.starts_with(m)),
+        "GET {path}: Content-Type {ct}, expected one of {mime:?}"
+    );
     assert_eq!(r.body, content, "GET {path}: body");
 }
 
@@ -155,7 +190,11 @@ fn wasm_is_served_as_application_wasm() {
 
 #[test]
 fn js_is_served_with_a_javascript_type() {
-    assert_served("/a.js", &["text/javascript", "application/javascript"], A_JS.as_bytes());
+    assert_served(
+        "/a.js",
+        &["text/javascript", "application/javascript"],
+        A_JS.as_bytes(),
+    );
 }
 
 #[test]
@@ -170,28 +209,60 @@ fn directory_serves_its_index() {
 
 #[test]
 fn pkg_is_served_from_the_pkg_folder() {
-    assert_served("/pkg/genlab.js", &["text/javascript", "application/javascript"], PKG_JS.as_bytes());
-    assert_eq!(get("/genlab.js").status, 404, "pkg files are only under /pkg/");
-    assert_eq!(get("/pkg/index.html").status, 404, "/pkg/ does not fall back to the site");
+    assert_served(
+        "/pkg/genlab.js",
+        &["text/javascript", "application/javascript"],
+        PKG_JS.as_bytes(),
+    );
+    assert_eq!(
+        get("/genlab.js").status,
+        404,
+        "pkg files are only under /pkg/"
+    );
+    assert_eq!(
+        get("/pkg/index.html").status,
+        404,
+        "/pkg/ does not fall back to the site"
+    );
 }
 
 #[test]
 fn query_strings_and_fragments_are_ignored() {
-    assert_served("/a.js?v=3", &["text/javascript", "application/javascript"], A_JS.as_bytes());
-    assert_served("/pkg/genlab.js?cache=no", &["text/javascript", "application/javascript"], PKG_JS.as_bytes());
+    assert_served(
+        "/a.js?v=3",
+        &["text/javascript", "application/javascript"],
+        A_JS.as_bytes(),
+    );
+    assert_served(
+        "/pkg/genlab.js?cache=no",
+        &["text/javascript", "application/javascript"],
+        PKG_JS.as_bytes(),
+    );
 }
 
 #[test]
 fn percent_encoded_names_are_decoded() {
-    assert_served("/%61.js", &["text/javascript", "application/javascript"], A_JS.as_bytes());
+    assert_served(
+        "/%61.js",
+        &["text/javascript", "application/javascript"],
+        A_JS.as_bytes(),
+    );
 }
 
 #[test]
 fn isolation_headers_are_sent() {
     for path in ["/", "/b.wasm", "/pkg/genlab.js"] {
         let r = get(path);
-        assert_eq!(r.header("Cross-Origin-Opener-Policy"), Some("same-origin"), "GET {path}: COOP");
-        assert_eq!(r.header("Cross-Origin-Embedder-Policy"), Some("require-corp"), "GET {path}: COEP");
+        assert_eq!(
+            r.header("Cross-Origin-Opener-Policy"),
+            Some("same-origin"),
+            "GET {path}: COOP"
+        );
+        assert_eq!(
+            r.header("Cross-Origin-Embedder-Policy"),
+            Some("require-corp"),
+            "GET {path}: COEP"
+        );
     }
 }
 
@@ -206,7 +277,13 @@ fn head_is_allowed() {
 
 #[test]
 fn missing_files_are_404() {
-    for path in ["/missing", "/missing.js", "/sub/missing.html", "/pkg/missing.js", "/pkg/"] {
+    for path in [
+        "/missing",
+        "/missing.js",
+        "/sub/missing.html",
+        "/pkg/missing.js",
+        "/pkg/",
+    ] {
         assert_eq!(get(path).status, 404, "GET {path}");
     }
 }
@@ -233,7 +310,10 @@ fn traversal_attempts_are_404_and_never_leak() {
 fn symlink_out_of_the_site_is_404() {
     // the links exist and point at real files; only the root check refuses them
     let f = fixture();
-    assert_eq!(std::fs::read_to_string(f.site.join("link.txt")).unwrap(), SECRET);
+    assert_eq!(
+        std::fs::read_to_string(f.site.join("link.txt")).unwrap(),
+        SECRET
+    );
     assert_eq!(get("/link.txt").status, 404);
     assert_eq!(get("/outside/secret.txt").status, 404);
 }
@@ -255,7 +335,10 @@ fn resolve_finds_files_and_indexes() {
     assert_eq!(resolve(&f.site, "/sub/"), Some(site.join("sub/index.html")));
     assert_eq!(resolve(&f.site, "/sub"), Some(site.join("sub/index.html")));
     assert_eq!(resolve(&f.site, "/a.js?x=1#top"), Some(site.join("a.js")));
-    assert_eq!(resolve(&f.pkg, "genlab.js"), Some(f.pkg.canonicalize().unwrap().join("genlab.js")));
+    assert_eq!(
+        resolve(&f.pkg, "genlab.js"),
+        Some(f.pkg.canonicalize().unwrap().join("genlab.js"))
+    );
 }
 
 #[test]
@@ -281,7 +364,10 @@ fn bind_refuses_a_missing_folder() {
         isolate: false,
     });
     let e = r.err().expect("a missing site folder must not bind");
-    assert!(e.contains("no-such-folder") && e.contains("does not exist"), "error `{e}`");
+    assert!(
+        e.contains("no-such-folder") && e.contains("does not exist"),
+        "error `{e}`"
+    );
 }
 
 /// Browsers open several keep-alive connections at once and leave them idle. Every one of them
@@ -291,13 +377,30 @@ fn bind_refuses_a_missing_folder() {
 fn many_simultaneous_keep_alive_connections_are_all_answered() {
     let f = fixture();
     for _round in 0..20 {
-        let site = Site::bind(ServeOptions { dir: f.site.clone(), pkg: None, host: "127.0.0.1".into(), port: 0, isolate: false }).unwrap();
-        let addr = site.url().trim_start_matches("http://").trim_end_matches('/').to_string();
+        let site = Site::bind(ServeOptions {
+            dir: f.site.clone(),
+            pkg: None,
+            host: "127.0.0.1".into(),
+            port: 0,
+            isolate: false,
+        })
+        .unwrap();
+        let addr = site
+            .url()
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
         std::thread::spawn(move || site.run().expect("server runs"));
-        let mut streams: Vec<TcpStream> = (0..12).map(|_| TcpStream::connect(&addr).unwrap()).collect();
+        let mut streams: Vec<TcpStream> = (0..12)
+            .map(|_| TcpStream::connect(&addr).unwrap())
+            .collect();
         for s in &mut streams {
             s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-            write!(s, "GET /a.js HTTP/1.1\r\nHost: {addr}\r\nConnection: keep-alive\r\n\r\n").unwrap();
+            write!(
+                s,
+                "GET /a.js HTTP/1.1\r\nHost: {addr}\r\nConnection: keep-alive\r\n\r\n"
+            )
+            .unwrap();
         }
         for (i, s) in streams.iter_mut().enumerate() {
             let mut buf = [0u8; 4096];

@@ -27,19 +27,39 @@ fn config(json: &str) -> DataConfig {
 #[wasm_bindgen_test]
 fn dense_layers_match_a_direct_matmul() {
     let mut rng = Rng::new(3);
-    for (m, k, n) in [(1, 1, 1), (7, 5, 11), (9, 3, 2), (13, 128, 128), (4, 130, 8)] {
+    for (m, k, n) in [
+        (1, 1, 1),
+        (7, 5, 11),
+        (9, 3, 2),
+        (13, 128, 128),
+        (4, 130, 8),
+    ] {
         let x = rng.normal_vec(m * k);
         let w = rng.normal_vec(n * k);
         let b = rng.normal_vec(n);
         let weight = Tensor::from_vec(w.clone(), (n, k), &Device::Cpu).unwrap();
         let bias = Tensor::from_vec(b.clone(), n, &Device::Cpu).unwrap();
-        let y = Dense::from_linear(&candle_nn::Linear::new(weight, Some(bias))).unwrap().forward(&x).unwrap();
+        let y = Dense::from_linear(&candle_nn::Linear::new(weight, Some(bias)))
+            .unwrap()
+            .forward(&x)
+            .unwrap();
         assert_eq!(y.len(), m * n);
         for r in 0..m {
             for j in 0..n {
-                let direct = b[j] as f64 + (0..k).map(|p| x[r * k + p] as f64 * w[j * k + p] as f64).sum::<f64>();
-                let tol = 1e-5 * (1.0 + (0..k).map(|p| (x[r * k + p] * w[j * k + p]).abs() as f64).sum::<f64>());
-                assert!((y[r * n + j] as f64 - direct).abs() <= tol, "{m}×{k}×{n} at ({r}, {j}): {} against {direct}", y[r * n + j]);
+                let direct = b[j] as f64
+                    + (0..k)
+                        .map(|p| x[r * k + p] as f64 * w[j * k + p] as f64)
+                        .sum::<f64>();
+                let tol = 1e-5
+                    * (1.0
+                        + (0..k)
+                            .map(|p| (x[r * k + p] * w[j * k + p]).abs() as f64)
+                            .sum::<f64>());
+                assert!(
+                    (y[r * n + j] as f64 - direct).abs() <= tol,
+                    "{m}×{k}×{n} at ({r}, {j}): {} against {direct}",
+                    y[r * n + j]
+                );
             }
         }
     }
@@ -47,12 +67,24 @@ fn dense_layers_match_a_direct_matmul() {
 
 #[wasm_bindgen_test]
 fn same_seed_gives_bit_identical_points() {
-    for name in ["checkerboard", "two-moons", "grid25", "rings", "two-spirals"] {
-        let c = config(&format!(r#"{{"dataset":{{"name":"{name}"}},"n":3000,"seed":11}}"#));
+    for name in [
+        "checkerboard",
+        "two-moons",
+        "grid25",
+        "rings",
+        "two-spirals",
+    ] {
+        let c = config(&format!(
+            r#"{{"dataset":{{"name":"{name}"}},"n":3000,"seed":11}}"#
+        ));
         let a = DataSession::new(c.clone()).unwrap().next_chunk(usize::MAX);
         let b = DataSession::new(c).unwrap().next_chunk(usize::MAX);
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&a), bits(&b), "{name}: same seed must give the same bits");
+        assert_eq!(
+            bits(&a),
+            bits(&b),
+            "{name}: same seed must give the same bits"
+        );
         assert!(a.iter().all(|x| x.is_finite()), "{name}: finite samples");
     }
 }
@@ -71,7 +103,12 @@ fn chunked_stream_equals_one_call() {
 
 #[wasm_bindgen_test]
 fn seeded_weights_are_identical_and_training_lowers_the_loss() {
-    let cfg = MlpConfig { input: 3, hidden: vec![16, 16], output: 2, activation: Activation::Silu };
+    let cfg = MlpConfig {
+        input: 3,
+        hidden: vec![16, 16],
+        output: 2,
+        activation: Activation::Silu,
+    };
     let (mut p1, mut p2) = (Params::new(), Params::new());
     Mlp::new(&cfg, "m", &mut p1, &mut Rng::new(9)).unwrap();
     Mlp::new(&cfg, "m", &mut p2, &mut Rng::new(9)).unwrap();
@@ -83,13 +120,21 @@ fn seeded_weights_are_identical_and_training_lowers_the_loss() {
     for _ in 0..15 {
         last = w.train_step().unwrap();
     }
-    assert!(last < 0.8 * first, "loss {first} → {last}: AdamW should make progress in 16 steps");
+    assert!(
+        last < 0.8 * first,
+        "loss {first} → {last}: AdamW should make progress in 16 steps"
+    );
     assert!(w.forward().unwrap().is_finite());
 }
 
 #[wasm_bindgen_test]
 fn safetensors_bytes_round_trip() {
-    let cfg = MlpConfig { input: 2, hidden: vec![8], output: 1, activation: Activation::Tanh };
+    let cfg = MlpConfig {
+        input: 2,
+        hidden: vec![8],
+        output: 1,
+        activation: Activation::Tanh,
+    };
     let mut a = Params::new();
     let net_a = Mlp::new(&cfg, "net", &mut a, &mut Rng::new(1)).unwrap();
     let mut b = Params::new();
@@ -120,7 +165,8 @@ fn binding_rejects_a_bad_config_and_serves_a_good_one() {
 fn every_catalog_name_loads_through_the_binding() {
     for entry in genlab::data::library::DatasetConfig::catalog() {
         let json = serde_json::json!({ "dataset": entry.defaults, "n": 5 }).to_string();
-        let mut lab = DataLab::new(&json).unwrap_or_else(|_| panic!("{} does not load", entry.name));
+        let mut lab =
+            DataLab::new(&json).unwrap_or_else(|_| panic!("{} does not load", entry.name));
         assert_eq!(lab.dim(), entry.dim, "{}", entry.name);
         assert_eq!(lab.next_chunk(5).len(), 5 * entry.dim, "{}", entry.name);
     }
@@ -150,7 +196,11 @@ fn interpolant_lab_trains_and_samples_deterministically() {
     other.load_weights(&wa, 20).unwrap();
     assert_eq!(other.trained_steps(), 20);
     other.advance(usize::MAX, 0.5);
-    assert_eq!(bits(&other.particles()), bits(&pa), "loaded weights sample the same particles");
+    assert_eq!(
+        bits(&other.particles()),
+        bits(&pa),
+        "loaded weights sample the same particles"
+    );
     assert!(other.load_weights(b"not weights", 0).is_err());
 }
 
@@ -189,7 +239,11 @@ fn halluc_lab_trains_and_samples_deterministically() {
     other.load_weights(&wa, 10).unwrap();
     assert_eq!(other.trained_steps(), 10);
     other.start_sampling();
-    assert_eq!(bits(&other.sample_chunk().unwrap()), bits(&ca[0]), "loaded weights sample the same chain");
+    assert_eq!(
+        bits(&other.sample_chunk().unwrap()),
+        bits(&ca[0]),
+        "loaded weights sample the same chain"
+    );
     assert!(other.load_weights(b"not weights", 0).is_err());
     assert!(HallucLab::new(r#"{"window":1}"#).is_err());
 }

@@ -93,8 +93,13 @@ impl ModelSource {
         let steps = config.train.steps;
         let mut session = Session::new(config)?;
         if session.trainer.is_some() {
-            let (path, bytes) = self.source.read_weights("halluc", "make one with `genlab halluc train`, or use --exact")?;
-            session.load_weights(&bytes, steps).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+            let (path, bytes) = self.source.read_weights(
+                "halluc",
+                "make one with `genlab halluc train`, or use --exact",
+            )?;
+            session
+                .load_weights(&bytes, steps)
+                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
         }
         session.sample_all().map_err(UsageError)?;
         Ok(session)
@@ -104,7 +109,10 @@ impl ModelSource {
 pub fn run(command: HallucCommand) -> Result<(), UsageError> {
     match command {
         HallucCommand::Config { preset: name } => {
-            println!("{}", serde_json::to_string_pretty(&preset(&name)?).expect("config serialises"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&preset(&name)?).expect("config serialises")
+            );
             Ok(())
         }
         HallucCommand::Train { source, out, init } => {
@@ -112,7 +120,9 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
             let mut trainer = Trainer::new(&config)?;
             if let Some(path) = &init {
                 let bytes = read_weights_file(path)?;
-                trainer.load_weights(&bytes, 0).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+                trainer
+                    .load_weights(&bytes, 0)
+                    .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
             }
             let total = config.train.steps;
             let started = std::time::Instant::now();
@@ -139,23 +149,49 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
                 .chunks_exact(dim)
                 .zip(&session.run.variance)
                 .zip(&flags)
-                .flat_map(|((x, v), h)| x.iter().copied().chain([*v, if *h { 1.0 } else { 0.0 }]).collect::<Vec<_>>())
+                .flat_map(|((x, v), h)| {
+                    x.iter()
+                        .copied()
+                        .chain([*v, if *h { 1.0 } else { 0.0 }])
+                        .collect::<Vec<_>>()
+                })
                 .collect();
-            write_rows(&rows, dim + 2, if dim == 1 { "x,variance,hallucinated" } else { "x,y,variance,hallucinated" })
+            write_rows(
+                &rows,
+                dim + 2,
+                if dim == 1 {
+                    "x,variance,hallucinated"
+                } else {
+                    "x,y,variance,hallucinated"
+                },
+            )
         }
         HallucCommand::Report { model } => {
             let session = model.run()?;
-            println!("{}", serde_json::to_string_pretty(&session.report()).expect("serialises"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&session.report()).expect("serialises")
+            );
             Ok(())
         }
         HallucCommand::Bench { source, draw, json } => bench(&source, &draw, json),
-        HallucCommand::Recursive { source, generations, filter } => {
+        HallucCommand::Recursive {
+            source,
+            generations,
+            filter,
+        } => {
             let config: HallucConfig = source.load(PRESETS)?;
             let lineages = recursive(&config, generations, &filter, |filter, g, rate| {
-                eprintln!("{filter:?} filter, generation {g}: {:.2}% hallucinated", 100.0 * rate);
+                eprintln!(
+                    "{filter:?} filter, generation {g}: {:.2}% hallucinated",
+                    100.0 * rate
+                );
             })
             .map_err(UsageError)?;
-            println!("{}", serde_json::to_string_pretty(&lineages).expect("serialises"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&lineages).expect("serialises")
+            );
             Ok(())
         }
     }

@@ -26,10 +26,20 @@ pub enum MetricsCommand {
 
 pub fn run(command: MetricsCommand) -> Result<(), UsageError> {
     match command {
-        MetricsCommand::Infomec { sources, latents, discrete } => {
+        MetricsCommand::Infomec {
+            sources,
+            latents,
+            discrete,
+        } => {
             let (s, z) = (read_columns(&sources)?, read_columns(&latents)?);
             if s[0].len() != z[0].len() {
-                return Err(UsageError(format!("{} has {} rows but {} has {}", sources.display(), s[0].len(), latents.display(), z[0].len())));
+                return Err(UsageError(format!(
+                    "{} has {} rows but {} has {}",
+                    sources.display(),
+                    s[0].len(),
+                    latents.display(),
+                    z[0].len()
+                )));
             }
             if s[0].len() < 2 {
                 return Err(UsageError("InfoMEC needs at least 2 rows".into()));
@@ -39,7 +49,10 @@ pub fn run(command: MetricsCommand) -> Result<(), UsageError> {
             let json = serde_json::json!({
                 "infom": m.infom, "infoe": infoe(&s, &z, discrete), "infoc": m.infoc, "nmi": m.nmi, "active_latents": m.active_latents,
             });
-            println!("{}", serde_json::to_string_pretty(&json).expect("serialises"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).expect("serialises")
+            );
             Ok(())
         }
     }

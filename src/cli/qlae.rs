@@ -48,10 +48,18 @@ pub enum QlaeCommand {
 pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
     match command {
         QlaeCommand::Config { preset: name } => {
-            println!("{}", serde_json::to_string_pretty(&preset(&name)?).expect("config serialises"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&preset(&name)?).expect("config serialises")
+            );
             Ok(())
         }
-        QlaeCommand::Train { source, out, eval_every, seed } => {
+        QlaeCommand::Train {
+            source,
+            out,
+            eval_every,
+            seed,
+        } => {
             let mut config: QlaeConfig = source.load(PRESETS)?;
             config.seed = seed.unwrap_or(config.seed);
             let mut trainer = Trainer::new(&config)?;
@@ -71,11 +79,19 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
                     );
                 }
                 if eval_every.is_some_and(|e| e > 0 && k % e == 0) {
-                    let e = evaluate(&trainer.model, &config).map_err(|e| UsageError(e.to_string()))?;
-                    eprintln!("step {k}  InfoM {:.3}  InfoE {:.3}  InfoC {:.3}  PSNR {:.2} dB", e.infom, e.infoe, e.infoc, e.psnr);
+                    let e =
+                        evaluate(&trainer.model, &config).map_err(|e| UsageError(e.to_string()))?;
+                    eprintln!(
+                        "step {k}  InfoM {:.3}  InfoE {:.3}  InfoC {:.3}  PSNR {:.2} dB",
+                        e.infom, e.infoe, e.infoc, e.psnr
+                    );
                 }
             }
-            let bytes = trainer.model.params.to_safetensors().map_err(|e| UsageError(e.to_string()))?;
+            let bytes = trainer
+                .model
+                .params
+                .to_safetensors()
+                .map_err(|e| UsageError(e.to_string()))?;
             source.write_trained("qlae", &out, &bytes, seed.is_none())
         }
         QlaeCommand::Bench { source, json } => bench(&source, json),
@@ -84,7 +100,9 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
             config.seed = seed.unwrap_or(config.seed);
             let mut trainer = Trainer::new(&config)?;
             let (path, bytes) = source.read_weights("qlae", "make one with `genlab qlae train`")?;
-            trainer.load_weights(&bytes, config.train.steps).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+            trainer
+                .load_weights(&bytes, config.train.steps)
+                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
             let e = evaluate(&trainer.model, &config).map_err(|e| UsageError(e.to_string()))?;
             println!("{}", serde_json::to_string_pretty(&e).expect("serialises"));
             Ok(())

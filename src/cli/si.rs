@@ -4,9 +4,9 @@
 use super::source::{ConfigSource, Draw, LearnedSource};
 use super::table::read_points;
 use super::{write_rows, UsageError};
+use crate::interpolant::config::FieldsMode;
 use crate::interpolant::config::InterpolantConfig;
 use crate::interpolant::presets::{preset, PRESETS};
-use crate::interpolant::config::FieldsMode;
 use crate::interpolant::session::Session;
 use crate::interpolant::train::Trainer;
 use clap::Subcommand;
@@ -73,8 +73,13 @@ impl LearnedSource {
         let mut session = Session::new(config)?;
         if learned {
             let (path, bytes) = self.read_weights("si", "make one with `genlab si train`")?;
-            let trainer = session.trainer.as_mut().expect("learned sessions have a trainer");
-            trainer.load_weights(&bytes, steps).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+            let trainer = session
+                .trainer
+                .as_mut()
+                .expect("learned sessions have a trainer");
+            trainer
+                .load_weights(&bytes, steps)
+                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
         }
         Ok(session)
     }
@@ -88,7 +93,10 @@ pub fn preset_names() -> Vec<&'static str> {
 pub fn run(command: SiCommand) -> Result<(), UsageError> {
     match command {
         SiCommand::Config { preset: name } => {
-            println!("{}", serde_json::to_string_pretty(&preset(&name)?).expect("config serialises"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&preset(&name)?).expect("config serialises")
+            );
             Ok(())
         }
         SiCommand::Train { source, out, steps } => {
@@ -102,21 +110,33 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
         SiCommand::Sample { source, draw } => {
             let config = source.load::<InterpolantConfig>(PRESETS)?;
             let session = sampled(&source, config, &draw)?;
-            write_rows(session.particles(), session.dim(), if session.dim() == 1 { "x" } else { "x,y" })
+            write_rows(
+                session.particles(),
+                session.dim(),
+                if session.dim() == 1 { "x" } else { "x,y" },
+            )
         }
         SiCommand::Field { source, t, points } => {
             let config = source.load::<InterpolantConfig>(PRESETS)?;
             if !(0.0..=1.0).contains(&t) {
-                return Err(UsageError(format!("t: {t} is out of range; allowed 0 to 1")));
+                return Err(UsageError(format!(
+                    "t: {t} is out of range; allowed 0 to 1"
+                )));
             }
             let session = source.session(config)?;
             let dim = session.dim();
             let x = read_points(&points, dim)?;
             let (b, s) = session.fields().eval(t, &x, true);
-            let rows: Vec<f32> = b.chunks_exact(dim).zip(s.chunks_exact(dim)).flat_map(|(b, s)| [b, s].concat()).collect();
+            let rows: Vec<f32> = b
+                .chunks_exact(dim)
+                .zip(s.chunks_exact(dim))
+                .flat_map(|(b, s)| [b, s].concat())
+                .collect();
             write_rows(&rows, 2 * dim, if dim == 1 { "b,s" } else { "bx,by,sx,sy" })
         }
-        SiCommand::Bench { source, json } => bench(&source.load::<InterpolantConfig>(PRESETS)?, json),
+        SiCommand::Bench { source, json } => {
+            bench(&source.load::<InterpolantConfig>(PRESETS)?, json)
+        }
         SiCommand::Eval { source, draw } => {
             let config = source.load::<InterpolantConfig>(PRESETS)?;
             let session = sampled(&source, config, &draw)?;
@@ -129,14 +149,21 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
                 "log_likelihood_exact": metrics.log_likelihood_exact,
                 "inside_fraction": inside,
             });
-            println!("{}", serde_json::to_string_pretty(&json).expect("serialises"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).expect("serialises")
+            );
             Ok(())
         }
     }
 }
 
 /// The session with its particles carried through the whole grid.
-fn sampled(source: &LearnedSource, mut config: InterpolantConfig, draw: &Draw) -> Result<Session, UsageError> {
+fn sampled(
+    source: &LearnedSource,
+    mut config: InterpolantConfig,
+    draw: &Draw,
+) -> Result<Session, UsageError> {
     config.n = draw.n.unwrap_or(config.n);
     config.seed = draw.seed.unwrap_or(config.seed);
     let epsilon = config.sampler.epsilon;
@@ -151,7 +178,10 @@ fn inside_fraction(config: &InterpolantConfig, points: &[f32]) -> Result<Option<
         return Ok(None);
     }
     let target = config.rho1.build()?;
-    let k = points.chunks_exact(2).filter(|p| target.log_density(p).is_some_and(f32::is_finite)).count();
+    let k = points
+        .chunks_exact(2)
+        .filter(|p| target.log_density(p).is_some_and(f32::is_finite))
+        .count();
     Ok(Some(k as f64 / (points.len() / 2) as f64))
 }
 
@@ -208,9 +238,15 @@ pub fn train(config: &InterpolantConfig) -> Result<Vec<u8>, UsageError> {
         let l = trainer.step().map_err(|e| UsageError(e.to_string()))?;
         if k % report == 0 || k == total {
             let rate = k as f64 / started.elapsed().as_secs_f64();
-            eprintln!("step {k}/{total}  drift loss {:.4}  score loss {:.4}  {rate:.1} steps/s", l.drift, l.score);
+            eprintln!(
+                "step {k}/{total}  drift loss {:.4}  score loss {:.4}  {rate:.1} steps/s",
+                l.drift, l.score
+            );
         }
     }
-    eprintln!("trained {total} steps in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "trained {total} steps in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     trainer.weights().map_err(|e| UsageError(e.to_string()))
 }

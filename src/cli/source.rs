@@ -37,7 +37,10 @@ pub struct LearnedSource {
 
 impl ConfigSource {
     /// The config, from the file or from the lab's `presets`.
-    pub fn load<T: DeserializeOwned + Validate>(&self, presets: &[(&str, &str)]) -> Result<T, UsageError> {
+    pub fn load<T: DeserializeOwned + Validate>(
+        &self,
+        presets: &[(&str, &str)],
+    ) -> Result<T, UsageError> {
         match (&self.config, &self.preset) {
             (Some(path), _) => {
                 let text = std::fs::read_to_string(path)
@@ -51,8 +54,15 @@ impl ConfigSource {
 
     /// Writes trained `weights` to `out`; when they follow the preset's own recipe
     /// (`own_recipe`: no seed, step or start-weights override), says whether they reproduce it.
-    pub fn write_trained(&self, lab: &str, out: &std::path::Path, weights: &[u8], own_recipe: bool) -> Result<(), UsageError> {
-        std::fs::write(out, weights).map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))?;
+    pub fn write_trained(
+        &self,
+        lab: &str,
+        out: &std::path::Path,
+        weights: &[u8],
+        own_recipe: bool,
+    ) -> Result<(), UsageError> {
+        std::fs::write(out, weights)
+            .map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))?;
         if own_recipe {
             self.report_reproduction(lab, weights);
         }
@@ -64,12 +74,20 @@ impl ConfigSource {
     fn report_reproduction(&self, lab: &str, weights: &[u8]) {
         let Some(name) = &self.preset else { return };
         let shipped = shipped_weights(lab, name);
-        let Ok(bytes) = std::fs::read(&shipped) else { return };
-        let shown = shipped.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(&shipped).display().to_string();
+        let Ok(bytes) = std::fs::read(&shipped) else {
+            return;
+        };
+        let shown = shipped
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap_or(&shipped)
+            .display()
+            .to_string();
         if bytes == weights {
             eprintln!("reproduced: the weights equal the shipped {shown} bit for bit");
         } else {
-            let here = l1_data_cache().map(|c| format!(" (this CPU's: {c})")).unwrap_or_default();
+            let here = l1_data_cache()
+                .map(|c| format!(" (this CPU's: {c})"))
+                .unwrap_or_default();
             eprintln!(
                 "not bit for bit: the weights differ from the shipped {shown}. Natively, a matmul that sums over more \
                  than 512 terms rounds by the CPU's L1 data cache{here}; see the README, Reproducing presets"
@@ -80,7 +98,10 @@ impl ConfigSource {
 
 impl LearnedSource {
     /// The config, as [`ConfigSource::load`].
-    pub fn load<T: DeserializeOwned + Validate>(&self, presets: &[(&str, &str)]) -> Result<T, UsageError> {
+    pub fn load<T: DeserializeOwned + Validate>(
+        &self,
+        presets: &[(&str, &str)],
+    ) -> Result<T, UsageError> {
         self.source.load(presets)
     }
 
@@ -90,8 +111,17 @@ impl LearnedSource {
         let path = self
             .model
             .clone()
-            .or_else(|| self.source.preset.as_ref().map(|name| shipped_weights(lab, name)))
-            .ok_or_else(|| UsageError(format!("a learned model needs --model M.safetensors ({hint})")))?;
+            .or_else(|| {
+                self.source
+                    .preset
+                    .as_ref()
+                    .map(|name| shipped_weights(lab, name))
+            })
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "a learned model needs --model M.safetensors ({hint})"
+                ))
+            })?;
         let bytes = read_weights_file(&path)?;
         Ok((path, bytes))
     }
@@ -99,21 +129,36 @@ impl LearnedSource {
 
 /// This CPU's L1 data cache as Linux reports it ("48K, 12-way"), when it does.
 fn l1_data_cache() -> Option<String> {
-    std::fs::read_dir("/sys/devices/system/cpu/cpu0/cache").ok()?.flatten().find_map(|entry| {
-        let read = |f: &str| std::fs::read_to_string(entry.path().join(f)).ok().map(|s| s.trim().to_string());
-        if read("level")? != "1" || read("type")? != "Data" {
-            return None;
-        }
-        Some(format!("{}, {}-way", read("size")?, read("ways_of_associativity")?))
-    })
+    std::fs::read_dir("/sys/devices/system/cpu/cpu0/cache")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let read = |f: &str| {
+                std::fs::read_to_string(entry.path().join(f))
+                    .ok()
+                    .map(|s| s.trim().to_string())
+            };
+            if read("level")? != "1" || read("type")? != "Data" {
+                return None;
+            }
+            Some(format!(
+                "{}, {}-way",
+                read("size")?,
+                read("ways_of_associativity")?
+            ))
+        })
 }
 
 /// A weights file's bytes, or a message naming it.
 pub fn read_weights_file(path: &std::path::Path) -> Result<Vec<u8>, UsageError> {
-    std::fs::read(path).map_err(|e| UsageError(format!("cannot read weights {}: {e}", path.display())))
+    std::fs::read(path)
+        .map_err(|e| UsageError(format!("cannot read weights {}: {e}", path.display())))
 }
 
 /// Where a preset's weights ship: `www/models/LAB/NAME.safetensors` in the source tree.
 pub fn shipped_weights(lab: &str, name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www/models").join(lab).join(format!("{name}.safetensors"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("www/models")
+        .join(lab)
+        .join(format!("{name}.safetensors"))
 }

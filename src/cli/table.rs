@@ -5,26 +5,46 @@ use std::path::Path;
 
 /// The table's columns.
 pub fn read_columns(path: &Path) -> Result<Vec<Vec<f64>>, UsageError> {
-    let text = std::fs::read_to_string(path).map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
     let mut columns: Vec<Vec<f64>> = vec![];
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let values: Result<Vec<f64>, _> = line.split(',').map(|v| v.trim().parse::<f64>()).collect();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let values: Result<Vec<f64>, _> =
+            line.split(',').map(|v| v.trim().parse::<f64>()).collect();
         match values {
             Err(_) if i == 0 => continue,
-            Ok(v) if v.iter().all(|x| x.is_finite()) && (columns.is_empty() || v.len() == columns.len()) => {
+            Ok(v)
+                if v.iter().all(|x| x.is_finite())
+                    && (columns.is_empty() || v.len() == columns.len()) =>
+            {
                 if columns.is_empty() {
                     columns = vec![vec![]; v.len()];
                 }
                 columns.iter_mut().zip(v).for_each(|(c, x)| c.push(x));
             }
             _ => {
-                let width = if columns.is_empty() { String::from("the same count of") } else { columns.len().to_string() };
-                return Err(UsageError(format!("{} line {}: expected {width} finite numbers", path.display(), i + 1)));
+                let width = if columns.is_empty() {
+                    String::from("the same count of")
+                } else {
+                    columns.len().to_string()
+                };
+                return Err(UsageError(format!(
+                    "{} line {}: expected {width} finite numbers",
+                    path.display(),
+                    i + 1
+                )));
             }
         }
     }
     if columns.is_empty() {
-        return Err(UsageError(format!("{}: no rows of numbers", path.display())));
+        return Err(UsageError(format!(
+            "{}: no rows of numbers",
+            path.display()
+        )));
     }
     Ok(columns)
 }
@@ -33,7 +53,13 @@ pub fn read_columns(path: &Path) -> Result<Vec<Vec<f64>>, UsageError> {
 pub fn read_points(path: &Path, dim: usize) -> Result<Vec<f32>, UsageError> {
     let columns = read_columns(path)?;
     if columns.len() != dim {
-        return Err(UsageError(format!("{}: expected {dim} finite numbers per row, found {}", path.display(), columns.len())));
+        return Err(UsageError(format!(
+            "{}: expected {dim} finite numbers per row, found {}",
+            path.display(),
+            columns.len()
+        )));
     }
-    Ok((0..columns[0].len()).flat_map(|i| columns.iter().map(move |c| c[i] as f32)).collect())
+    Ok((0..columns[0].len())
+        .flat_map(|i| columns.iter().map(move |c| c[i] as f32))
+        .collect())
 }

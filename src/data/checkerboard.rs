@@ -43,7 +43,11 @@ impl Density for Checkerboard {
     }
 
     fn log_density(&self, x: &[f32]) -> Option<f32> {
-        Some(if Self::contains(x) { (1.0f32 / 32.0).ln() } else { f32::NEG_INFINITY })
+        Some(if Self::contains(x) {
+            (1.0f32 / 32.0).ln()
+        } else {
+            f32::NEG_INFINITY
+        })
     }
 
     fn extent(&self) -> [(f32, f32); 2] {

@@ -19,7 +19,13 @@ use crate::rng::Rng;
 pub const HISTOGRAM_SAMPLES: usize = 200_000;
 
 /// Density values at the centres of a `w × h` grid over `extent` (`h` is ignored in 1D).
-pub fn density_grid(d: &dyn Density, extent: [(f32, f32); 2], w: usize, h: usize, rng: &mut Rng) -> Vec<f32> {
+pub fn density_grid(
+    d: &dyn Density,
+    extent: [(f32, f32); 2],
+    w: usize,
+    h: usize,
+    rng: &mut Rng,
+) -> Vec<f32> {
     let h = if d.dim() == 1 { 1 } else { h };
     let (x0, x1) = extent[0];
     let (y0, y1) = extent[1];
@@ -40,14 +46,21 @@ pub fn density_grid(d: &dyn Density, extent: [(f32, f32); 2], w: usize, h: usize
     for _ in 0..HISTOGRAM_SAMPLES {
         d.sample_one(rng, &mut p[..d.dim()]);
         let i = ((p[0] - x0) / dx).floor();
-        let j = if d.dim() == 1 { 0.0 } else { ((y1 - p[1]) / dy).floor() };
+        let j = if d.dim() == 1 {
+            0.0
+        } else {
+            ((y1 - p[1]) / dy).floor()
+        };
         if i >= 0.0 && j >= 0.0 && (i as usize) < w && (j as usize) < h {
             counts[j as usize * w + i as usize] += 1.0;
         }
     }
     let cell = if d.dim() == 1 { dx } else { dx * dy };
     let scale = 1.0 / (HISTOGRAM_SAMPLES as f32 * cell);
-    box_blur(&counts, w, h).into_iter().map(|c| c * scale).collect()
+    box_blur(&counts, w, h)
+        .into_iter()
+        .map(|c| c * scale)
+        .collect()
 }
 
 /// Mean over each cell's 3×3 (3 in 1D) neighbourhood, clipped at the borders.

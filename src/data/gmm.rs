@@ -44,7 +44,11 @@ impl GaussianMixture {
         let total: f32 = components.iter().map(|c| c.weight).sum();
         let weights: Vec<f32> = components.iter().map(|c| c.weight / total).collect();
         let log_weights = weights.iter().map(|w| w.ln()).collect();
-        Self { components, weights, log_weights }
+        Self {
+            components,
+            weights,
+            log_weights,
+        }
     }
 
     /// Normalised mixture weights p_k.
@@ -62,7 +66,11 @@ impl GaussianMixture {
         Self::new(
             means
                 .iter()
-                .map(|m| Component { weight: 1.0, mean: m.clone(), std: vec![std; m.len()] })
+                .map(|m| Component {
+                    weight: 1.0,
+                    mean: m.clone(),
+                    std: vec![std; m.len()],
+                })
                 .collect(),
         )
     }

@@ -146,7 +146,13 @@ impl DatasetConfig {
 
     /// Every dataset with its default parameters, in picker order.
     pub fn catalog() -> Vec<CatalogEntry> {
-        let e = |name, label, dim, description, defaults| CatalogEntry { name, label, dim, description, defaults };
+        let e = |name, label, dim, description, defaults| CatalogEntry {
+            name,
+            label,
+            dim,
+            description,
+            defaults,
+        };
         vec![
             e("gaussian", "Standard Gaussian", 2, "N(0, I).", Self::Gaussian { dim: 2 }),
             e("eight-gaussians", "8 Gaussians", 2, "Eight modes on a ring, normalised as in the hallucination paper's code.", Self::EightGaussians { std: 0.02 }),
@@ -165,14 +171,26 @@ impl DatasetConfig {
 
     fn example_components() -> Vec<Component> {
         vec![
-            Component { weight: 1.0, mean: vec![-2.0, 0.0], std: vec![0.5, 0.5] },
-            Component { weight: 2.0, mean: vec![2.0, 1.0], std: vec![0.3, 0.8] },
+            Component {
+                weight: 1.0,
+                mean: vec![-2.0, 0.0],
+                std: vec![0.5, 0.5],
+            },
+            Component {
+                weight: 2.0,
+                mean: vec![2.0, 1.0],
+                std: vec![0.3, 0.8],
+            },
         ]
     }
 
     /// The comma-separated list of valid names, for error messages.
     pub fn names() -> String {
-        Self::catalog().iter().map(|e| e.name).collect::<Vec<_>>().join(", ")
+        Self::catalog()
+            .iter()
+            .map(|e| e.name)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The dataset with default parameters for `name` (a catalog name).
@@ -181,7 +199,12 @@ impl DatasetConfig {
             .into_iter()
             .find(|e| e.name == name)
             .map(|e| e.defaults)
-            .ok_or_else(|| ConfigError::new("dataset", format!("unknown dataset `{name}`; valid: {}", Self::names())))
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "dataset",
+                    format!("unknown dataset `{name}`; valid: {}", Self::names()),
+                )
+            })
     }
 
     /// The density as a Gaussian mixture, when it is one (the exact interpolant fields need
@@ -199,7 +222,10 @@ impl DatasetConfig {
                 let means: Vec<Vec<f32>> = points.iter().map(|p| p.to_vec()).collect();
                 GaussianMixture::isotropic(&means, *jitter)
             }
-            Self::Checkerboard | Self::TwoMoons { .. } | Self::TwoSpirals { .. } | Self::Rings { .. } => return None,
+            Self::Checkerboard
+            | Self::TwoMoons { .. }
+            | Self::TwoSpirals { .. }
+            | Self::Rings { .. } => return None,
         })
     }
 
@@ -213,7 +239,10 @@ impl DatasetConfig {
             Self::Checkerboard => Box::new(Checkerboard),
             Self::TwoMoons { noise } => Box::new(TwoMoons { noise: *noise }),
             Self::TwoSpirals { noise } => Box::new(TwoSpirals { noise: *noise }),
-            Self::Rings { radii, noise } => Box::new(Rings { radii: radii.clone(), noise: *noise }),
+            Self::Rings { radii, noise } => Box::new(Rings {
+                radii: radii.clone(),
+                noise: *noise,
+            }),
             _ => unreachable!("every other dataset is a Gaussian mixture"),
         })
     }
@@ -228,7 +257,10 @@ fn check_coords(field: &str, values: &[f32]) -> Result<(), ConfigError> {
 
 fn check_count(field: &str, n: usize) -> Result<(), ConfigError> {
     check_range(field, n, 1, MAX_COMPONENTS).map_err(|_| {
-        ConfigError::new(field, format!("has {n} entries; allowed 1 to {MAX_COMPONENTS}"))
+        ConfigError::new(
+            field,
+            format!("has {n} entries; allowed 1 to {MAX_COMPONENTS}"),
+        )
     })
 }
 
@@ -246,12 +278,19 @@ impl DatasetConfig {
             Self::Gmm { components } => {
                 check_count("components", components.len())?;
                 let dim = components[0].mean.len();
-                check_range("components[0].mean", dim, 1, 2)
-                    .map_err(|_| ConfigError::new("components[0].mean", format!("has {dim} coordinates; allowed 1 or 2")))?;
+                check_range("components[0].mean", dim, 1, 2).map_err(|_| {
+                    ConfigError::new(
+                        "components[0].mean",
+                        format!("has {dim} coordinates; allowed 1 or 2"),
+                    )
+                })?;
                 for (k, c) in components.iter().enumerate() {
                     let f = format!("components[{k}]");
                     if c.mean.len() != dim || c.std.len() != dim {
-                        return Err(ConfigError::new(&f, format!("mean and std must both have {dim} entries, like component 0")));
+                        return Err(ConfigError::new(
+                            &f,
+                            format!("mean and std must both have {dim} entries, like component 0"),
+                        ));
                     }
                     check_range(&format!("{f}.weight"), c.weight, 0.0, 1.0e6)?;
                     check_coords(&format!("{f}.mean"), &c.mean)?;
@@ -260,13 +299,20 @@ impl DatasetConfig {
                     }
                 }
                 if components.iter().map(|c| c.weight).sum::<f32>() <= 0.0 {
-                    return Err(ConfigError::new("components", "the weights sum to 0; give at least one a positive weight"));
+                    return Err(ConfigError::new(
+                        "components",
+                        "the weights sum to 0; give at least one a positive weight",
+                    ));
                 }
                 Ok(())
             }
-            Self::EightGaussians { std } | Self::Grid25 { std } | Self::Diamond25 { std } => check_positive("std", *std, 1.0),
+            Self::EightGaussians { std } | Self::Grid25 { std } | Self::Diamond25 { std } => {
+                check_positive("std", *std, 1.0)
+            }
             Self::Checkerboard => Ok(()),
-            Self::TwoMoons { noise } | Self::TwoSpirals { noise } => check_positive("noise", *noise, 1.0),
+            Self::TwoMoons { noise } | Self::TwoSpirals { noise } => {
+                check_positive("noise", *noise, 1.0)
+            }
             Self::Rings { radii, noise } => {
                 check_count("radii", radii.len())?;
                 for (i, r) in radii.iter().enumerate() {

@@ -42,7 +42,12 @@ fn default_n() -> usize {
 
 impl Default for DataConfig {
     fn default() -> Self {
-        Self { version: current_version(), dataset: DatasetConfig::Checkerboard, n: default_n(), seed: 0 }
+        Self {
+            version: current_version(),
+            dataset: DatasetConfig::Checkerboard,
+            n: default_n(),
+            seed: 0,
+        }
     }
 }
 
@@ -68,7 +73,12 @@ impl DataSession {
         config.validate()?;
         let density = config.dataset.build()?;
         let rng = Rng::new(config.seed).stream(streams::DATA);
-        Ok(Self { config, density, rng, produced: 0 })
+        Ok(Self {
+            config,
+            density,
+            rng,
+            produced: 0,
+        })
     }
 
     pub fn density(&self) -> &dyn Density {

@@ -3,7 +3,10 @@
 //! afford them (T = 1000, β 0.001 → 0.2, width 128, Adam 10⁻³, K = 10); the training budget is
 //! browser-sized (the paper: batch 10,000 for 20k–100k steps) and says so in the page.
 use super::schedule::Schedule;
-use crate::config::{check_lr_end, check_positive, check_range, check_version, current_version, ConfigError, Validate};
+use crate::config::{
+    check_lr_end, check_positive, check_range, check_version, current_version, ConfigError,
+    Validate,
+};
 use crate::data::library::DatasetConfig;
 use crate::data::session::MAX_SEED;
 use serde::{Deserialize, Serialize};
@@ -35,7 +38,11 @@ fn default_beta_end() -> f64 {
 
 impl Default for ScheduleConfig {
     fn default() -> Self {
-        Self { steps: default_t(), beta_start: default_beta_start(), beta_end: default_beta_end() }
+        Self {
+            steps: default_t(),
+            beta_start: default_beta_start(),
+            beta_end: default_beta_end(),
+        }
     }
 }
 
@@ -75,7 +82,14 @@ fn default_lr() -> f64 {
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        Self { width: default_width(), batch: default_batch(), steps: default_train_steps(), lr: default_lr(), lr_end: None, ema: 0.0 }
+        Self {
+            width: default_width(),
+            batch: default_batch(),
+            steps: default_train_steps(),
+            lr: default_lr(),
+            lr_end: None,
+            ema: 0.0,
+        }
     }
 }
 
@@ -136,16 +150,29 @@ fn default_n() -> usize {
 
 impl HallucConfig {
     pub fn schedule(&self) -> Schedule {
-        Schedule::linear(self.schedule.steps, self.schedule.beta_start, self.schedule.beta_end)
+        Schedule::linear(
+            self.schedule.steps,
+            self.schedule.beta_start,
+            self.schedule.beta_end,
+        )
     }
 }
 
 impl Validate for HallucConfig {
     fn validate(&self) -> Result<(), ConfigError> {
         check_version(self.version)?;
-        self.data.build().map_err(|e| ConfigError { field: e.field.replacen("dataset", "data", 1), message: e.message })?;
+        self.data.build().map_err(|e| ConfigError {
+            field: e.field.replacen("dataset", "data", 1),
+            message: e.message,
+        })?;
         if self.data.gaussian_mixture().is_none() {
-            return Err(ConfigError::new("data", format!("needs modes to label hallucinations; `{}` is not a Gaussian mixture", self.data.name())));
+            return Err(ConfigError::new(
+                "data",
+                format!(
+                    "needs modes to label hallucinations; `{}` is not a Gaussian mixture",
+                    self.data.name()
+                ),
+            ));
         }
         check_range("trainSize", self.train_size, 1, MAX_TRAIN_SIZE)?;
         check_range("schedule.steps", self.schedule.steps, 2, MAX_STEPS_T)?;
@@ -157,7 +184,13 @@ impl Validate for HallucConfig {
         check_positive("train.lr", self.train.lr as f32, 10.0)?;
         check_lr_end(self.train.lr, self.train.lr_end)?;
         if !(0.0..1.0).contains(&self.train.ema) {
-            return Err(ConfigError::new("train.ema", format!("{} is out of range; allowed 0 (off) to below 1", self.train.ema)));
+            return Err(ConfigError::new(
+                "train.ema",
+                format!(
+                    "{} is out of range; allowed 0 (off) to below 1",
+                    self.train.ema
+                ),
+            ));
         }
         check_range("window", self.window, 2, self.schedule.steps)?;
         check_positive("k", self.k as f32, 1000.0)?;

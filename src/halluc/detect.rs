@@ -12,7 +12,13 @@ pub fn nearest_mode_distance(points: &[f32], dim: usize, modes: &[Vec<f32>]) -> 
         .map(|p| {
             modes
                 .iter()
-                .map(|m| p.iter().zip(m).map(|(a, b)| (a - b).powi(2)).sum::<f32>().sqrt())
+                .map(|m| {
+                    p.iter()
+                        .zip(m)
+                        .map(|(a, b)| (a - b).powi(2))
+                        .sum::<f32>()
+                        .sqrt()
+                })
                 .fold(f32::INFINITY, f32::min)
         })
         .collect()
@@ -35,7 +41,11 @@ pub fn roc(score: &[f32], hallucinated: &[bool]) -> Vec<Operating> {
     let negatives = hallucinated.iter().filter(|h| !**h).count().max(1) as f64;
     let mut order: Vec<usize> = (0..score.len()).collect();
     order.sort_by(|a, b| score[*b].total_cmp(&score[*a]));
-    let mut out = vec![Operating { threshold: f32::INFINITY, removed: 0.0, kept: 1.0 }];
+    let mut out = vec![Operating {
+        threshold: f32::INFINITY,
+        removed: 0.0,
+        kept: 1.0,
+    }];
     let (mut tp, mut fp) = (0.0, 0.0);
     for (rank, &i) in order.iter().enumerate() {
         if hallucinated[i] {
@@ -47,7 +57,11 @@ pub fn roc(score: &[f32], hallucinated: &[bool]) -> Vec<Operating> {
         if next_differs {
             // removing every sample scoring ≥ score[i]: the threshold sits just below it
             let threshold = order.get(rank + 1).map_or(f32::NEG_INFINITY, |&j| score[j]);
-            out.push(Operating { threshold, removed: tp / positives, kept: 1.0 - fp / negatives });
+            out.push(Operating {
+                threshold,
+                removed: tp / positives,
+                kept: 1.0 - fp / negatives,
+            });
         }
     }
     out
@@ -55,11 +69,19 @@ pub fn roc(score: &[f32], hallucinated: &[bool]) -> Vec<Operating> {
 
 /// Area under the ROC (trapezoids over false-positive rate 1 − kept).
 pub fn auroc(curve: &[Operating]) -> f64 {
-    curve.windows(2).map(|w| ((1.0 - w[1].kept) - (1.0 - w[0].kept)) * (w[0].removed + w[1].removed) / 2.0).sum()
+    curve
+        .windows(2)
+        .map(|w| ((1.0 - w[1].kept) - (1.0 - w[0].kept)) * (w[0].removed + w[1].removed) / 2.0)
+        .sum()
 }
 
 /// The operating point that removes the most hallucinations while keeping at least `min_kept`
 /// of the in-support samples.
 pub fn best_at_kept(curve: &[Operating], min_kept: f64) -> Operating {
-    curve.iter().filter(|o| o.kept >= min_kept).cloned().max_by(|a, b| a.removed.total_cmp(&b.removed)).unwrap_or(curve[0])
+    curve
+        .iter()
+        .filter(|o| o.kept >= min_kept)
+        .cloned()
+        .max_by(|a, b| a.removed.total_cmp(&b.removed))
+        .unwrap_or(curve[0])
 }

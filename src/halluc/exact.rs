@@ -25,7 +25,12 @@ impl Denoiser for ExactDenoiser {
         let ab = self.schedule.alpha_bar[t];
         let dim = self.dim();
         let comps = &self.data.components;
-        let log_w: Vec<f64> = self.data.weights().iter().map(|w| (*w as f64).ln()).collect();
+        let log_w: Vec<f64> = self
+            .data
+            .weights()
+            .iter()
+            .map(|w| (*w as f64).ln())
+            .collect();
         let mut out = Vec::with_capacity(x.len());
         let mut logs = vec![0.0f64; comps.len()];
         for p in x.chunks_exact(dim) {
@@ -44,7 +49,9 @@ impl Denoiser for ExactDenoiser {
                 let mut score = 0.0;
                 for (k, c) in comps.iter().enumerate() {
                     let var = ab * (c.std[d] as f64).powi(2) + 1.0 - ab;
-                    score -= (logs[k] - max).exp() / total * (p[d] as f64 - ab.sqrt() * c.mean[d] as f64) / var;
+                    score -= (logs[k] - max).exp() / total
+                        * (p[d] as f64 - ab.sqrt() * c.mean[d] as f64)
+                        / var;
                 }
                 out.push((-(1.0 - ab).sqrt() * score) as f32);
             }

@@ -39,10 +39,25 @@ pub struct NoiseNet {
 }
 
 /// A Xavier-uniform `Linear` (weights U[±√(6/(fan_in+fan_out))], zero bias).
-fn xavier(name: &str, fan_in: usize, fan_out: usize, bias: bool, params: &mut Params, rng: &mut Rng) -> Result<Linear> {
+fn xavier(
+    name: &str,
+    fan_in: usize,
+    fan_out: usize,
+    bias: bool,
+    params: &mut Params,
+    rng: &mut Rng,
+) -> Result<Linear> {
     let bound = (6.0 / (fan_in + fan_out) as f32).sqrt();
-    let w = params.uniform(&format!("{name}.weight"), &[fan_out, fan_in], bound, Group::Decay, rng)?;
-    let b = bias.then(|| params.zeros(&format!("{name}.bias"), &[fan_out], Group::NoDecay)).transpose()?;
+    let w = params.uniform(
+        &format!("{name}.weight"),
+        &[fan_out, fan_in],
+        bound,
+        Group::Decay,
+        rng,
+    )?;
+    let b = bias
+        .then(|| params.zeros(&format!("{name}.bias"), &[fan_out], Group::NoDecay))
+        .transpose()?;
     Ok(Linear::new(w, b))
 }
 
@@ -79,7 +94,10 @@ impl NoiseNet {
         let time = self.lt.forward(&t_emb)?;
         let mut h = self.x_proj.forward(x)?;
         for _ in 0..BLOCK_REPEATS {
-            let out = self.l1.forward(&self.ln1.forward_leaky(&h, SLOPE)?)?.broadcast_add(&time)?;
+            let out = self
+                .l1
+                .forward(&self.ln1.forward_leaky(&h, SLOPE)?)?
+                .broadcast_add(&time)?;
             let out = self.l2.forward(&self.ln2.forward_leaky(&out, SLOPE)?)?;
             h = (out + h)?;
         }
@@ -92,7 +110,11 @@ impl NoiseNet {
         let l1_bias = (0..steps)
             .map(|t| {
                 let step = Tensor::full(t as f32, 1, &Device::Cpu)?;
-                let t_emb = lrelu(&self.t_proj.forward(&sinusoidal(&step, T_EMBED, 10_000.0)?)?)?;
+                let t_emb = lrelu(
+                    &self
+                        .t_proj
+                        .forward(&sinusoidal(&step, T_EMBED, 10_000.0)?)?,
+                )?;
                 let time = self.lt.forward(&t_emb)?.flatten_all()?.to_vec1::<f32>()?;
                 Ok(l1.bias().iter().zip(&time).map(|(b, t)| b + t).collect())
             })
@@ -134,17 +156,23 @@ impl FrozenNoiseNet {
     /// ε̂ for the rows of `x` (n × dim) at step `t`.
     pub fn infer(&self, t: usize, x: &[f32]) -> Result<Vec<f32>> {
         let Some(l1_bias) = self.l1_bias.get(t) else {
-            candle_core::bail!("step {t} is past the {} steps this network was frozen for", self.l1_bias.len())
+            candle_core::bail!(
+                "step {t} is past the {} steps this network was frozen for",
+                self.l1_bias.len()
+            )
         };
         let (n, width) = (x.len() / self.dim, self.width);
         let mut h = vec![0f32; n * width];
         self.x_proj.accumulate(x, &mut h)?;
         for _ in 0..BLOCK_REPEATS {
             let mut out = l1_bias.repeat(n);
-            self.l1.accumulate(&self.ln1.forward_leaky(&h, SLOPE)?, &mut out)?;
+            self.l1
+                .accumulate(&self.ln1.forward_leaky(&h, SLOPE)?, &mut out)?;
             let out = self.ln2.forward_leaky(&out, SLOPE)?;
             for row in h.chunks_exact_mut(width) {
-                row.iter_mut().zip(self.l2.bias()).for_each(|(v, b)| *v += b);
+                row.iter_mut()
+                    .zip(self.l2.bias())
+                    .for_each(|(v, b)| *v += b);
             }
             self.l2.accumulate(&out, &mut h)?;
         }

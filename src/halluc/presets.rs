@@ -12,11 +12,26 @@ use crate::config::ConfigError;
 
 /// (name, config JSON).
 pub const PRESETS: &[(&str, &str)] = &[
-    ("grid25", include_str!("../../www/models/halluc/grid25.json")),
-    ("diamond25", include_str!("../../www/models/halluc/diamond25.json")),
-    ("1d-123", include_str!("../../www/models/halluc/1d-123.json")),
-    ("1d-1245", include_str!("../../www/models/halluc/1d-1245.json")),
-    ("1d-1245-recursive", include_str!("../../www/models/halluc/1d-1245-recursive.json")),
+    (
+        "grid25",
+        include_str!("../../www/models/halluc/grid25.json"),
+    ),
+    (
+        "diamond25",
+        include_str!("../../www/models/halluc/diamond25.json"),
+    ),
+    (
+        "1d-123",
+        include_str!("../../www/models/halluc/1d-123.json"),
+    ),
+    (
+        "1d-1245",
+        include_str!("../../www/models/halluc/1d-1245.json"),
+    ),
+    (
+        "1d-1245-recursive",
+        include_str!("../../www/models/halluc/1d-1245-recursive.json"),
+    ),
 ];
 
 pub fn preset(name: &str) -> Result<HallucConfig, ConfigError> {

@@ -54,16 +54,33 @@ pub fn survivors(filter: Filter, variance: &[f32], keep: usize, rng: &mut Rng) -
 
 /// Trains `config.train.steps` steps on `data` and samples `count` chains; returns (samples,
 /// variance). `tag` separates the random streams of each generation and filter.
-fn generation(config: &HallucConfig, data: Vec<f32>, dim: usize, count: usize, tag: u64) -> Result<(Vec<f32>, Vec<f32>), String> {
+fn generation(
+    config: &HallucConfig,
+    data: Vec<f32>,
+    dim: usize,
+    count: usize,
+    tag: u64,
+) -> Result<(Vec<f32>, Vec<f32>), String> {
     let mut cfg = config.clone();
     cfg.seed = config.seed.wrapping_add(tag);
-    let mut trainer = Trainer::with_data(&cfg, data, dim).map_err(|e: ConfigError| e.to_string())?;
+    let mut trainer =
+        Trainer::with_data(&cfg, data, dim).map_err(|e: ConfigError| e.to_string())?;
     for _ in 0..config.train.steps {
         trainer.step()?;
     }
-    let net = trainer.sampling_net().and_then(|n| n.freeze(config.schedule.steps)).map_err(|e| e.to_string())?;
+    let net = trainer
+        .sampling_net()
+        .and_then(|n| n.freeze(config.schedule.steps))
+        .map_err(|e| e.to_string())?;
     let mut rng = Rng::new(config.seed).stream(streams::indexed(streams::SAMPLER, 1000 + tag));
-    let chain = sample(&net, &config.schedule(), count, config.window, &mut rng, |_, _, _| {});
+    let chain = sample(
+        &net,
+        &config.schedule(),
+        count,
+        config.window,
+        &mut rng,
+        |_, _, _| {},
+    );
     Ok((chain.samples, chain.variance))
 }
 
@@ -98,22 +115,39 @@ impl Recursion {
     }
 
     /// Only `filters` (in [`FILTERS`] order, each once), so lines can run in separate processes.
-    pub fn with_filters(config: &HallucConfig, generations: usize, filters: &[Filter]) -> Result<Self, String> {
-        let filters: Vec<usize> = (0..FILTERS.len()).filter(|i| filters.contains(&FILTERS[*i])).collect();
+    pub fn with_filters(
+        config: &HallucConfig,
+        generations: usize,
+        filters: &[Filter],
+    ) -> Result<Self, String> {
+        let filters: Vec<usize> = (0..FILTERS.len())
+            .filter(|i| filters.contains(&FILTERS[*i]))
+            .collect();
         if filters.is_empty() {
             return Err("filters: choose at least one of none, variance, random".into());
         }
         if !(1..=MAX_GENERATIONS).contains(&generations) {
-            return Err(format!("generations: {generations} is out of range; allowed 1 to {MAX_GENERATIONS}"));
+            return Err(format!(
+                "generations: {generations} is out of range; allowed 1 to {MAX_GENERATIONS}"
+            ));
         }
-        let mixture = config.data.gaussian_mixture().ok_or("recursive training needs mixture data")?;
+        let mixture = config
+            .data
+            .gaussian_mixture()
+            .ok_or("recursive training needs mixture data")?;
         let dim = mixture.components[0].mean.len();
         Ok(Self {
             config: config.clone(),
             generations,
             mixture,
             dim,
-            lineages: filters.iter().map(|&i| Lineage { filter: FILTERS[i], hallucination_rate: vec![] }).collect(),
+            lineages: filters
+                .iter()
+                .map(|&i| Lineage {
+                    filter: FILTERS[i],
+                    hallucination_rate: vec![],
+                })
+                .collect(),
             filters,
             first: None,
             filter: 0,
@@ -145,10 +179,14 @@ impl Recursion {
             self.current = self.first.clone().expect("made above");
         } else {
             let tag = (f * self.generations + g) as u64;
-            let mut keep_rng = Rng::new(config.seed).stream(streams::indexed(streams::TRAINING, 1000 + tag));
+            let mut keep_rng =
+                Rng::new(config.seed).stream(streams::indexed(streams::TRAINING, 1000 + tag));
             let (samples, variance) = &self.current;
             let kept = survivors(FILTERS[f], variance, n, &mut keep_rng);
-            let data: Vec<f32> = kept.iter().flat_map(|&i| samples[i * dim..(i + 1) * dim].iter().copied()).collect();
+            let data: Vec<f32> = kept
+                .iter()
+                .flat_map(|&i| samples[i * dim..(i + 1) * dim].iter().copied())
+                .collect();
             self.current = generation(config, data, dim, extra, tag)?;
         }
         // the rate of what this generation's model draws (the first n of its samples)
@@ -170,7 +208,12 @@ impl Recursion {
 
 /// Runs `generations` generations for each of `filters`; `progress(filter, generation, rate)`
 /// hears of each one as it ends.
-pub fn recursive(config: &HallucConfig, generations: usize, filters: &[Filter], mut progress: impl FnMut(Filter, usize, f64)) -> Result<Vec<Lineage>, String> {
+pub fn recursive(
+    config: &HallucConfig,
+    generations: usize,
+    filters: &[Filter],
+    mut progress: impl FnMut(Filter, usize, f64),
+) -> Result<Vec<Lineage>, String> {
     let mut recursion = Recursion::with_filters(config, generations, filters)?;
     while let Some(step) = recursion.next_generation() {
         let (filter, g, rate) = step?;

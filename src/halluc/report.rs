@@ -41,7 +41,10 @@ pub fn labels(samples: &[f32], data: &GaussianMixture, k: f64) -> Vec<bool> {
     let dim = data.components[0].mean.len();
     let modes: Vec<Vec<f32>> = data.components.iter().map(|c| c.mean.clone()).collect();
     let limit = (k * mode_sigma(data)) as f32;
-    nearest_mode_distance(samples, dim, &modes).into_iter().map(|d| d > limit).collect()
+    nearest_mode_distance(samples, dim, &modes)
+        .into_iter()
+        .map(|d| d > limit)
+        .collect()
 }
 
 pub fn report(samples: &[f32], variance: &[f32], data: &GaussianMixture, k: f64) -> Report {
@@ -55,8 +58,15 @@ pub fn report(samples: &[f32], variance: &[f32], data: &GaussianMixture, k: f64)
         hallucination_rate: rate(&hallucinated),
         auroc: both.then(|| auroc(&curve)),
         best: both.then(|| best_at_kept(&curve, HEADLINE_KEPT)),
-        rate_by_k: K_VALUES.iter().map(|&k| (k, rate(&labels(samples, data, k)))).collect(),
-        roc: if both { thin(&curve, ROC_POINTS) } else { vec![] },
+        rate_by_k: K_VALUES
+            .iter()
+            .map(|&k| (k, rate(&labels(samples, data, k))))
+            .collect(),
+        roc: if both {
+            thin(&curve, ROC_POINTS)
+        } else {
+            vec![]
+        },
     }
 }
 
@@ -65,5 +75,7 @@ fn thin(curve: &[Operating], points: usize) -> Vec<Operating> {
     if curve.len() <= points + 1 {
         return curve.to_vec();
     }
-    (0..=points).map(|i| curve[i * (curve.len() - 1) / points]).collect()
+    (0..=points)
+        .map(|i| curve[i * (curve.len() - 1) / points])
+        .collect()
 }

@@ -46,16 +46,28 @@ pub fn sample<D: Denoiser + ?Sized>(
     let mut last: Vec<Vec<f32>> = Vec::with_capacity(window);
     for t in (0..schedule.steps()).rev() {
         let eps = den.eps(t, &x);
-        let x0: Vec<f32> = x.iter().zip(&eps).map(|(x, e)| schedule.predict_x0(t, *x as f64, *e as f64) as f32).collect();
+        let x0: Vec<f32> = x
+            .iter()
+            .zip(&eps)
+            .map(|(x, e)| schedule.predict_x0(t, *x as f64, *e as f64) as f32)
+            .collect();
         on_step(t, &x, &x0);
         let sigma = schedule.sigma(t);
         for (xi, x0i) in x.iter_mut().zip(&x0) {
             let mean = schedule.posterior_mean(t, *x0i as f64, *xi as f64);
-            *xi = (mean + if sigma > 0.0 { sigma * rng.normal() as f64 } else { 0.0 }) as f32;
+            *xi = (mean
+                + if sigma > 0.0 {
+                    sigma * rng.normal() as f64
+                } else {
+                    0.0
+                }) as f32;
         }
         if t < window {
             last.push(x0);
         }
     }
-    Chain { variance: trajectory_variance(&last, dim), samples: x }
+    Chain {
+        variance: trajectory_variance(&last, dim),
+        samples: x,
+    }
 }

@@ -19,7 +19,13 @@ impl Schedule {
     /// β linear from `beta_start` to `beta_end` over `steps` steps.
     pub fn linear(steps: usize, beta_start: f64, beta_end: f64) -> Self {
         let beta: Vec<f64> = (0..steps)
-            .map(|t| if steps == 1 { beta_start } else { beta_start + (beta_end - beta_start) * t as f64 / (steps - 1) as f64 })
+            .map(|t| {
+                if steps == 1 {
+                    beta_start
+                } else {
+                    beta_start + (beta_end - beta_start) * t as f64 / (steps - 1) as f64
+                }
+            })
             .collect();
         let mut alpha_bar = Vec::with_capacity(steps);
         let mut prod = 1.0;

@@ -43,7 +43,9 @@ fn chunk_at(done: usize) -> u64 {
     if done > ramp_end {
         return RAMP + (done - ramp_end).div_ceil(CHUNK) as u64;
     }
-    (0..=RAMP).find(|&i| chunk_start(i) >= done).expect("chunk_start(RAMP) ≥ done")
+    (0..=RAMP)
+        .find(|&i| chunk_start(i) >= done)
+        .expect("chunk_start(RAMP) ≥ done")
 }
 /// Recorded reverse steps outside the window: about this many, evenly spaced.
 pub const RECORDED_STEPS: usize = 100;
@@ -72,7 +74,12 @@ impl Chunk {
     /// xₜ and x̂₀ of each recorded step.
     pub fn to_flat(&self) -> Vec<f32> {
         let frames = self.frames.iter().flat_map(|f| f.x.iter().chain(&f.x0));
-        self.samples.iter().chain(&self.variance).chain(frames).copied().collect()
+        self.samples
+            .iter()
+            .chain(&self.variance)
+            .chain(frames)
+            .copied()
+            .collect()
     }
 }
 
@@ -98,14 +105,28 @@ pub struct Session {
 impl Session {
     pub fn new(config: HallucConfig) -> Result<Self, ConfigError> {
         config.validate()?;
-        let data = config.data.gaussian_mixture().expect("validated: a mixture");
+        let data = config
+            .data
+            .gaussian_mixture()
+            .expect("validated: a mixture");
         let schedule = config.schedule();
         let trainer = match config.denoiser {
             DenoiserMode::Learned => Some(Trainer::new(&config)?),
             DenoiserMode::Exact => None,
         };
-        let exact = ExactDenoiser { data: data.clone(), schedule: schedule.clone() };
-        Ok(Self { config, data, schedule, trainer, net: None, exact, run: Run::default() })
+        let exact = ExactDenoiser {
+            data: data.clone(),
+            schedule: schedule.clone(),
+        };
+        Ok(Self {
+            config,
+            data,
+            schedule,
+            trainer,
+            net: None,
+            exact,
+            run: Run::default(),
+        })
     }
 
     pub fn dim(&self) -> usize {
@@ -114,23 +135,38 @@ impl Session {
 
     /// `k` training steps; their losses. A divergence stops with its message (weights kept).
     pub fn train(&mut self, k: usize) -> Result<Vec<f32>, String> {
-        let trainer = self.trainer.as_mut().ok_or("the exact denoiser has nothing to train")?;
+        let trainer = self
+            .trainer
+            .as_mut()
+            .ok_or("the exact denoiser has nothing to train")?;
         self.net = None;
         (0..k).map(|_| trainer.step()).collect()
     }
 
     /// Loads safetensors weights (e.g. a shipped preset's) as `steps` steps of training.
     pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), String> {
-        let trainer = self.trainer.as_mut().ok_or("the exact denoiser takes no weights")?;
-        trainer.load_weights(bytes, steps).map_err(|e| e.to_string())?;
+        let trainer = self
+            .trainer
+            .as_mut()
+            .ok_or("the exact denoiser takes no weights")?;
+        trainer
+            .load_weights(bytes, steps)
+            .map_err(|e| e.to_string())?;
         self.net = None;
         Ok(())
     }
 
     fn denoiser(&mut self) -> Result<&dyn Denoiser, String> {
-        let Some(trainer) = &self.trainer else { return Ok(&self.exact) };
+        let Some(trainer) = &self.trainer else {
+            return Ok(&self.exact);
+        };
         if self.net.is_none() {
-            self.net = Some(trainer.sampling_net().and_then(|n| n.freeze(self.schedule.steps())).map_err(|e| e.to_string())?);
+            self.net = Some(
+                trainer
+                    .sampling_net()
+                    .and_then(|n| n.freeze(self.schedule.steps()))
+                    .map_err(|e| e.to_string())?,
+            );
         }
         Ok(self.net.as_ref().expect("just built"))
     }
@@ -170,15 +206,27 @@ impl Session {
         let mut frames = Vec::new();
         let chain = sample(den, &schedule, count, window, &mut rng, |t, x, x0| {
             if recorded(t) {
-                frames.push(Frame { t, x: x.to_vec(), x0: x0.to_vec() });
+                frames.push(Frame {
+                    t,
+                    x: x.to_vec(),
+                    x0: x0.to_vec(),
+                });
             }
         });
-        Ok(Chunk { index, samples: chain.samples, variance: chain.variance, frames })
+        Ok(Chunk {
+            index,
+            samples: chain.samples,
+            variance: chain.variance,
+            frames,
+        })
     }
 
     /// Which reverse steps are recorded: every `stride`-th and all of the window.
     fn recording(&self) -> impl Fn(usize) -> bool {
-        let (stride, window) = ((self.schedule.steps() / RECORDED_STEPS).max(1), self.config.window);
+        let (stride, window) = (
+            (self.schedule.steps() / RECORDED_STEPS).max(1),
+            self.config.window,
+        );
         move |t| t % stride == 0 || t < window
     }
 
@@ -187,10 +235,20 @@ impl Session {
         let (first, count) = self.chunk_span(index);
         let dim = self.dim();
         let is_recorded = self.recording();
-        let steps: Vec<usize> = if first < MAX_RECORDED { (0..self.schedule.steps()).rev().filter(|t| is_recorded(*t)).collect() } else { vec![] };
+        let steps: Vec<usize> = if first < MAX_RECORDED {
+            (0..self.schedule.steps())
+                .rev()
+                .filter(|t| is_recorded(*t))
+                .collect()
+        } else {
+            vec![]
+        };
         let expected = count * (dim + 1) + steps.len() * 2 * count * dim;
         if flat.len() != expected {
-            return Err(format!("chunk {index}: {} numbers, expected {expected}", flat.len()));
+            return Err(format!(
+                "chunk {index}: {} numbers, expected {expected}",
+                flat.len()
+            ));
         }
         let (samples, rest) = flat.split_at(count * dim);
         let (variance, mut rest) = rest.split_at(count);
@@ -200,17 +258,30 @@ impl Session {
                 let (x, after) = rest.split_at(count * dim);
                 let (x0, after) = after.split_at(count * dim);
                 rest = after;
-                Frame { t, x: x.to_vec(), x0: x0.to_vec() }
+                Frame {
+                    t,
+                    x: x.to_vec(),
+                    x0: x0.to_vec(),
+                }
             })
             .collect();
-        Ok(Chunk { index, samples: samples.to_vec(), variance: variance.to_vec(), frames })
+        Ok(Chunk {
+            index,
+            samples: samples.to_vec(),
+            variance: variance.to_vec(),
+            frames,
+        })
     }
 
     /// Adds the run's next chunk; a chunk out of order is refused.
     pub fn append(&mut self, chunk: Chunk) -> Result<(), String> {
         let (first, count) = self.chunk_span(chunk.index);
         if first != self.sampled() || chunk.variance.len() != count {
-            return Err(format!("chunk {} does not follow the {} samples so far", chunk.index, self.sampled()));
+            return Err(format!(
+                "chunk {} does not follow the {} samples so far",
+                chunk.index,
+                self.sampled()
+            ));
         }
         if self.run.frames.is_empty() {
             self.run.frames = chunk.frames;
@@ -253,18 +324,26 @@ impl Session {
     }
 
     pub fn report(&self) -> Report {
-        report(&self.run.samples, &self.run.variance, &self.data, self.config.k)
+        report(
+            &self.run.samples,
+            &self.run.variance,
+            &self.data,
+            self.config.k,
+        )
     }
 
     /// Sample `i`'s x̂₀ at every recorded step (rows of dim), with the steps.
     pub fn trajectory(&self, i: usize) -> (Vec<usize>, Vec<f32>) {
         let d = self.dim();
         let frames = self.run.frames.iter().filter(|f| f.x0.len() >= (i + 1) * d);
-        frames.map(|f| (f.t, &f.x0[i * d..(i + 1) * d])).fold((vec![], vec![]), |(mut ts, mut xs), (t, x)| {
-            ts.push(t);
-            xs.extend_from_slice(x);
-            (ts, xs)
-        })
+        frames.map(|f| (f.t, &f.x0[i * d..(i + 1) * d])).fold(
+            (vec![], vec![]),
+            |(mut ts, mut xs), (t, x)| {
+                ts.push(t);
+                xs.extend_from_slice(x);
+                (ts, xs)
+            },
+        )
     }
 
     /// `[x0, x1, y0, y1]` around the modes (with room for the chain's early spread).
@@ -281,7 +360,12 @@ impl Session {
         if d == 1 {
             [lo[0] - pad(0), hi[0] + pad(0), 0.0, 1.0]
         } else {
-            [lo[0] - pad(0), hi[0] + pad(0), lo[1] - pad(1), hi[1] + pad(1)]
+            [
+                lo[0] - pad(0),
+                hi[0] + pad(0),
+                lo[1] - pad(1),
+                hi[1] + pad(1),
+            ]
         }
     }
 }

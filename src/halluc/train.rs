@@ -34,22 +34,36 @@ impl Trainer {
     pub fn new(config: &HallucConfig) -> Result<Self, ConfigError> {
         config.validate()?;
         let density = config.data.build()?;
-        let data = density.sample(config.train_size, &mut Rng::new(config.seed).stream(streams::DATA));
+        let data = density.sample(
+            config.train_size,
+            &mut Rng::new(config.seed).stream(streams::DATA),
+        );
         Self::with_data(config, data, density.dim())
     }
 
     /// A fresh network to train on the given points (n × dim), e.g. an earlier model's samples.
-    pub fn with_data(config: &HallucConfig, data: Vec<f32>, dim: usize) -> Result<Self, ConfigError> {
+    pub fn with_data(
+        config: &HallucConfig,
+        data: Vec<f32>,
+        dim: usize,
+    ) -> Result<Self, ConfigError> {
         config.validate()?;
         if data.is_empty() || data.len() % dim != 0 {
-            return Err(ConfigError::new("trainSize", "the training set is empty or not whole points".to_string()));
+            return Err(ConfigError::new(
+                "trainSize",
+                "the training set is empty or not whole points".to_string(),
+            ));
         }
         let err = |e: candle_core::Error| ConfigError::new("train", e.to_string());
         let root = Rng::new(config.seed);
-        let net = NoiseNet::new(dim, config.train.width, &mut root.stream(streams::WEIGHTS)).map_err(err)?;
+        let net = NoiseNet::new(dim, config.train.width, &mut root.stream(streams::WEIGHTS))
+            .map_err(err)?;
         let opt = GroupedAdamW::new(&net.params, config.train.lr, 0.0).map_err(err)?;
         let snapshot = net.params.snapshot().map_err(err)?;
-        let ema = (config.train.ema > 0.0).then(|| net.params.snapshot().map(|w| (config.train.ema, w))).transpose().map_err(err)?;
+        let ema = (config.train.ema > 0.0)
+            .then(|| net.params.snapshot().map(|w| (config.train.ema, w)))
+            .transpose()
+            .map_err(err)?;
         Ok(Self {
             schedule: config.schedule(),
             net,
@@ -103,29 +117,47 @@ impl Trainer {
     pub fn step(&mut self) -> Result<f32, String> {
         let (b, d) = (self.batch, self.dim);
         let rows = self.data.len() / d;
-        let (mut x_t, mut eps, mut t) = (Vec::with_capacity(b * d), Vec::with_capacity(b * d), Vec::with_capacity(b));
+        let (mut x_t, mut eps, mut t) = (
+            Vec::with_capacity(b * d),
+            Vec::with_capacity(b * d),
+            Vec::with_capacity(b),
+        );
         for _ in 0..b {
             let row = self.rng.below(rows);
             let step = self.rng.below(self.schedule.steps());
             let ab = self.schedule.alpha_bar[step];
             for k in 0..d {
                 let e = self.rng.normal();
-                x_t.push((ab.sqrt() * self.data[row * d + k] as f64 + (1.0 - ab).sqrt() * e as f64) as f32);
+                x_t.push(
+                    (ab.sqrt() * self.data[row * d + k] as f64 + (1.0 - ab).sqrt() * e as f64)
+                        as f32,
+                );
                 eps.push(e);
             }
             t.push(step as f32);
         }
         let run = || -> candle_core::Result<(Tensor, f32)> {
             let dev = &Device::Cpu;
-            let pred = self.net.forward(&Tensor::from_vec(x_t, (b, d), dev)?, &Tensor::from_vec(t, b, dev)?)?;
-            let loss = (pred - Tensor::from_vec(eps, (b, d), dev)?)?.sqr()?.mean_all()?;
+            let pred = self.net.forward(
+                &Tensor::from_vec(x_t, (b, d), dev)?,
+                &Tensor::from_vec(t, b, dev)?,
+            )?;
+            let loss = (pred - Tensor::from_vec(eps, (b, d), dev)?)?
+                .sqr()?
+                .mean_all()?;
             let value = loss.to_scalar::<f32>()?;
             Ok((loss, value))
         };
         let (loss, value) = run().map_err(|e| e.to_string())?;
         if !value.is_finite() {
-            self.net.params.restore(&self.snapshot).map_err(|e| e.to_string())?;
-            return Err(format!("training diverged at step {} (loss {value}); the last good weights are kept", self.step));
+            self.net
+                .params
+                .restore(&self.snapshot)
+                .map_err(|e| e.to_string())?;
+            return Err(format!(
+                "training diverged at step {} (loss {value}); the last good weights are kept",
+                self.step
+            ));
         }
         if self.step % SNAPSHOT_EVERY == 0 {
             self.snapshot = self.net.params.snapshot().map_err(|e| e.to_string())?;
@@ -133,7 +165,12 @@ impl Trainer {
         self.opt.set_learning_rate(self.learning_rate());
         self.opt.backward_step(&loss).map_err(|e| e.to_string())?;
         if let Some((decay, average)) = &mut self.ema {
-            average_into(average, &self.net.params.snapshot().map_err(|e| e.to_string())?, *decay).map_err(|e| e.to_string())?;
+            average_into(
+                average,
+                &self.net.params.snapshot().map_err(|e| e.to_string())?,
+                *decay,
+            )
+            .map_err(|e| e.to_string())?;
         }
         self.step += 1;
         Ok(value)

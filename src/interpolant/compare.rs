@@ -13,7 +13,15 @@ use crate::rng::Rng;
 use serde::Serialize;
 
 /// `n` draws of xₜ = a x₀ + b x₁ + γz (x₀ ~ N(0, I) on one-sided paths, which have no γz).
-pub fn draw_xt(rho0: &dyn Density, rho1: &dyn Density, path: Path, gamma: Gamma, t: f64, n: usize, rng: &mut Rng) -> Vec<f32> {
+pub fn draw_xt(
+    rho0: &dyn Density,
+    rho1: &dyn Density,
+    path: Path,
+    gamma: Gamma,
+    t: f64,
+    n: usize,
+    rng: &mut Rng,
+) -> Vec<f32> {
     let d = rho1.dim();
     let c = path.coefficients(gamma, t);
     let (mut x0, mut x1) = (vec![0f32; d], vec![0f32; d]);
@@ -26,7 +34,11 @@ pub fn draw_xt(rho0: &dyn Density, rho1: &dyn Density, path: Path, gamma: Gamma,
         }
         rho1.sample_one(rng, &mut x1);
         for i in 0..d {
-            let z = if path.one_sided() { 0.0 } else { c.gamma * rng.normal() as f64 };
+            let z = if path.one_sided() {
+                0.0
+            } else {
+                c.gamma * rng.normal() as f64
+            };
             out.push((c.a * x0[i] as f64 + c.b * x1[i] as f64 + z) as f32);
         }
     }
@@ -41,7 +53,11 @@ pub struct FieldError {
 }
 
 fn relative(learned: &[f32], exact: &[f32]) -> f64 {
-    let num: f64 = learned.iter().zip(exact).map(|(l, e)| (*l as f64 - *e as f64).powi(2)).sum();
+    let num: f64 = learned
+        .iter()
+        .zip(exact)
+        .map(|(l, e)| (*l as f64 - *e as f64).powi(2))
+        .sum();
     let den: f64 = exact.iter().map(|e| (*e as f64).powi(2)).sum();
     (num / den.max(f64::MIN_POSITIVE)).sqrt()
 }
@@ -73,5 +89,8 @@ pub fn field_error(
         score += relative(&sl, &se);
     }
     let k = times.len() as f64;
-    FieldError { drift: drift / k, score: score / k }
+    FieldError {
+        drift: drift / k,
+        score: score / k,
+    }
 }

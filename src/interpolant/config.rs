@@ -14,8 +14,8 @@
 //! ```
 use super::exact::ExactFields;
 use super::gamma::Gamma;
-use super::path::Path;
 use super::model::{has_score, DriftTarget, ModelConfig};
+use super::path::Path;
 use super::sampler::{Direction, Method, Schedule};
 use super::train::TrainConfig;
 use crate::config::{check_range, check_version, current_version, ConfigError, Validate};
@@ -63,7 +63,14 @@ fn default_direction() -> Direction {
 
 impl Default for SamplerConfig {
     fn default() -> Self {
-        Self { method: default_method(), epsilon: 0.0, steps: default_steps(), direction: default_direction(), schedule: Schedule::Uniform, start: None }
+        Self {
+            method: default_method(),
+            epsilon: 0.0,
+            steps: default_steps(),
+            direction: default_direction(),
+            schedule: Schedule::Uniform,
+            start: None,
+        }
     }
 }
 
@@ -134,7 +141,13 @@ impl InterpolantConfig {
     pub fn exact_fields(&self) -> Result<ExactFields, ConfigError> {
         let mixture = |field: &str, d: &DatasetConfig| {
             d.gaussian_mixture().ok_or_else(|| {
-                ConfigError::new(field, format!("exact fields need a Gaussian mixture; `{}` is not one", d.name()))
+                ConfigError::new(
+                    field,
+                    format!(
+                        "exact fields need a Gaussian mixture; `{}` is not one",
+                        d.name()
+                    ),
+                )
             })
         };
         let rho0: GaussianMixture = mixture("rho0", &self.source())?;
@@ -146,27 +159,50 @@ impl InterpolantConfig {
 impl Validate for InterpolantConfig {
     fn validate(&self) -> Result<(), ConfigError> {
         check_version(self.version)?;
-        let d0 = self.rho0.build().map_err(|e| rename(e, "dataset", "rho0"))?.dim();
-        let d1 = self.rho1.build().map_err(|e| rename(e, "dataset", "rho1"))?.dim();
+        let d0 = self
+            .rho0
+            .build()
+            .map_err(|e| rename(e, "dataset", "rho0"))?
+            .dim();
+        let d1 = self
+            .rho1
+            .build()
+            .map_err(|e| rename(e, "dataset", "rho1"))?
+            .dim();
         if d0 != d1 && !self.path.one_sided() {
-            return Err(ConfigError::new("rho1", format!("is {d1}D but rho0 is {d0}D; both ends need one dimension")));
+            return Err(ConfigError::new(
+                "rho1",
+                format!("is {d1}D but rho0 is {d0}D; both ends need one dimension"),
+            ));
         }
         if let Gamma::ABrownian { a } = self.gamma {
             if !(a > 0.0 && a <= 100.0) {
-                return Err(ConfigError::new("gamma.a", format!("{a} is out of range; allowed above 0 up to 100")));
+                return Err(ConfigError::new(
+                    "gamma.a",
+                    format!("{a} is out of range; allowed above 0 up to 100"),
+                ));
             }
         }
         if self.path == Path::Trig && self.gamma.max() > 1.0 {
             return Err(ConfigError::new(
                 "gamma",
-                format!("the trig path needs γ ≤ 1, but this γ reaches {:.3} at t = ½", self.gamma.max()),
+                format!(
+                    "the trig path needs γ ≤ 1, but this γ reaches {:.3} at t = ½",
+                    self.gamma.max()
+                ),
             ));
         }
         if self.path == Path::EncodingDecoding && self.gamma == Gamma::Zero {
-            return Err(ConfigError::new("gamma", "the encoding-decoding path is pure γz at t = ½, so γ cannot be zero"));
+            return Err(ConfigError::new(
+                "gamma",
+                "the encoding-decoding path is pure γz at t = ½, so γ cannot be zero",
+            ));
         }
         if self.path == Path::Mirror && self.gamma == Gamma::Zero {
-            return Err(ConfigError::new("gamma", "the mirror path is x₁ + γz, so γ = 0 moves nothing"));
+            return Err(ConfigError::new(
+                "gamma",
+                "the mirror path is x₁ + γz, so γ = 0 moves nothing",
+            ));
         }
         if self.fields == FieldsMode::Exact {
             self.exact_fields()?;
@@ -175,14 +211,23 @@ impl Validate for InterpolantConfig {
         self.train.validate()?;
         let noisy = has_score(self.path, self.gamma);
         if !noisy && self.fields == FieldsMode::Learned && self.model.drift == DriftTarget::V {
-            return Err(ConfigError::new("model.drift", "v needs a score (b = v − γγ̇s), and with γ = 0 there is none; learn b"));
+            return Err(ConfigError::new(
+                "model.drift",
+                "v needs a score (b = v − γγ̇s), and with γ = 0 there is none; learn b",
+            ));
         }
         if !noisy && self.sampler.method.stochastic() && self.sampler.epsilon > 0.0 {
-            return Err(ConfigError::new("sampler.epsilon", "the SDE needs a score, and with γ = 0 there is none; set ε = 0 or pick a γ"));
+            return Err(ConfigError::new(
+                "sampler.epsilon",
+                "the SDE needs a score, and with γ = 0 there is none; set ε = 0 or pick a γ",
+            ));
         }
         if let Some(p) = &self.sampler.start {
             if p.len() != d1 || !p.iter().all(|v| v.is_finite()) {
-                return Err(ConfigError::new("sampler.start", format!("needs {d1} finite coordinate(s)")));
+                return Err(ConfigError::new(
+                    "sampler.start",
+                    format!("needs {d1} finite coordinate(s)"),
+                ));
             }
         }
         check_range("sampler.epsilon", self.sampler.epsilon, 0.0, MAX_EPSILON)?;
@@ -194,6 +239,12 @@ impl Validate for InterpolantConfig {
 
 /// The same error with the first segment of its field path replaced.
 fn rename(e: ConfigError, from: &str, to: &str) -> ConfigError {
-    let field = e.field.strip_prefix(from).map_or(e.field.clone(), |rest| format!("{to}{rest}"));
-    ConfigError { field, message: e.message }
+    let field = e
+        .field
+        .strip_prefix(from)
+        .map_or(e.field.clone(), |rest| format!("{to}{rest}"));
+    ConfigError {
+        field,
+        message: e.message,
+    }
 }

@@ -54,7 +54,8 @@ impl Marginal {
     fn log_joint(&self, x: &[f32], out: &mut [f64]) -> f64 {
         let dim = self.dim;
         for (j, l) in out.iter_mut().enumerate() {
-            *l = self.log_p[j] + log_normal(x, &self.m[j * dim..][..dim], &self.c[j * dim..][..dim]);
+            *l =
+                self.log_p[j] + log_normal(x, &self.m[j * dim..][..dim], &self.c[j * dim..][..dim]);
         }
         let max = out.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         max + out.iter().map(|l| (l - max).exp()).sum::<f64>().ln()
@@ -72,8 +73,17 @@ impl Marginal {
 impl ExactFields {
     /// On a one-sided path x₀ is N(0, I) whatever `rho0` says, as the path defines it.
     pub fn new(rho0: GaussianMixture, rho1: GaussianMixture, path: Path, gamma: Gamma) -> Self {
-        let rho0 = if path.one_sided() { GaussianMixture::standard(rho1.components[0].mean.len()) } else { rho0 };
-        Self { rho0, rho1, path, gamma }
+        let rho0 = if path.one_sided() {
+            GaussianMixture::standard(rho1.components[0].mean.len())
+        } else {
+            rho0
+        };
+        Self {
+            rho0,
+            rho1,
+            path,
+            gamma,
+        }
     }
 
     pub fn dim(&self) -> usize {
@@ -81,9 +91,23 @@ impl ExactFields {
     }
 
     fn marginal(&self, t: f64) -> Marginal {
-        let Coefficients { a, b, gamma, a_dot, b_dot, gamma_gamma_dot } = self.path.coefficients(self.gamma, t);
+        let Coefficients {
+            a,
+            b,
+            gamma,
+            a_dot,
+            b_dot,
+            gamma_gamma_dot,
+        } = self.path.coefficients(self.gamma, t);
         let dim = self.dim();
-        let mut out = Marginal { log_p: vec![], m: vec![], c: vec![], m_dot: vec![], c_dot: vec![], dim };
+        let mut out = Marginal {
+            log_p: vec![],
+            m: vec![],
+            c: vec![],
+            m_dot: vec![],
+            c_dot: vec![],
+            dim,
+        };
         for (c0, p0) in self.rho0.components.iter().zip(self.rho0.weights()) {
             for (c1, p1) in self.rho1.components.iter().zip(self.rho1.weights()) {
                 out.log_p.push((*p0 as f64).ln() + (*p1 as f64).ln());
@@ -92,8 +116,10 @@ impl ExactFields {
                     let (v0, v1) = ((c0.std[d] as f64).powi(2), (c1.std[d] as f64).powi(2));
                     out.m.push(a * mu0 + b * mu1);
                     out.m_dot.push(a_dot * mu0 + b_dot * mu1);
-                    out.c.push((a * a * v0 + b * b * v1 + gamma * gamma).max(MIN_VARIANCE));
-                    out.c_dot.push(2.0 * (a * a_dot * v0 + b * b_dot * v1 + gamma_gamma_dot));
+                    out.c
+                        .push((a * a * v0 + b * b * v1 + gamma * gamma).max(MIN_VARIANCE));
+                    out.c_dot
+                        .push(2.0 * (a * a_dot * v0 + b * b_dot * v1 + gamma_gamma_dot));
                 }
             }
         }
@@ -162,5 +188,9 @@ impl ExactFields {
 
 /// log N(x; m, diag c).
 fn log_normal(x: &[f32], m: &[f64], c: &[f64]) -> f64 {
-    x.iter().zip(m).zip(c).map(|((x, m), c)| -0.5 * ((*x as f64 - m).powi(2) / c + c.ln() + LN_2PI)).sum()
+    x.iter()
+        .zip(m)
+        .zip(c)
+        .map(|((x, m), c)| -0.5 * ((*x as f64 - m).powi(2) / c + c.ln() + LN_2PI))
+        .sum()
 }

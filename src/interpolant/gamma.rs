@@ -51,7 +51,8 @@ impl Gamma {
             Self::Sigmoid => {
                 let f = SIGMOID_STEEPNESS;
                 let u = f * (t - 0.5);
-                sigmoid(u + 1.0) - sigmoid(u - 1.0) - sigmoid(-f / 2.0 + 1.0) + sigmoid(-f / 2.0 - 1.0)
+                sigmoid(u + 1.0) - sigmoid(u - 1.0) - sigmoid(-f / 2.0 + 1.0)
+                    + sigmoid(-f / 2.0 - 1.0)
             }
             Self::Zero => 0.0,
         }

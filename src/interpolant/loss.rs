@@ -20,9 +20,9 @@
 //!
 //! The mean over the batch is taken over draws, each contributing both halves (the sum).
 //! t ~ U[T_MIN, T_MAX], since σ⁻¹ and γ̇ blow up at the ends.
+use super::gamma::Gamma;
 use super::model::{noise_scale, DriftTarget, ScoreTarget};
 use super::path::Path;
-use super::gamma::Gamma;
 use super::sampler::{T_MAX, T_MIN};
 use crate::data::Density;
 use crate::rng::Rng;
@@ -60,7 +60,11 @@ impl Objective<'_> {
             let t = T_MIN + (T_MAX - T_MIN) * rng.uniform() as f64;
             let c = self.path.coefficients(self.gamma, t);
             let (sigma, sigma_sigma_dot) = noise_scale(self.path, self.gamma, t);
-            let sigma_dot = if sigma > 0.0 { sigma_sigma_dot / sigma } else { 0.0 };
+            let sigma_dot = if sigma > 0.0 {
+                sigma_sigma_dot / sigma
+            } else {
+                0.0
+            };
             let one_sided = self.path.one_sided();
             if one_sided {
                 x0.iter_mut().for_each(|v| *v = rng.normal());
@@ -70,11 +74,18 @@ impl Objective<'_> {
             self.rho1.sample_one(rng, &mut x1);
             for i in 0..d {
                 // z is x₀ itself on one-sided paths; else fresh noise
-                let z = if one_sided { x0[i] as f64 } else { rng.normal() as f64 };
+                let z = if one_sided {
+                    x0[i] as f64
+                } else {
+                    rng.normal() as f64
+                };
                 let (m, m_dot) = if one_sided {
                     (c.b * x1[i] as f64, c.b_dot * x1[i] as f64)
                 } else {
-                    (c.a * x0[i] as f64 + c.b * x1[i] as f64, c.a_dot * x0[i] as f64 + c.b_dot * x1[i] as f64)
+                    (
+                        c.a * x0[i] as f64 + c.b * x1[i] as f64,
+                        c.a_dot * x0[i] as f64 + c.b_dot * x1[i] as f64,
+                    )
                 };
                 for (half, sign) in [(0, 1.0), (1, -1.0)] {
                     let row = 2 * k + half;
@@ -98,7 +109,10 @@ impl Objective<'_> {
             draws,
             input: Tensor::from_vec(input, (rows, 1 + d), dev)?,
             drift_target: Tensor::from_vec(drift, (rows, d), dev)?,
-            score_target: self.score.map(|_| Tensor::from_vec(score, (rows, d), dev)).transpose()?,
+            score_target: self
+                .score
+                .map(|_| Tensor::from_vec(score, (rows, d), dev))
+                .transpose()?,
         })
     }
 }

@@ -129,12 +129,33 @@ pub struct Model {
 
 impl Model {
     /// Fresh networks drawn from `rng`. The score network exists when the path has noise.
-    pub fn new(cfg: &ModelConfig, path: Path, gamma: Gamma, dim: usize, rng: &mut Rng) -> Result<Self> {
-        let mlp = MlpConfig { input: 1 + dim, hidden: vec![cfg.width; cfg.depth], output: dim, activation: cfg.activation };
+    pub fn new(
+        cfg: &ModelConfig,
+        path: Path,
+        gamma: Gamma,
+        dim: usize,
+        rng: &mut Rng,
+    ) -> Result<Self> {
+        let mlp = MlpConfig {
+            input: 1 + dim,
+            hidden: vec![cfg.width; cfg.depth],
+            output: dim,
+            activation: cfg.activation,
+        };
         let mut params = Params::new();
         let drift = Mlp::new(&mlp, "drift", &mut params, rng)?;
-        let score = has_score(path, gamma).then(|| Mlp::new(&mlp, "score", &mut params, rng)).transpose()?;
-        Ok(Self { params, cfg: cfg.clone(), drift, score, path, gamma, dim })
+        let score = has_score(path, gamma)
+            .then(|| Mlp::new(&mlp, "score", &mut params, rng))
+            .transpose()?;
+        Ok(Self {
+            params,
+            cfg: cfg.clone(),
+            drift,
+            score,
+            path,
+            gamma,
+            dim,
+        })
     }
 
     pub fn has_score(&self) -> bool {
@@ -186,7 +207,9 @@ impl Model {
         let input = Tensor::cat(&[&Tensor::full(t as f32, (n, 1), x.device())?, x], 1)?;
         let drift = self.drift.forward(&input)?;
         let score = match &self.score {
-            Some(net) if self.needs_score(with_score) => Some((net.forward(&input)? * self.score_factor(t))?),
+            Some(net) if self.needs_score(with_score) => {
+                Some((net.forward(&input)? * self.score_factor(t))?)
+            }
             _ => None,
         };
         let b = match &score {
@@ -197,8 +220,16 @@ impl Model {
     }
 
     /// [`Model::fields`] on plain rows through the networks' inference path (the samplers').
-    fn fields_rows(&self, t: f64, x: &[f32], with_score: bool) -> Result<(Vec<f32>, Option<Vec<f32>>)> {
-        let input: Vec<f32> = x.chunks_exact(self.dim).flat_map(|p| std::iter::once(t as f32).chain(p.iter().copied())).collect();
+    fn fields_rows(
+        &self,
+        t: f64,
+        x: &[f32],
+        with_score: bool,
+    ) -> Result<(Vec<f32>, Option<Vec<f32>>)> {
+        let input: Vec<f32> = x
+            .chunks_exact(self.dim)
+            .flat_map(|p| std::iter::once(t as f32).chain(p.iter().copied()))
+            .collect();
         let mut b = self.drift.infer(&input)?;
         let score = match &self.score {
             Some(net) if self.needs_score(with_score) => {
@@ -211,7 +242,9 @@ impl Model {
         };
         if let Some(s) = &score {
             let c = self.velocity_correction(t);
-            b.iter_mut().zip(s).for_each(|(bi, si)| *bi = (*bi as f64 - c * *si as f64) as f32);
+            b.iter_mut()
+                .zip(s)
+                .for_each(|(bi, si)| *bi = (*bi as f64 - c * *si as f64) as f32);
         }
         Ok((b, score))
     }
@@ -230,8 +263,22 @@ impl Fields for Model {
     /// trainer checks every loss for finiteness instead.
     fn eval(&self, t: f64, x: &[f32], with_score: bool) -> (Vec<f32>, Vec<f32>) {
         match self.fields_rows(t, x, with_score) {
-            Ok((b, s)) => (b, if with_score { s.unwrap_or_else(|| vec![0.0; x.len()]) } else { vec![] }),
-            Err(_) => (vec![0.0; x.len()], if with_score { vec![0.0; x.len()] } else { vec![] }),
+            Ok((b, s)) => (
+                b,
+                if with_score {
+                    s.unwrap_or_else(|| vec![0.0; x.len()])
+                } else {
+                    vec![]
+                },
+            ),
+            Err(_) => (
+                vec![0.0; x.len()],
+                if with_score {
+                    vec![0.0; x.len()]
+                } else {
+                    vec![]
+                },
+            ),
         }
     }
 
@@ -243,7 +290,9 @@ impl Fields for Model {
             let mut div = Tensor::zeros(x.len() / self.dim, DType::F32, &Device::Cpu)?;
             for d in 0..self.dim {
                 let grads = b.narrow(1, d, 1)?.sum_all()?.backward()?;
-                let g = grads.get(var.as_tensor()).ok_or_else(|| candle_core::Error::Msg("no gradient".into()))?;
+                let g = grads
+                    .get(var.as_tensor())
+                    .ok_or_else(|| candle_core::Error::Msg("no gradient".into()))?;
                 div = (div + g.narrow(1, d, 1)?.squeeze(1)?)?;
             }
             div.to_vec1::<f32>()

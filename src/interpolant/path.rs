@@ -63,7 +63,12 @@ impl Path {
                 // d/dt √(1−γ²) = −γγ̇ / √(1−γ²)
                 let r_dot = if r > 0.0 { -ggd / r } else { 0.0 };
                 let (c, s) = ((FRAC_PI_2 * t).cos(), (FRAC_PI_2 * t).sin());
-                (r * c, r * s, r_dot * c - r * FRAC_PI_2 * s, r_dot * s + r * FRAC_PI_2 * c)
+                (
+                    r * c,
+                    r * s,
+                    r_dot * c - r * FRAC_PI_2 * s,
+                    r_dot * s + r * FRAC_PI_2 * c,
+                )
             }
             Self::EncodingDecoding => {
                 let c2 = (PI * t).cos().powi(2);
@@ -80,6 +85,13 @@ impl Path {
             }
             Self::Mirror => (0.0, 1.0, 0.0, 0.0),
         };
-        Coefficients { a, b, gamma: gamma_t, a_dot, b_dot, gamma_gamma_dot: ggd }
+        Coefficients {
+            a,
+            b,
+            gamma: gamma_t,
+            a_dot,
+            b_dot,
+            gamma_gamma_dot: ggd,
+        }
     }
 }

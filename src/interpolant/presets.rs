@@ -13,11 +13,26 @@ use crate::config::ConfigError;
 /// (name, config JSON). Learned presets ship `www/models/si/NAME.safetensors`, made by
 /// `genlab si train --preset NAME --out …` from exactly this config.
 pub const PRESETS: &[(&str, &str)] = &[
-    ("checkerboard", include_str!("../../www/models/si/checkerboard.json")),
-    ("checkerboard-paper", include_str!("../../www/models/si/checkerboard-paper.json")),
-    ("gmm-exact", include_str!("../../www/models/si/gmm-exact.json")),
-    ("mirror-point", include_str!("../../www/models/si/mirror-point.json")),
-    ("1d-three-modes", include_str!("../../www/models/si/1d-three-modes.json")),
+    (
+        "checkerboard",
+        include_str!("../../www/models/si/checkerboard.json"),
+    ),
+    (
+        "checkerboard-paper",
+        include_str!("../../www/models/si/checkerboard-paper.json"),
+    ),
+    (
+        "gmm-exact",
+        include_str!("../../www/models/si/gmm-exact.json"),
+    ),
+    (
+        "mirror-point",
+        include_str!("../../www/models/si/mirror-point.json"),
+    ),
+    (
+        "1d-three-modes",
+        include_str!("../../www/models/si/1d-three-modes.json"),
+    ),
 ];
 
 pub fn preset(name: &str) -> Result<InterpolantConfig, ConfigError> {

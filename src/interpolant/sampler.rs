@@ -97,12 +97,22 @@ pub fn spaced_grid(steps: usize, direction: Direction, schedule: Schedule) -> Ve
 }
 
 /// The SDE drift b ± εs in the direction of travel (b alone when ε = 0 or for ODE methods).
-fn sde_drift<F: Fields + ?Sized>(f: &F, t: f64, x: &[f32], eps: f64, direction: Direction) -> Vec<f32> {
+fn sde_drift<F: Fields + ?Sized>(
+    f: &F,
+    t: f64,
+    x: &[f32],
+    eps: f64,
+    direction: Direction,
+) -> Vec<f32> {
     if eps == 0.0 {
         return f.eval(t, x, false).0;
     }
     let (mut b, s) = f.eval(t, x, true);
-    let sign = if direction == Direction::Forward { eps } else { -eps };
+    let sign = if direction == Direction::Forward {
+        eps
+    } else {
+        -eps
+    };
     for (bi, si) in b.iter_mut().zip(&s) {
         *bi += (sign * *si as f64) as f32;
     }
@@ -111,12 +121,20 @@ fn sde_drift<F: Fields + ?Sized>(f: &F, t: f64, x: &[f32], eps: f64, direction: 
 
 /// x + h·k, element-wise.
 fn axpy(x: &[f32], h: f64, k: &[f32]) -> Vec<f32> {
-    x.iter().zip(k).map(|(x, k)| (*x as f64 + h * *k as f64) as f32).collect()
+    x.iter()
+        .zip(k)
+        .map(|(x, k)| (*x as f64 + h * *k as f64) as f32)
+        .collect()
 }
 
 /// One classical RK4 step from (t, x) to `t_next` (either order): the new point, and the four
 /// stages (time, point) at which the drift was evaluated, for quantities integrated alongside.
-fn rk4<F: Fields + ?Sized>(f: &F, x: &[f32], t: f64, t_next: f64) -> (Vec<f32>, [(f64, Vec<f32>); 4]) {
+fn rk4<F: Fields + ?Sized>(
+    f: &F,
+    x: &[f32],
+    t: f64,
+    t_next: f64,
+) -> (Vec<f32>, [(f64, Vec<f32>); 4]) {
     let h = t_next - t;
     let mid = t + 0.5 * h;
     let k1 = f.eval(t, x, false).0;
@@ -126,16 +144,37 @@ fn rk4<F: Fields + ?Sized>(f: &F, x: &[f32], t: f64, t_next: f64) -> (Vec<f32>, 
     let k3 = f.eval(mid, &x3, false).0;
     let x4 = axpy(x, h, &k3);
     let k4 = f.eval(t_next, &x4, false).0;
-    let k: Vec<f32> = (0..x.len()).map(|i| (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0).collect();
-    (axpy(x, h, &k), [(t, x.to_vec()), (mid, x2), (mid, x3), (t_next, x4)])
+    let k: Vec<f32> = (0..x.len())
+        .map(|i| (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0)
+        .collect();
+    (
+        axpy(x, h, &k),
+        [(t, x.to_vec()), (mid, x2), (mid, x3), (t_next, x4)],
+    )
 }
 
 /// Advances `x` from time `t` to `t_next` (either order) with `method`; ε is used by the
 /// stochastic methods only. Noise comes from `rng`.
-pub fn step<F: Fields + ?Sized>(f: &F, method: Method, eps: f64, x: &mut Vec<f32>, t: f64, t_next: f64, rng: &mut Rng) {
+pub fn step<F: Fields + ?Sized>(
+    f: &F,
+    method: Method,
+    eps: f64,
+    x: &mut Vec<f32>,
+    t: f64,
+    t_next: f64,
+    rng: &mut Rng,
+) {
     let h = t_next - t; // signed: negative when going backward
-    let direction = if h >= 0.0 { Direction::Forward } else { Direction::Backward };
-    let eps = if method.stochastic() { eps.max(0.0) } else { 0.0 };
+    let direction = if h >= 0.0 {
+        Direction::Forward
+    } else {
+        Direction::Backward
+    };
+    let eps = if method.stochastic() {
+        eps.max(0.0)
+    } else {
+        0.0
+    };
     match method {
         Method::Euler => {
             let k = f.eval(t, x, false).0;
@@ -157,7 +196,10 @@ pub fn step<F: Fields + ?Sized>(f: &F, method: Method, eps: f64, x: &mut Vec<f32
         }
         Method::SdeHeun => {
             let noise = (2.0 * eps * h.abs()).sqrt();
-            let x_hat: Vec<f32> = x.iter().map(|xi| (*xi as f64 + noise * rng.normal() as f64) as f32).collect();
+            let x_hat: Vec<f32> = x
+                .iter()
+                .map(|xi| (*xi as f64 + noise * rng.normal() as f64) as f32)
+                .collect();
             let k1 = sde_drift(f, t_next, &x_hat, eps, direction);
             let k2 = sde_drift(f, t_next, &axpy(&x_hat, h, &k1), eps, direction);
             let k: Vec<f32> = k1.iter().zip(&k2).map(|(a, b)| 0.5 * (a + b)).collect();
@@ -167,7 +209,15 @@ pub fn step<F: Fields + ?Sized>(f: &F, method: Method, eps: f64, x: &mut Vec<f32
 }
 
 /// Runs `steps` steps over the whole time grid in `direction`.
-pub fn integrate<F: Fields + ?Sized>(f: &F, method: Method, eps: f64, direction: Direction, steps: usize, x: &mut Vec<f32>, rng: &mut Rng) {
+pub fn integrate<F: Fields + ?Sized>(
+    f: &F,
+    method: Method,
+    eps: f64,
+    direction: Direction,
+    steps: usize,
+    x: &mut Vec<f32>,
+    rng: &mut Rng,
+) {
     let grid = time_grid(steps, direction);
     for w in grid.windows(2) {
         step(f, method, eps, x, w[0], w[1], rng);
@@ -178,7 +228,12 @@ pub fn integrate<F: Fields + ?Sized>(f: &F, method: Method, eps: f64, direction:
 /// along the flow): carry each point back from T_MAX to T_MIN with RK4, accumulating
 /// ∫∇·b dt at the same stages, then log ρ₁(x₁) = log ρ₀(x₀) − ∫∇·b dt. `log_rho0` evaluates
 /// log ρ₀ at one point.
-pub fn log_likelihood<F: Fields + ?Sized>(f: &F, x: &[f32], steps: usize, log_rho0: impl Fn(&[f32]) -> f64) -> Vec<f64> {
+pub fn log_likelihood<F: Fields + ?Sized>(
+    f: &F,
+    x: &[f32],
+    steps: usize,
+    log_rho0: impl Fn(&[f32]) -> f64,
+) -> Vec<f64> {
     let dim = f.dim();
     let mut state = x.to_vec();
     let mut integral = vec![0.0f64; x.len() / dim];
@@ -193,5 +248,9 @@ pub fn log_likelihood<F: Fields + ?Sized>(f: &F, x: &[f32], steps: usize, log_rh
         }
         state = next;
     }
-    state.chunks_exact(dim).zip(&integral).map(|(x0, div)| log_rho0(x0) - div).collect()
+    state
+        .chunks_exact(dim)
+        .zip(&integral)
+        .map(|(x0, div)| log_rho0(x0) - div)
+        .collect()
 }

@@ -47,7 +47,9 @@ fn followed<'a>(trainer: &'a Option<Trainer>, exact: &'a Option<ExactFields>) ->
     match (trainer, exact) {
         (Some(t), _) => &t.model,
         (None, Some(e)) => e,
-        (None, None) => unreachable!("validation ensures exact fields exist when nothing is learned"),
+        (None, None) => {
+            unreachable!("validation ensures exact fields exist when nothing is learned")
+        }
     }
 }
 
@@ -57,11 +59,17 @@ impl Session {
     pub fn new(config: InterpolantConfig) -> Result<Self, ConfigError> {
         crate::config::Validate::validate(&config)?;
         let exact = config.exact_fields().ok();
-        let trainer = (config.fields == FieldsMode::Learned).then(|| Trainer::new(&config)).transpose()?;
+        let trainer = (config.fields == FieldsMode::Learned)
+            .then(|| Trainer::new(&config))
+            .transpose()?;
         let mut s = Self {
             rho0: config.source().build()?,
             rho1: config.rho1.build()?,
-            grid: spaced_grid(config.sampler.steps, config.sampler.direction, config.sampler.schedule),
+            grid: spaced_grid(
+                config.sampler.steps,
+                config.sampler.direction,
+                config.sampler.schedule,
+            ),
             rng: Rng::new(config.seed).stream(streams::SAMPLER),
             exact,
             trainer,
@@ -106,7 +114,10 @@ impl Session {
     /// stream continues; a replay from the start uses [`Session::reset_particles`].
     pub fn set_particles(&mut self, points: Vec<f32>, index: usize) -> Result<(), ConfigError> {
         if points.len() != self.config.n * self.dim() || index >= self.grid.len() {
-            return Err(ConfigError::new("particles", "do not match this run's count, dimension or time grid"));
+            return Err(ConfigError::new(
+                "particles",
+                "do not match this run's count, dimension or time grid",
+            ));
         }
         self.particles = points;
         self.index = index;
@@ -133,7 +144,15 @@ impl Session {
             let (t, t_next) = (self.grid[self.index], self.grid[self.index + 1]);
             // borrows the fields apart from the particles and the rng that the step mutates
             let fields = followed(&self.trainer, &self.exact);
-            step(fields, self.config.sampler.method, epsilon, &mut self.particles, t, t_next, &mut self.rng);
+            step(
+                fields,
+                self.config.sampler.method,
+                epsilon,
+                &mut self.particles,
+                t,
+                t_next,
+                &mut self.rng,
+            );
             self.index += 1;
             taken += 1;
         }
@@ -143,7 +162,12 @@ impl Session {
     /// A box `[x0, x1, y0, y1]` holding nearly all of the mass of both ends.
     pub fn extent(&self) -> [f32; 4] {
         let (a, b) = (self.rho0.extent(), self.rho1.extent());
-        [a[0].0.min(b[0].0), a[0].1.max(b[0].1), a[1].0.min(b[1].0), a[1].1.max(b[1].1)]
+        [
+            a[0].0.min(b[0].0),
+            a[0].1.max(b[0].1),
+            a[1].0.min(b[1].0),
+            a[1].1.max(b[1].1),
+        ]
     }
 
     /// Learned against exact fields (when both exist), on `n` draws of xₜ per time.
@@ -151,12 +175,25 @@ impl Session {
         let (trainer, exact) = (self.trainer.as_ref()?, self.exact.as_ref()?);
         let mut rng = Rng::new(self.config.seed).stream(streams::SAMPLER);
         let (path, gamma) = (self.config.path, self.config.gamma);
-        Some(field_error(&trainer.model, exact, self.rho0.as_ref(), self.rho1.as_ref(), path, gamma, &default_times(), n, &mut rng))
+        Some(field_error(
+            &trainer.model,
+            exact,
+            self.rho0.as_ref(),
+            self.rho1.as_ref(),
+            path,
+            gamma,
+            &default_times(),
+            n,
+            &mut rng,
+        ))
     }
 
     /// `k` training steps (an error if the fields are exact, or on divergence).
     pub fn train(&mut self, k: usize) -> Result<Vec<StepLoss>, TrainError> {
-        let trainer = self.trainer.as_mut().ok_or_else(|| TrainError::Tensor("exact fields need no training".into()))?;
+        let trainer = self
+            .trainer
+            .as_mut()
+            .ok_or_else(|| TrainError::Tensor("exact fields need no training".into()))?;
         (0..k).map(|_| trainer.step()).collect()
     }
 
@@ -169,12 +206,17 @@ impl Session {
         let energy = energy_distance(&self.particles, &fresh, dim);
         let floor = noise_floor(target, self.config.n, 1, &mut rng);
         let x = target.sample(likelihood_points, &mut rng);
-        let exact_ll = x.chunks_exact(dim).map(|p| target.log_density(p).map(f64::from)).sum::<Option<f64>>();
+        let exact_ll = x
+            .chunks_exact(dim)
+            .map(|p| target.log_density(p).map(f64::from))
+            .sum::<Option<f64>>();
         // log ρ₁ along the ODE needs the forward flow and ρ₀ in closed form
         let forward = self.config.sampler.direction == Direction::Forward;
         let ll = (forward && start.is_analytic()).then(|| {
             let steps = self.config.sampler.steps.clamp(20, 200);
-            let ll = log_likelihood(self.fields(), &x, steps, |p| start.log_density(p).unwrap_or(f32::NAN) as f64);
+            let ll = log_likelihood(self.fields(), &x, steps, |p| {
+                start.log_density(p).unwrap_or(f32::NAN) as f64
+            });
             ll.iter().sum::<f64>() / ll.len().max(1) as f64
         });
         let n = likelihood_points.max(1) as f64;

@@ -97,7 +97,10 @@ pub struct StepLoss {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TrainError {
     /// The loss left the finite range at this step; weights were restored.
-    Diverged { step: usize, loss: f32 },
+    Diverged {
+        step: usize,
+        loss: f32,
+    },
     Tensor(String),
 }
 
@@ -138,8 +141,14 @@ impl Trainer {
     pub fn new(config: &InterpolantConfig) -> Result<Self, ConfigError> {
         let tensor_err = |e: candle_core::Error| ConfigError::new("model", e.to_string());
         let root = Rng::new(config.seed);
-        let model = Model::new(&config.model, config.path, config.gamma, config.dim(), &mut root.stream(streams::WEIGHTS))
-            .map_err(tensor_err)?;
+        let model = Model::new(
+            &config.model,
+            config.path,
+            config.gamma,
+            config.dim(),
+            &mut root.stream(streams::WEIGHTS),
+        )
+        .map_err(tensor_err)?;
         let opt = GroupedAdamW::new(&model.params, config.train.lr, 0.0).map_err(tensor_err)?;
         let snapshot = model.params.snapshot().map_err(tensor_err)?;
         Ok(Self {
@@ -174,12 +183,27 @@ impl Trainer {
         };
         let loss = StepLoss {
             drift: drift_loss.to_scalar::<f32>()?,
-            score: score_loss.as_ref().map(|l| l.to_scalar::<f32>()).transpose()?.unwrap_or(f32::NAN),
+            score: score_loss
+                .as_ref()
+                .map(|l| l.to_scalar::<f32>())
+                .transpose()?
+                .unwrap_or(f32::NAN),
         };
-        let worst = if score_loss.is_some() { loss.drift.abs().max(loss.score.abs()) } else { loss.drift.abs() };
+        let worst = if score_loss.is_some() {
+            loss.drift.abs().max(loss.score.abs())
+        } else {
+            loss.drift.abs()
+        };
         if !worst.is_finite() || worst > DIVERGED {
             self.restore()?;
-            return Err(TrainError::Diverged { step: self.step, loss: if loss.drift.is_finite() { loss.score } else { loss.drift } });
+            return Err(TrainError::Diverged {
+                step: self.step,
+                loss: if loss.drift.is_finite() {
+                    loss.score
+                } else {
+                    loss.drift
+                },
+            });
         }
         if self.step % SNAPSHOT_EVERY == 0 {
             self.snapshot = self.model.params.snapshot()?;

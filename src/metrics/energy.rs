@@ -15,7 +15,12 @@ fn mean_cross_distance(x: &[f32], y: &[f32], dim: usize) -> f64 {
     let mut total = 0.0;
     for p in x.chunks_exact(dim) {
         for q in y.chunks_exact(dim) {
-            total += p.iter().zip(q).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>().sqrt();
+            total += p
+                .iter()
+                .zip(q)
+                .map(|(a, b)| ((a - b) as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
         }
     }
     total / ((x.len() / dim) * (y.len() / dim)) as f64
@@ -27,7 +32,12 @@ fn mean_within_distance(x: &[f32], dim: usize) -> f64 {
     for i in 0..n {
         for j in (i + 1)..n {
             let (p, q) = (&x[i * dim..][..dim], &x[j * dim..][..dim]);
-            total += p.iter().zip(q).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>().sqrt();
+            total += p
+                .iter()
+                .zip(q)
+                .map(|(a, b)| ((a - b) as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
         }
     }
     2.0 * total / (n * (n - 1)).max(1) as f64
@@ -35,7 +45,9 @@ fn mean_within_distance(x: &[f32], dim: usize) -> f64 {
 
 /// D² between samples `x` and `y` (row-major, `dim` columns).
 pub fn energy_distance(x: &[f32], y: &[f32], dim: usize) -> f64 {
-    2.0 * mean_cross_distance(x, y, dim) - mean_within_distance(x, dim) - mean_within_distance(y, dim)
+    2.0 * mean_cross_distance(x, y, dim)
+        - mean_within_distance(x, dim)
+        - mean_within_distance(y, dim)
 }
 
 /// The noise floor at sample size `n`: D² between two independent samples of `target`

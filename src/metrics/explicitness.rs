@@ -13,8 +13,14 @@ const MEMORY: usize = 10;
 /// The regression's inputs: one-hot codes (one active feature per latent, as indices) or dense
 /// standardised values (n × f, row-major).
 pub enum Features {
-    OneHot { active: Vec<Vec<usize>>, width: usize },
-    Dense { values: Vec<f64>, width: usize },
+    OneHot {
+        active: Vec<Vec<usize>>,
+        width: usize,
+    },
+    Dense {
+        values: Vec<f64>,
+        width: usize,
+    },
 }
 
 impl Features {
@@ -31,7 +37,10 @@ impl Features {
                 }
                 offset += k;
             }
-            Features::OneHot { active, width: offset }
+            Features::OneHot {
+                active,
+                width: offset,
+            }
         } else {
             let mut values = vec![0.0; n * latents.len()];
             for (j, z) in latents.iter().enumerate() {
@@ -41,7 +50,10 @@ impl Features {
                     values[i * latents.len() + j] = (v - mean) / if std > 0.0 { std } else { 1.0 };
                 }
             }
-            Features::Dense { values, width: latents.len() }
+            Features::Dense {
+                values,
+                width: latents.len(),
+            }
         }
     }
 
@@ -63,7 +75,11 @@ impl Features {
             Features::Dense { values, .. } => {
                 let x = &values[i * f..(i + 1) * f];
                 for (c, o) in out.iter_mut().enumerate() {
-                    *o += x.iter().zip(&w[c * f..(c + 1) * f]).map(|(a, b)| a * b).sum::<f64>();
+                    *o += x
+                        .iter()
+                        .zip(&w[c * f..(c + 1) * f])
+                        .map(|(a, b)| a * b)
+                        .sum::<f64>();
                 }
             }
         }
@@ -109,7 +125,13 @@ fn probabilities(x: &Features, i: usize, theta: &[f64], classes: usize, p: &mut 
 }
 
 /// The weighted mean cross-entropy (1/n) Σ wᵢ (−log p_{yᵢ}) and its gradient.
-fn objective(x: &Features, y: &[usize], weight: &[f64], classes: usize, theta: &[f64]) -> (f64, Vec<f64>) {
+fn objective(
+    x: &Features,
+    y: &[usize],
+    weight: &[f64],
+    classes: usize,
+    theta: &[f64],
+) -> (f64, Vec<f64>) {
     let (n, f) = (y.len(), x.width());
     let mut grad = vec![0.0; theta.len()];
     let mut p = vec![0.0; classes];
@@ -166,10 +188,18 @@ fn fit(x: &Features, y: &[usize], weight: &[f64], classes: usize) -> Vec<f64> {
         if slope >= 0.0 {
             break;
         }
-        let mut step = if history.is_empty() { 1.0 / grad.iter().map(|g| g * g).sum::<f64>().sqrt().max(1.0) } else { 1.0 };
+        let mut step = if history.is_empty() {
+            1.0 / grad.iter().map(|g| g * g).sum::<f64>().sqrt().max(1.0)
+        } else {
+            1.0
+        };
         let mut accepted = None;
         for _ in 0..40 {
-            let trial: Vec<f64> = theta.iter().zip(&direction).map(|(t, d)| t + step * d).collect();
+            let trial: Vec<f64> = theta
+                .iter()
+                .zip(&direction)
+                .map(|(t, d)| t + step * d)
+                .collect();
             let (v, g) = objective(x, y, weight, classes, &trial);
             if v <= value + 1e-4 * step * slope {
                 accepted = Some((trial, v, g));
@@ -200,7 +230,16 @@ pub fn log_loss(x: &Features, y: &[usize], classes: usize) -> f64 {
         counts[*l] += 1;
     }
     // scikit-learn's 'balanced': n / (classes · count)
-    let weight: Vec<f64> = counts.iter().map(|c| if *c > 0 { n / (classes as f64 * *c as f64) } else { 0.0 }).collect();
+    let weight: Vec<f64> = counts
+        .iter()
+        .map(|c| {
+            if *c > 0 {
+                n / (classes as f64 * *c as f64)
+            } else {
+                0.0
+            }
+        })
+        .collect();
     let theta = fit(x, y, &weight, classes);
     let mut p = vec![0.0; classes];
     (0..y.len())
@@ -216,7 +255,10 @@ pub fn log_loss(x: &Features, y: &[usize], classes: usize) -> f64 {
 pub fn infoe(sources: &[Vec<f64>], latents: &[Vec<f64>], discrete: bool) -> f64 {
     let features = Features::new(latents, discrete);
     let n = latents.first().map_or(0, Vec::len);
-    let null = Features::Dense { values: vec![], width: 0 };
+    let null = Features::Dense {
+        values: vec![],
+        width: 0,
+    };
     let terms: Vec<f64> = sources
         .iter()
         .map(|s| {

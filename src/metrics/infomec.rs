@@ -21,9 +21,22 @@ pub struct Modularity {
 }
 
 /// The NMI matrix for `sources` and `latents` given as columns of equal length.
-pub fn nmi(sources: &[Vec<f64>], latents: &[Vec<f64>], discrete: bool, rng: &mut Rng) -> Vec<Vec<f64>> {
-    let encoded_latents: Vec<(Vec<usize>, usize)> = if discrete { latents.iter().map(|z| label_encode(z)).collect() } else { vec![] };
-    let standardised: Vec<Vec<f64>> = if discrete { vec![] } else { latents.iter().map(|z| standardise(z)).collect() };
+pub fn nmi(
+    sources: &[Vec<f64>],
+    latents: &[Vec<f64>],
+    discrete: bool,
+    rng: &mut Rng,
+) -> Vec<Vec<f64>> {
+    let encoded_latents: Vec<(Vec<usize>, usize)> = if discrete {
+        latents.iter().map(|z| label_encode(z)).collect()
+    } else {
+        vec![]
+    };
+    let standardised: Vec<Vec<f64>> = if discrete {
+        vec![]
+    } else {
+        latents.iter().map(|z| standardise(z)).collect()
+    };
     sources
         .iter()
         .map(|s| {
@@ -37,7 +50,11 @@ pub fn nmi(sources: &[Vec<f64>], latents: &[Vec<f64>], discrete: bool, rng: &mut
                     } else {
                         mutual_information_cd(&standardised[j], &labels, NEIGHBOURS, rng)
                     };
-                    if h > 0.0 { mi / h } else { 0.0 }
+                    if h > 0.0 {
+                        mi / h
+                    } else {
+                        0.0
+                    }
                 })
                 .collect()
         })
@@ -49,21 +66,40 @@ fn standardise(z: &[f64]) -> Vec<f64> {
     let n = z.len() as f64;
     let mean = z.iter().sum::<f64>() / n;
     let std = (z.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
-    z.iter().map(|v| (v - mean) / if std > 0.0 { std } else { 1.0 }).collect()
+    z.iter()
+        .map(|v| (v - mean) / if std > 0.0 { std } else { 1.0 })
+        .collect()
 }
 
 /// Which latents count: discrete, any spread; continuous, a range above 1/20 of the largest.
 pub fn active_latents(latents: &[Vec<f64>], discrete: bool) -> Vec<bool> {
     let ranges: Vec<f64> = latents
         .iter()
-        .map(|z| z.iter().cloned().fold(f64::NEG_INFINITY, f64::max) - z.iter().cloned().fold(f64::INFINITY, f64::min))
+        .map(|z| {
+            z.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+                - z.iter().cloned().fold(f64::INFINITY, f64::min)
+        })
         .collect();
     let largest = ranges.iter().cloned().fold(0.0, f64::max);
-    ranges.iter().map(|r| if discrete { *r > 0.0 } else { *r > largest / 20.0 }).collect()
+    ranges
+        .iter()
+        .map(|r| {
+            if discrete {
+                *r > 0.0
+            } else {
+                *r > largest / 20.0
+            }
+        })
+        .collect()
 }
 
 /// InfoM, InfoC, the NMI matrix and the active latents.
-pub fn modularity(sources: &[Vec<f64>], latents: &[Vec<f64>], discrete: bool, rng: &mut Rng) -> Modularity {
+pub fn modularity(
+    sources: &[Vec<f64>],
+    latents: &[Vec<f64>],
+    discrete: bool,
+    rng: &mut Rng,
+) -> Modularity {
     let nmi = nmi(sources, latents, discrete, rng);
     let active = active_latents(latents, discrete);
     let columns: Vec<usize> = (0..latents.len()).filter(|j| active[*j]).collect();
@@ -77,7 +113,20 @@ pub fn modularity(sources: &[Vec<f64>], latents: &[Vec<f64>], discrete: bool, rn
     };
     let k = sources.len() as f64;
     let l = columns.len() as f64;
-    let m = columns.iter().map(|&j| ratio(&mut nmi.iter().map(|row| row[j]))).sum::<f64>() / l;
-    let c = nmi.iter().map(|row| ratio(&mut columns.iter().map(|&j| row[j]))).sum::<f64>() / k;
-    Modularity { infom: (m - 1.0 / k) / (1.0 - 1.0 / k), infoc: (c - 1.0 / l) / (1.0 - 1.0 / l), nmi, active_latents: active }
+    let m = columns
+        .iter()
+        .map(|&j| ratio(&mut nmi.iter().map(|row| row[j])))
+        .sum::<f64>()
+        / l;
+    let c = nmi
+        .iter()
+        .map(|row| ratio(&mut columns.iter().map(|&j| row[j])))
+        .sum::<f64>()
+        / k;
+    Modularity {
+        infom: (m - 1.0 / k) / (1.0 - 1.0 / k),
+        infoc: (c - 1.0 / l) / (1.0 - 1.0 / l),
+        nmi,
+        active_latents: active,
+    }
 }

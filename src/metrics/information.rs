@@ -10,7 +10,10 @@ pub fn label_encode(values: &[f64]) -> (Vec<usize>, usize) {
     let mut distinct: Vec<f64> = values.to_vec();
     distinct.sort_by(f64::total_cmp);
     distinct.dedup();
-    let labels = values.iter().map(|v| distinct.partition_point(|d| d.total_cmp(v).is_lt())).collect();
+    let labels = values
+        .iter()
+        .map(|v| distinct.partition_point(|d| d.total_cmp(v).is_lt()))
+        .collect();
     (labels, distinct.len())
 }
 
@@ -49,7 +52,9 @@ pub fn digamma(mut x: f64) -> f64 {
         x += 1.0;
     }
     let f = 1.0 / (x * x);
-    shift + x.ln() - 0.5 / x - f * (1.0 / 12.0 - f * (1.0 / 120.0 - f * (1.0 / 252.0 - f * (1.0 / 240.0 - f / 132.0))))
+    shift + x.ln()
+        - 0.5 / x
+        - f * (1.0 / 12.0 - f * (1.0 / 120.0 - f * (1.0 / 252.0 - f * (1.0 / 240.0 - f / 132.0))))
 }
 
 /// Ross's estimate of I(c; d) for a continuous `c` and labels `d`, with `k` neighbours: for each
@@ -62,9 +67,15 @@ pub fn mutual_information_cd(c: &[f64], d: &[usize], k: usize, rng: &mut Rng) ->
     let n = c.len();
     let mean = c.iter().sum::<f64>() / n as f64;
     let std = (c.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
-    let scaled: Vec<f64> = c.iter().map(|v| if std > 0.0 { v / std } else { *v }).collect();
+    let scaled: Vec<f64> = c
+        .iter()
+        .map(|v| if std > 0.0 { v / std } else { *v })
+        .collect();
     let jitter = 1e-10 * (scaled.iter().map(|v| v.abs()).sum::<f64>() / n as f64).max(1.0);
-    let c: Vec<f64> = scaled.iter().map(|v| v + jitter * rng.normal() as f64).collect();
+    let c: Vec<f64> = scaled
+        .iter()
+        .map(|v| v + jitter * rng.normal() as f64)
+        .collect();
     let labels = d.iter().copied().max().map_or(0, |m| m + 1);
     let mut groups: Vec<Vec<f64>> = vec![vec![]; labels];
     for (v, l) in c.iter().zip(d) {
@@ -74,7 +85,12 @@ pub fn mutual_information_cd(c: &[f64], d: &[usize], k: usize, rng: &mut Rng) ->
         g.sort_by(f64::total_cmp);
     }
     // the neighbour counts, too, see only points whose label occurs more than once
-    let mut all: Vec<f64> = c.iter().zip(d).filter(|(_, l)| groups[**l].len() > 1).map(|(v, _)| *v).collect();
+    let mut all: Vec<f64> = c
+        .iter()
+        .zip(d)
+        .filter(|(_, l)| groups[**l].len() > 1)
+        .map(|(v, _)| *v)
+        .collect();
     all.sort_by(f64::total_cmp);
     let (mut sum_k, mut sum_label, mut sum_m, mut counted) = (0.0, 0.0, 0.0, 0usize);
     for (v, l) in c.iter().zip(d) {
@@ -87,7 +103,8 @@ pub fn mutual_information_cd(c: &[f64], d: &[usize], k: usize, rng: &mut Rng) ->
         // strictly closer than r: the radius just below it
         let radius = next_down(r);
         // compare distances as computed for r (v + radius could round onto the k-th neighbour)
-        let m = all.partition_point(|x| *x <= *v || *x - v <= radius) - all.partition_point(|x| *x < *v && v - *x > radius);
+        let m = all.partition_point(|x| *x <= *v || *x - v <= radius)
+            - all.partition_point(|x| *x < *v && v - *x > radius);
         sum_k += digamma(kk as f64);
         sum_label += digamma(group.len() as f64);
         sum_m += digamma(m as f64);
@@ -107,8 +124,16 @@ fn kth_neighbour_distance(group: &[f64], v: f64, k: usize) -> f64 {
     let (mut lo, mut hi) = (at as isize - 1, at + 1);
     let mut last = 0.0;
     for _ in 0..k {
-        let left = if lo >= 0 { v - group[lo as usize] } else { f64::INFINITY };
-        let right = if hi < group.len() { group[hi] - v } else { f64::INFINITY };
+        let left = if lo >= 0 {
+            v - group[lo as usize]
+        } else {
+            f64::INFINITY
+        };
+        let right = if hi < group.len() {
+            group[hi] - v
+        } else {
+            f64::INFINITY
+        };
         if left <= right {
             last = left;
             lo -= 1;

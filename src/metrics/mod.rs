@@ -1,5 +1,5 @@
 //! Sample-quality metrics shared by the labs.
 pub mod energy;
 pub mod explicitness;
-pub mod information;
 pub mod infomec;
+pub mod information;

@@ -32,17 +32,48 @@ pub struct Conv2d {
 impl Conv2d {
     /// A `kernel`×`kernel` convolution named `{prefix}.weight` / `{prefix}.bias`.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(prefix: &str, input: usize, output: usize, kernel: usize, stride: usize, padding: usize, params: &mut Params, rng: &mut Rng) -> Result<Self> {
+    pub fn new(
+        prefix: &str,
+        input: usize,
+        output: usize,
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+        params: &mut Params,
+        rng: &mut Rng,
+    ) -> Result<Self> {
         let bound = 1.0 / ((input * kernel * kernel) as f32).sqrt();
-        let weight = params.uniform(&format!("{prefix}.weight"), &[output, input, kernel, kernel], bound, Group::Decay, rng)?;
-        let bias = params.uniform(&format!("{prefix}.bias"), &[output], bound, Group::NoDecay, rng)?;
-        Ok(Self { weight, bias, stride, padding })
+        let weight = params.uniform(
+            &format!("{prefix}.weight"),
+            &[output, input, kernel, kernel],
+            bound,
+            Group::Decay,
+            rng,
+        )?;
+        let bias = params.uniform(
+            &format!("{prefix}.bias"),
+            &[output],
+            bound,
+            Group::NoDecay,
+            rng,
+        )?;
+        Ok(Self {
+            weight,
+            bias,
+            stride,
+            padding,
+        })
     }
 
     /// x (batch × C_in × H × W) → batch × C_out × H' × W', as im2col + a matmul per sample.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (out, _, kernel, _) = self.weight.dims4()?;
-        let y = Patches { kernel, stride: self.stride, padding: self.padding }.convolve(x, &self.weight)?;
+        let y = Patches {
+            kernel,
+            stride: self.stride,
+            padding: self.padding,
+        }
+        .convolve(x, &self.weight)?;
         y.broadcast_add(&self.bias.reshape((1, out, 1, 1))?)
     }
 }

@@ -30,7 +30,11 @@ impl Dense {
         };
         #[cfg(target_arch = "wasm32")]
         let weight = super::panels::Panels::new(&weight, fan_out, fan_in);
-        Ok(Self { weight, bias, fan_in })
+        Ok(Self {
+            weight,
+            bias,
+            fan_in,
+        })
     }
 
     pub fn fan_out(&self) -> usize {
@@ -56,7 +60,11 @@ impl Dense {
     pub fn accumulate(&self, x: &[f32], y: &mut [f32]) -> Result<()> {
         let (k, n) = (self.fan_in, self.fan_out());
         if k == 0 || !x.len().is_multiple_of(k) || y.len() != x.len() / k * n {
-            candle_core::bail!("dense layer: {} inputs and {} outputs are not rows of {k} and {n}", x.len(), y.len());
+            candle_core::bail!(
+                "dense layer: {} inputs and {} outputs are not rows of {k} and {n}",
+                x.len(),
+                y.len()
+            );
         }
         let m = x.len() / k;
         if m == 0 || n == 0 {

@@ -20,7 +20,9 @@ use candle_core::{Device, Result, Tensor};
 /// `t` of shape `[n]` → `[n, dim]` (dim even).
 pub fn sinusoidal(t: &Tensor, dim: usize, max_period: f32) -> Result<Tensor> {
     let half = dim / 2;
-    let freqs: Vec<f32> = (0..half).map(|k| (-(max_period.ln()) * k as f32 / half as f32).exp()).collect();
+    let freqs: Vec<f32> = (0..half)
+        .map(|k| (-(max_period.ln()) * k as f32 / half as f32).exp())
+        .collect();
     let freqs = Tensor::from_vec(freqs, (1, half), t.device())?;
     let args = t.unsqueeze(1)?.broadcast_mul(&freqs)?;
     Tensor::cat(&[args.sin()?, args.cos()?], 1)
@@ -35,8 +37,12 @@ pub struct FourierFeatures {
 impl FourierFeatures {
     /// `dim/2` frequencies B ~ N(0, σ²).
     pub fn new(dim: usize, sigma: f32, rng: &mut Rng) -> Result<Self> {
-        let b: Vec<f32> = (0..dim / 2).map(|_| 2.0 * std::f32::consts::PI * sigma * rng.normal()).collect();
-        Ok(Self { two_pi_b: Tensor::from_vec(b, (1, dim / 2), &Device::Cpu)? })
+        let b: Vec<f32> = (0..dim / 2)
+            .map(|_| 2.0 * std::f32::consts::PI * sigma * rng.normal())
+            .collect();
+        Ok(Self {
+            two_pi_b: Tensor::from_vec(b, (1, dim / 2), &Device::Cpu)?,
+        })
     }
 
     /// `t` of shape `[n]` → `[n, dim]`.

@@ -23,7 +23,13 @@ impl Patches {
     /// (column rows run over (channel, ki, kj), entries over (oi, oj)), and the output
     /// positions `oj` in `lo..hi` whose taps fall inside the image, read from input index
     /// `src + (oj − lo)·stride`; the entries outside `lo..hi` are padding.
-    fn segments(&self, c: usize, h: usize, w: usize, mut visit: impl FnMut(usize, usize, usize, usize)) {
+    fn segments(
+        &self,
+        c: usize,
+        h: usize,
+        w: usize,
+        mut visit: impl FnMut(usize, usize, usize, usize),
+    ) {
         let (k, s, p) = (self.kernel, self.stride, self.padding);
         let (ho, wo) = (self.output(h), self.output(w));
         for ch in 0..c {
@@ -83,7 +89,8 @@ impl Patches {
     /// x (batch × C × H × W) convolved with `weight` (C_out × C × k × k), no bias →
     /// batch × C_out × H' × W'.
     pub fn convolve(&self, x: &Tensor, weight: &Tensor) -> Result<Tensor> {
-        x.contiguous()?.apply_op2(&weight.contiguous()?, Convolution(*self))
+        x.contiguous()?
+            .apply_op2(&weight.contiguous()?, Convolution(*self))
     }
 }
 
@@ -108,9 +115,19 @@ impl Convolution {
         let (batch, c, h, w) = x.dims4()?;
         let (out, c_w, k, k2) = weight.dims4()?;
         if c_w != c || k != self.0.kernel || k2 != k {
-            return Err(Error::Msg(format!("convolution of {:?} with weights {:?}", x.dims(), weight.dims())));
+            return Err(Error::Msg(format!(
+                "convolution of {:?} with weights {:?}",
+                x.dims(),
+                weight.dims()
+            )));
         }
-        Ok(Sizes { batch, input: (c, h, w), out, rows: c * k * k, cols: self.0.output(h) * self.0.output(w) })
+        Ok(Sizes {
+            batch,
+            input: (c, h, w),
+            out,
+            rows: c * k * k,
+            cols: self.0.output(h) * self.0.output(w),
+        })
     }
 }
 
@@ -119,34 +136,95 @@ impl CustomOp2 for Convolution {
         "convolution"
     }
 
-    fn cpu_fwd(&self, xs: &CpuStorage, xl: &Layout, ws: &CpuStorage, wl: &Layout) -> Result<(CpuStorage, Shape)> {
-        let Sizes { batch: b, input: (c, h, w), out, rows, cols } = self.sizes(xl.shape(), wl.shape())?;
-        let (x, weight) = (contiguous_f32(xs, xl, "a convolution")?, contiguous_f32(ws, wl, "a convolution")?);
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        ws: &CpuStorage,
+        wl: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let Sizes {
+            batch: b,
+            input: (c, h, w),
+            out,
+            rows,
+            cols,
+        } = self.sizes(xl.shape(), wl.shape())?;
+        let (x, weight) = (
+            contiguous_f32(xs, xl, "a convolution")?,
+            contiguous_f32(ws, wl, "a convolution")?,
+        );
         let mut columns = vec![0f32; rows * cols];
         let mut y = vec![0f32; b * out * cols];
-        for (sample, y) in x.chunks_exact(c * h * w).zip(y.chunks_exact_mut(out * cols)) {
+        for (sample, y) in x
+            .chunks_exact(c * h * w)
+            .zip(y.chunks_exact_mut(out * cols))
+        {
             self.0.im2col((c, h, w), sample, &mut columns);
-            matmul((out, cols, rows), y, false, weight, (1, rows), &columns, (1, cols));
+            matmul(
+                (out, cols, rows),
+                y,
+                false,
+                weight,
+                (1, rows),
+                &columns,
+                (1, cols),
+            );
         }
         let (ho, wo) = (self.0.output(h), self.0.output(w));
         Ok((CpuStorage::F32(y), Shape::from((b, out, ho, wo))))
     }
 
-    fn bwd(&self, x: &Tensor, weight: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let Sizes { batch: b, input: (c, h, w), out, rows, cols } = self.sizes(x.shape(), weight.shape())?;
+    fn bwd(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let Sizes {
+            batch: b,
+            input: (c, h, w),
+            out,
+            rows,
+            cols,
+        } = self.sizes(x.shape(), weight.shape())?;
         let xs = x.flatten_all()?.to_vec1::<f32>()?;
         let ws = weight.flatten_all()?.to_vec1::<f32>()?;
         let gs = grad.flatten_all()?.to_vec1::<f32>()?;
         let (mut columns, mut grad_columns) = (vec![0f32; rows * cols], vec![0f32; rows * cols]);
         let (mut grad_x, mut grad_w) = (vec![0f32; xs.len()], vec![0f32; ws.len()]);
-        for ((sample, g), grad_sample) in xs.chunks_exact(c * h * w).zip(gs.chunks_exact(out * cols)).zip(grad_x.chunks_exact_mut(c * h * w)) {
+        for ((sample, g), grad_sample) in xs
+            .chunks_exact(c * h * w)
+            .zip(gs.chunks_exact(out * cols))
+            .zip(grad_x.chunks_exact_mut(c * h * w))
+        {
             self.0.im2col((c, h, w), sample, &mut columns);
             // ∂W += g · columnsᵀ, ∂columns = Wᵀ · g
-            matmul((out, rows, cols), &mut grad_w, true, g, (1, cols), &columns, (cols, 1));
-            matmul((rows, cols, out), &mut grad_columns, false, &ws, (rows, 1), g, (1, cols));
+            matmul(
+                (out, rows, cols),
+                &mut grad_w,
+                true,
+                g,
+                (1, cols),
+                &columns,
+                (cols, 1),
+            );
+            matmul(
+                (rows, cols, out),
+                &mut grad_columns,
+                false,
+                &ws,
+                (rows, 1),
+                g,
+                (1, cols),
+            );
             self.0.col2im((c, h, w), &grad_columns, grad_sample);
         }
         let device = x.device();
-        Ok((Some(Tensor::from_vec(grad_x, (b, c, h, w), device)?), Some(Tensor::from_vec(grad_w, weight.shape(), device)?)))
+        Ok((
+            Some(Tensor::from_vec(grad_x, (b, c, h, w), device)?),
+            Some(Tensor::from_vec(grad_w, weight.shape(), device)?),
+        ))
     }
 }

@@ -32,8 +32,17 @@ impl LayerNorm {
 
     /// Scale 1 in `scale_group` and shift 0 without decay (the QLAE code decays every
     /// parameter but biases and codebooks, so its LayerNorm scales too).
-    pub fn with_scale_group(prefix: &str, dim: usize, scale_group: Group, params: &mut Params) -> Result<Self> {
-        let weight = params.add(&format!("{prefix}.weight"), Tensor::ones(dim, DType::F32, &Device::Cpu)?, scale_group)?;
+    pub fn with_scale_group(
+        prefix: &str,
+        dim: usize,
+        scale_group: Group,
+        params: &mut Params,
+    ) -> Result<Self> {
+        let weight = params.add(
+            &format!("{prefix}.weight"),
+            Tensor::ones(dim, DType::F32, &Device::Cpu)?,
+            scale_group,
+        )?;
         let bias = params.zeros(&format!("{prefix}.bias"), &[dim], Group::NoDecay)?;
         Ok(Self { weight, bias })
     }
@@ -45,12 +54,16 @@ impl LayerNorm {
 
     /// LeakyReLU(γ·x̂ + β) with negative slope `slope` (1 means no activation).
     pub fn forward_leaky(&self, x: &Tensor, slope: f32) -> Result<Tensor> {
-        x.contiguous()?.apply_op3(&self.weight, &self.bias, NormLeaky { slope, eps: EPS })
+        x.contiguous()?
+            .apply_op3(&self.weight, &self.bias, NormLeaky { slope, eps: EPS })
     }
 
     /// The scale and shift copied out, for inference on plain rows.
     pub fn freeze(&self) -> Result<FrozenLayerNorm> {
-        Ok(FrozenLayerNorm { gamma: self.weight.to_vec1::<f32>()?, beta: self.bias.to_vec1::<f32>()? })
+        Ok(FrozenLayerNorm {
+            gamma: self.weight.to_vec1::<f32>()?,
+            beta: self.bias.to_vec1::<f32>()?,
+        })
     }
 }
 
@@ -75,7 +88,11 @@ impl FrozenLayerNorm {
 fn norm_leaky(x: &[f32], gamma: &[f32], beta: &[f32], slope: f32, eps: f32) -> Vec<f32> {
     let d = gamma.len();
     let mut y = vec![0f32; x.len()];
-    for ((row, out), (mean, r)) in x.chunks_exact(d).zip(y.chunks_exact_mut(d)).zip(row_stats(x, d, eps)) {
+    for ((row, out), (mean, r)) in x
+        .chunks_exact(d)
+        .zip(y.chunks_exact_mut(d))
+        .zip(row_stats(x, d, eps))
+    {
         for (((o, v), g), b) in out.iter_mut().zip(row).zip(gamma).zip(beta) {
             let z = (v - mean) * r * g + b;
             *o = if z > 0.0 { z } else { slope * z };
@@ -129,8 +146,12 @@ fn row_stats(x: &[f32], d: usize, eps: f32) -> Vec<(f32, f32)> {
 /// instance normalisation over an image's pixels.
 pub fn normalise_rows(x: &Tensor, slope: f32, eps: f32) -> Result<Tensor> {
     let d = x.dim(candle_core::D::Minus1)?;
-    let (ones, zeros) = (Tensor::ones(d, DType::F32, x.device())?, Tensor::zeros(d, DType::F32, x.device())?);
-    x.contiguous()?.apply_op3(&ones, &zeros, NormLeaky { slope, eps })
+    let (ones, zeros) = (
+        Tensor::ones(d, DType::F32, x.device())?,
+        Tensor::zeros(d, DType::F32, x.device())?,
+    );
+    x.contiguous()?
+        .apply_op3(&ones, &zeros, NormLeaky { slope, eps })
 }
 
 /// The fused op on (x, γ, β).
@@ -144,28 +165,59 @@ impl CustomOp3 for NormLeaky {
         "layer-norm-leaky-relu"
     }
 
-    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (x, gamma, beta) = (contiguous_f32(s1, l1, "layer norm")?, contiguous_f32(s2, l2, "layer norm")?, contiguous_f32(s3, l3, "layer norm")?);
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (x, gamma, beta) = (
+            contiguous_f32(s1, l1, "layer norm")?,
+            contiguous_f32(s2, l2, "layer norm")?,
+            contiguous_f32(s3, l3, "layer norm")?,
+        );
         let y = norm_leaky(x, gamma, beta, self.slope, self.eps);
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
 
     /// With g_z = g_y·(1 if z > 0 else slope): ∂γ = Σ g_z x̂, ∂β = Σ g_z over rows, and
     /// ∂x = r·(g_x̂ − mean(g_x̂) − x̂·mean(g_x̂ x̂)) per row with g_x̂ = g_z γ.
-    fn bwd(&self, x: &Tensor, gamma: &Tensor, _beta: &Tensor, y: &Tensor, grad_y: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let (xs, ys, gs) = (x.flatten_all()?.to_vec1::<f32>()?, y.flatten_all()?.to_vec1::<f32>()?, grad_y.flatten_all()?.to_vec1::<f32>()?);
+    fn bwd(
+        &self,
+        x: &Tensor,
+        gamma: &Tensor,
+        _beta: &Tensor,
+        y: &Tensor,
+        grad_y: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (xs, ys, gs) = (
+            x.flatten_all()?.to_vec1::<f32>()?,
+            y.flatten_all()?.to_vec1::<f32>()?,
+            grad_y.flatten_all()?.to_vec1::<f32>()?,
+        );
         let gamma_v = gamma.to_vec1::<f32>()?;
         let d = gamma_v.len();
         let (mut gx, mut gg, mut gb) = (vec![0f32; xs.len()], vec![0f32; d], vec![0f32; d]);
         let (mut xhat, mut gxhat) = (vec![0f32; d], vec![0f32; d]);
-        let rows = xs.chunks_exact(d).zip(ys.chunks_exact(d)).zip(gs.chunks_exact(d)).zip(gx.chunks_exact_mut(d));
+        let rows = xs
+            .chunks_exact(d)
+            .zip(ys.chunks_exact(d))
+            .zip(gs.chunks_exact(d))
+            .zip(gx.chunks_exact_mut(d));
         for ((((row, yr), gr), gxr), (mean, r)) in rows.zip(row_stats(&xs, d, self.eps)) {
             for (h, v) in xhat.iter_mut().zip(row) {
                 *h = (v - mean) * r;
             }
             let (mut mean_g, mut mean_gx) = (0f32, 0f32);
             for j in 0..d {
-                let gz = if yr[j] > 0.0 { gr[j] } else { self.slope * gr[j] };
+                let gz = if yr[j] > 0.0 {
+                    gr[j]
+                } else {
+                    self.slope * gr[j]
+                };
                 gg[j] += gz * xhat[j];
                 gb[j] += gz;
                 gxhat[j] = gz * gamma_v[j];

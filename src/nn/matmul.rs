@@ -4,16 +4,32 @@
 /// dst (m × n, row-major) = [dst +] lhs (m × k) · rhs (k × n), each operand given with its
 /// (column, row) strides.
 #[allow(clippy::too_many_arguments)]
-pub fn matmul((m, n, k): (usize, usize, usize), dst: &mut [f32], accumulate: bool, lhs: &[f32], lhs_strides: (usize, usize), rhs: &[f32], rhs_strides: (usize, usize)) {
+pub fn matmul(
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [f32],
+    accumulate: bool,
+    lhs: &[f32],
+    lhs_strides: (usize, usize),
+    rhs: &[f32],
+    rhs_strides: (usize, usize),
+) {
     if m == 0 || n == 0 || k == 0 {
         if !accumulate {
             dst[..m * n].fill(0.0);
         }
         return;
     }
-    assert!(dst.len() >= m * n && lhs.len() > (m - 1) * lhs_strides.1 + (k - 1) * lhs_strides.0 && rhs.len() > (k - 1) * rhs_strides.1 + (n - 1) * rhs_strides.0);
+    assert!(
+        dst.len() >= m * n
+            && lhs.len() > (m - 1) * lhs_strides.1 + (k - 1) * lhs_strides.0
+            && rhs.len() > (k - 1) * rhs_strides.1 + (n - 1) * rhs_strides.0
+    );
     let threads = candle_core::utils::get_num_threads();
-    let parallelism = if threads > 1 && cfg!(not(target_arch = "wasm32")) { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
+    let parallelism = if threads > 1 && cfg!(not(target_arch = "wasm32")) {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
     // SAFETY: the assert above keeps every index gemm reads or writes in bounds.
     unsafe {
         gemm::gemm(

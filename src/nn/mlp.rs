@@ -51,11 +51,21 @@ impl Activation {
     /// compiles to a vectorised loop).
     pub fn apply_in_place(self, x: &mut [f32]) {
         match self {
-            Self::Relu => x.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { 0.0 }),
+            Self::Relu => x
+                .iter_mut()
+                .for_each(|v| *v = if *v > 0.0 { *v } else { 0.0 }),
             Self::Silu => x.iter_mut().for_each(|v| *v /= 1.0 + (-*v).exp()),
             Self::Tanh => x.iter_mut().for_each(|v| *v = v.tanh()),
-            Self::Gelu => x.iter_mut().for_each(|v| *v *= 0.5 * (1.0 + libm::erff(*v * std::f32::consts::FRAC_1_SQRT_2))),
-            Self::LeakyRelu => x.iter_mut().for_each(|v| *v = if *v < 0.0 { LEAKY_SLOPE as f32 * *v } else { *v }),
+            Self::Gelu => x
+                .iter_mut()
+                .for_each(|v| *v *= 0.5 * (1.0 + libm::erff(*v * std::f32::consts::FRAC_1_SQRT_2))),
+            Self::LeakyRelu => x.iter_mut().for_each(|v| {
+                *v = if *v < 0.0 {
+                    LEAKY_SLOPE as f32 * *v
+                } else {
+                    *v
+                }
+            }),
         }
     }
 }
@@ -75,10 +85,28 @@ pub struct Mlp {
 }
 
 /// A `Linear` layer named `{prefix}.weight` / `{prefix}.bias` with PyTorch's default init.
-pub fn linear(prefix: &str, fan_in: usize, fan_out: usize, params: &mut Params, rng: &mut Rng) -> Result<Linear> {
+pub fn linear(
+    prefix: &str,
+    fan_in: usize,
+    fan_out: usize,
+    params: &mut Params,
+    rng: &mut Rng,
+) -> Result<Linear> {
     let bound = 1.0 / (fan_in as f32).sqrt();
-    let w = params.uniform(&format!("{prefix}.weight"), &[fan_out, fan_in], bound, Group::Decay, rng)?;
-    let b = params.uniform(&format!("{prefix}.bias"), &[fan_out], bound, Group::NoDecay, rng)?;
+    let w = params.uniform(
+        &format!("{prefix}.weight"),
+        &[fan_out, fan_in],
+        bound,
+        Group::Decay,
+        rng,
+    )?;
+    let b = params.uniform(
+        &format!("{prefix}.bias"),
+        &[fan_out],
+        bound,
+        Group::NoDecay,
+        rng,
+    )?;
     Ok(Linear::new(w, Some(b)))
 }
 
@@ -92,7 +120,10 @@ impl Mlp {
             .enumerate()
             .map(|(i, w)| linear(&format!("{prefix}.{i}"), w[0], w[1], params, rng))
             .collect::<Result<_>>()?;
-        Ok(Self { layers, activation: cfg.activation })
+        Ok(Self {
+            layers,
+            activation: cfg.activation,
+        })
     }
 }
 

@@ -59,11 +59,31 @@ impl GroupedAdamW {
     pub fn new(params: &Params, lr: f64, weight_decay: f64) -> Result<Self> {
         let slot = |var: Var, decay| {
             let n = var.elem_count();
-            Slot { var, decay, m: vec![0.0; n], v: vec![0.0; n] }
+            Slot {
+                var,
+                decay,
+                m: vec![0.0; n],
+                v: vec![0.0; n],
+            }
         };
-        let mut slots: Vec<Slot> = params.group(Group::Decay).into_iter().map(|v| slot(v, true)).collect();
-        slots.extend(params.group(Group::NoDecay).into_iter().map(|v| slot(v, false)));
-        Ok(Self { slots, lr, weight_decay, clip: None, step_t: 0 })
+        let mut slots: Vec<Slot> = params
+            .group(Group::Decay)
+            .into_iter()
+            .map(|v| slot(v, true))
+            .collect();
+        slots.extend(
+            params
+                .group(Group::NoDecay)
+                .into_iter()
+                .map(|v| slot(v, false)),
+        );
+        Ok(Self {
+            slots,
+            lr,
+            weight_decay,
+            clip: None,
+            step_t: 0,
+        })
     }
 
     /// Clips each gradient element of the decay group to [−clip, clip] before its step.
@@ -86,7 +106,9 @@ impl GroupedAdamW {
         let grads = loss.backward()?;
         self.step_t += 1;
         for slot in &mut self.slots {
-            let Some(g) = grads.get(&slot.var) else { continue };
+            let Some(g) = grads.get(&slot.var) else {
+                continue;
+            };
             let g = g.contiguous()?;
             let step = AdamStep {
                 lr: self.lr,
@@ -129,18 +151,31 @@ impl InplaceOp2 for AdamStep<'_> {
         "adamw-step"
     }
 
-    fn cpu_fwd(&self, s1: &mut CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<()> {
+    fn cpu_fwd(
+        &self,
+        s1: &mut CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<()> {
         let (CpuStorage::F32(theta), CpuStorage::F32(g)) = (s1, s2) else {
-            return Err(Error::Msg("adamw-step: parameters and gradients must be f32".into()));
+            return Err(Error::Msg(
+                "adamw-step: parameters and gradients must be f32".into(),
+            ));
         };
-        let (Some((t0, t1)), Some((g0, g1))) = (l1.contiguous_offsets(), l2.contiguous_offsets()) else {
-            return Err(Error::Msg("adamw-step: parameters and gradients must be contiguous".into()));
+        let (Some((t0, t1)), Some((g0, g1))) = (l1.contiguous_offsets(), l2.contiguous_offsets())
+        else {
+            return Err(Error::Msg(
+                "adamw-step: parameters and gradients must be contiguous".into(),
+            ));
         };
         let (theta, g) = (&mut theta[t0..t1], &g[g0..g1]);
         let mut moments = self.moments.borrow_mut();
         let (m, v) = &mut *moments;
         if theta.len() != g.len() || theta.len() != m.len() {
-            return Err(Error::Msg("adamw-step: gradient and parameter sizes differ".into()));
+            return Err(Error::Msg(
+                "adamw-step: gradient and parameter sizes differ".into(),
+            ));
         }
         // candle's AdamW::step: each scalar is formed in f64 and cast to f32 where candle casts
         // it, and `tensor * s` is candle's affine op `x·s + 0`.
@@ -151,7 +186,9 @@ impl InplaceOp2 for AdamStep<'_> {
         let scale_v = f(1.0 / (1.0 - BETA2.powi(self.step_t)));
         let keep = f(1.0 - self.lr * self.weight_decay);
         let (lr, eps) = (f(self.lr), f(EPS));
-        let (lo, hi) = self.clip.map_or((f32::NEG_INFINITY, f32::INFINITY), |c| (f(-c), f(c)));
+        let (lo, hi) = self
+            .clip
+            .map_or((f32::NEG_INFINITY, f32::INFINITY), |c| (f(-c), f(c)));
         for (((theta, &g), m), v) in theta.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
             // candle's clamp (maximum, then minimum); ±∞ when there is no clip
             let g = if g < lo { lo } else { g };

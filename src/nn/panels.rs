@@ -39,16 +39,35 @@ impl Panels {
     pub fn accumulate(&self, x: &[f32], y: &mut [f32]) {
         let (k, n) = (self.k, self.n);
         let m = x.len() / k;
-        assert!(x.len() == m * k && y.len() == m * n, "panels: x and y are not m × k and m × n");
+        assert!(
+            x.len() == m * k && y.len() == m * n,
+            "panels: x and y are not m × k and m × n"
+        );
         for (b, panel) in self.data.chunks_exact(k * NR).enumerate() {
             let (col, cols) = (b * NR, (n - b * NR).min(NR));
             let mut r = 0;
             while r + MR <= m {
-                block::<MR>(panel, &x[r * k..(r + MR) * k], k, &mut y[r * n..], n, col, cols);
+                block::<MR>(
+                    panel,
+                    &x[r * k..(r + MR) * k],
+                    k,
+                    &mut y[r * n..],
+                    n,
+                    col,
+                    cols,
+                );
                 r += MR;
             }
             while r < m {
-                block::<1>(panel, &x[r * k..(r + 1) * k], k, &mut y[r * n..], n, col, cols);
+                block::<1>(
+                    panel,
+                    &x[r * k..(r + 1) * k],
+                    k,
+                    &mut y[r * n..],
+                    n,
+                    col,
+                    cols,
+                );
                 r += 1;
             }
         }
@@ -57,7 +76,15 @@ impl Panels {
 
 /// y[r][col..col + cols] += Σ_p x[r][p] · panel[p] for the R rows of `x`.
 #[inline(always)]
-fn block<const R: usize>(panel: &[f32], x: &[f32], k: usize, y: &mut [f32], n: usize, col: usize, cols: usize) {
+fn block<const R: usize>(
+    panel: &[f32],
+    x: &[f32],
+    k: usize,
+    y: &mut [f32],
+    n: usize,
+    col: usize,
+    cols: usize,
+) {
     debug_assert!(panel.len() == k * NR && x.len() == R * k && y.len() >= (R - 1) * n + col + cols);
     let mut acc = [[f32x4_splat(0.0); 2]; R];
     // SAFETY: p < k, so panel reads stay within k·NR and x reads within row r's k values.

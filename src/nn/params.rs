@@ -50,7 +50,14 @@ impl Params {
     }
 
     /// Adds a parameter drawn from U[−bound, bound).
-    pub fn uniform(&mut self, name: &str, shape: &[usize], bound: f32, group: Group, rng: &mut Rng) -> Result<Tensor> {
+    pub fn uniform(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+        bound: f32,
+        group: Group,
+        rng: &mut Rng,
+    ) -> Result<Tensor> {
         let init = rng.uniform_tensor(shape, -bound, bound, &Device::Cpu)?;
         self.add(name, init, group)
     }
@@ -61,12 +68,19 @@ impl Params {
     }
 
     pub fn get(&self, name: &str) -> Option<&Tensor> {
-        self.entries.iter().find(|(n, _, _)| n == name).map(|(_, v, _)| v.as_tensor())
+        self.entries
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, v, _)| v.as_tensor())
     }
 
     /// The variables of one group, for its optimiser.
     pub fn group(&self, group: Group) -> Vec<Var> {
-        self.entries.iter().filter(|(_, _, g)| *g == group).map(|(_, v, _)| v.clone()).collect()
+        self.entries
+            .iter()
+            .filter(|(_, _, g)| *g == group)
+            .map(|(_, v, _)| v.clone())
+            .collect()
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -81,7 +95,10 @@ impl Params {
     /// A copy of every value, for [`Params::restore`].
     pub fn snapshot(&self) -> Result<Vec<Tensor>> {
         // detached: a copy of a variable would otherwise keep a backprop link to it
-        self.entries.iter().map(|(_, v, _)| v.as_tensor().detach().copy()).collect()
+        self.entries
+            .iter()
+            .map(|(_, v, _)| v.as_tensor().detach().copy())
+            .collect()
     }
 
     /// Sets every value back to a [`Params::snapshot`] of these parameters.
@@ -89,12 +106,21 @@ impl Params {
         if snapshot.len() != self.entries.len() {
             return Err(Error::Msg("snapshot of other parameters".into()));
         }
-        self.entries.iter().zip(snapshot).try_for_each(|((_, v, _), s)| v.set(s))
+        self.entries
+            .iter()
+            .zip(snapshot)
+            .try_for_each(|((_, v, _), s)| v.set(s))
     }
 
     /// All parameters as a safetensors file in memory.
     pub fn to_safetensors(&self) -> Result<Vec<u8>> {
-        self.to_safetensors_with(&self.entries.iter().map(|(_, v, _)| v.as_tensor().clone()).collect::<Vec<_>>())
+        self.to_safetensors_with(
+            &self
+                .entries
+                .iter()
+                .map(|(_, v, _)| v.as_tensor().clone())
+                .collect::<Vec<_>>(),
+        )
     }
 
     /// These parameters' names with other values (a [`Params::snapshot`], e.g. an average of
@@ -103,8 +129,14 @@ impl Params {
         if values.len() != self.entries.len() {
             return Err(Error::Msg("values of other parameters".into()));
         }
-        let tensors: Vec<(&str, &Tensor)> = self.entries.iter().zip(values).map(|((n, _, _), t)| (n.as_str(), t)).collect();
-        safetensors::serialize(tensors, None).map_err(|e| Error::Msg(format!("cannot write weights: {e}")))
+        let tensors: Vec<(&str, &Tensor)> = self
+            .entries
+            .iter()
+            .zip(values)
+            .map(|((n, _, _), t)| (n.as_str(), t))
+            .collect();
+        safetensors::serialize(tensors, None)
+            .map_err(|e| Error::Msg(format!("cannot write weights: {e}")))
     }
 
     /// Replaces every parameter's value from safetensors bytes. The file must hold each
@@ -113,11 +145,16 @@ impl Params {
         let loaded = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)
             .map_err(|e| Error::Msg(format!("not a valid safetensors weights file ({e})")))?;
         for (name, var, _) in &self.entries {
-            let t = loaded
-                .get(name)
-                .ok_or_else(|| Error::Msg(format!("the weights file has no tensor `{name}`: it was made for another model")))?;
+            let t = loaded.get(name).ok_or_else(|| {
+                Error::Msg(format!(
+                    "the weights file has no tensor `{name}`: it was made for another model"
+                ))
+            })?;
             if t.dtype() != DType::F32 {
-                return Err(Error::Msg(format!("tensor `{name}` is {:?}; expected f32", t.dtype())));
+                return Err(Error::Msg(format!(
+                    "tensor `{name}` is {:?}; expected f32",
+                    t.dtype()
+                )));
             }
             if t.dims() != var.dims() {
                 return Err(Error::Msg(format!(
@@ -126,8 +163,14 @@ impl Params {
                     var.dims()
                 )));
             }
-            if t.flatten_all()?.to_vec1::<f32>()?.iter().any(|v| !v.is_finite()) {
-                return Err(Error::Msg(format!("tensor `{name}` holds NaN or infinite values: the file is corrupt")));
+            if t.flatten_all()?
+                .to_vec1::<f32>()?
+                .iter()
+                .any(|v| !v.is_finite())
+            {
+                return Err(Error::Msg(format!(
+                    "tensor `{name}` holds NaN or infinite values: the file is corrupt"
+                )));
             }
         }
         for (name, var, _) in &self.entries {

@@ -5,7 +5,10 @@
 //! (the paper: 12-layer conv encoder, style decoder, batch 128 for 200k steps at 64×64).
 use super::data::sprites::SpritesConfig;
 use super::data::ImageData;
-use crate::config::{check_lr_end, check_positive, check_range, check_version, current_version, ConfigError, Validate};
+use crate::config::{
+    check_lr_end, check_positive, check_range, check_version, current_version, ConfigError,
+    Validate,
+};
 use crate::data::session::MAX_SEED;
 use serde::{Deserialize, Serialize};
 
@@ -83,12 +86,20 @@ fn default_dense() -> Vec<usize> {
 
 impl Default for EncoderConfig {
     fn default() -> Self {
-        Self { channels: default_encoder_channels(), dense: default_dense(), norm: DenseNorm::None }
+        Self {
+            channels: default_encoder_channels(),
+            dense: default_dense(),
+            norm: DenseNorm::None,
+        }
     }
 }
 impl Default for DecoderConfig {
     fn default() -> Self {
-        Self { channels: default_decoder_channels(), dense: default_dense(), norm: DenseNorm::None }
+        Self {
+            channels: default_decoder_channels(),
+            dense: default_dense(),
+            norm: DenseNorm::None,
+        }
     }
 }
 
@@ -223,26 +234,45 @@ impl Validate for QlaeConfig {
         check_range("latents", self.latent_count(), 1, 64)?;
         check_range("values", self.values, 2, 64)?;
         let side = self.data.size();
-        for (field, channels) in [("encoder.channels", &self.encoder.channels), ("decoder.channels", &self.decoder.channels)] {
+        for (field, channels) in [
+            ("encoder.channels", &self.encoder.channels),
+            ("decoder.channels", &self.decoder.channels),
+        ] {
             check_range(field, channels.len(), 0, 6)?;
             if channels.iter().any(|&c| c == 0 || c > 512) {
-                return Err(ConfigError::new(field, "every layer needs 1 to 512 channels"));
+                return Err(ConfigError::new(
+                    field,
+                    "every layer needs 1 to 512 channels",
+                ));
             }
             if side % (1 << channels.len()) != 0 {
                 return Err(ConfigError::new(
                     field,
-                    format!("{} stride-2 layers need an image side divisible by {}; it is {side}", channels.len(), 1 << channels.len()),
+                    format!(
+                        "{} stride-2 layers need an image side divisible by {}; it is {side}",
+                        channels.len(),
+                        1 << channels.len()
+                    ),
                 ));
             }
         }
-        for (field, dense) in [("encoder.dense", &self.encoder.dense), ("decoder.dense", &self.decoder.dense)] {
+        for (field, dense) in [
+            ("encoder.dense", &self.encoder.dense),
+            ("decoder.dense", &self.decoder.dense),
+        ] {
             check_range(field, dense.len(), 0, 4)?;
             if dense.iter().any(|&w| w == 0 || w > 4096) {
-                return Err(ConfigError::new(field, "every dense layer needs a width of 1 to 4096"));
+                return Err(ConfigError::new(
+                    field,
+                    "every dense layer needs a width of 1 to 4096",
+                ));
             }
         }
         if !self.decoder.channels.is_empty() && self.decoder.dense.is_empty() {
-            return Err(ConfigError::new("decoder.dense", "the style decoder needs at least one dense layer to compute its style vector"));
+            return Err(ConfigError::new(
+                "decoder.dense",
+                "the style decoder needs at least one dense layer to compute its style vector",
+            ));
         }
         check_range("train.batch", self.train.batch, 1, 4096)?;
         check_range("train.steps", self.train.steps, 1, 10_000_000)?;

@@ -35,13 +35,22 @@ pub fn eval_stream(seed: u64) -> Rng {
 
 /// Per-image PSNR in dB of sigmoid(logits) against x (both batch × …).
 pub fn psnr(logits: &Tensor, x: &Tensor) -> Result<Vec<f32>> {
-    let error = (candle_nn::ops::sigmoid(logits)? - x)?.sqr()?.flatten_from(1)?.mean(D::Minus1)?;
-    Ok(error.to_vec1::<f32>()?.into_iter().map(|mse| -10.0 * mse.max(1e-12).log10()).collect())
+    let error = (candle_nn::ops::sigmoid(logits)? - x)?
+        .sqr()?
+        .flatten_from(1)?
+        .mean(D::Minus1)?;
+    Ok(error
+        .to_vec1::<f32>()?
+        .into_iter()
+        .map(|mse| -10.0 * mse.max(1e-12).log10())
+        .collect())
 }
 
 /// The config's held-out images (`evalSize` of them, apart from every training batch).
 pub fn eval_images(config: &QlaeConfig) -> Images {
-    config.data.sample(config.eval_size, &mut eval_stream(config.seed))
+    config
+        .data
+        .sample(config.eval_size, &mut eval_stream(config.seed))
 }
 
 /// Scores `model` on the config's held-out images.
@@ -50,13 +59,24 @@ pub fn evaluate(model: &Autoencoder, config: &QlaeConfig) -> Result<Evaluation> 
 }
 
 /// Scores `model` on `images`.
-pub fn evaluate_on(model: &Autoencoder, config: &QlaeConfig, images: &Images) -> Result<Evaluation> {
+pub fn evaluate_on(
+    model: &Autoencoder,
+    config: &QlaeConfig,
+    images: &Images,
+) -> Result<Evaluation> {
     let n = images.n;
     let discrete = model.quantizer().is_some();
     let (latents, total_psnr) = encode(model, &images.tensor()?)?;
     let factors = config.data.factors();
-    let sources: Vec<Vec<f64>> = (0..factors.len()).map(|k| (0..n).map(|i| images.factor_row(i)[k] as f64).collect()).collect();
-    let m = modularity(&sources, &latents, discrete, &mut Rng::new(config.seed).stream(streams::SAMPLER));
+    let sources: Vec<Vec<f64>> = (0..factors.len())
+        .map(|k| (0..n).map(|i| images.factor_row(i)[k] as f64).collect())
+        .collect();
+    let m = modularity(
+        &sources,
+        &latents,
+        discrete,
+        &mut Rng::new(config.seed).stream(streams::SAMPLER),
+    );
     Ok(Evaluation {
         infom: m.infom,
         infoe: infoe(&sources, &latents, discrete),
@@ -78,7 +98,10 @@ pub fn encode(model: &Autoencoder, all: &Tensor) -> Result<(Vec<Vec<f64>>, f64)>
     for start in (0..n).step_by(CHUNK) {
         let x = all.narrow(0, start, CHUNK.min(n - start))?;
         let out = model.forward(&x, None)?;
-        total_psnr += psnr(&out.logits, &x)?.iter().map(|&p| p as f64).sum::<f64>();
+        total_psnr += psnr(&out.logits, &x)?
+            .iter()
+            .map(|&p| p as f64)
+            .sum::<f64>();
         let z = match &out.quantized {
             Some(q) => q.indices.to_dtype(DType::F32)?,
             None => out.z.clone(),

@@ -31,14 +31,26 @@ struct Dense {
     norm: Option<LayerNorm>,
 }
 
-fn dense_stack(prefix: &str, input: usize, widths: &[usize], norm: DenseNorm, params: &mut Params, rng: &mut Rng) -> Result<(Vec<Dense>, usize)> {
+fn dense_stack(
+    prefix: &str,
+    input: usize,
+    widths: &[usize],
+    norm: DenseNorm,
+    params: &mut Params,
+    rng: &mut Rng,
+) -> Result<(Vec<Dense>, usize)> {
     let mut layers = Vec::new();
     let mut width = input;
     for (i, &w) in widths.iter().enumerate() {
         let linear = linear(&format!("{prefix}.{i}"), width, w, params, rng)?;
         let norm = match norm {
             DenseNorm::None => None,
-            DenseNorm::Layer => Some(LayerNorm::with_scale_group(&format!("{prefix}.{i}.norm"), w, Group::Decay, params)?),
+            DenseNorm::Layer => Some(LayerNorm::with_scale_group(
+                &format!("{prefix}.{i}.norm"),
+                w,
+                Group::Decay,
+                params,
+            )?),
         };
         layers.push(Dense { linear, norm });
         width = w;
@@ -65,14 +77,35 @@ struct Encoder {
 }
 
 impl Encoder {
-    fn new(config: &QlaeConfig, outputs: usize, params: &mut Params, rng: &mut Rng) -> Result<Self> {
+    fn new(
+        config: &QlaeConfig,
+        outputs: usize,
+        params: &mut Params,
+        rng: &mut Rng,
+    ) -> Result<Self> {
         let (mut channels, mut side) = (config.data.channels(), config.data.size());
         let mut convs = Vec::new();
         for (i, &c) in config.encoder.channels.iter().enumerate() {
-            convs.push(Conv2d::new(&format!("encoder.conv.{i}"), channels, c, 4, 2, 1, params, rng)?);
+            convs.push(Conv2d::new(
+                &format!("encoder.conv.{i}"),
+                channels,
+                c,
+                4,
+                2,
+                1,
+                params,
+                rng,
+            )?);
             (channels, side) = (c, side / 2);
         }
-        let (dense, width) = dense_stack("encoder.dense", channels * side * side, &config.encoder.dense, config.encoder.norm, params, rng)?;
+        let (dense, width) = dense_stack(
+            "encoder.dense",
+            channels * side * side,
+            &config.encoder.dense,
+            config.encoder.norm,
+            params,
+            rng,
+        )?;
         let head = linear("encoder.head", width, outputs, params, rng)?;
         Ok(Self { convs, dense, head })
     }
@@ -82,7 +115,8 @@ impl Encoder {
         for conv in &self.convs {
             h = instance_norm(&conv.forward(&h)?, LEAKY_SLOPE as f32)?;
         }
-        self.head.forward(&relu_stack(&self.dense, h.flatten_from(1)?)?)
+        self.head
+            .forward(&relu_stack(&self.dense, h.flatten_from(1)?)?)
     }
 }
 
@@ -92,38 +126,98 @@ struct StyleBlock {
 }
 
 enum Decoder {
-    Style { dense: Vec<Dense>, input_map: Tensor, blocks: Vec<StyleBlock>, out: Conv2d },
-    Mlp { dense: Vec<Dense>, out: Linear, shape: (usize, usize) },
+    Style {
+        dense: Vec<Dense>,
+        input_map: Tensor,
+        blocks: Vec<StyleBlock>,
+        out: Conv2d,
+    },
+    Mlp {
+        dense: Vec<Dense>,
+        out: Linear,
+        shape: (usize, usize),
+    },
 }
 
 impl Decoder {
-    fn new(config: &QlaeConfig, latents: usize, params: &mut Params, rng: &mut Rng) -> Result<Self> {
+    fn new(
+        config: &QlaeConfig,
+        latents: usize,
+        params: &mut Params,
+        rng: &mut Rng,
+    ) -> Result<Self> {
         let (channels, side) = (config.data.channels(), config.data.size());
-        let (dense, width) = dense_stack("decoder.dense", latents, &config.decoder.dense, config.decoder.norm, params, rng)?;
+        let (dense, width) = dense_stack(
+            "decoder.dense",
+            latents,
+            &config.decoder.dense,
+            config.decoder.norm,
+            params,
+            rng,
+        )?;
         let widths = &config.decoder.channels;
         if widths.is_empty() {
             let out = linear("decoder.out", width, channels * side * side, params, rng)?;
-            return Ok(Self::Mlp { dense, out, shape: (channels, side) });
+            return Ok(Self::Mlp {
+                dense,
+                out,
+                shape: (channels, side),
+            });
         }
         let start = side >> widths.len();
-        let input_map = params.add("decoder.input_map", Tensor::full(0.1f32, (1, widths[0], start, start), &Device::Cpu)?, Group::Decay)?;
+        let input_map = params.add(
+            "decoder.input_map",
+            Tensor::full(0.1f32, (1, widths[0], start, start), &Device::Cpu)?,
+            Group::Decay,
+        )?;
         let mut previous = widths[0];
         let mut blocks = Vec::new();
         for (i, &c) in widths.iter().enumerate() {
-            let conv = Conv2d::new(&format!("decoder.block.{i}.conv"), previous, c, 3, 1, 1, params, rng)?;
-            let modulation = linear(&format!("decoder.block.{i}.style"), width, 2 * c, params, rng)?;
+            let conv = Conv2d::new(
+                &format!("decoder.block.{i}.conv"),
+                previous,
+                c,
+                3,
+                1,
+                1,
+                params,
+                rng,
+            )?;
+            let modulation = linear(
+                &format!("decoder.block.{i}.style"),
+                width,
+                2 * c,
+                params,
+                rng,
+            )?;
             blocks.push(StyleBlock { conv, modulation });
             previous = c;
         }
         let out = Conv2d::new("decoder.out", previous, channels, 3, 1, 1, params, rng)?;
-        Ok(Self::Style { dense, input_map, blocks, out })
+        Ok(Self::Style {
+            dense,
+            input_map,
+            blocks,
+            out,
+        })
     }
 
     fn forward(&self, z: &Tensor) -> Result<Tensor> {
         let batch = z.dim(0)?;
         match self {
-            Self::Mlp { dense, out, shape: (c, s) } => out.forward(&relu_stack(dense, z.clone())?)?.reshape((batch, *c, *s, *s)),
-            Self::Style { dense, input_map, blocks, out } => {
+            Self::Mlp {
+                dense,
+                out,
+                shape: (c, s),
+            } => out
+                .forward(&relu_stack(dense, z.clone())?)?
+                .reshape((batch, *c, *s, *s)),
+            Self::Style {
+                dense,
+                input_map,
+                blocks,
+                out,
+            } => {
                 let w = relu_stack(dense, z.clone())?;
                 let (_, c0, s0, _) = input_map.dims4()?;
                 let mut x = input_map.broadcast_as((batch, c0, s0, s0))?.contiguous()?;
@@ -173,15 +267,28 @@ impl Autoencoder {
     pub fn new(config: &QlaeConfig, rng: &mut Rng) -> Result<Self> {
         let mut params = Params::new();
         let latents = config.latent_count();
-        let outputs = if config.model == ModelKind::Vae { 2 * latents } else { latents };
+        let outputs = if config.model == ModelKind::Vae {
+            2 * latents
+        } else {
+            latents
+        };
         let encoder = Encoder::new(config, outputs, &mut params, rng)?;
         let latent = match config.model {
-            ModelKind::Qlae => Latent::Quantized(Quantizer::new(latents, config.values, &mut params)?),
+            ModelKind::Qlae => {
+                Latent::Quantized(Quantizer::new(latents, config.values, &mut params)?)
+            }
             ModelKind::Ae => Latent::Continuous,
             ModelKind::Vae => Latent::Gaussian,
         };
         let decoder = Decoder::new(config, latents, &mut params, rng)?;
-        Ok(Self { params, kind: config.model, encoder, latent, decoder, latents })
+        Ok(Self {
+            params,
+            kind: config.model,
+            encoder,
+            latent,
+            decoder,
+            latents,
+        })
     }
 
     pub fn latents(&self) -> usize {
@@ -200,7 +307,12 @@ impl Autoencoder {
     pub fn forward(&self, x: &Tensor, noise: Option<&mut Rng>) -> Result<Outputs> {
         let (z, quantized, sigma, decoder_input) = self.encode_full(x, noise)?;
         let logits = self.decoder.forward(&decoder_input)?;
-        Ok(Outputs { z, quantized, sigma, logits })
+        Ok(Outputs {
+            z,
+            quantized,
+            sigma,
+            logits,
+        })
     }
 
     /// The latents the metrics read: code indices for QLAE, z (the mean for the VAE) otherwise.
@@ -218,7 +330,11 @@ impl Autoencoder {
     }
 
     #[allow(clippy::type_complexity)]
-    fn encode_full(&self, x: &Tensor, noise: Option<&mut Rng>) -> Result<(Tensor, Option<Quantized>, Option<Tensor>, Tensor)> {
+    fn encode_full(
+        &self,
+        x: &Tensor,
+        noise: Option<&mut Rng>,
+    ) -> Result<(Tensor, Option<Quantized>, Option<Tensor>, Tensor)> {
         let pre = self.encoder.forward(x)?;
         match &self.latent {
             Latent::Quantized(quantizer) => {

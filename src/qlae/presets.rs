@@ -12,10 +12,22 @@ use crate::config::ConfigError;
 
 /// (name, config JSON).
 pub const PRESETS: &[(&str, &str)] = &[
-    ("sprites-qlae", include_str!("../../www/models/qlae/sprites-qlae.json")),
-    ("sprites-ae", include_str!("../../www/models/qlae/sprites-ae.json")),
-    ("shapes3d-qlae", include_str!("../../www/models/qlae/shapes3d-qlae.json")),
-    ("shapes3d-ae", include_str!("../../www/models/qlae/shapes3d-ae.json")),
+    (
+        "sprites-qlae",
+        include_str!("../../www/models/qlae/sprites-qlae.json"),
+    ),
+    (
+        "sprites-ae",
+        include_str!("../../www/models/qlae/sprites-ae.json"),
+    ),
+    (
+        "shapes3d-qlae",
+        include_str!("../../www/models/qlae/shapes3d-qlae.json"),
+    ),
+    (
+        "shapes3d-ae",
+        include_str!("../../www/models/qlae/shapes3d-ae.json"),
+    ),
 ];
 
 /// The presets whose weights ship under `www/models/qlae/`.

@@ -38,9 +38,15 @@ pub struct Quantized {
 impl Quantizer {
     /// `latents` codebooks of `values` values each, linspace(−0.5, 0.5); no weight decay.
     pub fn new(latents: usize, values: usize, params: &mut Params) -> Result<Self> {
-        let row: Vec<f32> = (0..values).map(|i| -0.5 + i as f32 / (values - 1) as f32).collect();
-        let init = Tensor::new(row.as_slice(), &Device::Cpu)?.unsqueeze(0)?.repeat((latents, 1))?;
-        Ok(Self { codebooks: params.add(CODEBOOKS, init, Group::NoDecay)? })
+        let row: Vec<f32> = (0..values)
+            .map(|i| -0.5 + i as f32 / (values - 1) as f32)
+            .collect();
+        let init = Tensor::new(row.as_slice(), &Device::Cpu)?
+            .unsqueeze(0)?
+            .repeat((latents, 1))?;
+        Ok(Self {
+            codebooks: params.add(CODEBOOKS, init, Group::NoDecay)?,
+        })
     }
 
     pub fn latents(&self) -> usize {
@@ -56,13 +62,26 @@ impl Quantizer {
         let (latents, values) = self.codebooks.dims2()?;
         let codebooks = self.codebooks.unsqueeze(0)?;
         // argmin on detached distances; the one-hot picks q without a gather
-        let distance = z.detach().unsqueeze(2)?.broadcast_sub(&codebooks.detach())?.abs()?;
+        let distance = z
+            .detach()
+            .unsqueeze(2)?
+            .broadcast_sub(&codebooks.detach())?
+            .abs()?;
         let indices = distance.argmin(D::Minus1)?;
-        let one_hot = indices.unsqueeze(2)?.broadcast_eq(&Tensor::arange(0u32, values as u32, &Device::Cpu)?.reshape((1, 1, values))?)?;
-        let quantized = one_hot.to_dtype(DType::F32)?.broadcast_mul(&codebooks)?.sum(D::Minus1)?;
+        let one_hot = indices.unsqueeze(2)?.broadcast_eq(
+            &Tensor::arange(0u32, values as u32, &Device::Cpu)?.reshape((1, 1, values))?,
+        )?;
+        let quantized = one_hot
+            .to_dtype(DType::F32)?
+            .broadcast_mul(&codebooks)?
+            .sum(D::Minus1)?;
         debug_assert_eq!(quantized.dim(1)?, latents);
         let straight_through = (z + (&quantized - z)?.detach())?;
-        Ok(Quantized { quantized, straight_through, indices })
+        Ok(Quantized {
+            quantized,
+            straight_through,
+            indices,
+        })
     }
 }
 

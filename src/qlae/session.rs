@@ -31,8 +31,14 @@ impl Session {
     pub fn new(config: QlaeConfig) -> std::result::Result<Self, ConfigError> {
         let trainer = Trainer::new(&config)?;
         let eval = eval_images(&config);
-        let eval_tensor = eval.tensor().map_err(|e| ConfigError::new("", e.to_string()))?;
-        Ok(Self { trainer, eval, eval_tensor })
+        let eval_tensor = eval
+            .tensor()
+            .map_err(|e| ConfigError::new("", e.to_string()))?;
+        Ok(Self {
+            trainer,
+            eval,
+            eval_tensor,
+        })
     }
 
     pub fn config(&self) -> &QlaeConfig {
@@ -55,7 +61,8 @@ impl Session {
     }
 
     fn batch(&self, start: usize, n: usize) -> Result<Tensor> {
-        self.eval_tensor.narrow(0, start, n.min(self.eval.n - start))
+        self.eval_tensor
+            .narrow(0, start, n.min(self.eval.n - start))
     }
 
     /// The held-out images' true factors, `evalSize × factors` row-major: the sources
@@ -69,14 +76,18 @@ impl Session {
     pub fn held_out_latents(&self) -> std::result::Result<Vec<f32>, String> {
         let (columns, _) = encode(&self.trainer.model, &self.eval_tensor).map_err(text)?;
         let n = self.eval.n;
-        Ok((0..n).flat_map(|i| columns.iter().map(move |c| c[i] as f32)).collect())
+        Ok((0..n)
+            .flat_map(|i| columns.iter().map(move |c| c[i] as f32))
+            .collect())
     }
 
     /// Reconstructions σ(logits) of the first `n` held-out images.
     pub fn reconstructions(&self, n: usize) -> std::result::Result<Vec<f32>, String> {
         let run = || -> Result<Vec<f32>> {
             let out = self.trainer.model.forward(&self.batch(0, n)?, None)?;
-            candle_nn::ops::sigmoid(&out.logits)?.flatten_all()?.to_vec1()
+            candle_nn::ops::sigmoid(&out.logits)?
+                .flatten_all()?
+                .to_vec1()
         };
         run().map_err(text)
     }
@@ -84,7 +95,10 @@ impl Session {
     /// The decoder input of held-out image `index`: its quantized code (QLAE) or its z.
     pub fn latents_of(&self, index: usize) -> std::result::Result<Vec<f32>, String> {
         let run = || -> Result<Vec<f32>> {
-            let out = self.trainer.model.forward(&self.batch(index.min(self.eval.n - 1), 1)?, None)?;
+            let out = self
+                .trainer
+                .model
+                .forward(&self.batch(index.min(self.eval.n - 1), 1)?, None)?;
             let z = match &out.quantized {
                 Some(q) => q.quantized.detach(),
                 None => out.z,
@@ -98,15 +112,26 @@ impl Session {
     /// held-out images: latents × columns, row-major.
     pub fn traversal_values(&self) -> std::result::Result<Vec<f32>, String> {
         if let Some(q) = self.trainer.model.quantizer() {
-            return q.codebooks.flatten_all().and_then(|t| t.to_vec1()).map_err(text);
+            return q
+                .codebooks
+                .flatten_all()
+                .and_then(|t| t.to_vec1())
+                .map_err(text);
         }
         let z = self.trainer.model.encode(&self.eval_tensor).map_err(text)?;
         let rows: Vec<Vec<f32>> = z.to_vec2().map_err(text)?;
         let latents = self.trainer.model.latents();
         let mut values = Vec::with_capacity(latents * TRAVERSAL_COLUMNS);
         for j in 0..latents {
-            let (lo, hi) = rows.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), r| (lo.min(r[j]), hi.max(r[j])));
-            values.extend((0..TRAVERSAL_COLUMNS).map(|c| lo + (hi - lo) * c as f32 / (TRAVERSAL_COLUMNS - 1) as f32));
+            let (lo, hi) = rows
+                .iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), r| {
+                    (lo.min(r[j]), hi.max(r[j]))
+                });
+            values.extend(
+                (0..TRAVERSAL_COLUMNS)
+                    .map(|c| lo + (hi - lo) * c as f32 / (TRAVERSAL_COLUMNS - 1) as f32),
+            );
         }
         Ok(values)
     }
@@ -115,11 +140,16 @@ impl Session {
     pub fn decode(&self, z: &[f32]) -> std::result::Result<Vec<f32>, String> {
         let latents = self.trainer.model.latents();
         if z.is_empty() || z.len() % latents != 0 {
-            return Err(format!("decode needs whole latent vectors of {latents} values; got {}", z.len()));
+            return Err(format!(
+                "decode needs whole latent vectors of {latents} values; got {}",
+                z.len()
+            ));
         }
         let run = || -> Result<Vec<f32>> {
             let z = Tensor::from_slice(z, (z.len() / latents, latents), &Device::Cpu)?;
-            candle_nn::ops::sigmoid(&self.trainer.model.decode(&z)?)?.flatten_all()?.to_vec1()
+            candle_nn::ops::sigmoid(&self.trainer.model.decode(&z)?)?
+                .flatten_all()?
+                .to_vec1()
         };
         run().map_err(text)
     }
@@ -145,10 +175,16 @@ impl Session {
     /// How often each codebook value is chosen on the held-out images (QLAE; latents ×
     /// values, row-major), empty for the other models.
     pub fn usage(&self) -> std::result::Result<Vec<u32>, String> {
-        let Some(q) = self.trainer.model.quantizer() else { return Ok(vec![]) };
+        let Some(q) = self.trainer.model.quantizer() else {
+            return Ok(vec![]);
+        };
         let (latents, values) = (q.latents(), q.values());
-        let indices: Vec<Vec<u32>> =
-            self.trainer.model.encode(&self.eval_tensor).and_then(|t| t.to_vec2()).map_err(text)?;
+        let indices: Vec<Vec<u32>> = self
+            .trainer
+            .model
+            .encode(&self.eval_tensor)
+            .and_then(|t| t.to_vec2())
+            .map_err(text)?;
         let mut counts = vec![0u32; latents * values];
         for row in indices {
             for (j, v) in row.into_iter().enumerate() {

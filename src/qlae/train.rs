@@ -73,12 +73,20 @@ impl Trainer {
     }
 
     fn optimiser(config: &QlaeConfig, model: &Autoencoder) -> Result<GroupedAdamW> {
-        Ok(GroupedAdamW::new(&model.params, config.train.lr, config.weight_decay())?.with_clip(config.train.clip))
+        Ok(
+            GroupedAdamW::new(&model.params, config.train.lr, config.weight_decay())?
+                .with_clip(config.train.clip),
+        )
     }
 
     /// The learning rate of the next step: constant (the paper), or the cosine to `train.lrEnd`.
     pub fn learning_rate(&self) -> f64 {
-        cosine_lr(self.config.train.lr, self.config.train.lr_end, self.step, self.config.train.steps)
+        cosine_lr(
+            self.config.train.lr,
+            self.config.train.lr_end,
+            self.step,
+            self.config.train.steps,
+        )
     }
 
     pub fn config(&self) -> &QlaeConfig {
@@ -98,7 +106,10 @@ impl Trainer {
     pub fn loss(&self, x: &Tensor, out: &Outputs) -> Result<(Tensor, Losses)> {
         let t = &self.config.train;
         let reconstruction = binary_cross_entropy(&out.logits, x)?;
-        let mut losses = Losses { reconstruction: reconstruction.to_scalar()?, ..Losses::default() };
+        let mut losses = Losses {
+            reconstruction: reconstruction.to_scalar()?,
+            ..Losses::default()
+        };
         let mut total = reconstruction;
         if let Some(q) = &out.quantized {
             let quantization = quantization_loss(&out.z, &q.quantized)?;
@@ -119,7 +130,10 @@ impl Trainer {
     /// One optimiser step on a freshly rendered batch; an error names the step when the loss
     /// is not finite (the last good weights are then restored).
     pub fn step(&mut self) -> std::result::Result<Losses, String> {
-        let images = self.config.data.sample(self.config.train.batch, &mut self.data_rng);
+        let images = self
+            .config
+            .data
+            .sample(self.config.train.batch, &mut self.data_rng);
         let run = |this: &mut Self| -> Result<(Tensor, Losses)> {
             let x = images.tensor()?;
             let out = this.model.forward(&x, Some(&mut this.noise_rng))?;
@@ -127,8 +141,14 @@ impl Trainer {
         };
         let (loss, losses) = run(self).map_err(|e| e.to_string())?;
         if !losses.total.is_finite() {
-            self.model.params.restore(&self.snapshot).map_err(|e| e.to_string())?;
-            return Err(format!("training diverged at step {} (loss {}); the last good weights are kept", self.step, losses.total));
+            self.model
+                .params
+                .restore(&self.snapshot)
+                .map_err(|e| e.to_string())?;
+            return Err(format!(
+                "training diverged at step {} (loss {}); the last good weights are kept",
+                self.step, losses.total
+            ));
         }
         if self.step % SNAPSHOT_EVERY == 0 {
             self.snapshot = self.model.params.snapshot().map_err(|e| e.to_string())?;

@@ -123,7 +123,12 @@ impl ImageData {
     /// The images for the given factor rows (row-major `n × K`, K = number of factors).
     pub fn images(&self, factors: Vec<usize>) -> Images {
         let k = self.factors().len();
-        assert_eq!(factors.len() % k, 0, "factor rows of {k} values expected, got {} values", factors.len());
+        assert_eq!(
+            factors.len() % k,
+            0,
+            "factor rows of {k} values expected, got {} values",
+            factors.len()
+        );
         let n = factors.len() / k;
         let (channels, size) = (self.channels(), self.size());
         let len = channels * size * size;
@@ -131,7 +136,14 @@ impl ImageData {
         for (row, out) in factors.chunks_exact(k).zip(pixels.chunks_exact_mut(len)) {
             self.render(row, out);
         }
-        Images { n, channels, size, pixels, factors, k }
+        Images {
+            n,
+            channels,
+            size,
+            pixels,
+            factors,
+            k,
+        }
     }
 }
 
@@ -143,9 +155,20 @@ impl Validate for ImageData {
 
 /// Panics unless `values` has one in-range value per factor.
 fn check_values(factors: &[Factor], values: &[usize]) {
-    assert_eq!(values.len(), factors.len(), "{} factor values expected, got {}", factors.len(), values.len());
+    assert_eq!(
+        values.len(),
+        factors.len(),
+        "{} factor values expected, got {}",
+        factors.len(),
+        values.len()
+    );
     for (f, &v) in factors.iter().zip(values) {
-        assert!(v < f.count, "factor {} = {v} is out of range 0..{}", f.name, f.count);
+        assert!(
+            v < f.count,
+            "factor {} = {v} is out of range 0..{}",
+            f.name,
+            f.count
+        );
     }
 }
 
@@ -176,7 +199,11 @@ pub struct Images {
 impl Images {
     /// The pixels as a `(n, C, S, S)` f32 tensor on the CPU.
     pub fn tensor(&self) -> candle_core::Result<candle_core::Tensor> {
-        candle_core::Tensor::from_slice(&self.pixels, (self.n, self.channels, self.size, self.size), &candle_core::Device::Cpu)
+        candle_core::Tensor::from_slice(
+            &self.pixels,
+            (self.n, self.channels, self.size, self.size),
+            &candle_core::Device::Cpu,
+        )
     }
 
     /// Image `i` (CHW).

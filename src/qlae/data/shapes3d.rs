@@ -124,12 +124,30 @@ impl Shapes3dConfig {
     /// `floorHue`, `wallHue`, `objectHue`, `scale`, `shape`, `orientation`.
     pub fn factors(&self) -> Vec<Factor> {
         vec![
-            Factor { name: "floorHue", count: self.floor_hues },
-            Factor { name: "wallHue", count: self.wall_hues },
-            Factor { name: "objectHue", count: self.object_hues },
-            Factor { name: "scale", count: self.scales },
-            Factor { name: "shape", count: self.shapes },
-            Factor { name: "orientation", count: self.orientations },
+            Factor {
+                name: "floorHue",
+                count: self.floor_hues,
+            },
+            Factor {
+                name: "wallHue",
+                count: self.wall_hues,
+            },
+            Factor {
+                name: "objectHue",
+                count: self.object_hues,
+            },
+            Factor {
+                name: "scale",
+                count: self.scales,
+            },
+            Factor {
+                name: "shape",
+                count: self.shapes,
+            },
+            Factor {
+                name: "orientation",
+                count: self.orientations,
+            },
         ]
     }
 
@@ -158,7 +176,13 @@ impl Shapes3dConfig {
         check_values(&self.factors(), values);
         let s = self.size;
         let plane = s * s;
-        assert_eq!(out.len(), 3 * plane, "a 3×{s}×{s} image needs {} values, got {}", 3 * plane, out.len());
+        assert_eq!(
+            out.len(),
+            3 * plane,
+            "a 3×{s}×{s} image needs {} values, got {}",
+            3 * plane,
+            out.len()
+        );
         let scene = Scene::new(self, values);
         let step = 1.0 / SUB as f32;
         let inv_s = 1.0 / s as f32;
@@ -170,7 +194,8 @@ impl Shapes3dConfig {
                 let rgb = if scene.is_plain(u0, u1, v0, v1) {
                     // Plain wall, or floor whose shade is linear in v: the centre sample is the
                     // mean of the subpixel samples.
-                    let (colour, shade) = scene.sample((px as f32 + 0.5) * inv_s, (py as f32 + 0.5) * inv_s);
+                    let (colour, shade) =
+                        scene.sample((px as f32 + 0.5) * inv_s, (py as f32 + 0.5) * inv_s);
                     colour.map(|c| c * shade)
                 } else {
                     let mut acc = [0.0f32; 3];
@@ -224,7 +249,9 @@ struct Quad {
 
 impl Quad {
     fn new(p: [[f32; 2]; 4], shade: f32) -> Self {
-        let area: f32 = (0..4).map(|i| p[i][0] * p[(i + 1) % 4][1] - p[(i + 1) % 4][0] * p[i][1]).sum();
+        let area: f32 = (0..4)
+            .map(|i| p[i][0] * p[(i + 1) % 4][1] - p[(i + 1) % 4][0] * p[i][1])
+            .sum();
         let sign = if area >= 0.0 { 1.0 } else { -1.0 };
         let mut edges = [[0.0; 3]; 4];
         for i in 0..4 {
@@ -323,7 +350,12 @@ impl Scene {
             _ => {
                 let (ex, ey) = scene.capsule_axis();
                 let cy = CAPSULE_R * COS_E;
-                [-ex.abs() - CAPSULE_R, ex.abs() + CAPSULE_R, cy - ey.abs() - CAPSULE_R, cy + ey.abs() + CAPSULE_R]
+                [
+                    -ex.abs() - CAPSULE_R,
+                    ex.abs() + CAPSULE_R,
+                    cy - ey.abs() - CAPSULE_R,
+                    cy + ey.abs() + CAPSULE_R,
+                ]
             }
         };
         scene.object_box = scene.screen_box(extent);
@@ -339,7 +371,12 @@ impl Scene {
     /// The image-fraction box [u0, u1, v0, v1] of a screen box [X0, X1, Y0, Y1] in units.
     fn screen_box(&self, [x0, x1, y0, y1]: [f32; 4]) -> [f32; 4] {
         let pad = 1e-4;
-        [0.5 + x0 * self.unit - pad, 0.5 + x1 * self.unit + pad, BASE - y1 * self.unit - pad, BASE - y0 * self.unit + pad]
+        [
+            0.5 + x0 * self.unit - pad,
+            0.5 + x1 * self.unit + pad,
+            BASE - y1 * self.unit - pad,
+            BASE - y0 * self.unit + pad,
+        ]
     }
 
     /// Half the capsule's projected axis (X, Y), in units.
@@ -352,11 +389,21 @@ impl Scene {
     /// floor away from the shadow, with no object: then one sample gives the pixel.
     fn is_plain(&self, u0: f32, u1: f32, v0: f32, v1: f32) -> bool {
         let meets = |b: [f32; 4]| u1 >= b[0] && u0 <= b[1] && v1 >= b[2] && v0 <= b[3];
-        if meets(self.object_box) || meets(self.shadow_box) || (u0 <= self.corner && u1 >= self.corner) {
+        if meets(self.object_box)
+            || meets(self.shadow_box)
+            || (u0 <= self.corner && u1 >= self.corner)
+        {
             return false;
         }
-        let slope = if u1 < self.corner { self.slope_left } else { self.slope_right };
-        let (a, b) = (HORIZON + slope * (u0 - self.corner).abs(), HORIZON + slope * (u1 - self.corner).abs());
+        let slope = if u1 < self.corner {
+            self.slope_left
+        } else {
+            self.slope_right
+        };
+        let (a, b) = (
+            HORIZON + slope * (u0 - self.corner).abs(),
+            HORIZON + slope * (u1 - self.corner).abs(),
+        );
         v0 > a.max(b) || v1 < a.min(b)
     }
 
@@ -377,7 +424,12 @@ impl Scene {
             let (p, q) = (ring[k], ring[(k + 1) % 4]);
             let normal = yaw_rotate([(p[0] + q[0]) / 2.0, 0.0, (p[1] + q[1]) / 2.0], self.yaw);
             if normal[2] > 1e-4 && n < 3 {
-                let quad = [project(at(p, 0.0)), project(at(q, 0.0)), project(at(q, 2.0)), project(at(p, 2.0))];
+                let quad = [
+                    project(at(p, 0.0)),
+                    project(at(q, 0.0)),
+                    project(at(q, 2.0)),
+                    project(at(p, 2.0)),
+                ];
                 faces[n] = Quad::new(quad, self.lit(normal));
                 n += 1;
             }
@@ -388,7 +440,12 @@ impl Scene {
         for y in [0.0, 2.0] {
             for xz in ring {
                 let [x, y] = project(at(xz, y));
-                extent = [extent[0].min(x), extent[1].max(x), extent[2].min(y), extent[3].max(y)];
+                extent = [
+                    extent[0].min(x),
+                    extent[1].max(x),
+                    extent[2].min(y),
+                    extent[3].max(y),
+                ];
             }
         }
         extent
@@ -406,7 +463,11 @@ impl Scene {
             }
         }
         let left = u < self.corner;
-        let slope = if left { self.slope_left } else { self.slope_right };
+        let slope = if left {
+            self.slope_left
+        } else {
+            self.slope_right
+        };
         if v > HORIZON + slope * (u - self.corner).abs() {
             let mut shade = 0.55 + 0.45 * ((v - HORIZON) / (1.0 - HORIZON)).clamp(0.0, 1.0);
             let [cx, cy, irx, iry] = self.shadow;
@@ -416,14 +477,24 @@ impl Scene {
             }
             (self.floor, shade)
         } else {
-            (self.wall, if left { self.wall_left } else { self.wall_right })
+            (
+                self.wall,
+                if left {
+                    self.wall_left
+                } else {
+                    self.wall_right
+                },
+            )
         }
     }
 
     /// The object's shade at screen point (X, Y) in units (Y up from the base), if it is there.
     fn object_shade(&self, x: f32, y: f32) -> Option<f32> {
         match self.shape {
-            0 => self.faces[..self.n_faces].iter().find(|q| q.contains(x, y)).map(|q| q.shade),
+            0 => self.faces[..self.n_faces]
+                .iter()
+                .find(|q| q.contains(x, y))
+                .map(|q| q.shade),
             1 => {
                 // Cylinder of radius 1 and height 2: the top ellipse, then the front of the side.
                 let top = 2.0 * COS_E;
@@ -454,7 +525,13 @@ impl Scene {
                 let t = ((qx * 2.0 * ex + qy * 2.0 * ey) / len2).clamp(0.0, 1.0);
                 let (rx, ry) = (qx - t * 2.0 * ex, qy - t * 2.0 * ey);
                 let r2 = (rx * rx + ry * ry) / (CAPSULE_R * CAPSULE_R);
-                (r2 <= 1.0).then(|| self.lit(view_normal(rx / CAPSULE_R, ry / CAPSULE_R, (1.0 - r2).sqrt())))
+                (r2 <= 1.0).then(|| {
+                    self.lit(view_normal(
+                        rx / CAPSULE_R,
+                        ry / CAPSULE_R,
+                        (1.0 - r2).sqrt(),
+                    ))
+                })
             }
         }
     }

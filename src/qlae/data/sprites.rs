@@ -97,11 +97,26 @@ impl SpritesConfig {
     /// `shape`, `scale`, `orientation`, `x`, `y`.
     pub fn factors(&self) -> Vec<Factor> {
         vec![
-            Factor { name: "shape", count: SHAPES.len() },
-            Factor { name: "scale", count: self.scales },
-            Factor { name: "orientation", count: self.orientations },
-            Factor { name: "x", count: self.x_positions },
-            Factor { name: "y", count: self.y_positions },
+            Factor {
+                name: "shape",
+                count: SHAPES.len(),
+            },
+            Factor {
+                name: "scale",
+                count: self.scales,
+            },
+            Factor {
+                name: "orientation",
+                count: self.orientations,
+            },
+            Factor {
+                name: "x",
+                count: self.x_positions,
+            },
+            Factor {
+                name: "y",
+                count: self.y_positions,
+            },
         ]
     }
 
@@ -136,15 +151,29 @@ impl SpritesConfig {
     pub fn render(&self, values: &[usize], out: &mut [f32]) {
         check_values(&self.factors(), values);
         let s = self.size;
-        assert_eq!(out.len(), s * s, "a {s}×{s} image needs {} values, got {}", s * s, out.len());
+        assert_eq!(
+            out.len(),
+            s * s,
+            "a {s}×{s} image needs {} values, got {}",
+            s * s,
+            out.len()
+        );
         out.fill(0.0);
         let shape = values[0];
         let r = self.scale(values[1]) * RADIUS * s as f32;
         let theta = self.orientation(values[2]);
-        let (cx, cy) = (self.position(values[3], self.x_positions), self.position(values[4], self.y_positions));
+        let (cx, cy) = (
+            self.position(values[3], self.x_positions),
+            self.position(values[4], self.y_positions),
+        );
         let (c, sn) = (libm::cosf(theta), libm::sinf(theta));
         let inv = 1.0 / r;
-        let span = |centre: f32| ((centre - r).floor().max(0.0) as usize, ((centre + r).ceil().max(0.0) as usize).min(s));
+        let span = |centre: f32| {
+            (
+                (centre - r).floor().max(0.0) as usize,
+                ((centre + r).ceil().max(0.0) as usize).min(s),
+            )
+        };
         let ((x0, x1), (y0, y1)) = (span(cx), span(cy));
         let step = 1.0 / SUB as f32;
         let weight = step * step;
