@@ -1,9 +1,9 @@
 // Smoke test of the benchmark page: a short run of both runtimes finishes, reports sane figures
-// and both models really train. The timing itself is `node tests/e2e/bench.mjs`'s business.
+// and both models really train. The timing itself is `node bench/bench.mjs`'s business.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openPage } from './harness.mjs';
-import { waitForBench } from './bench.mjs';
+import { waitForBench } from '../../bench/bench.mjs';
 
 const TIMEOUT = 5 * 60 * 1000;
 let server;

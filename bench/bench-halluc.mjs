@@ -4,10 +4,10 @@
 // to the first streamed chunk and to the end, in the lab's worker alone and with its helper
 // workers (one per other core). Prints a table with the ratios and writes target/bench-halluc.json.
 //
-//   node tests/e2e/bench-halluc.mjs   (from the repo root; GENLAB_BIN=… to pick the binary)
+//   node bench/bench-halluc.mjs   (from the repo root; GENLAB_BIN=… to pick the binary)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN } from './harness.mjs';
+import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN } from '../tests/e2e/harness.mjs';
 
 const PRESET = 'grid25';
 const SAMPLES = 2000;

@@ -2,7 +2,7 @@
 // TF.js's wasm backend (both in headless Chromium, on www/bench.html). Prints a table and writes
 // every figure to target/bench.json.
 //
-//   node tests/e2e/bench.mjs            (from the repo root; GENLAB_BIN=… to pick the binary)
+//   node bench/bench.mjs            (from the repo root; GENLAB_BIN=… to pick the binary)
 //
 // Runs one runtime at a time: native (candle's default thread count, then one thread, the fair
 // peer of the single-threaded wasm runs), then the page (which runs GenLab, then TF.js twice).
@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startServer, launchBrowser, openPage, ROOT, GENLAB_BIN } from './harness.mjs';
+import { startServer, launchBrowser, openPage, ROOT, GENLAB_BIN } from '../tests/e2e/harness.mjs';
 
 export const STEPS = 30;
 export const REPS = 10; // `genlab bench` times 10 forward passes too

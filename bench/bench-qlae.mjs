@@ -5,10 +5,10 @@
 // Then, on the page's default preset, the lab's own Reset and Train buttons: the seconds from
 // Train to the first score (step 1,000) and the InfoM it shows (the bar: ≥ 0.6 in ≤ 3 min).
 //
-//   node tests/e2e/bench-qlae.mjs [PRESET]   (from the repo root; GENLAB_BIN=… to pick the binary)
+//   node bench/bench-qlae.mjs [PRESET]   (from the repo root; GENLAB_BIN=… to pick the binary)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN } from './harness.mjs';
+import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN } from '../tests/e2e/harness.mjs';
 
 const PRESET = process.argv[2] ?? 'shapes3d-qlae';
 const TRAIN_STEPS = 100;

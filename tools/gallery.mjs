@@ -3,7 +3,7 @@
 // www/gallery/presets.json (lab, preset, link, the preset's note) that www/gallery.html shows.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ROOT, launchBrowser, openPage, startServer } from './harness.mjs';
+import { ROOT, launchBrowser, openPage, startServer } from '../tests/e2e/harness.mjs';
 
 /** Each lab's title, main figure, and any setting that only makes the thumbnail quicker to draw. */
 const LABS = {

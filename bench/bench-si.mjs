@@ -5,10 +5,10 @@
 // ≥ 90% of the SDE samples land in the squares. Prints a table with the wasm / native ratios
 // and writes target/bench-si.json.
 //
-//   node tests/e2e/bench-si.mjs   (from the repo root; GENLAB_BIN=… to pick the binary)
+//   node bench/bench-si.mjs   (from the repo root; GENLAB_BIN=… to pick the binary)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN } from './harness.mjs';
+import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN } from '../tests/e2e/harness.mjs';
 
 const PRESET = 'checkerboard';
 const CHUNK = 250;
