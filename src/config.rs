@@ -17,6 +17,10 @@ use std::fmt;
 /// The config schema version this build writes. Older versions are migrated on load.
 pub const CONFIG_VERSION: u32 = 1;
 
+/// Largest seed of any lab: seeds travel through JavaScript numbers and URLs, so they stay
+/// below 2³².
+pub const MAX_SEED: u64 = u32::MAX as u64;
+
 /// A config that cannot be used, with the dotted path of the offending field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigError {

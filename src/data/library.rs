@@ -271,8 +271,9 @@ impl Validate for DatasetConfig {
 }
 
 impl DatasetConfig {
-    /// The checks behind [`Validate::validate`], with field paths relative to the dataset.
-    fn validate_parameters(&self) -> Result<(), ConfigError> {
+    /// The checks behind [`Validate::validate`], with field paths relative to the dataset: a
+    /// config holding a dataset under another key roots them with [`ConfigError::within`].
+    pub fn validate_parameters(&self) -> Result<(), ConfigError> {
         match self {
             Self::Gaussian { dim } => check_range("dim", *dim, 1, 2),
             Self::Gmm { components } => {

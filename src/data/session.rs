@@ -14,16 +14,15 @@
 //! ```
 use super::library::DatasetConfig;
 use super::Density;
-use crate::config::{check_range, current_version, ConfigError, Validate};
+use crate::config::{check_range, current_version, ConfigError, Validate, MAX_SEED};
 use crate::rng::{streams, Rng};
 use serde::{Deserialize, Serialize};
 
 /// Largest sample count the Data view accepts.
 pub const MAX_SAMPLES: usize = 1_000_000;
-/// Largest seed: seeds travel through JavaScript numbers and URLs, so they stay below 2³².
-pub const MAX_SEED: u64 = u32::MAX as u64;
 
-/// The Data view's config (also `genlab data sample`'s).
+/// The Data view's config (also `genlab data sample`'s). `dataset` is required, so the other
+/// keys take per-field defaults rather than a container `#[serde(default)]`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct DataConfig {

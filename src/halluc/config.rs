@@ -4,11 +4,10 @@
 //! browser-sized (the paper: batch 10,000 for 20k–100k steps) and says so in the page.
 use super::schedule::Schedule;
 use crate::config::{
-    check_lr_end, check_positive, check_range, check_version, current_version, ConfigError,
-    Validate,
+    check_lr_end, check_positive, check_range, check_version, ConfigError, Validate,
+    CONFIG_VERSION, MAX_SEED,
 };
 use crate::data::library::DatasetConfig;
-use crate::data::session::MAX_SEED;
 use serde::{Deserialize, Serialize};
 
 pub const MAX_STEPS_T: usize = 4000;
@@ -16,77 +15,46 @@ pub const MAX_TRAIN_SIZE: usize = 1_000_000;
 pub const MAX_SAMPLES: usize = 100_000;
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct ScheduleConfig {
-    #[serde(default = "default_t")]
     pub steps: usize,
-    #[serde(default = "default_beta_start")]
     pub beta_start: f64,
-    #[serde(default = "default_beta_end")]
     pub beta_end: f64,
-}
-
-fn default_t() -> usize {
-    1000
-}
-fn default_beta_start() -> f64 {
-    0.001
-}
-fn default_beta_end() -> f64 {
-    0.2
 }
 
 impl Default for ScheduleConfig {
     fn default() -> Self {
         Self {
-            steps: default_t(),
-            beta_start: default_beta_start(),
-            beta_end: default_beta_end(),
+            steps: 1000,
+            beta_start: 0.001,
+            beta_end: 0.2,
         }
     }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct TrainConfig {
-    #[serde(default = "default_width")]
     pub width: usize,
-    #[serde(default = "default_batch")]
     pub batch: usize,
-    #[serde(default = "default_train_steps")]
     pub steps: usize,
-    #[serde(default = "default_lr")]
     pub lr: f64,
     /// When set, the learning rate follows a cosine from `lr` down to this over the run
     /// (our choice; the paper keeps lr constant, which is the default).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lr_end: Option<f64>,
     /// Decay of an exponential moving average of the weights, which sampling then uses
     /// (our choice; 0, the default and the paper, means no averaging).
-    #[serde(default)]
     pub ema: f64,
-}
-
-fn default_width() -> usize {
-    128
-}
-fn default_batch() -> usize {
-    1024
-}
-fn default_train_steps() -> usize {
-    3000
-}
-fn default_lr() -> f64 {
-    1e-3
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
-            width: default_width(),
-            batch: default_batch(),
-            steps: default_train_steps(),
-            lr: default_lr(),
+            width: 128,
+            batch: 1024,
+            steps: 3000,
+            lr: 1e-3,
             lr_end: None,
             ema: 0.0,
         }
@@ -104,48 +72,39 @@ pub enum DenoiserMode {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct HallucConfig {
-    #[serde(default = "current_version")]
     pub version: u32,
-    #[serde(default = "default_data")]
     pub data: DatasetConfig,
     /// Size of the fixed training set drawn from the data (the paper: 20k–100k).
-    #[serde(default = "default_train_size")]
     pub train_size: usize,
-    #[serde(default)]
     pub schedule: ScheduleConfig,
-    #[serde(default)]
     pub train: TrainConfig,
-    #[serde(default)]
     pub denoiser: DenoiserMode,
     /// K: the trajectory variance is taken over the last K reverse steps.
-    #[serde(default = "default_window")]
     pub window: usize,
     /// A sample is hallucinated beyond k·σ_mode from every mode.
-    #[serde(default = "default_k")]
     pub k: f64,
     /// Samples to draw.
-    #[serde(default = "default_n")]
     pub n: usize,
-    #[serde(default)]
     pub seed: u64,
 }
 
-fn default_data() -> DatasetConfig {
-    DatasetConfig::Grid25 { std: 0.05 }
-}
-fn default_train_size() -> usize {
-    20_000
-}
-fn default_window() -> usize {
-    10
-}
-fn default_k() -> f64 {
-    4.0
-}
-fn default_n() -> usize {
-    2000
+impl Default for HallucConfig {
+    fn default() -> Self {
+        Self {
+            version: CONFIG_VERSION,
+            data: DatasetConfig::Grid25 { std: 0.05 },
+            train_size: 20_000,
+            schedule: ScheduleConfig::default(),
+            train: TrainConfig::default(),
+            denoiser: DenoiserMode::Learned,
+            window: 10,
+            k: 4.0,
+            n: 2000,
+            seed: 0,
+        }
+    }
 }
 
 impl HallucConfig {
@@ -161,10 +120,9 @@ impl HallucConfig {
 impl Validate for HallucConfig {
     fn validate(&self) -> Result<(), ConfigError> {
         check_version(self.version)?;
-        self.data.build().map_err(|e| ConfigError {
-            field: e.field.replacen("dataset", "data", 1),
-            message: e.message,
-        })?;
+        self.data
+            .validate_parameters()
+            .map_err(|e| e.within("data"))?;
         if self.data.gaussian_mixture().is_none() {
             return Err(ConfigError::new(
                 "data",

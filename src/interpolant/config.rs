@@ -17,11 +17,11 @@ use super::gamma::Gamma;
 use super::model::{has_score, DriftTarget, ModelConfig};
 use super::path::Path;
 use super::sampler::{Direction, Method, Schedule};
-use super::train::TrainConfig;
-use crate::config::{check_range, check_version, current_version, ConfigError, Validate};
+use crate::config::{
+    check_positive, check_range, check_version, current_version, ConfigError, Validate, MAX_SEED,
+};
 use crate::data::gmm::GaussianMixture;
 use crate::data::library::DatasetConfig;
-use crate::data::session::MAX_SEED;
 use serde::{Deserialize, Serialize};
 
 /// Largest number of particles a run may carry.
@@ -31,49 +31,36 @@ pub const MAX_EPSILON: f64 = 20.0;
 pub const MAX_STEPS: usize = 5000;
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct SamplerConfig {
-    #[serde(default = "default_method")]
     pub method: Method,
     /// SDE noise level ε ≥ 0 (ignored by the ODE methods).
-    #[serde(default)]
     pub epsilon: f64,
-    #[serde(default = "default_steps")]
     pub steps: usize,
-    #[serde(default = "default_direction")]
     pub direction: Direction,
     /// How the times are spaced (uniform, or cosine: small steps at both ends).
-    #[serde(default)]
     pub schedule: Schedule,
     /// Start every particle at this one point instead of drawing them (the authors' mirror
     /// example starts all samples at (1, 1)).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<Vec<f32>>,
-}
-
-fn default_method() -> Method {
-    Method::Rk4
-}
-fn default_steps() -> usize {
-    100
-}
-fn default_direction() -> Direction {
-    Direction::Forward
 }
 
 impl Default for SamplerConfig {
     fn default() -> Self {
         Self {
-            method: default_method(),
+            method: Method::Rk4,
             epsilon: 0.0,
-            steps: default_steps(),
-            direction: default_direction(),
+            steps: 100,
+            direction: Direction::Forward,
             schedule: Schedule::Uniform,
             start: None,
         }
     }
 }
 
+/// `rho0` and `rho1` are required; every other key is optional. (Hence per-field defaults: a
+/// container `#[serde(default)]` would make the endpoints optional too.)
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct InterpolantConfig {
@@ -82,12 +69,12 @@ pub struct InterpolantConfig {
     /// The source density (ignored on one-sided paths, where ρ₀ is N(0, I)).
     pub rho0: DatasetConfig,
     pub rho1: DatasetConfig,
-    #[serde(default = "default_path")]
+    #[serde(default)]
     pub path: Path,
-    #[serde(default = "default_gamma")]
+    #[serde(default)]
     pub gamma: Gamma,
     /// `exact` (closed form, Gaussian mixtures only) or `learned` (trained networks).
-    #[serde(default = "default_fields")]
+    #[serde(default)]
     pub fields: FieldsMode,
     #[serde(default)]
     pub model: ModelConfig,
@@ -102,23 +89,59 @@ pub struct InterpolantConfig {
     pub seed: u64,
 }
 
+pub const MAX_BATCH: usize = 100_000;
+pub const MAX_TRAIN_STEPS: usize = 1_000_000;
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TrainConfig {
+    /// Draws per step; each gives an antithetic pair.
+    pub batch: usize,
+    /// Total steps of a full run.
+    pub steps: usize,
+    pub lr: f64,
+    pub decay_every: usize,
+    pub decay_factor: f64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            batch: 1000,
+            steps: 2000,
+            lr: 2e-3,
+            decay_every: 1500,
+            decay_factor: 0.4,
+        }
+    }
+}
+
+impl Validate for TrainConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        check_range("train.batch", self.batch, 1, MAX_BATCH)?;
+        check_range("train.steps", self.steps, 1, MAX_TRAIN_STEPS)?;
+        check_positive("train.lr", self.lr as f32, 10.0)?;
+        check_range("train.decayEvery", self.decay_every, 1, MAX_TRAIN_STEPS)?;
+        check_range("train.decayFactor", self.decay_factor, 0.0, 1.0)
+    }
+}
+
+impl TrainConfig {
+    /// The learning rate at `step` (0-based).
+    pub fn lr_at(&self, step: usize) -> f64 {
+        self.lr * self.decay_factor.powi((step / self.decay_every) as i32)
+    }
+}
+
 /// Where the drift and score come from.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum FieldsMode {
     Exact,
+    #[default]
     Learned,
 }
 
-fn default_fields() -> FieldsMode {
-    FieldsMode::Learned
-}
-fn default_path() -> Path {
-    Path::Linear
-}
-fn default_gamma() -> Gamma {
-    Gamma::Brownian
-}
 fn default_n() -> usize {
     2000
 }
@@ -159,16 +182,10 @@ impl InterpolantConfig {
 impl Validate for InterpolantConfig {
     fn validate(&self) -> Result<(), ConfigError> {
         check_version(self.version)?;
-        let d0 = self
-            .rho0
-            .build()
-            .map_err(|e| rename(e, "dataset", "rho0"))?
-            .dim();
-        let d1 = self
-            .rho1
-            .build()
-            .map_err(|e| rename(e, "dataset", "rho1"))?
-            .dim();
+        for (field, density) in [("rho0", &self.rho0), ("rho1", &self.rho1)] {
+            density.validate_parameters().map_err(|e| e.within(field))?;
+        }
+        let (d0, d1) = (self.rho0.build()?.dim(), self.rho1.build()?.dim());
         if d0 != d1 && !self.path.one_sided() {
             return Err(ConfigError::new(
                 "rho1",
@@ -234,17 +251,5 @@ impl Validate for InterpolantConfig {
         check_range("sampler.steps", self.sampler.steps, 1, MAX_STEPS)?;
         check_range("n", self.n, 1, MAX_PARTICLES)?;
         check_range("seed", self.seed, 0, MAX_SEED)
-    }
-}
-
-/// The same error with the first segment of its field path replaced.
-fn rename(e: ConfigError, from: &str, to: &str) -> ConfigError {
-    let field = e
-        .field
-        .strip_prefix(from)
-        .map_or(e.field.clone(), |rest| format!("{to}{rest}"));
-    ConfigError {
-        field,
-        message: e.message,
     }
 }

@@ -1,5 +1,5 @@
 //! The latent-noise scale γ(t) of a stochastic interpolant x_t = a(t)x₀ + b(t)x₁ + γ(t)z
-//! (`papers.md` §1; Albergo, Boffi & Vanden-Eijnden 2023, Table 1 and §6).
+//! (Albergo, Boffi & Vanden-Eijnden 2023, Table 1 and §6).
 //!
 //! γγ̇ is given in closed form: samplers and the drift b = v − γγ̇s need it, and γ̇ alone blows
 //! up at the endpoints for the Brownian choices.
@@ -15,10 +15,11 @@ use serde::{Deserialize, Serialize};
 /// The steepness f of the sigmoid γ, as in the authors' code.
 pub const SIGMOID_STEEPNESS: f64 = 10.0;
 
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Default)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Gamma {
     /// √(t(1−t)).
+    #[default]
     Brownian,
     /// √(a·t(1−t)).
     ABrownian { a: f64 },

@@ -1,5 +1,5 @@
-//! Learned fields (`papers.md` §1, "Quadratic losses"): separate MLPs on the input [t, x], one
-//! for the drift and one for the score.
+//! Learned fields (Albergo et al. 2023, the quadratic objectives): separate MLPs on the input
+//! [t, x], one for the drift and one for the score.
 //!
 //! * drift: `b` learns b directly; `v` learns the velocity v = E[∂ₜI | xₜ], and then
 //!   b = v − σσ̇·s.
@@ -50,46 +50,25 @@ pub enum ScoreTarget {
 
 /// The two networks' shape. Defaults are browser-sized (the authors use width 256, depth 4).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct ModelConfig {
-    #[serde(default = "default_drift")]
     pub drift: DriftTarget,
-    #[serde(default = "default_score")]
     pub score: ScoreTarget,
     /// Hidden units per layer.
-    #[serde(default = "default_width")]
     pub width: usize,
     /// Hidden layers.
-    #[serde(default = "default_depth")]
     pub depth: usize,
-    #[serde(default = "default_activation")]
     pub activation: Activation,
-}
-
-fn default_drift() -> DriftTarget {
-    DriftTarget::B
-}
-fn default_score() -> ScoreTarget {
-    ScoreTarget::Eta
-}
-fn default_width() -> usize {
-    128
-}
-fn default_depth() -> usize {
-    3
-}
-fn default_activation() -> Activation {
-    Activation::Relu
 }
 
 impl Default for ModelConfig {
     fn default() -> Self {
         Self {
-            drift: default_drift(),
-            score: default_score(),
-            width: default_width(),
-            depth: default_depth(),
-            activation: default_activation(),
+            drift: DriftTarget::B,
+            score: ScoreTarget::Eta,
+            width: 128,
+            depth: 3,
+            activation: Activation::Relu,
         }
     }
 }

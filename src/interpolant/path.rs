@@ -1,4 +1,4 @@
-//! The interpolant's coefficients x_t = a(t)x₀ + b(t)x₁ + γ(t)z (`papers.md` §1 table;
+//! The interpolant's coefficients x_t = a(t)x₀ + b(t)x₁ + γ(t)z (see
 //! Albergo, Boffi & Vanden-Eijnden 2023, Table 1 and §3.3–3.4).
 //!
 //! One-sided paths carry no γ term: there x₀ ~ N(0, I) itself is the noise. The mirror path has
@@ -14,9 +14,10 @@ use super::gamma::Gamma;
 use serde::{Deserialize, Serialize};
 use std::f64::consts::{FRAC_PI_2, PI};
 
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Path {
+    #[default]
     Linear,
     /// a = √(1−γ²)cos(πt/2), b = √(1−γ²)sin(πt/2); needs γ ≤ 1.
     Trig,

@@ -1,15 +1,14 @@
 //! The latent-quantization lab's config: data, model (QLAE, AE or β-VAE), network sizes,
-//! losses, optimiser, evaluation and seed. Loss weights and optimiser follow `papers.md` §3
+//! losses, optimiser, evaluation and seed. Loss weights and optimiser follow Hsu et al. 2023
 //! (λ_quantize = λ_commit = 0.01, AdamW lr 10⁻³ with weight decay 0.1 for QLAE, 0.001 for the
 //! AE, element-wise gradient clip 1). The networks and the training budget are browser-sized
 //! (the paper: 12-layer conv encoder, style decoder, batch 128 for 200k steps at 64×64).
 use super::data::sprites::SpritesConfig;
 use super::data::ImageData;
 use crate::config::{
-    check_lr_end, check_positive, check_range, check_version, current_version, ConfigError,
-    Validate,
+    check_lr_end, check_positive, check_range, check_version, ConfigError, Validate,
+    CONFIG_VERSION, MAX_SEED,
 };
-use crate::data::session::MAX_SEED;
 use serde::{Deserialize, Serialize};
 
 /// The latent space: the paper's quantized latents, or the two baselines.
@@ -29,32 +28,28 @@ pub enum ModelKind {
 /// default: measured natively on one core, MLPs train at ≈ 42 steps/s at batch 64, the
 /// smallest conv encoder + style decoder at ≈ 2–3).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct EncoderConfig {
     /// Channels of the 4×4 stride-2 convolutions; empty means an MLP encoder.
-    #[serde(default = "default_encoder_channels")]
     pub channels: Vec<usize>,
     /// Widths of the dense layers before the latent head.
-    #[serde(default = "default_dense")]
     pub dense: Vec<usize>,
     /// Normalisation after each dense layer, before its ReLU.
-    #[serde(default, skip_serializing_if = "DenseNorm::is_none")]
+    #[serde(skip_serializing_if = "DenseNorm::is_none")]
     pub norm: DenseNorm,
 }
 
 /// The decoder: the paper's style decoder (a learned constant map, upsampled by 2 and convolved
 /// per block, each block modulated by scales and biases computed from z) or an MLP.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct DecoderConfig {
     /// Channels of the style blocks (each doubles the side); empty means an MLP decoder.
-    #[serde(default = "default_decoder_channels")]
     pub channels: Vec<usize>,
     /// Widths of the dense layers from z (to the style vector w, or to the pixels).
-    #[serde(default = "default_dense")]
     pub dense: Vec<usize>,
     /// Normalisation after each dense layer, before its ReLU.
-    #[serde(default, skip_serializing_if = "DenseNorm::is_none")]
+    #[serde(skip_serializing_if = "DenseNorm::is_none")]
     pub norm: DenseNorm,
 }
 
@@ -74,21 +69,11 @@ impl DenseNorm {
     }
 }
 
-fn default_encoder_channels() -> Vec<usize> {
-    vec![]
-}
-fn default_decoder_channels() -> Vec<usize> {
-    vec![]
-}
-fn default_dense() -> Vec<usize> {
-    vec![256, 256]
-}
-
 impl Default for EncoderConfig {
     fn default() -> Self {
         Self {
-            channels: default_encoder_channels(),
-            dense: default_dense(),
+            channels: vec![],
+            dense: vec![256, 256],
             norm: DenseNorm::None,
         }
     }
@@ -96,119 +81,85 @@ impl Default for EncoderConfig {
 impl Default for DecoderConfig {
     fn default() -> Self {
         Self {
-            channels: default_decoder_channels(),
-            dense: default_dense(),
+            channels: vec![],
+            dense: vec![256, 256],
             norm: DenseNorm::None,
         }
     }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct TrainConfig {
-    #[serde(default = "default_batch")]
     pub batch: usize,
-    #[serde(default = "default_steps")]
     pub steps: usize,
-    #[serde(default = "default_lr")]
     pub lr: f64,
     /// When set, the learning rate follows a cosine from `lr` down to this over the run
     /// (our choice; the paper keeps lr constant, which is the default).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lr_end: Option<f64>,
     /// AdamW weight decay on weights; absent means the paper's: 0.1 (QLAE), 0.001 (AE, β-VAE).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weight_decay: Option<f64>,
     /// Element-wise gradient clip on the weights (biases and codebooks are not clipped).
-    #[serde(default = "default_clip")]
     pub clip: f64,
     /// λ of the quantization term (the only gradient the codebook values get).
-    #[serde(default = "default_lambda")]
     pub quantization: f64,
     /// λ of the commitment term (moves the encoder towards its codes).
-    #[serde(default = "default_lambda")]
     pub commitment: f64,
     /// β of the β-VAE's KL term.
-    #[serde(default = "default_beta")]
     pub beta: f64,
-}
-
-fn default_batch() -> usize {
-    64
-}
-fn default_steps() -> usize {
-    5000
-}
-fn default_lr() -> f64 {
-    1e-3
-}
-fn default_clip() -> f64 {
-    1.0
-}
-fn default_lambda() -> f64 {
-    0.01
-}
-fn default_beta() -> f64 {
-    3.0
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
-            batch: default_batch(),
-            steps: default_steps(),
-            lr: default_lr(),
+            batch: 64,
+            steps: 5000,
+            lr: 1e-3,
             lr_end: None,
             weight_decay: None,
-            clip: default_clip(),
-            quantization: default_lambda(),
-            commitment: default_lambda(),
-            beta: default_beta(),
+            clip: 1.0,
+            quantization: 0.01,
+            commitment: 0.01,
+            beta: 3.0,
         }
     }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct QlaeConfig {
-    #[serde(default = "current_version")]
     pub version: u32,
-    #[serde(default = "default_data")]
     pub data: ImageData,
-    #[serde(default)]
     pub model: ModelKind,
     /// Number of latents; absent means the paper's 2 × the number of factors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub latents: Option<usize>,
     /// Values per scalar codebook (the paper: 10, initialised linspace(−0.5, 0.5)).
-    #[serde(default = "default_values")]
     pub values: usize,
-    #[serde(default)]
     pub encoder: EncoderConfig,
-    #[serde(default)]
     pub decoder: DecoderConfig,
-    #[serde(default)]
     pub train: TrainConfig,
     /// Images the metrics are computed on (the paper: 10,000).
-    #[serde(default = "default_eval_size")]
     pub eval_size: usize,
-    #[serde(default)]
     pub seed: u64,
-}
-
-fn default_data() -> ImageData {
-    ImageData::Sprites(SpritesConfig::default())
-}
-fn default_values() -> usize {
-    10
-}
-fn default_eval_size() -> usize {
-    2000
 }
 
 impl Default for QlaeConfig {
     fn default() -> Self {
-        serde_json::from_str("{}").expect("every field has a default")
+        Self {
+            version: CONFIG_VERSION,
+            data: ImageData::Sprites(SpritesConfig::default()),
+            model: ModelKind::Qlae,
+            latents: None,
+            values: 10,
+            encoder: EncoderConfig::default(),
+            decoder: DecoderConfig::default(),
+            train: TrainConfig::default(),
+            eval_size: 2000,
+            seed: 0,
+        }
     }
 }
 
@@ -245,7 +196,7 @@ impl Validate for QlaeConfig {
                     "every layer needs 1 to 512 channels",
                 ));
             }
-            if side % (1 << channels.len()) != 0 {
+            if !side.is_multiple_of(1 << channels.len()) {
                 return Err(ConfigError::new(
                     field,
                     format!(
