@@ -1,4 +1,4 @@
-//! The stochastic-interpolants checkerboard (`papers.md` §1, the authors' sampler):
+//! The stochastic-interpolants checkerboard (Albergo et al. 2023, their code's sampler):
 //! x₁ ~ U[−2, 2), x₂ = U[0, 1) − 2·Bernoulli(½) + (⌊x₁⌋ mod 2), returned as 2·(x₁, x₂).
 //! Eight squares of side 2 on [−4, 4]², so the density is 1/32 on them and 0 elsewhere.
 //!

@@ -1,7 +1,7 @@
 //! Gaussian mixtures with diagonal covariances, and the named mixtures built from them.
 //!
 //! The 25-mode grid, the diamond and the 8-Gaussians ring follow the hallucination paper's
-//! data code (`papers.md` §2): modes scaled by 2, per-mode std σ, and everything divided by
+//! data code (Aithal et al. 2024): modes scaled by 2, per-mode std σ, and everything divided by
 //! the scale the authors compute, √(σ² + 2²·2) for the 25 modes, √(σ² + 2²/2) for the ring.
 //!
 //! ```
@@ -107,7 +107,7 @@ impl GaussianMixture {
         Self::isotropic(&means, std / s)
     }
 
-    /// A 1D mixture of equal-weight modes, e.g. {1, 2, 3} with std 0.05 (`papers.md` §2).
+    /// A 1D mixture of equal-weight modes, e.g. {1, 2, 3} with std 0.05 (Aithal et al. 2024).
     pub fn modes_1d(modes: &[f32], std: f32) -> Self {
         let means: Vec<Vec<f32>> = modes.iter().map(|m| vec![*m]).collect();
         Self::isotropic(&means, std)

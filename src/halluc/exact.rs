@@ -1,5 +1,5 @@
 //! The exact noise prediction for Gaussian-mixture data: the perfect DDPM to compare a learned
-//! one with (`papers.md` §2, "Measured"). With x₀ ~ Σ wₖ N(μₖ, diag σₖ²), xₜ is the mixture
+//! one with (not in Aithal et al. 2024). With x₀ ~ Σ wₖ N(μₖ, diag σₖ²), xₜ is the mixture
 //! Σ wₖ N(√ᾱₜ μₖ, ᾱₜσₖ² + 1 − ᾱₜ), and ε̂(xₜ, t) = −√(1−ᾱₜ) ∇log pₜ(xₜ) (posterior weights by
 //! log-sum-exp).
 use super::schedule::Schedule;

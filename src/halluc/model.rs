@@ -1,4 +1,4 @@
-//! The paper's noise-prediction network (`papers.md` §2): a sinusoidal embedding of the raw
+//! The paper's noise-prediction network (Aithal et al. 2024): a sinusoidal embedding of the raw
 //! integer step t (dim 128) → Linear → LeakyReLU(0.02) gives t_emb; h = Linear(in → width, no
 //! bias)(x); then ONE residual block applied three times with shared weights:
 //!

@@ -1,5 +1,5 @@
 //! Ancestral sampling that records x̂₀ at every reverse step, and the trajectory variance
-//! (`papers.md` §2): the population variance of x̂₀ over the last K steps (t = K−1 … 0) per
+//! (Aithal et al. 2024): the population variance of x̂₀ over the last K steps (t = K−1 … 0) per
 //! dimension, averaged over dimensions. It is the variance of x̂₀, not of xₜ.
 use super::exact::Denoiser;
 use super::schedule::Schedule;

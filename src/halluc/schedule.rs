@@ -1,4 +1,4 @@
-//! The DDPM noise schedule (`papers.md` §2): T steps, β linear from β₁ to β_T (the paper: 1000
+//! The DDPM noise schedule (Aithal et al. 2024): T steps, β linear from β₁ to β_T (the paper: 1000
 //! steps, 0.001 → 0.2), αₜ = 1 − βₜ, ᾱₜ = Πₛ≤ₜ αₛ, with steps indexed t = 0 … T−1 as in the
 //! authors' code. Forward: xₜ = √ᾱₜ x₀ + √(1−ᾱₜ) ε.
 //!

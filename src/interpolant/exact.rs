@@ -1,6 +1,7 @@
-//! Exact drift and score when ρ₀ and ρ₁ are Gaussian mixtures (`papers.md` §1, "Closed form
-//! for Gaussian mixtures"). With independent x₀ ~ Σᵢ p⁰ᵢ N(μ⁰ᵢ, C⁰ᵢ), x₁ ~ Σⱼ p¹ⱼ N(μ¹ⱼ, C¹ⱼ)
-//! and z ~ N(0, I), x_t is the mixture Σᵢⱼ p⁰ᵢp¹ⱼ N(mᵢⱼ, Cᵢⱼ) with
+//! Exact drift and score when ρ₀ and ρ₁ are Gaussian mixtures (Albergo et al. 2023,
+//! spatially linear interpolants with Gaussian-mixture endpoints). With independent
+//! x₀ ~ Σᵢ p⁰ᵢ N(μ⁰ᵢ, C⁰ᵢ), x₁ ~ Σⱼ p¹ⱼ N(μ¹ⱼ, C¹ⱼ) and z ~ N(0, I), x_t is the mixture
+//! Σᵢⱼ p⁰ᵢp¹ⱼ N(mᵢⱼ, Cᵢⱼ) with
 //!
 //! ```text
 //! mᵢⱼ = a μ⁰ᵢ + b μ¹ⱼ          Cᵢⱼ = a² C⁰ᵢ + b² C¹ⱼ + γ² I

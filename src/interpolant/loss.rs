@@ -1,4 +1,4 @@
-//! The antithetic quadratic losses (`papers.md` §1; Albergo, Boffi & Vanden-Eijnden 2023,
+//! The antithetic quadratic losses (Albergo, Boffi & Vanden-Eijnden 2023,
 //! eqs. 2.13–2.16 with the antithetic estimator of their §6).
 //!
 //! Write xₜ = m + σz with m the data part and σz the Gaussian noise: on two-sided paths

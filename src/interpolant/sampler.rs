@@ -1,4 +1,4 @@
-//! Integrators that carry samples along the interpolant's fields (`papers.md` §1, "Samplers").
+//! Integrators that carry samples along the interpolant's fields (Albergo et al. 2023).
 //!
 //! * ODE (probability flow) dX = b(t, X)dt: Euler, Heun, RK4.
 //! * Forward SDE dX = (b + εs)dt + √(2ε)dW, t: 0 → 1; backward SDE with drift b − εs, t: 1 → 0.
@@ -224,7 +224,7 @@ pub fn integrate<F: Fields + ?Sized>(
     }
 }
 
-/// log ρ₁(x) for points `x` under the probability-flow ODE (`papers.md` §1: d log p = −∇·b dt
+/// log ρ₁(x) for points `x` under the probability-flow ODE (Albergo et al. 2023: d log p = −∇·b dt
 /// along the flow): carry each point back from T_MAX to T_MIN with RK4, accumulating
 /// ∫∇·b dt at the same stages, then log ρ₁(x₁) = log ρ₀(x₀) − ∫∇·b dt. `log_rho0` evaluates
 /// log ρ₀ at one point.

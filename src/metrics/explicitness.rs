@@ -1,4 +1,4 @@
-//! InfoE of InfoMEC (Hsu et al. 2023, `papers.md` §3), as the authors compute it: for each
+//! InfoE of InfoMEC (Hsu et al. 2023, NeurIPS), as the authors compute it: for each
 //! source, an unpenalised multinomial logistic regression with balanced class weights predicts
 //! the source from the latents (one-hot codes when discrete, standardised values when
 //! continuous); CE is its in-sample log-loss (unweighted), H_null the same for an intercept-only

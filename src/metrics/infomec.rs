@@ -1,4 +1,4 @@
-//! InfoM and InfoC of InfoMEC (Hsu et al. 2023, `papers.md` §3), exactly as the authors' metric:
+//! InfoM and InfoC of InfoMEC (Hsu et al. 2023, NeurIPS), exactly as the authors' metric:
 //! NMI[i][j] = I(source i; latent j) / H(source i), with the plug-in estimate for discrete
 //! latents and Ross's k-NN estimate (k = 10) on standardised continuous latents; active latents
 //! (discrete: range > 0; continuous: range > max range / 20);

@@ -1,4 +1,4 @@
-//! Information estimates for InfoMEC (`papers.md` §3), in nats: the plug-in mutual information
+//! Information estimates for InfoMEC (Hsu et al. 2023), in nats: the plug-in mutual information
 //! of two discrete variables (scikit-learn's `mutual_info_score`), and the k-nearest-neighbour
 //! estimate of I(continuous; discrete) of Ross (2014), as scikit-learn's `mutual_info_classif`
 //! computes it for one feature (the authors' choice for continuous latents, k = 10).

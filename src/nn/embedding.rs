@@ -2,7 +2,7 @@
 //!
 //! * [`sinusoidal`]: the transformer / DDPM embedding (Vaswani et al. 2017; Ho et al. 2020),
 //!   `[sin(t·ω_k), cos(t·ω_k)]` with ω_k = max_period^(−k/half), k < half = dim/2. The
-//!   hallucination paper feeds it the raw integer step t (`papers.md` §2).
+//!   hallucination paper feeds it the raw integer step t (Aithal et al. 2024).
 //! * [`FourierFeatures`]: random Fourier features (Tancik et al. 2020), `[cos 2πBt, sin 2πBt]`
 //!   with B ~ N(0, σ²) drawn once from the seeded RNG and kept fixed.
 //!

@@ -1,4 +1,4 @@
-//! Evaluation (`papers.md` §3): InfoM, InfoE, InfoC and the NMI matrix between the true
+//! Evaluation (Hsu et al. 2023): InfoM, InfoE, InfoC and the NMI matrix between the true
 //! factors and the latents of `evalSize` held-out images (code indices with the plug-in
 //! estimator for QLAE; continuous z, the VAE's mean, with the k-NN estimator otherwise), and
 //! reconstruction PSNR = −10·log10 mean (σ(logits) − x)², averaged over images.

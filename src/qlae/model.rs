@@ -1,4 +1,4 @@
-//! The autoencoder of `papers.md` §3 in its three latent spaces (QLAE, AE, β-VAE), sharing one
+//! The autoencoder of Hsu et al. 2023 in its three latent spaces (QLAE, AE, β-VAE), sharing one
 //! encoder and one decoder so that only the latent space differs between runs.
 //!
 //! Encoder (the authors' `ImageEncoder`): 4×4 stride-2 convolutions, each followed by instance

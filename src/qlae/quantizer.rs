@@ -1,4 +1,4 @@
-//! Latent quantization (`papers.md` §3): each of the n_z scalar latents snaps to the nearest
+//! Latent quantization (Hsu et al. 2023): each of the n_z scalar latents snaps to the nearest
 //! value of its own learnable codebook, initialised linspace(−0.5, 0.5). The decoder gets the
 //! straight-through value z + sg(q − z); the codebook learns only through the quantization
 //! loss mean (sg(z) − q)², the encoder through the commitment loss mean (z − sg(q))².
