@@ -12,6 +12,7 @@ use crate::bench::{BenchWorkload, BATCH, FORWARD_POINTS};
 use crate::config::{from_json, ConfigError};
 use crate::data::library::DatasetConfig;
 use crate::data::session::{DataConfig, DataSession};
+use crate::nn::guard::TrainError;
 use crate::serve::{ServeOptions, Site};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -116,6 +117,12 @@ pub struct UsageError(String);
 
 impl From<ConfigError> for UsageError {
     fn from(e: ConfigError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+impl From<TrainError> for UsageError {
+    fn from(e: TrainError) -> Self {
         Self(e.to_string())
     }
 }

@@ -1,13 +1,15 @@
 //! GenLab: train and sample small generative models live in the browser.
 //!
-//! The core (`rng`, `config`, `data`, `nn`, `bench`) is plain Rust on candle with no web
-//! types. Two front ends sit on it: `wasm` for the page and `cli` (with `serve`) for the
-//! `genlab` command.
+//! The core (`rng`, `config`, `data`, `nn`, `metrics`, `bench`) is plain Rust on candle with
+//! no web types. Each lab (`interpolant`, `halluc`, `qlae`) has a session that implements the
+//! contract in `lab`. Two front ends sit on it: `wasm` for the page and `cli` (with `serve`)
+//! for the `genlab` command.
 pub mod bench;
 pub mod config;
 pub mod data;
 pub mod halluc;
 pub mod interpolant;
+pub mod lab;
 pub mod metrics;
 pub mod nn;
 pub mod qlae;

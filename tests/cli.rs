@@ -590,7 +590,7 @@ fn si_train_writes_weights_that_sample_field_and_eval_read() {
         "bx,by,sx,sy",
     );
     assert_eq!(field[0], {
-        let (b, s) = genlab::interpolant::sampler::Fields::eval(&t.model, 0.5, &[0.5, 0.5], true);
+        let (b, s) = genlab::interpolant::sampler::Fields::eval(t.model(), 0.5, &[0.5, 0.5], true);
         vec![b[0], b[1], s[0], s[1]]
     });
 }
@@ -738,12 +738,12 @@ fn halluc_report_and_sample_with_the_exact_denoiser() {
     let report: serde_json::Value =
         serde_json::from_str(&ok(&["halluc", "report", "--config", c, "--exact"])).unwrap();
     assert_eq!(report["samples"], 300);
-    let rate = report["hallucination_rate"].as_f64().unwrap();
+    let rate = report["hallucinationRate"].as_f64().unwrap();
     assert!(
         rate < 0.02,
         "the exact denoiser hallucinates little: {rate}"
     );
-    assert_eq!(report["rate_by_k"].as_array().unwrap().len(), 5);
+    assert_eq!(report["rateByK"].as_array().unwrap().len(), 5);
     let rows = parse_csv(
         &ok(&["halluc", "sample", "--config", c, "--exact", "--seed", "4"]),
         "x,variance,hallucinated",
@@ -882,7 +882,7 @@ fn halluc_presets_print_and_run_recursive_training() {
         .as_array()
         .unwrap()
         .iter()
-        .all(|l| l["hallucination_rate"].as_array().unwrap().len() == 2));
+        .all(|l| l["hallucinationRate"].as_array().unwrap().len() == 2));
     // --filter runs some lines alone (in the usual order), each the same as in the full run
     let some: serde_json::Value = serde_json::from_str(&ok(&[
         "halluc",

@@ -4,11 +4,12 @@
 //! trajectory variance against a direct computation, and the ROC machinery on known cases.
 use genlab::data::gmm::GaussianMixture;
 use genlab::data::Density;
-use genlab::halluc::detect::{auroc, best_at_kept, nearest_mode_distance, roc};
+use genlab::halluc::detect::nearest_mode_distance;
 use genlab::halluc::exact::{Denoiser, ExactDenoiser};
 use genlab::halluc::sampler::{sample, trajectory_variance};
 use genlab::halluc::schedule::Schedule;
 use genlab::metrics::energy::{energy_distance, noise_floor};
+use genlab::metrics::roc::{auroc, best_at_kept, roc};
 use genlab::rng::Rng;
 
 fn paper() -> Schedule {

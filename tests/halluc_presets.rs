@@ -4,6 +4,7 @@
 //! grid the trajectory variance reaches the paper's headline.
 use genlab::halluc::presets::{preset, PRESETS};
 use genlab::halluc::session::Session;
+use genlab::lab::Lab;
 use std::path::PathBuf;
 
 /// The preset's session with its shipped weights, after sampling `n` chains.
@@ -59,13 +60,13 @@ fn on_neighbour_segments(points: &[[f32; 2]], modes: &[[f32; 2]]) -> Vec<bool> {
 /// over the lattice patch the modes span (the chance level of the same classification).
 fn neighbour_shares(s: &Session) -> (usize, usize, f64, f64) {
     let modes: Vec<[f32; 2]> = s
-        .data
+        .data()
         .components
         .iter()
         .map(|c| [c.mean[0], c.mean[1]])
         .collect();
     let hallucinated: Vec<[f32; 2]> = s
-        .run
+        .run()
         .samples
         .chunks_exact(2)
         .zip(s.labels())
@@ -100,12 +101,12 @@ fn neighbour_shares(s: &Session) -> (usize, usize, f64, f64) {
 fn every_shipped_preset_loads_and_samples() {
     for (name, _) in PRESETS {
         let s = shipped(name, 30);
-        assert_eq!(s.run.variance.len(), 30, "{name}");
+        assert_eq!(s.run().variance.len(), 30, "{name}");
         assert!(
-            s.run
+            s.run()
                 .samples
                 .iter()
-                .chain(&s.run.variance)
+                .chain(&s.run().variance)
                 .all(|v| v.is_finite()),
             "{name}"
         );
@@ -136,7 +137,7 @@ fn the_grid_model_hallucinates_between_neighbouring_modes_and_the_variance_catch
     let tau = s.report().best.expect("both labels occur").threshold;
     let labels = s.labels();
     let count = |hallucinated: bool, removed: bool| {
-        s.run
+        s.run()
             .variance
             .iter()
             .zip(&labels)
@@ -145,7 +146,7 @@ fn the_grid_model_hallucinates_between_neighbouring_modes_and_the_variance_catch
     };
     let removed = count(true, true) / (count(true, true) + count(true, false));
     let kept = count(false, false) / (count(false, false) + count(false, true));
-    eprintln!("grid25 at K = {}: τ = {tau:.3e} removes {:.1}% of hallucinations, keeps {:.1}% of in-support samples", s.config.window, 100.0 * removed, 100.0 * kept);
+    eprintln!("grid25 at K = {}: τ = {tau:.3e} removes {:.1}% of hallucinations, keeps {:.1}% of in-support samples", s.config().window, 100.0 * removed, 100.0 * kept);
     assert!(
         removed >= 0.95 && kept >= 0.96,
         "the paper's headline: removed {removed}, kept {kept}"
@@ -171,7 +172,7 @@ fn the_shipped_recursive_result_has_the_variance_filter_below_the_random_one() {
     let lineages: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let rates = |i: usize| -> Vec<f64> {
-        lineages[i]["hallucination_rate"]
+        lineages[i]["hallucinationRate"]
             .as_array()
             .unwrap()
             .iter()

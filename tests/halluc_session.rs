@@ -6,6 +6,7 @@ use genlab::halluc::config::HallucConfig;
 use genlab::halluc::sampler::trajectory_variance;
 use genlab::halluc::session::Session;
 use genlab::halluc::train::Trainer;
+use genlab::lab::Lab;
 
 fn config(json: &str) -> HallucConfig {
     from_json(json).unwrap()
@@ -34,45 +35,48 @@ fn sampling_goes_in_growing_chunks_and_is_reproducible() {
     assert_eq!(sizes, vec![25, 50, 100, 200, 25]);
     let mut again = Session::new(exact_1d(400)).unwrap();
     again.sample_all().unwrap();
-    assert_eq!(again.run.samples, s.run.samples);
-    assert_eq!(again.run.variance, s.run.variance);
+    assert_eq!(again.run().samples, s.run().samples);
+    assert_eq!(again.run().variance, s.run().variance);
     // another seed, other samples
     let mut other = exact_1d(400);
     other.seed = 8;
     let mut other = Session::new(other).unwrap();
     other.sample_all().unwrap();
-    assert_ne!(other.run.samples, s.run.samples);
+    assert_ne!(other.run().samples, s.run().samples);
 }
 
 #[test]
 fn recorded_steps_hold_the_window_and_give_the_variance() {
     let mut s = Session::new(exact_1d(300)).unwrap();
     s.sample_all().unwrap();
-    let steps: Vec<usize> = s.run.frames.iter().map(|f| f.t).collect();
+    let steps: Vec<usize> = s.run().frames.iter().map(|f| f.t).collect();
     // every 1st step of T = 100 (stride max(1, 100/100)): all of them, high t first
     assert_eq!(steps, (0..100).rev().collect::<Vec<_>>());
-    for f in &s.run.frames {
+    for f in &s.run().frames {
         assert_eq!(f.x.len(), 300);
         assert_eq!(f.x0.len(), 300);
     }
     // the last step returns the posterior mean at t = 0, which is x̂₀ itself
-    let last = s.run.frames.last().unwrap();
-    for (a, b) in last.x0.iter().zip(&s.run.samples) {
+    let last = s.run().frames.last().unwrap();
+    for (a, b) in last.x0.iter().zip(&s.run().samples) {
         assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
     }
     // the variance the run reports is that of the recorded x̂₀ over t = 9..0
     let window: Vec<Vec<f32>> = s
-        .run
+        .run()
         .frames
         .iter()
         .filter(|f| f.t < 10)
         .map(|f| f.x0.clone())
         .collect();
-    assert_eq!(trajectory_variance(&window, 1), s.run.variance);
+    assert_eq!(trajectory_variance(&window, 1), s.run().variance);
     // a sample's trajectory is its column of the recorded frames
     let (ts, path) = s.trajectory(42);
     assert_eq!(ts, steps);
-    assert!(path.iter().zip(&s.run.frames).all(|(v, f)| *v == f.x0[42]));
+    assert!(path
+        .iter()
+        .zip(&s.run().frames)
+        .all(|(v, f)| *v == f.x0[42]));
 }
 
 #[test]
@@ -81,7 +85,7 @@ fn recording_thins_long_chains_but_keeps_the_window() {
     c.schedule.steps = 1000;
     let mut s = Session::new(c).unwrap();
     s.sample_all().unwrap();
-    let steps: Vec<usize> = s.run.frames.iter().map(|f| f.t).collect();
+    let steps: Vec<usize> = s.run().frames.iter().map(|f| f.t).collect();
     assert!(steps.contains(&990) && steps.contains(&10) && steps.contains(&0));
     assert!(
         (1..10).all(|t| steps.contains(&t)),
@@ -97,11 +101,11 @@ fn the_weight_average_is_the_exponential_moving_average() {
         r#"{"data":{"name":"modes-1d","modes":[1,2,3],"std":0.05},"trainSize":500,"train":{"width":8,"batch":32,"steps":10,"ema":0.5}}"#,
     );
     let mut t = Trainer::new(&c).unwrap();
-    let w0 = t.net.params.snapshot().unwrap();
+    let w0 = t.net().params.snapshot().unwrap();
     t.step().unwrap();
-    let w1 = t.net.params.snapshot().unwrap();
+    let w1 = t.net().params.snapshot().unwrap();
     t.step().unwrap();
-    let w2 = t.net.params.snapshot().unwrap();
+    let w2 = t.net().params.snapshot().unwrap();
     // a ← ½a + ½w after each step, from a = w₀: ¼w₀ + ¼w₁ + ½w₂
     let averaged = t.sampling_net().unwrap().params.snapshot().unwrap();
     for (((a, x0), x1), x2) in averaged.iter().zip(&w0).zip(&w1).zip(&w2) {
@@ -255,10 +259,10 @@ fn chunks_sampled_out_of_order_elsewhere_append_to_the_same_run() {
             .append(owner.chunk_from_flat(i as u64, flat).unwrap())
             .unwrap();
     }
-    assert_eq!(owner.run.samples, whole.run.samples);
-    assert_eq!(owner.run.variance, whole.run.variance);
-    assert_eq!(owner.run.frames.len(), whole.run.frames.len());
-    for (a, b) in owner.run.frames.iter().zip(&whole.run.frames) {
+    assert_eq!(owner.run().samples, whole.run().samples);
+    assert_eq!(owner.run().variance, whole.run().variance);
+    assert_eq!(owner.run().frames.len(), whole.run().frames.len());
+    for (a, b) in owner.run().frames.iter().zip(&whole.run().frames) {
         assert_eq!((a.t, &a.x, &a.x0), (b.t, &b.x, &b.x0));
         assert_eq!(
             a.x.len(),
@@ -285,7 +289,7 @@ fn the_exact_denoisers_variance_tail_is_far_heavier_over_ten_steps_than_five() {
         let mut s = Session::new(c).unwrap();
         s.sample_all().unwrap();
         assert!(s.report().hallucination_rate < 0.01, "all in support");
-        let mut v = s.run.variance.clone();
+        let mut v = s.run().variance.clone();
         v.sort_by(f32::total_cmp);
         v[960]
     };

@@ -6,7 +6,8 @@ use genlab::config::from_json;
 use genlab::interpolant::compare::{default_times, field_error};
 use genlab::interpolant::config::InterpolantConfig;
 use genlab::interpolant::sampler::Fields;
-use genlab::interpolant::train::{TrainError, Trainer};
+use genlab::interpolant::train::Trainer;
+use genlab::nn::guard::TrainError;
 use genlab::rng::Rng;
 use std::time::Instant;
 
@@ -36,7 +37,7 @@ fn error_of(cfg: &InterpolantConfig, t: &Trainer) -> (f64, f64) {
     let exact = cfg.exact_fields().unwrap();
     let (rho0, rho1) = (cfg.source().build().unwrap(), cfg.rho1.build().unwrap());
     let e = field_error(
-        &t.model,
+        t.model(),
         &exact,
         rho0.as_ref(),
         rho1.as_ref(),
@@ -117,7 +118,7 @@ fn a_huge_learning_rate_diverges_with_a_message_and_keeps_the_last_good_weights(
     assert!(matches!(err, TrainError::Diverged { .. }), "{err:?}");
     assert!(err.to_string().contains("last good weights"), "{err}");
     // the restored weights give finite fields
-    let (b, s) = t.model.eval(0.5, &[0.1, 0.2, -1.0, 0.5], true);
+    let (b, s) = t.model().eval(0.5, &[0.1, 0.2, -1.0, 0.5], true);
     assert!(
         b.iter().chain(&s).all(|v| v.is_finite()),
         "restored fields {b:?} {s:?}"
@@ -132,7 +133,7 @@ fn learned_divergence_matches_finite_differences() {
         t.step().unwrap();
     }
     let x = [0.3f32, -0.7, 1.2, 0.4, -2.0, 1.5];
-    let div = t.model.divergence(0.4, &x);
+    let div = t.model().divergence(0.4, &x);
     let h = 1e-2f32;
     for p in 0..3 {
         let mut fd = 0.0;
@@ -141,8 +142,8 @@ fn learned_divergence_matches_finite_differences() {
             let mut minus = plus.clone();
             plus[d] += h;
             minus[d] -= h;
-            let bp = t.model.eval(0.4, &plus, false).0;
-            let bm = t.model.eval(0.4, &minus, false).0;
+            let bp = t.model().eval(0.4, &plus, false).0;
+            let bm = t.model().eval(0.4, &minus, false).0;
             fd += (bp[d] - bm[d]) / (2.0 * h);
         }
         assert!(
@@ -188,7 +189,7 @@ fn weights_round_trip_and_a_mismatched_file_is_refused() {
     let mut b = Trainer::new(&other).unwrap();
     b.load_weights(&bytes, 1).unwrap();
     let x = [0.5f32, 0.5];
-    assert_eq!(a.model.eval(0.3, &x, true), b.model.eval(0.3, &x, true));
+    assert_eq!(a.model().eval(0.3, &x, true), b.model().eval(0.3, &x, true));
     let mut wide = cfg.clone();
     wide.model.width = 17;
     let mut c = Trainer::new(&wide).unwrap();

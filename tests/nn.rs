@@ -1,5 +1,5 @@
 //! Neural-network blocks: seeded initialisation, AdamW with decay groups, safetensors I/O,
-//! time embeddings and the benchmark workload.
+//! time embeddings, the divergence guard and the benchmark workload.
 //!
 //! Initial weights are checked against PyTorch's Linear init (U[−1/√fan_in, 1/√fan_in], so
 //! variance 1/(3·fan_in)); the optimiser against AdamW's one-step closed form; embeddings
@@ -887,4 +887,58 @@ fn fused_instance_norm_matches_stock_ops() {
         .backward()
         .unwrap();
     assert!(max_abs_diff(g1.get(x).unwrap(), g2.get(x).unwrap()) < 1e-4);
+}
+
+/// The divergence guard restores the snapshot of the last multiple of SNAPSHOT_EVERY (not the
+/// step before the blow-up) and restarts the optimiser: its moments are zero again, so the
+/// next step is a first Adam step from the restored weights.
+#[test]
+fn the_divergence_guard_restores_the_last_snapshot_and_restarts_the_moments() {
+    use genlab::nn::guard::{DivergenceGuard, TrainError, SNAPSHOT_EVERY};
+    let mut p = Params::new();
+    let w = p
+        .uniform("w", &[4], 1.0, Group::Decay, &mut Rng::new(3))
+        .unwrap();
+    let mut opt = GroupedAdamW::new(&p, 0.01, 0.0).unwrap();
+    let mut guard = DivergenceGuard::new(&p).unwrap();
+    let loss = |w: &Tensor| w.sqr().unwrap().sum_all().unwrap();
+    let mut at_snapshot = vec![];
+    for step in 0..SNAPSHOT_EVERY + 7 {
+        let l = loss(&w);
+        guard
+            .check(step, l.to_scalar::<f32>().unwrap(), &p, &mut opt)
+            .unwrap();
+        if step == SNAPSHOT_EVERY {
+            at_snapshot = w.to_vec1::<f32>().unwrap();
+        }
+        opt.backward_step(&l).unwrap();
+    }
+    assert!(opt.moments().any(|(m, _)| m.iter().any(|v| *v != 0.0)));
+    let err = guard
+        .check(SNAPSHOT_EVERY + 7, 2e8, &p, &mut opt)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::Diverged {
+            step: SNAPSHOT_EVERY + 7,
+            loss: 2e8
+        }
+    );
+    assert!(
+        err.to_string().contains("step 57 (loss 200000000)"),
+        "{err}"
+    );
+    assert_eq!(w.to_vec1::<f32>().unwrap(), at_snapshot);
+    assert!(opt
+        .moments()
+        .all(|(m, v)| m.iter().chain(v).all(|x| *x == 0.0)));
+    // a fresh optimiser from the restored weights takes the very same next step
+    let mut fresh = GroupedAdamW::new(&p, 0.01, 0.0).unwrap();
+    let before = w.to_vec1::<f32>().unwrap();
+    opt.backward_step(&loss(&w)).unwrap();
+    let after_restarted = w.to_vec1::<f32>().unwrap();
+    p.restore(&[Tensor::new(before.as_slice(), &Device::Cpu).unwrap()])
+        .unwrap();
+    fresh.backward_step(&loss(&w)).unwrap();
+    assert_eq!(w.to_vec1::<f32>().unwrap(), after_restarted);
 }

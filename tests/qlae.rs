@@ -412,8 +412,8 @@ fn the_learning_rate_is_constant_unless_lr_end_sets_a_cosine() {
     }
     assert_eq!(cosine.learning_rate(), 1e-5, "lrEnd at the last step");
     assert_ne!(
-        constant.model.params.to_safetensors().unwrap(),
-        cosine.model.params.to_safetensors().unwrap(),
+        constant.model().params.to_safetensors().unwrap(),
+        cosine.model().params.to_safetensors().unwrap(),
         "the optimiser follows it"
     );
 }
@@ -448,8 +448,10 @@ fn bad_settings_name_their_field() {
             .starts_with("encoder.channels"),
         "32 px cannot halve 6 times"
     );
-    let mut c = QlaeConfig::default();
-    c.values = 1;
+    let c = QlaeConfig {
+        values: 1,
+        ..QlaeConfig::default()
+    };
     assert!(c.validate().unwrap_err().to_string().starts_with("values"));
     let mut c = QlaeConfig::default();
     c.train.batch = 0;
@@ -492,7 +494,7 @@ fn a_corrupt_or_mismatched_weights_file_is_refused_with_its_reason() {
     assert!(e.contains("not a valid safetensors"), "{e}");
     let other = Trainer::new(&small(ModelKind::Ae)).unwrap();
     let e = t
-        .load_weights(&other.model.params.to_safetensors().unwrap(), 10)
+        .load_weights(&other.model().params.to_safetensors().unwrap(), 10)
         .unwrap_err()
         .to_string();
     assert!(e.contains(CODEBOOKS), "{e}");

@@ -14,7 +14,7 @@ fn shipped(name: &str) -> Evaluation {
     .unwrap();
     let mut trainer = Trainer::new(&config).unwrap();
     trainer.load_weights(&bytes, config.train.steps).unwrap();
-    evaluate(&trainer.model, &config).unwrap()
+    evaluate(trainer.model(), &config).unwrap()
 }
 
 #[test]

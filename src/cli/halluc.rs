@@ -8,6 +8,7 @@ use crate::halluc::presets::{preset, PRESETS};
 use crate::halluc::recursive::{recursive, Filter, FILTERS};
 use crate::halluc::session::Session;
 use crate::halluc::train::Trainer;
+use crate::lab::Lab;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -92,7 +93,7 @@ impl ModelSource {
         crate::config::Validate::validate(&config)?;
         let steps = config.train.steps;
         let mut session = Session::new(config)?;
-        if session.trainer.is_some() {
+        if session.trainable() {
             let (path, bytes) = self.source.read_weights(
                 "halluc",
                 "make one with `genlab halluc train`, or use --exact",
@@ -127,7 +128,7 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
             let total = config.train.steps;
             let started = std::time::Instant::now();
             for k in 1..=total {
-                let loss = trainer.step().map_err(UsageError)?;
+                let loss = trainer.step()?;
                 if k % (total / 20).max(1) == 0 || k == total {
                     eprintln!(
                         "step {k}/{total}  loss {loss:.5}  lr {:.2e}  {:.1} steps/s",
@@ -143,11 +144,11 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
             let session = model.run()?;
             let dim = session.dim();
             let flags = session.labels();
-            let rows: Vec<f32> = session
-                .run
+            let run = session.run();
+            let rows: Vec<f32> = run
                 .samples
                 .chunks_exact(dim)
-                .zip(&session.run.variance)
+                .zip(&run.variance)
                 .zip(&flags)
                 .flat_map(|((x, v), h)| {
                     x.iter()
@@ -206,11 +207,11 @@ fn bench(source: &LearnedSource, draw: &Draw, json: bool) -> Result<(), UsageErr
     let steps = config.train.steps;
     let mut session = Session::new(config.clone())?;
     let start = std::time::Instant::now();
-    session.train(BENCH_TRAIN_STEPS).map_err(UsageError)?;
+    session.train(BENCH_TRAIN_STEPS)?;
     let train_per_s = BENCH_TRAIN_STEPS as f64 / start.elapsed().as_secs_f64();
     let mut session = Session::new(config.clone())?;
     let (_, bytes) = source.read_weights("halluc", "make one with `genlab halluc train`")?;
-    session.load_weights(&bytes, steps).map_err(UsageError)?;
+    session.load_weights(&bytes, steps)?;
     session.start_sampling();
     let start = std::time::Instant::now();
     session.sample_chunk().map_err(UsageError)?;

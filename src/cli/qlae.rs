@@ -66,7 +66,7 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
             let total = config.train.steps;
             let started = std::time::Instant::now();
             for k in 1..=total {
-                let l = trainer.step().map_err(UsageError)?;
+                let l = trainer.step()?;
                 if k % (total / 20).max(1) == 0 || k == total {
                     eprintln!(
                         "step {k}/{total}  loss {:.5}  bce {:.5}  quantization {:.5}  commitment {:.5}  kl {:.5}  {:.1} steps/s",
@@ -79,8 +79,8 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
                     );
                 }
                 if eval_every.is_some_and(|e| e > 0 && k % e == 0) {
-                    let e =
-                        evaluate(&trainer.model, &config).map_err(|e| UsageError(e.to_string()))?;
+                    let e = evaluate(trainer.model(), &config)
+                        .map_err(|e| UsageError(e.to_string()))?;
                     eprintln!(
                         "step {k}  InfoM {:.3}  InfoE {:.3}  InfoC {:.3}  PSNR {:.2} dB",
                         e.infom, e.infoe, e.infoc, e.psnr
@@ -88,7 +88,7 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
                 }
             }
             let bytes = trainer
-                .model
+                .model()
                 .params
                 .to_safetensors()
                 .map_err(|e| UsageError(e.to_string()))?;
@@ -103,7 +103,7 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
             trainer
                 .load_weights(&bytes, config.train.steps)
                 .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-            let e = evaluate(&trainer.model, &config).map_err(|e| UsageError(e.to_string()))?;
+            let e = evaluate(trainer.model(), &config).map_err(|e| UsageError(e.to_string()))?;
             println!("{}", serde_json::to_string_pretty(&e).expect("serialises"));
             Ok(())
         }
@@ -117,14 +117,14 @@ const BENCH_TRAIN_STEPS: usize = 100;
 fn bench(source: &ConfigSource, json: bool) -> Result<(), UsageError> {
     let config: QlaeConfig = source.load(PRESETS)?;
     let mut trainer = Trainer::new(&config)?;
-    trainer.step().map_err(UsageError)?; // warm-up
+    trainer.step()?; // warm-up
     let start = std::time::Instant::now();
     for _ in 0..BENCH_TRAIN_STEPS {
-        trainer.step().map_err(UsageError)?;
+        trainer.step()?;
     }
     let train_per_s = BENCH_TRAIN_STEPS as f64 / start.elapsed().as_secs_f64();
     let start = std::time::Instant::now();
-    evaluate(&trainer.model, &config).map_err(|e| UsageError(e.to_string()))?;
+    evaluate(trainer.model(), &config).map_err(|e| UsageError(e.to_string()))?;
     let eval_seconds = start.elapsed().as_secs_f64();
     if json {
         let report = serde_json::json!({ "runtime": "native", "trainStepsPerSec": train_per_s, "batch": config.train.batch, "evalSeconds": eval_seconds, "evalSize": config.eval_size });

@@ -9,6 +9,7 @@ use crate::interpolant::config::InterpolantConfig;
 use crate::interpolant::presets::{preset, PRESETS};
 use crate::interpolant::session::Session;
 use crate::interpolant::train::Trainer;
+use crate::lab::Lab;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -73,11 +74,7 @@ impl LearnedSource {
         let mut session = Session::new(config)?;
         if learned {
             let (path, bytes) = self.read_weights("si", "make one with `genlab si train`")?;
-            let trainer = session
-                .trainer
-                .as_mut()
-                .expect("learned sessions have a trainer");
-            trainer
+            session
                 .load_weights(&bytes, steps)
                 .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
         }
@@ -141,7 +138,7 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
             let config = source.load::<InterpolantConfig>(PRESETS)?;
             let session = sampled(&source, config, &draw)?;
             let metrics = session.metrics(1000);
-            let inside = inside_fraction(&session.config, session.particles())?;
+            let inside = inside_fraction(session.config(), session.particles())?;
             let json = serde_json::json!({
                 "energy_distance": metrics.energy_distance,
                 "energy_distance_floor": metrics.energy_distance_floor,

@@ -1,4 +1,4 @@
-//! Recursive training (`papers.md` §2, model collapse): generation 0 trains on the data; each
+//! Recursive training (Aithal et al. 2024, model collapse): generation 0 trains on the data; each
 //! later generation trains a fresh network on the previous generation's samples (the same count,
 //! `trainSize`). Three filters pick those samples: none; variance (draw 2.5% extra and drop the
 //! 2.5% with the highest trajectory variance); random (draw 2.5% extra and drop 2.5% at random).
@@ -28,6 +28,7 @@ pub const FILTERS: [Filter; 3] = [Filter::None, Filter::Variance, Filter::Random
 
 /// One filter's hallucination rate per generation (index 0: trained on the data).
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Lineage {
     pub filter: Filter,
     pub hallucination_rate: Vec<f64>,
@@ -66,7 +67,7 @@ fn generation(
     let mut trainer =
         Trainer::with_data(&cfg, data, dim).map_err(|e: ConfigError| e.to_string())?;
     for _ in 0..config.train.steps {
-        trainer.step()?;
+        trainer.step().map_err(|e| e.to_string())?;
     }
     let net = trainer
         .sampling_net()

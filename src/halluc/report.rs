@@ -1,9 +1,10 @@
-//! The detection report of one sampled set (`papers.md` §2): labels from the distance to the
+//! The detection report of one sampled set (Aithal et al. 2024): labels from the distance to the
 //! nearest mode (> k·σ_mode is a hallucination), the hallucination rate, the ROC of the
 //! trajectory variance with its AUROC, the best operating point at ≥ 96% kept (the paper's
 //! headline: > 95% removed while 96% kept), and how the rate moves with k.
-use super::detect::{auroc, best_at_kept, nearest_mode_distance, roc, Operating};
+use super::detect::nearest_mode_distance;
 use crate::data::gmm::GaussianMixture;
+use crate::metrics::roc::{auroc, best_at_kept, roc, Operating};
 use serde::Serialize;
 
 /// The paper's share of in-support samples kept at its headline operating point.
@@ -12,6 +13,7 @@ pub const HEADLINE_KEPT: f64 = 0.96;
 pub const K_VALUES: [f64; 5] = [2.0, 3.0, 4.0, 6.0, 8.0];
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Report {
     pub k: f64,
     pub samples: usize,
@@ -31,7 +33,7 @@ pub struct Report {
 pub const ROC_POINTS: usize = 200;
 
 /// σ of a mode: the mean of its per-dimension standard deviations.
-fn mode_sigma(data: &GaussianMixture) -> f64 {
+pub fn mode_sigma(data: &GaussianMixture) -> f64 {
     let c = &data.components[0];
     c.std.iter().map(|s| *s as f64).sum::<f64>() / c.std.len() as f64
 }

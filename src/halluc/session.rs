@@ -7,13 +7,18 @@
 use super::config::{DenoiserMode, HallucConfig};
 use super::exact::{Denoiser, ExactDenoiser};
 use super::model::FrozenNoiseNet;
-use super::report::{labels, report, Report};
+use super::report::{labels, mode_sigma, report, Report};
 use super::sampler::sample;
 use super::schedule::Schedule;
 use super::train::Trainer;
 use crate::config::{ConfigError, Validate};
 use crate::data::gmm::GaussianMixture;
+use crate::lab::Lab;
+use crate::nn::guard::TrainError;
 use crate::rng::{streams, Rng};
+
+/// What a session without a network is, in messages.
+const EXACT: &str = "the exact denoiser";
 
 /// Samples per chunk of a sampling run, after the first four smaller ones.
 pub const CHUNK: usize = 250;
@@ -92,68 +97,39 @@ pub struct Run {
 }
 
 pub struct Session {
-    pub config: HallucConfig,
-    pub data: GaussianMixture,
-    pub schedule: Schedule,
-    pub trainer: Option<Trainer>,
+    config: HallucConfig,
+    data: GaussianMixture,
+    schedule: Schedule,
+    trainer: Option<Trainer>,
     /// The network samples with: the trainer's averaged weights, rebuilt after training.
     net: Option<FrozenNoiseNet>,
     exact: ExactDenoiser,
-    pub run: Run,
+    run: Run,
 }
 
 impl Session {
-    pub fn new(config: HallucConfig) -> Result<Self, ConfigError> {
-        config.validate()?;
-        let data = config
-            .data
-            .gaussian_mixture()
-            .expect("validated: a mixture");
-        let schedule = config.schedule();
-        let trainer = match config.denoiser {
-            DenoiserMode::Learned => Some(Trainer::new(&config)?),
-            DenoiserMode::Exact => None,
-        };
-        let exact = ExactDenoiser {
-            data: data.clone(),
-            schedule: schedule.clone(),
-        };
-        Ok(Self {
-            config,
-            data,
-            schedule,
-            trainer,
-            net: None,
-            exact,
-            run: Run::default(),
-        })
-    }
-
     pub fn dim(&self) -> usize {
         self.data.components[0].mean.len()
     }
 
-    /// `k` training steps; their losses. A divergence stops with its message (weights kept).
-    pub fn train(&mut self, k: usize) -> Result<Vec<f32>, String> {
-        let trainer = self
-            .trainer
-            .as_mut()
-            .ok_or("the exact denoiser has nothing to train")?;
-        self.net = None;
-        (0..k).map(|_| trainer.step()).collect()
+    /// The data mixture.
+    pub fn data(&self) -> &GaussianMixture {
+        &self.data
     }
 
-    /// Loads safetensors weights (e.g. a shipped preset's) as `steps` steps of training.
-    pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), String> {
-        let trainer = self
-            .trainer
-            .as_mut()
-            .ok_or("the exact denoiser takes no weights")?;
-        trainer
-            .load_weights(bytes, steps)
-            .map_err(|e| e.to_string())?;
-        self.net = None;
-        Ok(())
+    /// The mode centres (one row of dim per mode) and σ of a mode.
+    pub fn modes(&self) -> (Vec<f32>, f64) {
+        let centres = self
+            .data
+            .components
+            .iter()
+            .flat_map(|c| c.mean.iter().copied());
+        (centres.collect(), mode_sigma(&self.data))
+    }
+
+    /// The sampling run so far.
+    pub fn run(&self) -> &Run {
+        &self.run
     }
 
     fn denoiser(&mut self) -> Result<&dyn Denoiser, String> {
@@ -367,5 +343,76 @@ impl Session {
                 hi[1] + pad(1),
             ]
         }
+    }
+}
+
+impl Lab for Session {
+    type Config = HallucConfig;
+    type Progress = f32;
+
+    fn new(config: HallucConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let data = config
+            .data
+            .gaussian_mixture()
+            .expect("validated: a mixture");
+        let schedule = config.schedule();
+        let trainer = match config.denoiser {
+            DenoiserMode::Learned => Some(Trainer::new(&config)?),
+            DenoiserMode::Exact => None,
+        };
+        let exact = ExactDenoiser {
+            data: data.clone(),
+            schedule: schedule.clone(),
+        };
+        Ok(Self {
+            config,
+            data,
+            schedule,
+            trainer,
+            net: None,
+            exact,
+            run: Run::default(),
+        })
+    }
+
+    fn config(&self) -> &HallucConfig {
+        &self.config
+    }
+
+    fn trainable(&self) -> bool {
+        self.trainer.is_some()
+    }
+
+    fn trained_steps(&self) -> usize {
+        self.trainer.as_ref().map_or(0, Trainer::steps)
+    }
+
+    fn train(&mut self, steps: usize) -> Result<Vec<f32>, TrainError> {
+        let trainer = self
+            .trainer
+            .as_mut()
+            .ok_or(TrainError::NotTrainable(EXACT))?;
+        self.net = None;
+        (0..steps).map(|_| trainer.step()).collect()
+    }
+
+    /// The weights sampling uses (the moving average when on).
+    fn weights(&self) -> Result<Vec<u8>, TrainError> {
+        Ok(self
+            .trainer
+            .as_ref()
+            .ok_or(TrainError::NotTrainable(EXACT))?
+            .weights()?)
+    }
+
+    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError> {
+        let trainer = self
+            .trainer
+            .as_mut()
+            .ok_or(TrainError::NotTrainable(EXACT))?;
+        trainer.load_weights(bytes, steps)?;
+        self.net = None;
+        Ok(())
     }
 }

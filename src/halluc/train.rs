@@ -1,28 +1,27 @@
-//! DDPM training (`papers.md` §2): ε-prediction with plain MSE, t uniform over the integer steps,
-//! Adam (no weight decay, no clipping) on minibatches drawn with replacement from a fixed
-//! training set. A non-finite loss stops training and restores the last good weights.
+//! DDPM training (Aithal et al. 2024): ε-prediction with plain MSE, t uniform over the integer
+//! steps, Adam (no weight decay, no clipping) on minibatches drawn with replacement from a fixed
+//! training set. A diverging loss stops training through the shared [`DivergenceGuard`].
 //! Two settings of ours, both off by default (the paper): a cosine learning-rate decay to
 //! `train.lrEnd`, and an exponential moving average of the weights (`train.ema`) for sampling.
 use super::config::HallucConfig;
 use super::model::NoiseNet;
 use super::schedule::Schedule;
 use crate::config::{ConfigError, Validate};
+use crate::nn::guard::{DivergenceGuard, TrainError};
 use crate::nn::optim::{cosine_lr, GroupedAdamW};
 use crate::rng::{streams, Rng};
 use candle_core::{Device, Tensor};
 
-const SNAPSHOT_EVERY: usize = 50;
-
 pub struct Trainer {
-    pub net: NoiseNet,
-    pub schedule: Schedule,
+    net: NoiseNet,
+    schedule: Schedule,
     data: Vec<f32>,
     dim: usize,
     batch: usize,
     opt: GroupedAdamW,
     rng: Rng,
-    pub step: usize,
-    snapshot: Vec<Tensor>,
+    steps: usize,
+    guard: DivergenceGuard,
     lr: (f64, Option<f64>),
     total: usize,
     /// (decay, averaged weights) when `train.ema` > 0.
@@ -48,7 +47,7 @@ impl Trainer {
         dim: usize,
     ) -> Result<Self, ConfigError> {
         config.validate()?;
-        if data.is_empty() || data.len() % dim != 0 {
+        if data.is_empty() || !data.len().is_multiple_of(dim) {
             return Err(ConfigError::new(
                 "trainSize",
                 "the training set is empty or not whole points".to_string(),
@@ -59,7 +58,7 @@ impl Trainer {
         let net = NoiseNet::new(dim, config.train.width, &mut root.stream(streams::WEIGHTS))
             .map_err(err)?;
         let opt = GroupedAdamW::new(&net.params, config.train.lr, 0.0).map_err(err)?;
-        let snapshot = net.params.snapshot().map_err(err)?;
+        let guard = DivergenceGuard::new(&net.params).map_err(err)?;
         let ema = (config.train.ema > 0.0)
             .then(|| net.params.snapshot().map(|w| (config.train.ema, w)))
             .transpose()
@@ -72,8 +71,8 @@ impl Trainer {
             batch: config.train.batch,
             opt,
             rng: root.stream(streams::TRAINING),
-            step: 0,
-            snapshot,
+            steps: 0,
+            guard,
             lr: (config.train.lr, config.train.lr_end),
             total: config.train.steps,
             ema,
@@ -82,19 +81,29 @@ impl Trainer {
 
     /// The learning rate at the current step: constant, or the cosine from lr to lrEnd.
     pub fn learning_rate(&self) -> f64 {
-        cosine_lr(self.lr.0, self.lr.1, self.step, self.total)
+        cosine_lr(self.lr.0, self.lr.1, self.steps, self.total)
     }
 
     /// Loads safetensors weights as if `steps` steps had been taken (fresh optimiser state).
-    pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> candle_core::Result<()> {
+    pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError> {
         self.net.params.load_safetensors(bytes)?;
-        self.step = steps;
-        self.snapshot = self.net.params.snapshot()?;
+        self.steps = steps;
+        self.guard.reset(&self.net.params)?;
         if let Some((_, average)) = &mut self.ema {
             *average = self.net.params.snapshot()?;
         }
-        self.opt = GroupedAdamW::new(&self.net.params, self.lr.0, 0.0)?;
+        self.opt.restart();
         Ok(())
+    }
+
+    /// The network being trained (not its moving average).
+    pub fn net(&self) -> &NoiseNet {
+        &self.net
+    }
+
+    /// Steps taken so far (or recorded with loaded weights).
+    pub fn steps(&self) -> usize {
+        self.steps
     }
 
     /// The weights to sample with (the moving average when there is one) as safetensors.
@@ -112,9 +121,8 @@ impl Trainer {
         Ok(net)
     }
 
-    /// One Adam step on a fresh minibatch; returns the MSE, or an error naming the step when
-    /// the loss is not finite (the last good weights are then restored).
-    pub fn step(&mut self) -> Result<f32, String> {
+    /// One Adam step on a fresh minibatch; returns the MSE.
+    pub fn step(&mut self) -> Result<f32, TrainError> {
         let (b, d) = (self.batch, self.dim);
         let rows = self.data.len() / d;
         let (mut x_t, mut eps, mut t) = (
@@ -136,43 +144,23 @@ impl Trainer {
             }
             t.push(step as f32);
         }
-        let run = || -> candle_core::Result<(Tensor, f32)> {
-            let dev = &Device::Cpu;
-            let pred = self.net.forward(
-                &Tensor::from_vec(x_t, (b, d), dev)?,
-                &Tensor::from_vec(t, b, dev)?,
-            )?;
-            let loss = (pred - Tensor::from_vec(eps, (b, d), dev)?)?
-                .sqr()?
-                .mean_all()?;
-            let value = loss.to_scalar::<f32>()?;
-            Ok((loss, value))
-        };
-        let (loss, value) = run().map_err(|e| e.to_string())?;
-        if !value.is_finite() {
-            self.net
-                .params
-                .restore(&self.snapshot)
-                .map_err(|e| e.to_string())?;
-            return Err(format!(
-                "training diverged at step {} (loss {value}); the last good weights are kept",
-                self.step
-            ));
-        }
-        if self.step % SNAPSHOT_EVERY == 0 {
-            self.snapshot = self.net.params.snapshot().map_err(|e| e.to_string())?;
-        }
+        let dev = &Device::Cpu;
+        let pred = self.net.forward(
+            &Tensor::from_vec(x_t, (b, d), dev)?,
+            &Tensor::from_vec(t, b, dev)?,
+        )?;
+        let loss = (pred - Tensor::from_vec(eps, (b, d), dev)?)?
+            .sqr()?
+            .mean_all()?;
+        let value = loss.to_scalar::<f32>()?;
+        self.guard
+            .check(self.steps, value, &self.net.params, &mut self.opt)?;
         self.opt.set_learning_rate(self.learning_rate());
-        self.opt.backward_step(&loss).map_err(|e| e.to_string())?;
+        self.opt.backward_step(&loss)?;
         if let Some((decay, average)) = &mut self.ema {
-            average_into(
-                average,
-                &self.net.params.snapshot().map_err(|e| e.to_string())?,
-                *decay,
-            )
-            .map_err(|e| e.to_string())?;
+            average_into(average, &self.net.params.snapshot()?, *decay)?;
         }
-        self.step += 1;
+        self.steps += 1;
         Ok(value)
     }
 }

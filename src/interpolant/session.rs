@@ -8,10 +8,12 @@ use super::compare::{default_times, field_error, FieldError};
 use super::config::{FieldsMode, InterpolantConfig};
 use super::exact::ExactFields;
 use super::sampler::{log_likelihood, spaced_grid, step, Direction, Fields};
-use super::train::{StepLoss, TrainError, Trainer};
+use super::train::{StepLoss, Trainer};
 use crate::config::ConfigError;
 use crate::data::Density;
+use crate::lab::Lab;
 use crate::metrics::energy::{energy_distance, noise_floor};
+use crate::nn::guard::TrainError;
 use crate::rng::{streams, Rng};
 use serde::Serialize;
 
@@ -30,9 +32,9 @@ pub struct Metrics {
 }
 
 pub struct Session {
-    pub config: InterpolantConfig,
-    pub exact: Option<ExactFields>,
-    pub trainer: Option<Trainer>,
+    config: InterpolantConfig,
+    exact: Option<ExactFields>,
+    trainer: Option<Trainer>,
     rho0: Box<dyn Density>,
     rho1: Box<dyn Density>,
     particles: Vec<f32>,
@@ -45,7 +47,7 @@ pub struct Session {
 /// The learned fields when there is a trainer, else the exact ones.
 fn followed<'a>(trainer: &'a Option<Trainer>, exact: &'a Option<ExactFields>) -> &'a dyn Fields {
     match (trainer, exact) {
-        (Some(t), _) => &t.model,
+        (Some(t), _) => t.model(),
         (None, Some(e)) => e,
         (None, None) => {
             unreachable!("validation ensures exact fields exist when nothing is learned")
@@ -54,35 +56,21 @@ fn followed<'a>(trainer: &'a Option<Trainer>, exact: &'a Option<ExactFields>) ->
 }
 
 impl Session {
-    /// Builds the fields (exact ones whenever both ends are Gaussian mixtures, for comparison)
-    /// and draws the particles at the start of the grid.
-    pub fn new(config: InterpolantConfig) -> Result<Self, ConfigError> {
-        crate::config::Validate::validate(&config)?;
-        let exact = config.exact_fields().ok();
-        let trainer = (config.fields == FieldsMode::Learned)
-            .then(|| Trainer::new(&config))
-            .transpose()?;
-        let mut s = Self {
-            rho0: config.source().build()?,
-            rho1: config.rho1.build()?,
-            grid: spaced_grid(
-                config.sampler.steps,
-                config.sampler.direction,
-                config.sampler.schedule,
-            ),
-            rng: Rng::new(config.seed).stream(streams::SAMPLER),
-            exact,
-            trainer,
-            config,
-            particles: vec![],
-            index: 0,
-        };
-        s.reset_particles();
-        Ok(s)
-    }
-
     pub fn dim(&self) -> usize {
         self.rho1.dim()
+    }
+
+    /// The exact fields, when both ends are Gaussian mixtures (else `None`).
+    pub fn exact(&self) -> Option<&ExactFields> {
+        self.exact.as_ref()
+    }
+
+    /// The followed drift at time `t` on the points `x`, and the exact drift beside it when
+    /// the followed fields are learned and exact ones exist.
+    pub fn drift(&self, t: f64, x: &[f32]) -> (Vec<f32>, Option<Vec<f32>>) {
+        let followed = self.fields().eval(t, x, false).0;
+        let exact = self.trainer.as_ref().and(self.exact.as_ref());
+        (followed, exact.map(|e| e.drift_and_score(t, x).0))
     }
 
     /// The fields the sampler follows.
@@ -176,7 +164,7 @@ impl Session {
         let mut rng = Rng::new(self.config.seed).stream(streams::SAMPLER);
         let (path, gamma) = (self.config.path, self.config.gamma);
         Some(field_error(
-            &trainer.model,
+            trainer.model(),
             exact,
             self.rho0.as_ref(),
             self.rho1.as_ref(),
@@ -186,15 +174,6 @@ impl Session {
             n,
             &mut rng,
         ))
-    }
-
-    /// `k` training steps (an error if the fields are exact, or on divergence).
-    pub fn train(&mut self, k: usize) -> Result<Vec<StepLoss>, TrainError> {
-        let trainer = self
-            .trainer
-            .as_mut()
-            .ok_or_else(|| TrainError::Tensor("exact fields need no training".into()))?;
-        (0..k).map(|_| trainer.step()).collect()
     }
 
     /// The metrics at the particles' current positions (meaningful at the end of the grid).
@@ -226,5 +205,72 @@ impl Session {
             log_likelihood: ll.filter(|v| v.is_finite()),
             log_likelihood_exact: exact_ll.map(|v| v / n),
         }
+    }
+}
+
+impl Lab for Session {
+    type Config = InterpolantConfig;
+    type Progress = StepLoss;
+
+    /// Builds the fields (exact ones whenever both ends are Gaussian mixtures, for comparison)
+    /// and draws the particles at the start of the grid.
+    fn new(config: InterpolantConfig) -> Result<Self, ConfigError> {
+        crate::config::Validate::validate(&config)?;
+        let exact = config.exact_fields().ok();
+        let trainer = (config.fields == FieldsMode::Learned)
+            .then(|| Trainer::new(&config))
+            .transpose()?;
+        let mut s = Self {
+            rho0: config.source().build()?,
+            rho1: config.rho1.build()?,
+            grid: spaced_grid(
+                config.sampler.steps,
+                config.sampler.direction,
+                config.sampler.schedule,
+            ),
+            rng: Rng::new(config.seed).stream(streams::SAMPLER),
+            exact,
+            trainer,
+            config,
+            particles: vec![],
+            index: 0,
+        };
+        s.reset_particles();
+        Ok(s)
+    }
+
+    fn config(&self) -> &InterpolantConfig {
+        &self.config
+    }
+
+    fn trainable(&self) -> bool {
+        self.trainer.is_some()
+    }
+
+    fn trained_steps(&self) -> usize {
+        self.trainer.as_ref().map_or(0, Trainer::steps)
+    }
+
+    fn train(&mut self, steps: usize) -> Result<Vec<StepLoss>, TrainError> {
+        let trainer = self
+            .trainer
+            .as_mut()
+            .ok_or(TrainError::NotTrainable("exact fields"))?;
+        (0..steps).map(|_| trainer.step()).collect()
+    }
+
+    fn weights(&self) -> Result<Vec<u8>, TrainError> {
+        self.trainer
+            .as_ref()
+            .ok_or(TrainError::NotTrainable("exact fields"))?
+            .weights()
+    }
+
+    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError> {
+        let trainer = self
+            .trainer
+            .as_mut()
+            .ok_or(TrainError::NotTrainable("exact fields"))?;
+        trainer.load_weights(bytes, steps)
     }
 }

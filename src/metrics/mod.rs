@@ -3,3 +3,4 @@ pub mod energy;
 pub mod explicitness;
 pub mod infomec;
 pub mod information;
+pub mod roc;

@@ -1,8 +1,10 @@
 //! Neural-network building blocks shared by the labs: a seeded parameter store with
-//! optimiser groups, an MLP builder, time embeddings, and safetensors bytes I/O.
+//! optimiser groups, an MLP builder, time embeddings, safetensors bytes I/O, and the
+//! divergence guard every trainer runs.
 pub mod conv;
 pub mod dense;
 pub mod embedding;
+pub mod guard;
 pub mod im2col;
 pub mod layer_norm;
 pub mod matmul;

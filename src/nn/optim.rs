@@ -97,6 +97,16 @@ impl GroupedAdamW {
         self.slots.iter().map(|s| (s.m.as_slice(), s.v.as_slice()))
     }
 
+    /// Forgets the moments and the step count, as a fresh optimiser over the same parameters
+    /// (after a divergence or when weights are loaded).
+    pub fn restart(&mut self) {
+        for slot in &mut self.slots {
+            slot.m.fill(0.0);
+            slot.v.fill(0.0);
+        }
+        self.step_t = 0;
+    }
+
     pub fn set_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
     }

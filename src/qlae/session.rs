@@ -11,13 +11,15 @@ use super::data::Images;
 use super::eval::{encode, eval_images, evaluate_on, Evaluation};
 use super::train::{Losses, Trainer};
 use crate::config::ConfigError;
+use crate::lab::Lab;
+use crate::nn::guard::TrainError;
 use candle_core::{Device, Result, Tensor};
 
 /// Columns of a continuous latent's traversal.
 pub const TRAVERSAL_COLUMNS: usize = 10;
 
 pub struct Session {
-    pub trainer: Trainer,
+    trainer: Trainer,
     eval: Images,
     /// `eval` as one tensor, made once.
     eval_tensor: Tensor,
@@ -28,30 +30,13 @@ fn text(e: candle_core::Error) -> String {
 }
 
 impl Session {
-    pub fn new(config: QlaeConfig) -> std::result::Result<Self, ConfigError> {
-        let trainer = Trainer::new(&config)?;
-        let eval = eval_images(&config);
-        let eval_tensor = eval
-            .tensor()
-            .map_err(|e| ConfigError::new("", e.to_string()))?;
-        Ok(Self {
-            trainer,
-            eval,
-            eval_tensor,
-        })
-    }
-
-    pub fn config(&self) -> &QlaeConfig {
-        self.trainer.config()
-    }
-
-    /// `k` training steps; stops at the first failure (a diverging loss keeps the last good weights).
-    pub fn train(&mut self, k: usize) -> std::result::Result<Vec<Losses>, String> {
-        (0..k).map(|_| self.trainer.step()).collect()
+    /// The autoencoder's latent count.
+    pub fn latents(&self) -> usize {
+        self.trainer.model().latents()
     }
 
     pub fn evaluate(&self) -> std::result::Result<Evaluation, String> {
-        evaluate_on(&self.trainer.model, self.config(), &self.eval).map_err(text)
+        evaluate_on(self.trainer.model(), self.config(), &self.eval).map_err(text)
     }
 
     /// The first `n` held-out images (n × C × S × S).
@@ -74,7 +59,7 @@ impl Session {
     /// The latents the metrics score on the held-out images (code indices for QLAE, else z),
     /// `evalSize × latents` row-major: the latents `genlab metrics infomec` reads.
     pub fn held_out_latents(&self) -> std::result::Result<Vec<f32>, String> {
-        let (columns, _) = encode(&self.trainer.model, &self.eval_tensor).map_err(text)?;
+        let (columns, _) = encode(self.trainer.model(), &self.eval_tensor).map_err(text)?;
         let n = self.eval.n;
         Ok((0..n)
             .flat_map(|i| columns.iter().map(move |c| c[i] as f32))
@@ -84,7 +69,7 @@ impl Session {
     /// Reconstructions σ(logits) of the first `n` held-out images.
     pub fn reconstructions(&self, n: usize) -> std::result::Result<Vec<f32>, String> {
         let run = || -> Result<Vec<f32>> {
-            let out = self.trainer.model.forward(&self.batch(0, n)?, None)?;
+            let out = self.trainer.model().forward(&self.batch(0, n)?, None)?;
             candle_nn::ops::sigmoid(&out.logits)?
                 .flatten_all()?
                 .to_vec1()
@@ -97,7 +82,7 @@ impl Session {
         let run = || -> Result<Vec<f32>> {
             let out = self
                 .trainer
-                .model
+                .model()
                 .forward(&self.batch(index.min(self.eval.n - 1), 1)?, None)?;
             let z = match &out.quantized {
                 Some(q) => q.quantized.detach(),
@@ -111,16 +96,20 @@ impl Session {
     /// Each latent's codebook (QLAE), or [`TRAVERSAL_COLUMNS`] values over its range on the
     /// held-out images: latents × columns, row-major.
     pub fn traversal_values(&self) -> std::result::Result<Vec<f32>, String> {
-        if let Some(q) = self.trainer.model.quantizer() {
+        if let Some(q) = self.trainer.model().quantizer() {
             return q
                 .codebooks
                 .flatten_all()
                 .and_then(|t| t.to_vec1())
                 .map_err(text);
         }
-        let z = self.trainer.model.encode(&self.eval_tensor).map_err(text)?;
+        let z = self
+            .trainer
+            .model()
+            .encode(&self.eval_tensor)
+            .map_err(text)?;
         let rows: Vec<Vec<f32>> = z.to_vec2().map_err(text)?;
-        let latents = self.trainer.model.latents();
+        let latents = self.trainer.model().latents();
         let mut values = Vec::with_capacity(latents * TRAVERSAL_COLUMNS);
         for j in 0..latents {
             let (lo, hi) = rows
@@ -138,8 +127,8 @@ impl Session {
 
     /// Images decoded from latent vectors (rows of `z`, n × latents): σ(logits).
     pub fn decode(&self, z: &[f32]) -> std::result::Result<Vec<f32>, String> {
-        let latents = self.trainer.model.latents();
-        if z.is_empty() || z.len() % latents != 0 {
+        let latents = self.trainer.model().latents();
+        if z.is_empty() || !z.len().is_multiple_of(latents) {
             return Err(format!(
                 "decode needs whole latent vectors of {latents} values; got {}",
                 z.len()
@@ -147,7 +136,7 @@ impl Session {
         }
         let run = || -> Result<Vec<f32>> {
             let z = Tensor::from_slice(z, (z.len() / latents, latents), &Device::Cpu)?;
-            candle_nn::ops::sigmoid(&self.trainer.model.decode(&z)?)?
+            candle_nn::ops::sigmoid(&self.trainer.model().decode(&z)?)?
                 .flatten_all()?
                 .to_vec1()
         };
@@ -175,13 +164,13 @@ impl Session {
     /// How often each codebook value is chosen on the held-out images (QLAE; latents ×
     /// values, row-major), empty for the other models.
     pub fn usage(&self) -> std::result::Result<Vec<u32>, String> {
-        let Some(q) = self.trainer.model.quantizer() else {
+        let Some(q) = self.trainer.model().quantizer() else {
             return Ok(vec![]);
         };
         let (latents, values) = (q.latents(), q.values());
         let indices: Vec<Vec<u32>> = self
             .trainer
-            .model
+            .model()
             .encode(&self.eval_tensor)
             .and_then(|t| t.to_vec2())
             .map_err(text)?;
@@ -192,5 +181,47 @@ impl Session {
             }
         }
         Ok(counts)
+    }
+}
+
+impl Lab for Session {
+    type Config = QlaeConfig;
+    type Progress = Losses;
+
+    fn new(config: QlaeConfig) -> std::result::Result<Self, ConfigError> {
+        let trainer = Trainer::new(&config)?;
+        let eval = eval_images(&config);
+        let eval_tensor = eval
+            .tensor()
+            .map_err(|e| ConfigError::new("", e.to_string()))?;
+        Ok(Self {
+            trainer,
+            eval,
+            eval_tensor,
+        })
+    }
+
+    fn config(&self) -> &QlaeConfig {
+        self.trainer.config()
+    }
+
+    fn trainable(&self) -> bool {
+        true
+    }
+
+    fn trained_steps(&self) -> usize {
+        self.trainer.steps()
+    }
+
+    fn train(&mut self, steps: usize) -> std::result::Result<Vec<Losses>, TrainError> {
+        (0..steps).map(|_| self.trainer.step()).collect()
+    }
+
+    fn weights(&self) -> std::result::Result<Vec<u8>, TrainError> {
+        Ok(self.trainer.model().params.to_safetensors()?)
+    }
+
+    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> std::result::Result<(), TrainError> {
+        self.trainer.load_weights(bytes, steps)
     }
 }

@@ -1,20 +1,19 @@
-//! Training (`papers.md` §3): every step renders a fresh batch with factors drawn uniformly
+//! Training (Hsu et al. 2023): every step renders a fresh batch with factors drawn uniformly
 //! (the same as minibatches of the full factor grid), and minimises
 //! BCE(logits, x) (mean over pixels) + λ_q·quantization + λ_c·commitment for QLAE,
 //! BCE alone for the AE, BCE + β·KL (mean over latents) for the β-VAE. Weights: element-wise
 //! gradient clip, then AdamW; biases and codebooks: Adam without decay or clip. Our setting,
 //! off by default (the paper): a cosine learning-rate decay to `train.lrEnd`.
-//! A non-finite loss stops training and restores the last good weights.
+//! A diverging loss stops training through the shared [`DivergenceGuard`].
 use super::config::QlaeConfig;
 use super::model::{Autoencoder, Outputs};
 use super::quantizer::{commitment_loss, quantization_loss};
 use crate::config::{ConfigError, Validate};
+use crate::nn::guard::{DivergenceGuard, TrainError};
 use crate::nn::optim::{cosine_lr, GroupedAdamW};
 use crate::rng::{streams, Rng};
 use candle_core::{Result, Tensor};
 use serde::Serialize;
-
-const SNAPSHOT_EVERY: usize = 50;
 
 /// Binary cross-entropy of pixel logits l against targets x in [0, 1], mean over all elements,
 /// written stably as relu(l) − l·x + log(1 + exp(−|l|)) (log σ(l) is NaN on saturated logits).
@@ -44,13 +43,13 @@ pub struct Losses {
 }
 
 pub struct Trainer {
-    pub model: Autoencoder,
+    model: Autoencoder,
     config: QlaeConfig,
     opt: GroupedAdamW,
     data_rng: Rng,
     noise_rng: Rng,
-    pub step: usize,
-    snapshot: Vec<Tensor>,
+    steps: usize,
+    guard: DivergenceGuard,
 }
 
 impl Trainer {
@@ -60,15 +59,15 @@ impl Trainer {
         let root = Rng::new(config.seed);
         let model = Autoencoder::new(config, &mut root.stream(streams::WEIGHTS)).map_err(err)?;
         let opt = Self::optimiser(config, &model).map_err(err)?;
-        let snapshot = model.params.snapshot().map_err(err)?;
+        let guard = DivergenceGuard::new(&model.params).map_err(err)?;
         Ok(Self {
             model,
             config: config.clone(),
             opt,
             data_rng: root.stream(streams::DATA),
             noise_rng: root.stream(streams::TRAINING),
-            step: 0,
-            snapshot,
+            steps: 0,
+            guard,
         })
     }
 
@@ -84,9 +83,14 @@ impl Trainer {
         cosine_lr(
             self.config.train.lr,
             self.config.train.lr_end,
-            self.step,
+            self.steps,
             self.config.train.steps,
         )
+    }
+
+    /// The autoencoder being trained.
+    pub fn model(&self) -> &Autoencoder {
+        &self.model
     }
 
     pub fn config(&self) -> &QlaeConfig {
@@ -94,12 +98,21 @@ impl Trainer {
     }
 
     /// Loads safetensors weights as if `steps` steps had been taken (fresh optimiser state).
-    pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<()> {
+    pub fn load_weights(
+        &mut self,
+        bytes: &[u8],
+        steps: usize,
+    ) -> std::result::Result<(), TrainError> {
         self.model.params.load_safetensors(bytes)?;
-        self.step = steps;
-        self.snapshot = self.model.params.snapshot()?;
-        self.opt = Self::optimiser(&self.config, &self.model)?;
+        self.steps = steps;
+        self.guard.reset(&self.model.params)?;
+        self.opt.restart();
         Ok(())
+    }
+
+    /// Steps taken so far (or recorded with loaded weights).
+    pub fn steps(&self) -> usize {
+        self.steps
     }
 
     /// The loss of a forward pass on `x`, with its terms.
@@ -127,35 +140,21 @@ impl Trainer {
         Ok((total, losses))
     }
 
-    /// One optimiser step on a freshly rendered batch; an error names the step when the loss
-    /// is not finite (the last good weights are then restored).
-    pub fn step(&mut self) -> std::result::Result<Losses, String> {
+    /// One optimiser step on a freshly rendered batch.
+    pub fn step(&mut self) -> std::result::Result<Losses, TrainError> {
         let images = self
             .config
             .data
             .sample(self.config.train.batch, &mut self.data_rng);
-        let run = |this: &mut Self| -> Result<(Tensor, Losses)> {
-            let x = images.tensor()?;
-            let out = this.model.forward(&x, Some(&mut this.noise_rng))?;
-            this.loss(&x, &out)
-        };
-        let (loss, losses) = run(self).map_err(|e| e.to_string())?;
-        if !losses.total.is_finite() {
-            self.model
-                .params
-                .restore(&self.snapshot)
-                .map_err(|e| e.to_string())?;
-            return Err(format!(
-                "training diverged at step {} (loss {}); the last good weights are kept",
-                self.step, losses.total
-            ));
-        }
-        if self.step % SNAPSHOT_EVERY == 0 {
-            self.snapshot = self.model.params.snapshot().map_err(|e| e.to_string())?;
-        }
+        let x = images.tensor()?;
+        let out = self.model.forward(&x, Some(&mut self.noise_rng))?;
+        let (loss, losses) = self.loss(&x, &out)?;
+        let params = &self.model.params;
+        self.guard
+            .check(self.steps, losses.total, params, &mut self.opt)?;
         self.opt.set_learning_rate(self.learning_rate());
-        self.opt.backward_step(&loss).map_err(|e| e.to_string())?;
-        self.step += 1;
+        self.opt.backward_step(&loss)?;
+        self.steps += 1;
         Ok(losses)
     }
 }

@@ -1,0 +1,104 @@
+//! The divergence guard every trainer runs, and the one error training can end with.
+//!
+//! A step whose loss is not finite, or above [`DIVERGED`], is not taken: the weights go back to
+//! the last snapshot (taken every [`SNAPSHOT_EVERY`] steps at a good loss) and the optimiser's
+//! moments restart, so "continue" resumes from good weights with no memory of the blow-up.
+//!
+//! ```
+//! use genlab::nn::{guard::{DivergenceGuard, TrainError}, optim::GroupedAdamW};
+//! use genlab::nn::params::{Group, Params};
+//! use genlab::rng::Rng;
+//! let mut p = Params::new();
+//! let w = p.uniform("w", &[3], 1.0, Group::Decay, &mut Rng::new(0)).unwrap();
+//! let good = w.to_vec1::<f32>().unwrap();
+//! let mut opt = GroupedAdamW::new(&p, 0.1, 0.0).unwrap();
+//! let mut guard = DivergenceGuard::new(&p).unwrap();
+//! guard.check(0, 1.0, &p, &mut opt).unwrap();
+//! opt.backward_step(&w.sqr().unwrap().sum_all().unwrap()).unwrap();
+//! let e = guard.check(1, f32::INFINITY, &p, &mut opt).unwrap_err();
+//! assert_eq!(e, TrainError::Diverged { step: 1, loss: f32::INFINITY });
+//! assert_eq!(w.to_vec1::<f32>().unwrap(), good);
+//! ```
+use super::optim::GroupedAdamW;
+use super::params::Params;
+use candle_core::Tensor;
+use std::fmt;
+
+/// A loss above this counts as diverged.
+pub const DIVERGED: f32 = 1e8;
+/// Steps between snapshots of the weights.
+pub const SNAPSHOT_EVERY: usize = 50;
+
+/// Why a training step failed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrainError {
+    /// The loss left the finite range (or passed [`DIVERGED`]) at this step; the last good
+    /// weights were restored.
+    Diverged { step: usize, loss: f32 },
+    /// The session has nothing to train (exact fields, the exact denoiser); says what it is.
+    NotTrainable(&'static str),
+    /// A tensor operation failed.
+    Tensor(String),
+}
+
+impl fmt::Display for TrainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Diverged { step, loss } => write!(
+                f,
+                "training diverged at step {step} (loss {loss}); the last good weights are kept. \
+                 Lower train.lr and continue.",
+            ),
+            Self::NotTrainable(what) => write!(f, "{what} has nothing to train"),
+            Self::Tensor(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for TrainError {}
+
+impl From<candle_core::Error> for TrainError {
+    fn from(e: candle_core::Error) -> Self {
+        Self::Tensor(e.to_string())
+    }
+}
+
+/// The last good weights of one parameter set.
+pub struct DivergenceGuard {
+    snapshot: Vec<Tensor>,
+}
+
+impl DivergenceGuard {
+    /// Starts from the parameters' current values.
+    pub fn new(params: &Params) -> candle_core::Result<Self> {
+        Ok(Self {
+            snapshot: params.snapshot()?,
+        })
+    }
+
+    /// Takes the current values as good (after loading weights).
+    pub fn reset(&mut self, params: &Params) -> candle_core::Result<()> {
+        self.snapshot = params.snapshot()?;
+        Ok(())
+    }
+
+    /// Checks `loss`, computed at `step` before its update. A good loss keeps a snapshot every
+    /// [`SNAPSHOT_EVERY`] steps; a diverged one restores the weights, restarts `opt` and says so.
+    pub fn check(
+        &mut self,
+        step: usize,
+        loss: f32,
+        params: &Params,
+        opt: &mut GroupedAdamW,
+    ) -> Result<(), TrainError> {
+        if !loss.is_finite() || loss.abs() > DIVERGED {
+            params.restore(&self.snapshot)?;
+            opt.restart();
+            return Err(TrainError::Diverged { step, loss });
+        }
+        if step.is_multiple_of(SNAPSHOT_EVERY) {
+            self.snapshot = params.snapshot()?;
+        }
+        Ok(())
+    }
+}
