@@ -14,6 +14,21 @@ use genlab::nn::mlp::{Activation, Mlp, MlpConfig};
 use genlab::nn::params::Params;
 use genlab::rng::Rng;
 use genlab::wasm::{DataLab, HallucLab, InterpolantLab};
+use wasm_bindgen::JsValue;
+
+/// A small result as its JSON text.
+fn stringify(value: &JsValue) -> String {
+    js_sys::JSON::stringify(value).unwrap().into()
+}
+
+/// The named Float32Arrays of a bulk result, in the order of `names`.
+fn named_arrays(value: &JsValue, names: &[&str]) -> Vec<Vec<f32>> {
+    let field = |name: &str| js_sys::Reflect::get(value, &JsValue::from_str(name)).unwrap();
+    names
+        .iter()
+        .map(|n| js_sys::Float32Array::from(field(n)).to_vec())
+        .collect()
+}
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -180,14 +195,17 @@ fn interpolant_lab_trains_and_samples_deterministically() {
         "train":{"batch":64,"steps":20},"sampler":{"method":"sde-heun","epsilon":0.5,"steps":10},"n":200,"seed":3}"#;
     let run = || {
         let mut lab = InterpolantLab::new(json).unwrap();
-        let losses = lab.train(20).unwrap();
+        let losses = stringify(&lab.train(20).unwrap());
         lab.advance(usize::MAX, 0.5);
         (losses, lab.particles(), lab.weights().unwrap())
     };
     let (la, pa, wa) = run();
     let (lb, pb, wb) = run();
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-    assert_eq!(bits(&la), bits(&lb), "same losses");
+    // one {drift, score} per step; JSON prints each f32 (widened to f64) exactly
+    assert_eq!(la, lb, "same losses");
+    assert_eq!(la.matches(r#""drift":"#).count(), 20, "{la}");
+    assert_eq!(la.matches(r#""score":"#).count(), 20, "{la}");
     assert_eq!(bits(&pa), bits(&pb), "same particles");
     assert_eq!(wa, wb, "same weights");
     assert_eq!(pa.len(), 400);
@@ -209,38 +227,55 @@ fn halluc_lab_trains_and_samples_deterministically() {
     let json = r#"{"data":{"name":"grid25"},"trainSize":500,"schedule":{"steps":50},"train":{"width":16,"batch":64,"steps":10,"ema":0.9},"n":60,"seed":5}"#;
     let run = || {
         let mut lab = HallucLab::new(json).unwrap();
-        let losses = lab.train(10).unwrap();
+        let losses = stringify(&lab.train(10).unwrap());
         lab.start_sampling();
         let mut chunks = vec![];
         loop {
-            let chunk = lab.sample_chunk().unwrap();
-            if chunk.is_empty() {
+            let chunk = named_arrays(
+                &lab.sample_chunk().unwrap(),
+                &["points", "variance", "labels"],
+            );
+            if chunk[0].is_empty() {
                 break;
             }
             chunks.push(chunk);
         }
-        (losses, chunks, lab.weights().unwrap(), lab.report())
+        (
+            losses,
+            chunks,
+            lab.weights().unwrap(),
+            stringify(&lab.report().unwrap()),
+        )
     };
     let (la, ca, wa, ra) = run();
     let (lb, cb, wb, rb) = run();
-    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-    assert_eq!(bits(&la), bits(&lb), "same losses");
+    let bits = |v: &[Vec<f32>]| v.iter().flatten().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(la, lb, "same losses");
+    assert_eq!(la.matches(',').count(), 9, "ten losses: {la}");
     assert_eq!(ca.len(), 2, "chunks of 25 and 35 (of 50)");
     for (a, b) in ca.iter().zip(&cb) {
         assert_eq!(bits(a), bits(b), "same samples, variances and labels");
     }
-    // each chunk: 2D points, then variances, then 0/1 labels
-    assert_eq!(ca[0].len(), 25 * 4);
-    assert!(ca[0][75..].iter().all(|l| *l == 0.0 || *l == 1.0));
+    // each chunk: 2D points, their variances, 0/1 labels
+    assert_eq!(
+        [ca[0][0].len(), ca[0][1].len(), ca[0][2].len()],
+        [50, 25, 25]
+    );
+    assert!(ca[0][2].iter().all(|l| *l == 0.0 || *l == 1.0));
     assert_eq!(wa, wb, "same weights");
     assert_eq!(ra, rb);
     assert!(ra.contains(r#""samples":60"#), "{ra}");
+    assert!(ra.contains(r#""hallucinationRate":"#), "camelCase: {ra}");
     let mut other = HallucLab::new(json).unwrap();
     other.load_weights(&wa, 10).unwrap();
     assert_eq!(other.trained_steps(), 10);
     other.start_sampling();
+    let first = named_arrays(
+        &other.sample_chunk().unwrap(),
+        &["points", "variance", "labels"],
+    );
     assert_eq!(
-        bits(&other.sample_chunk().unwrap()),
+        bits(&first),
         bits(&ca[0]),
         "loaded weights sample the same chain"
     );

@@ -95,7 +95,7 @@ test('a link reproduces the same samples and variances in a fresh browser', asyn
   assert.equal(sa.variance.length, 300);
   assert.deepEqual(sa.points, (await state(b.page)).points);
   assert.deepEqual(sa.variance, (await state(b.page)).variance);
-  assert.equal(sa.report.hallucination_rate < 0.05, true, 'the exact denoiser stays on the modes');
+  assert.equal(sa.report.hallucinationRate < 0.05, true, 'the exact denoiser stays on the modes');
   await a.context.close();
   await b.context.close();
 });
@@ -195,9 +195,9 @@ test('recursive training runs in the page, per filter and generation, the same i
   const a = await run();
   assert.deepEqual(a.lineages.map((l) => l.filter), ['none', 'variance', 'random']);
   for (const l of a.lineages) {
-    assert.equal(l.hallucination_rate.length, 2);
-    assert.ok(l.hallucination_rate.every((r) => r >= 0 && r <= 1));
-    assert.equal(l.hallucination_rate[0], a.lineages[0].hallucination_rate[0], 'generation 0 is shared');
+    assert.equal(l.hallucinationRate.length, 2);
+    assert.ok(l.hallucinationRate.every((r) => r >= 0 && r <= 1));
+    assert.equal(l.hallucinationRate[0], a.lineages[0].hallucinationRate[0], 'generation 0 is shared');
   }
   assert.match(await a.page.textContent('#halluc-recurse-status'), /^Hallucinated at generation 1: none \d+\.\d\d%, variance \d+\.\d\d%, random \d+\.\d\d%/);
   const b = await run();
@@ -224,7 +224,7 @@ test('the recursive-training preset opens with its shipped result drawn, and ano
   assert.equal(v.trained, 12000, 'generation 0 opens from its shipped weights');
   assert.deepEqual(v.lineages, shipped);
   assert.deepEqual(shipped.map((l) => l.filter), ['none', 'variance', 'random']);
-  const generations = shipped[0].hallucination_rate.length;
+  const generations = shipped[0].hallucinationRate.length;
   assert.ok(await page.evaluate(() => document.getElementById('halluc-recursive').open), 'the panel opens');
   assert.equal(await page.inputValue('#halluc-generations'), String(generations));
   const status = await page.textContent('#halluc-recurse-status');

@@ -148,7 +148,7 @@ test('the exported held-out factors and latents give the page’s InfoMEC in `ge
 });
 
 test('the default QLAE, reset and trained from scratch in the page, scores InfoM ≥ 0.6 at step 1,000', async () => {
-  // the issue's in-page bar; the time it takes is measured by tests/e2e/bench-qlae.mjs
+  // the issue's in-page bar; the time it takes is measured by bench/bench-qlae.mjs
   const { page, errors, context } = await site.open('#qlae', waitIdle);
   await page.click('#qlae-reset');
   await page.waitForFunction(() => { const v = window.genlab.views.qlae; return !v.training && v.run.trained === 0 && !v.run.evaluation; }, null, { timeout: 60_000 });

@@ -1,15 +1,20 @@
 // The module worker that owns the wasm instance. The page never runs model code: it posts
 // small typed messages and receives Float32Arrays (transferred, not copied).
 //
-// In:  {type:'catalog', id}                      → {type:'catalog', id, catalog, defaults}
-//      {type:'configure', id, lab, config}      → {type:'configured', id, config, dim, extent, analytic}
+// In:  {type:'catalog', id}                      → {type:'catalog', id, catalog, defaults, presets, hallucPresets, qlaePresets}
+//      {type:'configure', id, lab, config}      → {type:'configured', id, config, …the lab's facts (see `sessions`)}
 //      {type:'run', id, k}                      → {type:'progress', id, step, total, loss}… then {type:'ran', id, steps, loss}
 //      {type:'sample', id, chunk}               → {type:'samples', id, points, produced, total, done}…
 //      {type:'density', id, extent, w, h}       → {type:'density', id, values, w, h}
-//      {type:'train', id, k, chunk, refreshEvery, epsilon} → {type:'progress', id, step, losses, particles?}… then {type:'ran', id, step}
-//      {type:'play', id, from, points, epsilon, arrows} → {type:'frame', id, index, particles, drift}… then {type:'played', id, index}
+//      {type:'train', id, k, chunk, refreshEvery, epsilon} → {type:'progress', id, step, done, total, losses, seconds, particles?}…
+//                                               then {type:'ran', id, step}; losses: one entry per step, the lab's
+//                                               progress ({drift, score} · a number · {total, reconstruction, …})
+//      {type:'play', id, from, points, epsilon, arrows} → {type:'frame', id, index, particles, drift, exact}… then {type:'played', id, index}
 //      {type:'diffuse', id, helpers}            → {type:'diffused', id, points, variance, labels, sampled, total}… then {type:'sampled', id, report, workers}
-//      {type:'call', id, method, args}          → {type:'result', id, result}   (drift, metrics, weights, frame, trajectory…)
+//      {type:'call', id, method, args}          → {type:'result', id, result}   (see CALLS: a typed array, a small object,
+//                                               or an object of named typed arrays)
+//      {type:'recursive', id, config, generations} → {type:'generation', id, filter, generation, rate, lineages}… then {type:'recursed', id, lineages}
+//      {type:'snapshot', id}                    → {type:'snapshot', id, weights, trained}
 //      {type:'epsilon', value}                  sets the SDE noise of a running 'play' at once
 //      {type:'cancel'}                          → the running request ends with {type:'cancelled', id}
 //      {type:'panic'}                           (test hook: a deliberate Rust panic)
@@ -79,7 +84,7 @@ const sessions = {
   qlae(config) {
     const lab = new QlaeLab(JSON.stringify(config));
     return [lab, {
-      config: JSON.parse(lab.configJson()), factors: JSON.parse(lab.factors()), latents: lab.latents(), channels: lab.channels(), size: lab.size(),
+      config: JSON.parse(lab.configJson()), factors: lab.factors(), latents: lab.latents(), channels: lab.channels(), size: lab.size(),
     }];
   },
   /** The benchmark workload (MLP 3→256×3→2), the training session the tests drive. */
@@ -114,7 +119,7 @@ const handlers = {
         session.advance(1e9, epsilon);
         reply.particles = session.particles();
       }
-      postMessage(reply, [losses.buffer, ...(reply.particles ? [reply.particles.buffer] : [])]);
+      postMessage(reply, reply.particles ? [reply.particles.buffer] : []);
       if (await cancelledAfterYield(id, { step: session.trainedSteps() })) return;
     }
     postMessage({ type: 'ran', id, step: session.trainedSteps() });
@@ -134,8 +139,8 @@ const handlers = {
     const frame = () => {
       const index = session.index();
       const particles = session.particles();
-      const drift = arrows ? session.drift(grid[index], arrows) : null;
-      postMessage({ type: 'frame', id, index, particles, drift }, [particles.buffer, ...(drift ? [drift.buffer] : [])]);
+      const { drift = null, exact = null } = arrows ? session.drift(grid[index], arrows) : {};
+      postMessage({ type: 'frame', id, index, particles, drift, exact }, [particles, drift, exact].filter(Boolean).map((a) => a.buffer));
     };
     if (!points) frame();
     while (session.advance(1, liveEpsilon) === 1) {
@@ -153,7 +158,6 @@ const handlers = {
   async diffuse({ id, helpers = 3 }) {
     cancelRequested = false;
     session.startSampling();
-    const dim = session.dim();
     const config = JSON.parse(session.configJson());
     const weights = session.learned() ? session.weights() : null;
     const pool = new ChunkPool(session.chunkCount(), await compiled, config, weights, session.trainedSteps(), helpers);
@@ -163,17 +167,13 @@ const handlers = {
         if (index !== null) pool.deliver(index, session.sampleChunkAt(index));
         else await pool.progress();
         for (const [i, flat] of pool.inOrder()) {
-          const chunk = session.appendChunk(i, flat);
-          const count = chunk.length / (dim + 2);
-          const points = chunk.slice(0, count * dim);
-          const variance = chunk.slice(count * dim, count * (dim + 1));
-          const labels = chunk.slice(count * (dim + 1));
+          const { points, variance, labels } = session.appendChunk(i, flat);
           postMessage({ type: 'diffused', id, points, variance, labels, sampled: session.sampled(), total: config.n }, [points.buffer, variance.buffer, labels.buffer]);
         }
         if (pool.finished()) break;
         if (await cancelledAfterYield(id, { sampled: session.sampled() })) return;
       }
-      postMessage({ type: 'sampled', id, report: JSON.parse(session.report()), workers: pool.workers() });
+      postMessage({ type: 'sampled', id, report: session.report(), workers: pool.workers() });
     } finally {
       pool.stop();
     }
@@ -183,7 +183,9 @@ const handlers = {
   async call({ id, method, args = [] }) {
     if (!CALLS.includes(method)) throw new Error(`unknown call “${method}”`);
     const result = session[method](...args);
-    const transfer = ArrayBuffer.isView(result) ? [result.buffer] : [];
+    // a typed array, or an object of named ones (a wasm result is the worker's to give away)
+    const arrays = ArrayBuffer.isView(result) ? [result] : Object.values(result ?? {}).filter((v) => ArrayBuffer.isView(v));
+    const transfer = arrays.map((a) => a.buffer);
     postMessage({ type: 'result', id, result }, transfer);
   },
 
@@ -196,10 +198,10 @@ const handlers = {
     const run = new HallucRecursion(JSON.stringify(config), generations);
     try {
       for (let step = run.nextGeneration(); step !== undefined; step = run.nextGeneration()) {
-        postMessage({ type: 'generation', id, ...JSON.parse(step), lineages: JSON.parse(run.lineages()) });
+        postMessage({ type: 'generation', id, ...step, lineages: run.lineages() });
         if (await cancelledAfterYield(id, {})) return;
       }
-      postMessage({ type: 'recursed', id, lineages: JSON.parse(run.lineages()) });
+      postMessage({ type: 'recursed', id, lineages: run.lineages() });
     } finally {
       run.free();
     }

@@ -43,8 +43,8 @@ const percent = (rate) => `${(100 * rate).toFixed(2)}%`;
 
 /** Each filter's rate at the last generation. */
 function lastGeneration(lineages) {
-  const generations = lineages[0].hallucination_rate.length;
-  return `Hallucinated at generation ${generations - 1}: ${lineages.map((l) => `${l.filter} ${percent(l.hallucination_rate.at(-1))}`).join(', ')}`;
+  const generations = lineages[0].hallucinationRate.length;
+  return `Hallucinated at generation ${generations - 1}: ${lineages.map((l) => `${l.filter} ${percent(l.hallucinationRate.at(-1))}`).join(', ')}`;
 }
 
 export class HallucinationView extends LabView {
@@ -105,8 +105,8 @@ export class HallucinationView extends LabView {
     const reply = await this.configure(config);
     const preset = this.presetFor(reply.config);
     Object.assign(this, { config: reply.config, dim: reply.dim, extent: reply.extent, learned: reply.learned });
-    this.modes = reply.modes.slice(0, -1);
-    this.sigma = reply.modes[reply.modes.length - 1];
+    this.modes = reply.modes.centres;
+    this.sigma = reply.modes.sigma;
     this.resetRun();
     this.losses = [];
     this.trained = 0;
@@ -326,9 +326,7 @@ export class HallucinationView extends LabView {
       this.frame = null;
       this.frameIndex = -1;
     } else {
-      const values = await this.call('frame', [position]);
-      const half = values.length / 2;
-      this.frame = { x: values.subarray(0, half), x0: values.subarray(half) };
+      this.frame = await this.call('frame', [position]);
       this.frameIndex = position;
     }
     this.redraw();
@@ -419,7 +417,7 @@ export class HallucinationView extends LabView {
       try {
         this.lineages = await fetchJson(url, 'the shipped recursive-training result');
         this.shippedRecursion = true;
-        const generations = this.lineages[0].hallucination_rate.length;
+        const generations = this.lineages[0].hallucinationRate.length;
         $('halluc-generations').value = String(generations);
         $('halluc-recurse-status').textContent = `Shipped result of genlab halluc recursive --preset ${this.presetName} (${generations} generations). ${lastGeneration(this.lineages)}.`;
         $('halluc-recursive').open = true;
@@ -432,7 +430,7 @@ export class HallucinationView extends LabView {
 
   /** The hallucination rate per generation, one line per filter. */
   drawRecursion() {
-    const series = Object.fromEntries((this.lineages ?? []).map((l) => [l.filter, l.hallucination_rate.map((r) => 100 * r)]));
+    const series = Object.fromEntries((this.lineages ?? []).map((l) => [l.filter, l.hallucinationRate.map((r) => 100 * r)]));
     drawLossCurves($('halluc-recursive-plot'), series, { window: 1, legend: (name) => `${name} filter, %`, empty: 'The hallucination rate (%) per generation appears here.', floor: 0 });
   }
 
@@ -465,12 +463,12 @@ export class HallucinationView extends LabView {
   showReport() {
     const r = this.report;
     const pct = (v) => (v === null || v === undefined ? '—' : `${(100 * v).toFixed(1)}%`);
-    $('halluc-rate').textContent = r ? `${pct(r.hallucination_rate)} of ${r.samples.toLocaleString('en')} (k = ${r.k})` : '—';
+    $('halluc-rate').textContent = r ? `${pct(r.hallucinationRate)} of ${r.samples.toLocaleString('en')} (k = ${r.k})` : '—';
     $('halluc-auroc').textContent = r?.auroc === null || !r ? '—' : r.auroc.toFixed(3);
     // an infinite threshold (remove nothing) arrives as null
     const tau = (t) => (t === null ? 'none' : t.toExponential(2));
     $('halluc-best').textContent = r?.best ? `${pct(r.best.removed)} removed, ${pct(r.best.kept)} kept (τ = ${tau(r.best.threshold)})` : '—';
-    $('halluc-by-k').textContent = r ? r.rate_by_k.map(([k, v]) => `k=${k}: ${pct(v)}`).join(', ') : '—';
+    $('halluc-by-k').textContent = r ? r.rateByK.map(([k, v]) => `k=${k}: ${pct(v)}`).join(', ') : '—';
   }
 
   status() {

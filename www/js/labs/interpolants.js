@@ -288,7 +288,7 @@ export class InterpolantView extends LabView {
       if (m.type !== 'frame') return;
       this.frames[m.index] = m.particles;
       this.index = m.index;
-      this.drift = m.drift;
+      this.drift = m.drift && { drift: m.drift, exact: m.exact };
       if (animate) this.schedule();
     }).catch((err) => { this.showMessage(err.message); return null; });
     if (!animate) this.schedule();
@@ -330,9 +330,9 @@ export class InterpolantView extends LabView {
     try {
       const final = await this.worker.request({ type: 'train', k, chunk: 10, refreshEvery: REFRESH_EVERY, epsilon: this.config.sampler.epsilon }, (m) => {
         if (m.type !== 'progress') return;
-        for (let i = 0; i < m.losses.length; i += 2) {
-          this.losses.drift.push(m.losses[i]);
-          this.losses.score.push(m.losses[i + 1]);
+        for (const { drift, score } of m.losses) {
+          this.losses.drift.push(drift);
+          this.losses.score.push(score);
         }
         this.trained = m.step;
         const rate = (m.step - started) / m.seconds;
@@ -400,8 +400,8 @@ export class InterpolantView extends LabView {
     if (!last) await this.play();
     document.body.dataset.state = 'measuring';
     try {
-      this.metrics = JSON.parse(await this.call('metrics', [500]));
-      if (this.learned && this.hasExact) this.fieldError = JSON.parse(await this.call('fieldError', [2000]));
+      this.metrics = await this.call('metrics', [500]);
+      if (this.learned && this.hasExact) this.fieldError = await this.call('fieldError', [2000]);
     } catch (err) {
       this.showMessage(err.message);
     }
@@ -481,7 +481,7 @@ export class InterpolantView extends LabView {
       if (this.layer('particles')) drawScatter(canvas, points, view, color, [], { keep: this.layer('heatmap') });
       else if (!this.layer('heatmap')) drawScatter(canvas, new Float32Array(0), view, color);
       if (this.layer('paths')) drawPaths(canvas, this.frames, this.index, view, PATHS);
-      if (this.layer('arrows') && this.drift) drawArrows(canvas, this.arrowPoints(), this.drift, view, this.hasExact && this.learned);
+      if (this.layer('arrows') && this.drift) drawArrows(canvas, this.arrowPoints(), this.drift, view);
     }
     drawLossCurves($('si-loss'), this.losses);
   }

@@ -82,7 +82,7 @@ class QlaeRun {
   async trainSteps(k, onProgress) {
     const reply = await this.worker.request({ type: 'train', k, chunk: 10 }, (m) => {
       if (m.type !== 'progress') return;
-      for (let i = 0; i < m.losses.length; i += 5) this.losses.push(m.losses.slice(i, i + 5));
+      for (const l of m.losses) this.losses.push([l.total, l.reconstruction, l.quantization, l.commitment, l.kl]);
       this.trained = m.step;
       this.drawLoss();
       onProgress();
@@ -92,7 +92,10 @@ class QlaeRun {
 
   /** Reconstructions, the traversal of the picked image, the codebooks and the composer. */
   async refresh() {
-    const both = await this.call('reconstructions', STRIP);
+    const { originals, reconstructions } = await this.call('reconstructions', STRIP);
+    const both = new Float32Array(originals.length + reconstructions.length);
+    both.set(originals);
+    both.set(reconstructions, originals.length);
     drawImageGrid(this.el('recon'), both, { count: 2 * STRIP, channels: this.channels, size: this.size, columns: STRIP, highlight: this.picked });
     this.values = await this.call('traversalValues');
     this.columns = this.values.length / this.latents;
@@ -145,7 +148,7 @@ class QlaeRun {
 
   /** InfoM / InfoE / InfoC, PSNR and the NMI heatmap on the held-out images. */
   async score() {
-    this.evaluation = JSON.parse(await this.call('evaluate'));
+    this.evaluation = await this.call('evaluate');
     const e = this.evaluation;
     this.el('infom').textContent = e.infom.toFixed(3);
     this.el('infoe').textContent = e.infoe.toFixed(3);

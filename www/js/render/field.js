@@ -2,19 +2,18 @@
 import { drawAxes, fitCanvas, mapper } from './viewport.js';
 
 /**
- * Arrows of the drift at `points`; `drift` holds the shown field, then (with `compare`) the
+ * Arrows of the drift at `points`: `drift` is the shown field and, when present, `exact` the
  * exact field at the same points, drawn thinner in a second colour. Lengths are scaled so the
  * longest arrow spans about one grid cell.
  */
-export function drawArrows(canvas, points, drift, view, compare = false) {
+export function drawArrows(canvas, points, { drift, exact = null }, view) {
   const ctx = fitCanvas(canvas);
   const m = mapper(view, canvas.width, canvas.height);
   const n = points.length / 2;
   const cell = canvas.width / Math.sqrt(n);
   const style = getComputedStyle(canvas);
-  const sets = compare && drift.length >= 4 * n
-    ? [[drift.subarray(0, 2 * n), style.getPropertyValue('--arrow').trim() || '#d55e00', 1.6], [drift.subarray(2 * n, 4 * n), style.getPropertyValue('--arrow-exact').trim() || '#f0e442', 1]]
-    : [[drift.subarray(0, 2 * n), style.getPropertyValue('--arrow').trim() || '#d55e00', 1.6]];
+  const sets = [[drift, style.getPropertyValue('--arrow').trim() || '#d55e00', 1.6]];
+  if (exact) sets.push([exact, style.getPropertyValue('--arrow-exact').trim() || '#f0e442', 1]);
   let max = 1e-9;
   for (let i = 0; i < 2 * n; i += 2) max = Math.max(max, Math.hypot(drift[i], drift[i + 1]));
   const scale = (0.9 * cell) / max;

@@ -1,0 +1,160 @@
+//! The wasm-bindgen surface: the only code that knows about JavaScript, one module per lab.
+//!
+//! The wire, the same for every lab:
+//! - configs cross as JSON strings, the one form of links, presets and CLI files (the core
+//!   validates them, and an error names the field and its allowed range);
+//! - small results cross as serde-derived structs through serde-wasm-bindgen: plain objects
+//!   with camelCase keys, `None` as `null`, as `JSON.parse` would give;
+//! - bulk arrays cross as `Float32Array`s, each under its own name, which the worker
+//!   transfers on to the page.
+//!
+//! Every lab's type has the contract's methods ([`lab_binding!`]); the rest is the lab's own.
+use crate::config::CONFIG_VERSION;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+mod bench;
+mod data;
+mod halluc;
+mod interpolant;
+mod qlae;
+
+pub use bench::Bench;
+pub use data::DataLab;
+pub use halluc::{HallucLab, HallucRecursion};
+pub use interpolant::InterpolantLab;
+pub use qlae::QlaeLab;
+
+fn js_error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// A small result as a plain JS object (camelCase keys, `None` as `null`).
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(js_error)
+}
+
+/// Bulk arrays as one JS object of named `Float32Array`s.
+fn arrays(fields: &[(&str, &[f32])]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (name, values) in fields {
+        let array = js_sys::Float32Array::from(*values);
+        js_sys::Reflect::set(&object, &JsValue::from_str(name), &array)
+            .expect("a fresh object takes any key");
+    }
+    object.into()
+}
+
+fn json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).expect("GenLab's types serialise")
+}
+
+/// `[{name, config, weights}]` for a lab's presets, as JSON: `weights` is the shipped
+/// file under `models/LAB/` (null when `shipped` says there is none). Configs go through the
+/// same serialiser as `configJson`, so f32 values print alike and the page can match a config
+/// to its preset.
+fn presets_json<C: Serialize, E>(
+    presets: &[(&str, &str)],
+    lab: &str,
+    load: impl Fn(&str) -> Result<C, E>,
+    shipped: impl Fn(&str, &C) -> bool,
+) -> String {
+    #[derive(Serialize)]
+    struct Entry<'a, C> {
+        name: &'a str,
+        config: C,
+        weights: Option<String>,
+    }
+    let entries: Vec<Entry<C>> = presets
+        .iter()
+        .filter_map(|(name, _)| {
+            let config = load(name).ok()?;
+            let weights =
+                shipped(name, &config).then(|| format!("models/{lab}/{name}.safetensors"));
+            Some(Entry {
+                name,
+                config,
+                weights,
+            })
+        })
+        .collect();
+    json(&entries)
+}
+
+/// The wasm type of one lab's session, with the contract's methods ([`crate::lab::Lab`]):
+/// construct from config JSON, `configJson`, `learned`, `trainedSteps`, `train` (one progress
+/// object per step), `weights` and `loadWeights` (safetensors bytes).
+macro_rules! lab_binding {
+    ($(#[$doc:meta])* $name:ident, $session:ty) => {
+        $(#[$doc])*
+        #[wasm_bindgen]
+        pub struct $name {
+            session: $session,
+        }
+
+        #[wasm_bindgen]
+        impl $name {
+            /// Validates `config_json`; an error names the field and its allowed range.
+            #[wasm_bindgen(constructor)]
+            pub fn new(config_json: &str) -> Result<$name, JsError> {
+                let config = crate::config::from_json(config_json).map_err(super::js_error)?;
+                let session = <$session as crate::lab::Lab>::new(config).map_err(super::js_error)?;
+                Ok(Self { session })
+            }
+
+            /// The config with every default filled in, as JSON.
+            #[wasm_bindgen(js_name = configJson)]
+            pub fn config_json(&self) -> String {
+                super::json(crate::lab::Lab::config(&self.session))
+            }
+
+            /// Whether there is anything to train (else the fields or denoiser are exact).
+            pub fn learned(&self) -> bool {
+                crate::lab::Lab::trainable(&self.session)
+            }
+
+            /// Steps trained so far (or recorded with loaded weights).
+            #[wasm_bindgen(js_name = trainedSteps)]
+            pub fn trained_steps(&self) -> usize {
+                crate::lab::Lab::trained_steps(&self.session)
+            }
+
+            /// `k` training steps: an array with each step's losses (the lab's progress).
+            pub fn train(&mut self, k: usize) -> Result<JsValue, JsError> {
+                let progress = crate::lab::Lab::train(&mut self.session, k).map_err(super::js_error)?;
+                super::to_js(&progress)
+            }
+
+            /// The weights sampling uses, as safetensors bytes.
+            pub fn weights(&self) -> Result<Vec<u8>, JsError> {
+                crate::lab::Lab::weights(&self.session).map_err(super::js_error)
+            }
+
+            /// Loads safetensors weights as `steps` steps of training (shapes must match).
+            #[wasm_bindgen(js_name = loadWeights)]
+            pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), JsError> {
+                crate::lab::Lab::load_weights(&mut self.session, bytes, steps).map_err(super::js_error)
+            }
+        }
+    };
+}
+use lab_binding;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The config schema version this build writes.
+#[wasm_bindgen(js_name = configVersion)]
+pub fn config_version() -> u32 {
+    CONFIG_VERSION
+}
+
+/// Panics on purpose, so the tests can check that the page survives a Rust panic.
+#[wasm_bindgen(js_name = debugPanic)]
+pub fn debug_panic() {
+    panic!("deliberate panic requested by the test hook");
+}
