@@ -28,8 +28,11 @@ build: pkg/genlab_bg.wasm pkg/vendor/.stamp www/vendor/.stamp
 ## Every test: lint, native (unit, integration, doc), wasm in headless Chromium, end-to-end.
 test: lint test-native test-wasm test-e2e
 
-## ESLint on the site and the browser tests (undefined names, unused code).
-lint: node_modules/.package-lock.json
+## rustfmt, clippy (native and wasm, warnings are errors) and ESLint on the site and tests.
+lint: node_modules/.package-lock.json tools
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target $(WASM_TARGET) --lib -- -D warnings
 	node_modules/.bin/eslint .
 
 test-native:
@@ -45,14 +48,14 @@ test-e2e: build dist browser node_modules/.package-lock.json
 
 ## Native vs wasm vs TF.js on the shared workload; prints a table with ratios.
 bench: build browser target/release/genlab
-	GENLAB_BIN=target/release/genlab node tests/e2e/bench.mjs
-	GENLAB_BIN=target/release/genlab node tests/e2e/bench-si.mjs
-	GENLAB_BIN=target/release/genlab node tests/e2e/bench-halluc.mjs
-	GENLAB_BIN=target/release/genlab node tests/e2e/bench-qlae.mjs
+	GENLAB_BIN=target/release/genlab node bench/bench.mjs
+	GENLAB_BIN=target/release/genlab node bench/bench-si.mjs
+	GENLAB_BIN=target/release/genlab node bench/bench-halluc.mjs
+	GENLAB_BIN=target/release/genlab node bench/bench-qlae.mjs
 
 ## Re-makes the presets gallery (www/gallery/: a thumbnail per preset and presets.json).
 gallery: build browser target/release/genlab
-	GENLAB_BIN=target/release/genlab node tests/e2e/thumbnails.mjs
+	GENLAB_BIN=target/release/genlab node tools/gallery.mjs
 
 ## A self-contained static folder for any static host (relative paths: a sub-folder works).
 ## The wasm goes through binaryen's wasm-opt -O3 from npm (Debian's wasm-opt 108 breaks
@@ -89,11 +92,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 target/release/genlab: $(RUST_SRC)
 	cargo build --release
 
-## The wasm target and the wasm-bindgen CLI at exactly the version Cargo.toml pins.
+## The wasm target, clippy, rustfmt and the wasm-bindgen CLI at exactly the version Cargo.toml pins.
 tools:
 	@grep -q '^wasm-bindgen = "=$(WASM_BINDGEN_VERSION)"' Cargo.toml || \
 		{ echo "Cargo.toml must pin wasm-bindgen = \"=$(WASM_BINDGEN_VERSION)\" (the CLI version)"; exit 1; }
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] || \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
 
