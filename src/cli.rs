@@ -3,13 +3,14 @@
 mod halluc;
 mod malloc;
 mod metrics;
+mod progress;
 mod qlae;
 mod si;
 mod source;
 mod table;
 
 use crate::bench::{BenchWorkload, BATCH, FORWARD_POINTS};
-use crate::config::{from_json, ConfigError};
+use crate::config::{from_json, preset_note, ConfigError};
 use crate::data::library::DatasetConfig;
 use crate::data::session::{DataConfig, DataSession};
 use crate::nn::guard::TrainError;
@@ -73,7 +74,7 @@ enum Command {
         #[command(subcommand)]
         command: metrics::MetricsCommand,
     },
-    /// List every lab's presets.
+    /// List every lab's presets with what each shows.
     Presets,
     /// Time the shared workload (MLP 3→256×3→2, SiLU, AdamW, batch 1024; forward over 5,000 points).
     Bench {
@@ -186,9 +187,7 @@ pub fn main() -> ExitCode {
         Command::Qlae { command } => qlae::run(command),
         Command::Metrics { command } => metrics::run(command),
         Command::Presets => {
-            println!("si: {}", si::preset_names().join(", "));
-            println!("halluc: {}", halluc::preset_names().join(", "));
-            println!("qlae: {}", qlae::preset_names().join(", "));
+            presets();
             Ok(())
         }
         Command::Bench { json, steps } => bench(json, steps.max(1)),
@@ -198,6 +197,22 @@ pub fn main() -> ExitCode {
         Err(UsageError(message)) => {
             eprintln!("genlab: {message}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Each lab's presets, a line each: the name the CLI and links take, and what it shows.
+fn presets() {
+    let labs = [
+        ("si", crate::interpolant::presets::PRESETS),
+        ("halluc", crate::halluc::presets::PRESETS),
+        ("qlae", crate::qlae::presets::PRESETS),
+    ];
+    for (lab, presets) in labs {
+        println!("{lab}");
+        for (name, _) in presets {
+            let see = preset_note(presets, name).map_or(String::new(), |n| n.see);
+            println!("  {name:<20} {see}");
         }
     }
 }

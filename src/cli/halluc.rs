@@ -1,7 +1,10 @@
 //! `genlab halluc …`: the hallucination lab on the command line, from the lab's config JSON.
 //! `--exact` uses the closed-form denoiser of the data mixture (the perfect model) instead of
 //! trained weights.
-use super::source::{read_weights_file, ConfigSource, Draw, LearnedSource};
+use super::progress::train_steps;
+use super::source::{
+    read_weights_file, ConfigSource, Draw, LearnedSource, PresetName, TrainOutput,
+};
 use super::{write_rows, UsageError};
 use crate::halluc::config::{DenoiserMode, HallucConfig};
 use crate::halluc::presets::{preset, PRESETS};
@@ -15,16 +18,11 @@ use std::path::PathBuf;
 #[derive(Subcommand)]
 pub enum HallucCommand {
     /// Print a preset's config JSON.
-    Config {
-        #[arg(long)]
-        preset: String,
-    },
+    Config(PresetName),
     /// Train the noise network; writes safetensors weights (progress on stderr).
     Train {
         #[command(flatten)]
-        source: ConfigSource,
-        #[arg(long)]
-        out: PathBuf,
+        run: TrainOutput,
         /// Start from these weights instead of a fresh network (the optimiser and the
         /// learning-rate schedule start afresh): a second, fine-tuning stage.
         #[arg(long)]
@@ -109,14 +107,11 @@ impl ModelSource {
 
 pub fn run(command: HallucCommand) -> Result<(), UsageError> {
     match command {
-        HallucCommand::Config { preset: name } => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&preset(&name)?).expect("config serialises")
-            );
-            Ok(())
-        }
-        HallucCommand::Train { source, out, init } => {
+        HallucCommand::Config(name) => name.print(preset),
+        HallucCommand::Train {
+            run: TrainOutput { source, out },
+            init,
+        } => {
             let config: HallucConfig = source.load(PRESETS)?;
             let mut trainer = Trainer::new(&config)?;
             if let Some(path) = &init {
@@ -125,18 +120,11 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
                     .load_weights(&bytes, 0)
                     .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
             }
-            let total = config.train.steps;
-            let started = std::time::Instant::now();
-            for k in 1..=total {
-                let loss = trainer.step()?;
-                if k % (total / 20).max(1) == 0 || k == total {
-                    eprintln!(
-                        "step {k}/{total}  loss {loss:.5}  lr {:.2e}  {:.1} steps/s",
-                        trainer.learning_rate(),
-                        k as f64 / started.elapsed().as_secs_f64()
-                    );
-                }
-            }
+            train_steps(
+                config.train.steps,
+                |_| Ok((trainer.learning_rate(), trainer.step()?)),
+                |(lr, loss)| format!("loss {loss:.5}  lr {lr:.2e}"),
+            )?;
             let bytes = trainer.weights().map_err(|e| UsageError(e.to_string()))?;
             source.write_trained("halluc", &out, &bytes, init.is_none())
         }
@@ -230,9 +218,4 @@ fn bench(source: &LearnedSource, draw: &Draw, json: bool) -> Result<(), UsageErr
         println!("native: {train_per_s:.1} train steps/s (batch {}); {} samples × {} steps in {total:.1} s (first chunk {first:.2} s)", config.train.batch, config.n, config.schedule.steps);
     }
     Ok(())
-}
-
-/// The preset names, for `genlab presets`.
-pub fn preset_names() -> Vec<&'static str> {
-    PRESETS.iter().map(|(n, _)| *n).collect()
 }

@@ -1,26 +1,21 @@
 //! `genlab qlae …`: the latent-quantization lab on the command line, from the lab's config JSON.
-use super::source::{ConfigSource, LearnedSource};
+use super::progress::train_steps;
+use super::source::{BenchArgs, ConfigSource, LearnedSource, PresetName, TrainOutput};
 use super::UsageError;
 use crate::qlae::config::QlaeConfig;
 use crate::qlae::eval::evaluate;
 use crate::qlae::presets::{preset, PRESETS};
 use crate::qlae::train::Trainer;
 use clap::Subcommand;
-use std::path::PathBuf;
 
 #[derive(Subcommand)]
 pub enum QlaeCommand {
     /// Print a preset's config JSON.
-    Config {
-        #[arg(long)]
-        preset: String,
-    },
+    Config(PresetName),
     /// Train the autoencoder; writes safetensors weights (progress on stderr).
     Train {
         #[command(flatten)]
-        source: ConfigSource,
-        #[arg(long)]
-        out: PathBuf,
+        run: TrainOutput,
         /// Also print InfoMEC and PSNR to stderr every this many steps.
         #[arg(long)]
         eval_every: Option<usize>,
@@ -29,13 +24,7 @@ pub enum QlaeCommand {
         seed: Option<u64>,
     },
     /// Speed: training steps/s on a fresh network, and the time to score it.
-    Bench {
-        #[command(flatten)]
-        source: ConfigSource,
-        /// Print one JSON line.
-        #[arg(long)]
-        json: bool,
-    },
+    Bench(BenchArgs),
     /// InfoM, InfoE, InfoC, PSNR and the NMI matrix of trained weights, as JSON.
     Eval {
         #[command(flatten)]
@@ -47,38 +36,18 @@ pub enum QlaeCommand {
 
 pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
     match command {
-        QlaeCommand::Config { preset: name } => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&preset(&name)?).expect("config serialises")
-            );
-            Ok(())
-        }
+        QlaeCommand::Config(name) => name.print(preset),
         QlaeCommand::Train {
-            source,
-            out,
+            run: TrainOutput { source, out },
             eval_every,
             seed,
         } => {
             let mut config: QlaeConfig = source.load(PRESETS)?;
             config.seed = seed.unwrap_or(config.seed);
             let mut trainer = Trainer::new(&config)?;
-            let total = config.train.steps;
-            let started = std::time::Instant::now();
-            for k in 1..=total {
-                let l = trainer.step()?;
-                if k % (total / 20).max(1) == 0 || k == total {
-                    eprintln!(
-                        "step {k}/{total}  loss {:.5}  bce {:.5}  quantization {:.5}  commitment {:.5}  kl {:.5}  {:.1} steps/s",
-                        l.total,
-                        l.reconstruction,
-                        l.quantization,
-                        l.commitment,
-                        l.kl,
-                        k as f64 / started.elapsed().as_secs_f64()
-                    );
-                }
-                if eval_every.is_some_and(|e| e > 0 && k % e == 0) {
+            let step = |k: usize| {
+                let losses = trainer.step()?;
+                if eval_every.is_some_and(|e| e > 0 && k.is_multiple_of(e)) {
                     let e = evaluate(trainer.model(), &config)
                         .map_err(|e| UsageError(e.to_string()))?;
                     eprintln!(
@@ -86,7 +55,14 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
                         e.infom, e.infoe, e.infoc, e.psnr
                     );
                 }
-            }
+                Ok(losses)
+            };
+            train_steps(config.train.steps, step, |l| {
+                format!(
+                    "loss {:.5}  bce {:.5}  quantization {:.5}  commitment {:.5}  kl {:.5}",
+                    l.total, l.reconstruction, l.quantization, l.commitment, l.kl
+                )
+            })?;
             let bytes = trainer
                 .model()
                 .params
@@ -94,7 +70,7 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
                 .map_err(|e| UsageError(e.to_string()))?;
             source.write_trained("qlae", &out, &bytes, seed.is_none())
         }
-        QlaeCommand::Bench { source, json } => bench(&source, json),
+        QlaeCommand::Bench(BenchArgs { source, json }) => bench(&source, json),
         QlaeCommand::Eval { source, seed } => {
             let mut config: QlaeConfig = source.load(PRESETS)?;
             config.seed = seed.unwrap_or(config.seed);
@@ -133,9 +109,4 @@ fn bench(source: &ConfigSource, json: bool) -> Result<(), UsageError> {
         println!("native: {train_per_s:.1} train steps/s (batch {}); scoring {} images in {eval_seconds:.2} s", config.train.batch, config.eval_size);
     }
     Ok(())
-}
-
-/// The preset names, for `genlab presets`.
-pub fn preset_names() -> Vec<&'static str> {
-    PRESETS.iter().map(|(n, _)| *n).collect()
 }

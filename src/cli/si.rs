@@ -1,7 +1,8 @@
 //! `genlab si …`: the stochastic-interpolants lab on the command line, from the same config
 //! JSON (or preset name) as the page: exact fields for Gaussian-mixture endpoints, or learned
 //! ones from `--model` weights (a preset's shipped weights by default).
-use super::source::{ConfigSource, Draw, LearnedSource};
+use super::progress::train_steps;
+use super::source::{BenchArgs, Draw, LearnedSource, PresetName, TrainOutput};
 use super::table::read_points;
 use super::{write_rows, UsageError};
 use crate::interpolant::config::FieldsMode;
@@ -16,16 +17,11 @@ use std::path::PathBuf;
 #[derive(Subcommand)]
 pub enum SiCommand {
     /// Print a preset's config JSON.
-    Config {
-        #[arg(long)]
-        preset: String,
-    },
+    Config(PresetName),
     /// Train the drift and score networks; writes safetensors weights (progress on stderr).
     Train {
         #[command(flatten)]
-        source: ConfigSource,
-        #[arg(long)]
-        out: PathBuf,
+        run: TrainOutput,
         /// Train this many steps instead of the config's train.steps.
         #[arg(long)]
         steps: Option<usize>,
@@ -49,13 +45,7 @@ pub enum SiCommand {
     },
     /// Speed of the lab: training steps/s, sampler frames/s (one step of every particle), and
     /// the training time until ≥ 90% of SDE samples land inside a checkerboard target.
-    Bench {
-        #[command(flatten)]
-        source: ConfigSource,
-        /// Print one JSON line.
-        #[arg(long)]
-        json: bool,
-    },
+    Bench(BenchArgs),
     /// Sample and score the result: JSON with the energy distance to the target, its noise
     /// floor, the ODE log-likelihood and (checkerboard target) the share inside the squares.
     Eval {
@@ -82,21 +72,13 @@ impl LearnedSource {
     }
 }
 
-/// The preset names, for `genlab presets`.
-pub fn preset_names() -> Vec<&'static str> {
-    PRESETS.iter().map(|(n, _)| *n).collect()
-}
-
 pub fn run(command: SiCommand) -> Result<(), UsageError> {
     match command {
-        SiCommand::Config { preset: name } => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&preset(&name)?).expect("config serialises")
-            );
-            Ok(())
-        }
-        SiCommand::Train { source, out, steps } => {
+        SiCommand::Config(name) => name.print(preset),
+        SiCommand::Train {
+            run: TrainOutput { source, out },
+            steps,
+        } => {
             let mut config = source.load::<InterpolantConfig>(PRESETS)?;
             config.fields = FieldsMode::Learned;
             config.train.steps = steps.unwrap_or(config.train.steps);
@@ -131,7 +113,7 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
                 .collect();
             write_rows(&rows, 2 * dim, if dim == 1 { "b,s" } else { "bx,by,sx,sy" })
         }
-        SiCommand::Bench { source, json } => {
+        SiCommand::Bench(BenchArgs { source, json }) => {
             bench(&source.load::<InterpolantConfig>(PRESETS)?, json)
         }
         SiCommand::Eval { source, draw } => {
@@ -230,17 +212,11 @@ pub fn train(config: &InterpolantConfig) -> Result<Vec<u8>, UsageError> {
     let mut trainer = Trainer::new(config)?;
     let total = config.train.steps;
     let started = std::time::Instant::now();
-    let report = (total / 20).max(1);
-    for k in 1..=total {
-        let l = trainer.step().map_err(|e| UsageError(e.to_string()))?;
-        if k % report == 0 || k == total {
-            let rate = k as f64 / started.elapsed().as_secs_f64();
-            eprintln!(
-                "step {k}/{total}  drift loss {:.4}  score loss {:.4}  {rate:.1} steps/s",
-                l.drift, l.score
-            );
-        }
-    }
+    train_steps(
+        total,
+        |_| Ok(trainer.step()?),
+        |l| format!("drift loss {:.4}  score loss {:.4}", l.drift, l.score),
+    )?;
     eprintln!(
         "trained {total} steps in {:.1} s",
         started.elapsed().as_secs_f64()

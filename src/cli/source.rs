@@ -1,8 +1,9 @@
 //! Arguments every lab's commands share: where the config comes from (`--config C.json` or
-//! `--preset NAME`), for commands that use learned weights also where those come from
-//! (`--model`, by default the preset's shipped file), and `--n/--seed` overrides.
+//! `--preset NAME`), where trained weights go (`--out`), for commands that use learned weights
+//! also where those come from (`--model`, by default the preset's shipped file), and
+//! `--n/--seed` overrides.
 use super::UsageError;
-use crate::config::{from_json, preset, Validate};
+use crate::config::{from_json, preset, ConfigError, Validate};
 use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 
@@ -13,6 +14,48 @@ pub struct Draw {
     pub n: Option<usize>,
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+/// `--preset NAME` of a `config` subcommand.
+#[derive(clap::Args)]
+pub struct PresetName {
+    #[arg(long)]
+    preset: String,
+}
+
+impl PresetName {
+    /// Prints the preset's config (every default filled in) as JSON.
+    pub fn print<C: serde::Serialize>(
+        &self,
+        load: impl Fn(&str) -> Result<C, ConfigError>,
+    ) -> Result<(), UsageError> {
+        let config = load(&self.preset)?;
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&config).expect("config serialises")
+        );
+        Ok(())
+    }
+}
+
+/// A `bench` subcommand's config and output form.
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub source: ConfigSource,
+    /// Print one JSON line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A `train` subcommand's config and the file its weights go to.
+#[derive(clap::Args)]
+pub struct TrainOutput {
+    #[command(flatten)]
+    pub source: ConfigSource,
+    /// Where the trained weights (safetensors) are written.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `--config C.json` or `--preset NAME`.

@@ -65,57 +65,34 @@ const SHADOW_R: f32 = 1.3;
 const SHADOW_LIGHT: f32 = 0.6;
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct Shapes3dConfig {
     /// Image side in pixels (16 to 64).
-    #[serde(default = "default_size")]
     pub size: usize,
     /// Number of floor hues (1 to 32).
-    #[serde(default = "ten")]
     pub floor_hues: usize,
     /// Number of wall hues (1 to 32).
-    #[serde(default = "ten")]
     pub wall_hues: usize,
     /// Number of object hues (1 to 32).
-    #[serde(default = "ten")]
     pub object_hues: usize,
     /// Number of object scales (1 to 32).
-    #[serde(default = "default_scales")]
     pub scales: usize,
     /// Number of shapes, the first of cube, cylinder, sphere, capsule (1 to 4).
-    #[serde(default = "default_shapes")]
     pub shapes: usize,
     /// Number of camera azimuths (1 to 32).
-    #[serde(default = "default_orientations")]
     pub orientations: usize,
-}
-
-fn default_size() -> usize {
-    32
-}
-fn ten() -> usize {
-    10
-}
-fn default_scales() -> usize {
-    8
-}
-fn default_shapes() -> usize {
-    4
-}
-fn default_orientations() -> usize {
-    15
 }
 
 impl Default for Shapes3dConfig {
     fn default() -> Self {
         Self {
-            size: default_size(),
-            floor_hues: ten(),
-            wall_hues: ten(),
-            object_hues: ten(),
-            scales: default_scales(),
-            shapes: default_shapes(),
-            orientations: default_orientations(),
+            size: 32,
+            floor_hues: 10,
+            wall_hues: 10,
+            object_hues: 10,
+            scales: 8,
+            shapes: 4,
+            orientations: 15,
         }
     }
 }

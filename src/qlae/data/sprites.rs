@@ -49,46 +49,28 @@ const HEART_R: f32 = 1.337;
 const HEART_CY: f32 = 0.118;
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct SpritesConfig {
     /// Image side in pixels (16 to 64).
-    #[serde(default = "default_size")]
     pub size: usize,
     /// Number of scale values (1 to 16).
-    #[serde(default = "default_scales")]
     pub scales: usize,
     /// Number of orientations over the full circle (1 to 64).
-    #[serde(default = "default_orientations")]
     pub orientations: usize,
     /// Number of horizontal positions (2 to 64).
-    #[serde(default = "default_positions")]
     pub x_positions: usize,
     /// Number of vertical positions (2 to 64).
-    #[serde(default = "default_positions")]
     pub y_positions: usize,
-}
-
-fn default_size() -> usize {
-    32
-}
-fn default_scales() -> usize {
-    4
-}
-fn default_orientations() -> usize {
-    8
-}
-fn default_positions() -> usize {
-    8
 }
 
 impl Default for SpritesConfig {
     fn default() -> Self {
         Self {
-            size: default_size(),
-            scales: default_scales(),
-            orientations: default_orientations(),
-            x_positions: default_positions(),
-            y_positions: default_positions(),
+            size: 32,
+            scales: 4,
+            orientations: 8,
+            x_positions: 8,
+            y_positions: 8,
         }
     }
 }
