@@ -11,6 +11,7 @@
 //! assert_eq!(e.to_string(), "n: 0 is out of range; allowed 1 to 100");
 //! ```
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
 
@@ -151,6 +152,26 @@ pub fn preset<T: DeserializeOwned + Validate>(
         )
     })?;
     from_json(json)
+}
+
+/// The words a preset shows a learner, from its file's `note`: what you see when it opens,
+/// what the paper found, and two or three things to try. The config ignores the key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PresetNote {
+    pub see: String,
+    pub paper: String,
+    pub r#try: Vec<String>,
+}
+
+/// The note of preset `name` in a lab's (name, JSON) list; `None` for an unknown name or a
+/// file without one.
+pub fn preset_note(presets: &[(&str, &str)], name: &str) -> Option<PresetNote> {
+    #[derive(Deserialize)]
+    struct File {
+        note: Option<PresetNote>,
+    }
+    let (_, json) = presets.iter().find(|(n, _)| *n == name)?;
+    serde_json::from_str::<File>(json).ok()?.note
 }
 
 /// Deserializes, reporting a failure as (dotted field path, message).

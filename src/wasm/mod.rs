@@ -9,7 +9,7 @@
 //!   transfers on to the page.
 //!
 //! Every lab's type has the contract's methods ([`lab_binding!`]); the rest is the lab's own.
-use crate::config::CONFIG_VERSION;
+use crate::config::{preset_note, PresetNote, CONFIG_VERSION};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -51,8 +51,9 @@ fn json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).expect("GenLab's types serialise")
 }
 
-/// `[{name, config, weights}]` for a lab's presets, as JSON: `weights` is the shipped
-/// file under `models/LAB/` (null when `shipped` says there is none). Configs go through the
+/// `[{name, config, weights, note}]` for a lab's presets, as JSON: `weights` is the shipped
+/// file under `models/LAB/` (null when `shipped` says there is none), `note` the learner's
+/// words ([`PresetNote`]: `{see, paper, try}`). Configs go through the
 /// same serialiser as `configJson`, so f32 values print alike and the page can match a config
 /// to its preset.
 fn presets_json<C: Serialize, E>(
@@ -66,6 +67,7 @@ fn presets_json<C: Serialize, E>(
         name: &'a str,
         config: C,
         weights: Option<String>,
+        note: Option<PresetNote>,
     }
     let entries: Vec<Entry<C>> = presets
         .iter()
@@ -73,10 +75,12 @@ fn presets_json<C: Serialize, E>(
             let config = load(name).ok()?;
             let weights =
                 shipped(name, &config).then(|| format!("models/{lab}/{name}.safetensors"));
+            let note = preset_note(presets, name);
             Some(Entry {
                 name,
                 config,
                 weights,
+                note,
             })
         })
         .collect();
