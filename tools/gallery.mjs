@@ -1,6 +1,7 @@
 // Makes the presets gallery (`make gallery`): opens every preset of every lab in headless
 // Chromium, screenshots its main figure to www/gallery/<lab>-<preset>.png, and writes
-// www/gallery/presets.json (lab, preset, link, the preset's note) that www/gallery.html shows.
+// www/gallery/presets.json (lab, preset, link, what the preset shows: its note's `see`) that
+// www/gallery.html shows.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT, launchBrowser, openPage, startServer } from '../tests/e2e/harness.mjs';
@@ -23,7 +24,7 @@ try {
   for (const [lab, { title, figure, quick }] of Object.entries(LABS)) {
     const { page, context } = await openPage(browser, `${server.url}#${lab}`, { viewport: { width: 1100, height: 900 } });
     await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
-    const presets = await page.evaluate((lab) => window.genlab.views[lab].presets.map((p) => ({ name: p.name, weights: p.weights })), lab);
+    const presets = await page.evaluate((lab) => window.genlab.views[lab].presets.map((p) => ({ name: p.name, weights: p.weights, note: p.note })), lab);
     await context.close();
     for (const preset of presets) {
       const link = `#${lab}?preset=${preset.name}`;
@@ -35,10 +36,9 @@ try {
       }, lab, { timeout: 600_000 });
       const file = `${lab}-${preset.name}.png`;
       await opened.page.locator(FIGURE_OF[`${lab}-${preset.name}`] ?? figure).screenshot({ path: path.join(out, file) });
-      const note = await opened.page.textContent(`#${lab}-info`);
       const learned = await opened.page.evaluate((lab) => Boolean(window.genlab.views[lab].learned), lab);
-      cards.push({ lab, title, preset: preset.name, link, image: `gallery/${file}`, note: note.trim(), shipped: Boolean(preset.weights), learned });
-      console.log(`${file}: ${note.trim().slice(0, 70)}…`);
+      cards.push({ lab, title, preset: preset.name, link, image: `gallery/${file}`, note: preset.note?.see ?? '', shipped: Boolean(preset.weights), learned });
+      console.log(`${file}: ${(preset.note?.see ?? '').slice(0, 70)}…`);
       await opened.context.close();
     }
   }
