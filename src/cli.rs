@@ -3,6 +3,7 @@
 mod halluc;
 mod malloc;
 mod metrics;
+mod pipe;
 mod progress;
 mod qlae;
 mod si;
@@ -148,6 +149,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if !matches!(cli.command, Command::Serve { .. }) {
+        pipe::end_quietly_on_closed_stdout();
+    }
     let result = match cli.command {
         Command::Serve {
             dir,

@@ -1,7 +1,7 @@
 //! `genlab halluc …`: the hallucination lab on the command line, from the lab's config JSON.
 //! `--exact` uses the closed-form denoiser of the data mixture (the perfect model) instead of
 //! trained weights.
-use super::progress::train_steps;
+use super::progress::{train_steps, write_weights};
 use super::source::{
     read_weights_file, ConfigSource, Draw, LearnedSource, PresetName, TrainOutput,
 };
@@ -12,6 +12,7 @@ use crate::halluc::recursive::{recursive, Filter, FILTERS};
 use crate::halluc::session::Session;
 use crate::halluc::train::Trainer;
 use crate::lab::Lab;
+use crate::nn::guard::TrainError;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -120,13 +121,15 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
                     .load_weights(&bytes, 0)
                     .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
             }
-            train_steps(
+            let trained = train_steps(
                 config.train.steps,
                 |_| Ok((trainer.learning_rate(), trainer.step()?)),
                 |(lr, loss)| format!("loss {loss:.5}  lr {lr:.2e}"),
-            )?;
-            let bytes = trainer.weights().map_err(|e| UsageError(e.to_string()))?;
-            source.write_trained("halluc", &out, &bytes, init.is_none())
+            );
+            let weights = trainer.weights().map_err(TrainError::from);
+            write_weights(trained, weights, &out, |bytes, finished| {
+                source.write_trained("halluc", &out, bytes, finished && init.is_none())
+            })
         }
         HallucCommand::Sample { model } => {
             let session = model.run()?;

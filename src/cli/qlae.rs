@@ -1,7 +1,8 @@
 //! `genlab qlae …`: the latent-quantization lab on the command line, from the lab's config JSON.
-use super::progress::train_steps;
+use super::progress::{train_steps, write_weights};
 use super::source::{BenchArgs, ConfigSource, LearnedSource, PresetName, TrainOutput};
 use super::UsageError;
+use crate::nn::guard::TrainError;
 use crate::qlae::config::QlaeConfig;
 use crate::qlae::eval::evaluate;
 use crate::qlae::presets::{preset, PRESETS};
@@ -48,8 +49,7 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
             let step = |k: usize| {
                 let losses = trainer.step()?;
                 if eval_every.is_some_and(|e| e > 0 && k.is_multiple_of(e)) {
-                    let e = evaluate(trainer.model(), &config)
-                        .map_err(|e| UsageError(e.to_string()))?;
+                    let e = evaluate(trainer.model(), &config)?;
                     eprintln!(
                         "step {k}  InfoM {:.3}  InfoE {:.3}  InfoC {:.3}  PSNR {:.2} dB",
                         e.infom, e.infoe, e.infoc, e.psnr
@@ -57,18 +57,20 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
                 }
                 Ok(losses)
             };
-            train_steps(config.train.steps, step, |l| {
+            let trained = train_steps(config.train.steps, step, |l| {
                 format!(
                     "loss {:.5}  bce {:.5}  quantization {:.5}  commitment {:.5}  kl {:.5}",
                     l.total, l.reconstruction, l.quantization, l.commitment, l.kl
                 )
-            })?;
-            let bytes = trainer
+            });
+            let weights = trainer
                 .model()
                 .params
                 .to_safetensors()
-                .map_err(|e| UsageError(e.to_string()))?;
-            source.write_trained("qlae", &out, &bytes, seed.is_none())
+                .map_err(TrainError::from);
+            write_weights(trained, weights, &out, |bytes, finished| {
+                source.write_trained("qlae", &out, bytes, finished && seed.is_none())
+            })
         }
         QlaeCommand::Bench(BenchArgs { source, json }) => bench(&source, json),
         QlaeCommand::Eval { source, seed } => {

@@ -1,7 +1,7 @@
 //! `genlab si …`: the stochastic-interpolants lab on the command line, from the same config
 //! JSON (or preset name) as the page: exact fields for Gaussian-mixture endpoints, or learned
 //! ones from `--model` weights (a preset's shipped weights by default).
-use super::progress::train_steps;
+use super::progress::{train_steps, write_weights};
 use super::source::{BenchArgs, Draw, LearnedSource, PresetName, TrainOutput};
 use super::table::read_points;
 use super::{write_rows, UsageError};
@@ -83,8 +83,15 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
             config.fields = FieldsMode::Learned;
             config.train.steps = steps.unwrap_or(config.train.steps);
             crate::config::Validate::validate(&config)?;
-            let weights = train(&config)?;
-            source.write_trained("si", &out, &weights, steps.is_none())
+            let mut trainer = Trainer::new(&config)?;
+            let trained = train_steps(
+                config.train.steps,
+                |_| trainer.step(),
+                |l| format!("drift loss {:.4}  score loss {:.4}", l.drift, l.score),
+            );
+            write_weights(trained, trainer.weights(), &out, |bytes, finished| {
+                source.write_trained("si", &out, bytes, finished && steps.is_none())
+            })
         }
         SiCommand::Sample { source, draw } => {
             let config = source.load::<InterpolantConfig>(PRESETS)?;
@@ -205,21 +212,4 @@ fn bench(config: &InterpolantConfig, json: bool) -> Result<(), UsageError> {
         }
     }
     Ok(())
-}
-
-/// Trains `config.train.steps` steps with progress lines on stderr; returns the weights.
-pub fn train(config: &InterpolantConfig) -> Result<Vec<u8>, UsageError> {
-    let mut trainer = Trainer::new(config)?;
-    let total = config.train.steps;
-    let started = std::time::Instant::now();
-    train_steps(
-        total,
-        |_| Ok(trainer.step()?),
-        |l| format!("drift loss {:.4}  score loss {:.4}", l.drift, l.score),
-    )?;
-    eprintln!(
-        "trained {total} steps in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    trainer.weights().map_err(|e| UsageError(e.to_string()))
 }
