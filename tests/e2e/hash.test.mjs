@@ -61,3 +61,28 @@ test('drawn points go compressed, and a damaged compressed value names its field
   assert.throws(() => decodeHash(cut), /^Error: dataset\.points: its compressed value is damaged/);
   assert.equal(decodeHash(encodeHash('si', { name: '*star' })).config.name, '*star', 'a string starting with * stays a string');
 });
+
+test('a link past a limit is refused before the work, naming the limit', async () => {
+  const { deflateSync, strToU8 } = await import('../../www/vendor/fflate.js');
+  const { LINK_LIMITS } = await import('../../www/js/state.js');
+  const star = (text) => `*${Buffer.from(deflateSync(strToU8(text), { level: 9 })).toString('base64url')}`;
+  // a size bomb: 8 MB of JSON in a link of a few kB
+  const bomb = `[${'0,'.repeat(4 * 1024 * 1024)}0]`;
+  const started = performance.now();
+  assert.throws(() => decodeHash(`#data?v=1&dataset.points=${star(bomb)}`), (err) => {
+    assert.match(err.message, /^dataset\.points: its compressed value inflates past 1,048,576 bytes/);
+    return true;
+  });
+  assert.ok(performance.now() - started < 2000, 'refused without inflating it all');
+  // a drawn list of 10,000 points still opens
+  const points = Array.from({ length: 10_000 }, (_, i) => [Math.sin(i) * 3.123456, Math.cos(i) * 2.654321]);
+  const link = encodeHash('data', { version: 1, dataset: { name: 'points', points } });
+  assert.ok(link.length < LINK_LIMITS.length, `${link.length}`);
+  assert.deepEqual(decodeHash(link).config.dataset.points, points);
+  // nesting, plain and deflated
+  const deep = `${'['.repeat(40)}1${']'.repeat(40)}`;
+  assert.throws(() => decodeHash(`#si?x=${deep}`), /x: its value nests deeper than 16 levels/);
+  assert.throws(() => decodeHash(`#si?x=${star(deep)}`), /x: its value nests deeper than 16 levels/);
+  // length
+  assert.throws(() => decodeHash(`#si?x=${'a'.repeat(LINK_LIMITS.length)}`), /a link may hold at most 524,288/);
+});

@@ -5,7 +5,7 @@
 // arrays) are JSON; long lists (drawn points) are deflated (fflate) and base64url-encoded behind
 // a `*`; anything else is a string. The config itself is validated by the Rust core, which
 // names any bad field; this file only reshapes.
-import { deflateSync, inflateSync, strFromU8, strToU8 } from '../vendor/fflate.js';
+import { Inflate, deflateSync, strFromU8, strToU8 } from '../vendor/fflate.js';
 
 /** Whether `v` is an object of settings (not null, not a list). */
 export const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -29,6 +29,50 @@ function flatten(obj, prefix = '', out = []) {
 
 /** Lists whose JSON is longer than this (drawn points) go deflated: `*` + base64url. */
 const COMPRESS_OVER = 120;
+
+/**
+ * Limits on what a link may hold, checked before the work they bound: a link's length, a
+ * deflated value's inflated size (the largest drawn point list, 10,000 points, is ~300 kB),
+ * and the nesting of a JSON value. A link past one is refused with the limit named.
+ */
+export const LINK_LIMITS = { length: 512 * 1024, inflated: 1024 * 1024, depth: 16 };
+
+/** Compressed bytes inflated per step: deflate expands at most ~1,000×, so a step adds ≤ 1 MB. */
+const INFLATE_STEP = 1024;
+
+/** Inflates `bytes`, refusing (with the limit named) once the output passes LINK_LIMITS.inflated. */
+function inflateCapped(bytes, key) {
+  const parts = [];
+  let size = 0;
+  const inflater = new Inflate((chunk) => {
+    size += chunk.length;
+    if (size > LINK_LIMITS.inflated) {
+      throw new RangeError(`${key}: its compressed value inflates past ${LINK_LIMITS.inflated.toLocaleString('en')} bytes, the most a link may hold`);
+    }
+    parts.push(chunk);
+  });
+  for (let i = 0; i < bytes.length; i += INFLATE_STEP) {
+    inflater.push(bytes.subarray(i, i + INFLATE_STEP), i + INFLATE_STEP >= bytes.length);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) { out.set(part, at); at += part.length; }
+  return out;
+}
+
+/** How deeply `value` nests arrays and objects (a number is 0). */
+function depth(value) {
+  if (value === null || typeof value !== 'object') return 0;
+  let deepest = 0;
+  for (const v of Object.values(value)) deepest = Math.max(deepest, depth(v));
+  return deepest + 1;
+}
+
+/** `value`, or an Error naming the limit when it nests deeper than LINK_LIMITS.depth. */
+function shallow(value, key) {
+  if (depth(value) > LINK_LIMITS.depth) throw new RangeError(`${key}: its value nests deeper than ${LINK_LIMITS.depth} levels, the most a link may hold`);
+  return value;
+}
 
 function toBase64Url(bytes) {
   let text = '';
@@ -58,14 +102,19 @@ function encodeValue(v) {
 /** A link value: deflated (`*…`), JSON, or else the string itself. */
 function decodeValue(s, key) {
   if (s.startsWith('*')) {
+    let text;
     try {
-      return JSON.parse(strFromU8(inflateSync(fromBase64Url(s.slice(1)))));
-    } catch {
-      throw new Error(`${key}: its compressed value is damaged (was the link cut short?)`);
+      text = strFromU8(inflateCapped(fromBase64Url(s.slice(1)), key));
+    } catch (err) {
+      if (err instanceof RangeError) throw err;
+      throw new Error(`${key}: its compressed value is damaged (was the link cut short?)`, { cause: err });
     }
+    const json = readJson(text);
+    if (json === undefined) throw new Error(`${key}: its compressed value is damaged (was the link cut short?)`);
+    return shallow(json, key);
   }
   const json = readJson(s);
-  return json === undefined ? s : json;
+  return json === undefined ? s : shallow(json, key);
 }
 
 /**
@@ -85,6 +134,9 @@ export function encodeHash(lab, config, extras = {}) {
  * Throws an Error with a readable message when the hash is not of the form `#lab?k=v&…`.
  */
 export function decodeHash(hash) {
+  if (hash.length > LINK_LIMITS.length) {
+    throw new RangeError(`the link is ${hash.length.toLocaleString('en')} characters long; a link may hold at most ${LINK_LIMITS.length.toLocaleString('en')}`);
+  }
   const text = hash.replace(/^#/, '');
   if (!text) return { lab: null, config: null };
   const q = text.indexOf('?');
