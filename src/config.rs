@@ -179,8 +179,30 @@ fn deserialize<T: DeserializeOwned>(value: &Value) -> Result<T, (String, String)
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
-        (path, strip_position(e.into_inner().to_string()))
+        (path, too_large(strip_position(e.into_inner().to_string())))
     })
+}
+
+/// serde reads a whole number too large for its integer type (`1e100` for a count) as a float
+/// and calls it "invalid type: floating point"; say it is out of range instead.
+fn too_large(message: String) -> String {
+    let parsed = message
+        .strip_prefix("invalid type: floating point `")
+        .and_then(|rest| rest.split_once("`, expected "));
+    let Some((value, expected)) = parsed else {
+        return message;
+    };
+    let most = match expected {
+        "u32" => u32::MAX as f64,
+        "usize" | "u64" => u64::MAX as f64,
+        _ => return message,
+    };
+    match value.parse::<f64>() {
+        Ok(v) if v.fract() == 0.0 && v > most => {
+            format!("{value} is out of range: too large for a whole number")
+        }
+        _ => message,
+    }
 }
 
 /// serde_json appends " at line L column C": noise for a URL or a form.
@@ -191,10 +213,14 @@ fn strip_position(message: String) -> String {
     }
 }
 
+/// The tags of the configs' internally tagged enums: a dataset's `name`, a QLAE dataset's or
+/// a γ's `kind`.
+const TAGS: [&str; 2] = ["name", "kind"];
+
 /// serde buffers internally tagged enums (a dataset's parameters), so its error path stops
 /// at the enum's tag. To name the field, take the nearest object on the path and drop its
-/// keys one at a time (never the tag `name`): the key whose removal changes the error is the
-/// culprit. When none does, the original path stands.
+/// keys one at a time (never a tag, see [`TAGS`]): the key whose removal changes the error is
+/// the culprit. When none does, the original path stands.
 fn culprit<T>(
     root: &Value,
     path: &str,
@@ -208,7 +234,7 @@ fn culprit<T>(
     let prefix = &segments[..depth];
     object_at(root, prefix)?
         .keys()
-        .filter(|k| k.as_str() != "name")
+        .filter(|k| !TAGS.contains(&k.as_str()))
         .find_map(|key| {
             let mut trial = root.clone();
             trial

@@ -379,3 +379,38 @@ fn serialized_keys_are_camel_case_tagged_by_name() {
     let v = serde_json::to_value(DatasetConfig::EightGaussians { std: 0.5 }).unwrap();
     assert_eq!(v["name"], "eight-gaussians");
 }
+
+/// A QLAE dataset is tagged by `kind`; a bad parameter is named, not the tag (it named
+/// `data.kind` for every one of them).
+#[test]
+fn a_bad_qlae_dataset_parameter_is_named_not_its_tag() {
+    use genlab::qlae::config::QlaeConfig;
+    for (json, field) in [
+        (r#"{"data":{"kind":"sprites","size":"x"}}"#, "data.size"),
+        (
+            r#"{"data":{"kind":"sprites","xPositions":[1]}}"#,
+            "data.xPositions",
+        ),
+        (
+            r#"{"data":{"kind":"shapes3d","wallHues":-1}}"#,
+            "data.wallHues",
+        ),
+    ] {
+        let e = from_json::<QlaeConfig>(json).unwrap_err();
+        assert_eq!(e.field, field, "{json}: {e}");
+    }
+}
+
+/// A whole number too large for its field is "out of range", not serde's "invalid type".
+#[test]
+fn a_number_too_large_for_its_field_is_out_of_range() {
+    let e = err(r#"{"dataset":{"name":"checkerboard"},"n":1e100}"#);
+    assert_eq!(e.field, "n");
+    assert_eq!(
+        e.message,
+        "1e+100 is out of range: too large for a whole number"
+    );
+    // a fraction is still a type error
+    let e = err(r#"{"dataset":{"name":"checkerboard"},"n":2.5}"#);
+    assert!(e.message.contains("invalid type: floating point"), "{e}");
+}
