@@ -942,3 +942,39 @@ fn the_divergence_guard_restores_the_last_snapshot_and_restarts_the_moments() {
     fresh.backward_step(&loss(&w)).unwrap();
     assert_eq!(w.to_vec1::<f32>().unwrap(), after_restarted);
 }
+
+/// `p`'s tensors with the values `value(name, tensor)` gives, as a safetensors file.
+fn file_with(p: &Params, value: impl Fn(&str, &Tensor) -> Tensor) -> Vec<u8> {
+    let mut file = Params::new();
+    for name in p.names() {
+        let t = value(name, p.get(name).unwrap());
+        file.add(name, t, Group::Decay).unwrap();
+    }
+    file.to_safetensors().unwrap()
+}
+
+/// Finite but absurd weights (10²⁰, 3·10³⁸: the model would sample NaN) are refused, naming
+/// the tensor and the bound, and change nothing; the largest shipped weight (6.8) loads.
+#[test]
+fn absurd_finite_weights_are_rejected_and_change_nothing() {
+    use genlab::nn::params::MAX_WEIGHT;
+    let (mut p, _) = build(&cfg(2, &[8], 1, Activation::Tanh), 1);
+    let before = snapshot(&p);
+    for bad in [1e20f32, 3e38, -2.0 * MAX_WEIGHT] {
+        let bytes = file_with(&p, |name, t| {
+            let mut v = flat(t);
+            if name == "net.0.weight" {
+                v[0] = bad;
+            }
+            Tensor::from_vec(v, t.dims(), &Device::Cpu).unwrap()
+        });
+        let e = p
+            .load_safetensors(&bytes)
+            .expect_err("absurd weights")
+            .to_string();
+        assert!(e.contains("net.0.weight") && e.contains("1e4"), "{e}");
+        assert_eq!(snapshot(&p), before);
+    }
+    let shipped_largest = file_with(&p, |_, t| (t.ones_like().unwrap() * 6.8).unwrap());
+    p.load_safetensors(&shipped_largest).unwrap();
+}

@@ -17,6 +17,12 @@
 //! assert!(q.load_safetensors(b"not a weights file").is_err());
 //! ```
 use crate::rng::Rng;
+
+/// The largest weight a file may hold. The largest in any shipped preset is 6.8 (a QLAE
+/// codebook; the others stay below 5): 10⁴ leaves room for longer or bolder training, and
+/// refuses values (10²⁰, 3·10³⁸) that are finite yet turn the first layers' outputs into
+/// infinities and the samples into NaN.
+pub const MAX_WEIGHT: f32 = 1e4;
 use candle_core::{DType, Device, Error, Result, Tensor, Var};
 
 /// Which optimiser group a parameter belongs to (e.g. QLAE: weights decay, biases and
@@ -140,7 +146,8 @@ impl Params {
     }
 
     /// Replaces every parameter's value from safetensors bytes. The file must hold each
-    /// parameter with its exact shape as finite f32 values; nothing changes unless all fit.
+    /// parameter with its exact shape as finite f32 values within ±[`MAX_WEIGHT`]; nothing
+    /// changes unless all fit.
     pub fn load_safetensors(&mut self, bytes: &[u8]) -> Result<()> {
         let loaded = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)
             .map_err(|e| Error::Msg(format!("not a valid safetensors weights file ({e})")))?;
@@ -163,13 +170,16 @@ impl Params {
                     var.dims()
                 )));
             }
-            if t.flatten_all()?
-                .to_vec1::<f32>()?
-                .iter()
-                .any(|v| !v.is_finite())
-            {
+            let values = t.flatten_all()?.to_vec1::<f32>()?;
+            if values.iter().any(|v| !v.is_finite()) {
                 return Err(Error::Msg(format!(
                     "tensor `{name}` holds NaN or infinite values: the file is corrupt"
+                )));
+            }
+            if let Some(v) = values.iter().find(|v| v.abs() > MAX_WEIGHT) {
+                return Err(Error::Msg(format!(
+                    "tensor `{name}` holds {v:e}; trained weights stay within ±{MAX_WEIGHT:e}, \
+                     so the file is corrupt or was not trained"
                 )));
             }
         }
