@@ -1016,3 +1016,19 @@ fn a_diverging_train_writes_the_last_good_weights() {
     assert_eq!(values.len(), 100);
     assert!(values.iter().all(|v| v.is_finite()), "{samples}");
 }
+
+/// A weights file over 1 GiB is refused before it is read, naming the limit (a 2 GiB file
+/// used to be read whole and abort the CLI). The file is sparse: it takes no disk space.
+#[test]
+fn a_weights_file_over_the_limit_is_refused_before_reading() {
+    let tmp = temp_dir("huge-weights");
+    let path = tmp.path().join("huge.safetensors");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len((1 << 30) + 1).unwrap();
+    let p = path.to_str().unwrap();
+    let message = usage_error(&["si", "sample", "--preset", "checkerboard", "--model", p]);
+    assert!(
+        message.contains("a weights file may be at most 1073741824 (1 GiB)"),
+        "{message}"
+    );
+}

@@ -978,3 +978,19 @@ fn absurd_finite_weights_are_rejected_and_change_nothing() {
     let shipped_largest = file_with(&p, |_, t| (t.ones_like().unwrap() * 6.8).unwrap());
     p.load_safetensors(&shipped_largest).unwrap();
 }
+
+/// Tensors the model does not have are ignored (only the model's own are copied out).
+#[test]
+fn extra_tensors_in_a_weights_file_are_ignored() {
+    let (a, _) = build(&cfg(2, &[8], 1, Activation::Tanh), 1);
+    let (mut b, _) = build(&cfg(2, &[8], 1, Activation::Tanh), 2);
+    let mut file = Params::new();
+    for name in a.names() {
+        file.add(name, a.get(name).unwrap().clone(), Group::Decay)
+            .unwrap();
+    }
+    file.zeros("extra.big", &[1000, 1000], Group::Decay)
+        .unwrap();
+    b.load_safetensors(&file.to_safetensors().unwrap()).unwrap();
+    assert_eq!(snapshot(&b), snapshot(&a));
+}

@@ -194,9 +194,21 @@ fn l1_data_cache() -> Option<String> {
 
 /// A weights file's bytes, or a message naming it.
 pub fn read_weights_file(path: &std::path::Path) -> Result<Vec<u8>, UsageError> {
-    std::fs::read(path)
-        .map_err(|e| UsageError(format!("cannot read weights {}: {e}", path.display())))
+    let cannot =
+        |e: std::io::Error| UsageError(format!("cannot read weights {}: {e}", path.display()));
+    let size = std::fs::metadata(path).map_err(cannot)?.len();
+    if size > MAX_WEIGHTS_FILE {
+        return Err(UsageError(format!(
+            "{} is {size} bytes; a weights file may be at most {MAX_WEIGHTS_FILE} (1 GiB)",
+            path.display()
+        )));
+    }
+    std::fs::read(path).map_err(cannot)
 }
+
+/// The largest weights file read (the largest shipped one is 6.9 MB); a bigger file is
+/// refused before it is read, with a message, instead of exhausting memory.
+pub const MAX_WEIGHTS_FILE: u64 = 1 << 30;
 
 /// Where a preset's weights ship: `www/models/LAB/NAME.safetensors` in the source tree.
 pub fn shipped_weights(lab: &str, name: &str) -> PathBuf {

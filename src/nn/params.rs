@@ -149,27 +149,31 @@ impl Params {
     /// parameter with its exact shape as finite f32 values within ±[`MAX_WEIGHT`]; nothing
     /// changes unless all fit.
     pub fn load_safetensors(&mut self, bytes: &[u8]) -> Result<()> {
-        let loaded = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)
+        // the header is parsed and only this model's tensors are copied out: a file with
+        // extra tensors costs no more memory than its bytes
+        let file = safetensors::SafeTensors::deserialize(bytes)
             .map_err(|e| Error::Msg(format!("not a valid safetensors weights file ({e})")))?;
+        let mut loaded = std::collections::HashMap::new();
         for (name, var, _) in &self.entries {
-            let t = loaded.get(name).ok_or_else(|| {
+            let view = file.tensor(name).map_err(|_| {
                 Error::Msg(format!(
                     "the weights file has no tensor `{name}`: it was made for another model"
                 ))
             })?;
-            if t.dtype() != DType::F32 {
+            if view.dtype() != safetensors::Dtype::F32 {
                 return Err(Error::Msg(format!(
                     "tensor `{name}` is {:?}; expected f32",
-                    t.dtype()
+                    view.dtype()
                 )));
             }
-            if t.dims() != var.dims() {
+            if view.shape() != var.dims() {
                 return Err(Error::Msg(format!(
                     "tensor `{name}` has shape {:?}; this model needs {:?}",
-                    t.dims(),
+                    view.shape(),
                     var.dims()
                 )));
             }
+            let t = Tensor::from_raw_buffer(view.data(), DType::F32, view.shape(), &Device::Cpu)?;
             let values = t.flatten_all()?.to_vec1::<f32>()?;
             if values.iter().any(|v| !v.is_finite()) {
                 return Err(Error::Msg(format!(
@@ -182,9 +186,10 @@ impl Params {
                      so the file is corrupt or was not trained"
                 )));
             }
+            loaded.insert(name.as_str(), t);
         }
         for (name, var, _) in &self.entries {
-            var.set(&loaded[name])?;
+            var.set(&loaded[name.as_str()])?;
         }
         Ok(())
     }
