@@ -129,8 +129,12 @@ test('a link naming an unknown preset says so and lists the real ones', async ()
 });
 
 test('the presets gallery has a card per preset of every lab, with its picture, each opening its preset', async () => {
-  const listed = execFileSync(GENLAB_BIN, ['presets']).toString().trim().split('\n')
-    .flatMap((line) => { const [lab, names] = line.split(': '); return names.split(', ').map((name) => `${lab}/${name}`); });
+  // `genlab presets`: a line with the lab, then a line per preset (indented: name, what it shows)
+  let lab = null;
+  const listed = execFileSync(GENLAB_BIN, ['presets']).toString().trim().split('\n').flatMap((line) => {
+    if (!line.startsWith(' ')) { lab = line; return []; }
+    return [`${lab}/${line.trim().split(/\s+/)[0]}`];
+  });
   const { page, context, errors } = await openPage(site.browser, `${site.server.url}gallery.html`);
   await page.waitForSelector('.preset-card');
   const cards = await page.$$eval('.preset-card', (as) => as.map((a) => ({ href: a.getAttribute('href'), img: a.querySelector('img').getAttribute('src') })));

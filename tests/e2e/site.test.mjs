@@ -3,6 +3,7 @@
 // malformed links, cancel latency, and recovery from a Rust panic.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { deflateSync, strToU8 } from '../../www/vendor/fflate.js';
 import { execFileSync } from 'node:child_process';
 import { GENLAB_BIN, openPage, useSite } from './harness.mjs';
 
@@ -78,6 +79,12 @@ test('changing the controls updates the link', async () => {
   await Promise.all([context.close(), again.context.close()]);
 });
 
+/** A deflated link value of a few kB that would inflate to 8 MB of JSON. */
+function sizeBomb() {
+  const json = `[${'0,'.repeat(4 * 1024 * 1024)}0]`;
+  return `*${Buffer.from(deflateSync(strToU8(json), { level: 9 })).toString('base64url')}`;
+}
+
 test('malformed links show a specific message and fall back to the defaults', async () => {
   const cases = [
     ['#data?n=0', /n: 0 is out of range; allowed 1 to 1000000/],
@@ -86,6 +93,9 @@ test('malformed links show a specific message and fall back to the defaults', as
     ['#data?seed=99999999999', /seed/],
     ['#data?v=7', /version 7/],
     ['#zzz?x=1', /no lab called “zzz” \(the labs: data, si, halluc, qlae\)/],
+    ['#constructor', /no lab called “constructor”/],
+    ['#hasownproperty?n=1', /no lab called “hasownproperty”/],
+    [`#data?v=1&dataset.name=points&dataset.points=${sizeBomb()}`, /dataset\.points: its compressed value inflates past 1,048,576 bytes/],
     ['#<img src=x onerror=alert(1)>', /could not be opened/],
   ];
   for (const [hash, expected] of cases) {

@@ -6,7 +6,6 @@ import { DataView } from './labs/data.js';
 import { InterpolantView } from './labs/interpolants.js';
 import { HallucinationView } from './labs/hallucinations.js';
 import { QlaeView } from './labs/qlae.js';
-import { buildToolbar } from './ui/toolbar.js';
 import { clearSaved, savedConfig } from './ui/saved.js';
 import { startEmbedding } from './ui/embed.js';
 
@@ -21,7 +20,6 @@ function showMessage(text) {
 const onFatal = (message) => showMessage(`${message} Your settings were kept.`);
 const LABS = { data: DataView, si: InterpolantView, halluc: HallucinationView, qlae: QlaeView };
 const views = Object.fromEntries(Object.entries(LABS).map(([lab, View]) => [lab, new View(new LabWorker({ onFatal }), { showMessage, lab })]));
-for (const view of Object.values(views)) buildToolbar(view, { showMessage });
 
 /** Shows the section of `lab` and hides the others. */
 function show(lab) {
@@ -38,8 +36,10 @@ async function openLink() {
     link = { lab: null, config: null, error: err.message };
   }
   let problem = link.error ?? null;
-  if (link.lab && !views[link.lab]) problem = `there is no lab called “${link.lab}” (the labs: ${Object.keys(views).join(', ')})`;
-  const lab = views[link.lab] ? link.lab : 'data';
+  // own keys only: `#constructor` or `#toString` name no lab
+  const known = link.lab !== null && Object.hasOwn(views, link.lab);
+  if (link.lab && !known) problem = `there is no lab called “${link.lab}” (the labs: ${Object.keys(views).join(', ')})`;
+  const lab = known ? link.lab : 'data';
   const view = views[lab];
   show(lab);
   // a bare `#lab` link reopens the settings this browser last used there
@@ -73,11 +73,9 @@ function startingConfig(view, preset) {
 
 /** Loads the catalog and presets the views build their menus from. */
 async function loadMenus() {
-  const { catalog, presets, hallucPresets, qlaePresets } = await views.data.loadCatalog();
+  const { catalog, presets } = await views.data.loadCatalog();
   views.si.setCatalog(catalog);
-  views.si.setPresets(presets);
-  views.halluc.setPresets(hallucPresets);
-  views.qlae.setPresets(qlaePresets);
+  for (const [lab, list] of Object.entries(presets)) views[lab].setPresets(list);
 }
 
 document.body.dataset.state = 'loading';

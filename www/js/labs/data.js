@@ -22,7 +22,7 @@ export class DataView extends LabView {
     this.config = null;
     this.points = new Float32Array(0);
     this.density = null;
-    this.runs = 0;
+    this.sampleRun = 0; // the latest sampling run's number
     this.form = $('data-controls');
     this.form.addEventListener('submit', (e) => { e.preventDefault(); this.applyForm(); });
     this.form.addEventListener('change', (e) => { if (e.target.id !== 'dataset') this.applyForm(); });
@@ -165,7 +165,7 @@ export class DataView extends LabView {
 
   /** Samples the whole stream (in chunks, cancellable) and the density grid. */
   async run() {
-    const token = ++this.runs; // a newer run supersedes this one's drawing and status
+    const token = ++this.sampleRun; // a newer run supersedes this one's drawing and status
     const total = this.config.n;
     const points = new Float32Array(total * this.dim);
     let filled = 0;
@@ -180,7 +180,7 @@ export class DataView extends LabView {
     const densityReply = this.worker.request({ type: 'density', extent: [x0, x1, y0, y1], w: this.dim === 1 ? CURVE_POINTS : GRID, h: this.dim === 1 ? 1 : GRID });
     let frame = 0;
     const final = await this.worker.request({ type: 'sample' }, (msg) => {
-      if (msg.type !== 'samples' || token !== this.runs) return;
+      if (msg.type !== 'samples' || token !== this.sampleRun) return;
       points.set(msg.points, filled);
       filled += msg.points.length;
       this.points = points.subarray(0, filled);
@@ -188,7 +188,7 @@ export class DataView extends LabView {
       if (!frame) frame = requestAnimationFrame(() => { frame = 0; this.drawSamples(); });
     });
     const density = await densityReply;
-    if (token !== this.runs) return;
+    if (token !== this.sampleRun) return;
     this.density = density;
     $('cancel').disabled = true;
     const ms = performance.now() - started;

@@ -7,7 +7,7 @@ import { LabWorker } from '../lab-worker.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawDetection, drawLogHistogram, drawRoc, drawTrajectory, drawVarianceHistogram, logRange } from '../render/detection.js';
 import { squareView } from '../render/viewport.js';
-import { canonical, fetchJson, fillOptional, readOptional, toCsv } from './shared.js';
+import { canonical, fetchJson, toCsv } from './shared.js';
 import { ProgressAnnouncer, announce } from '../ui/announce.js';
 
 const $ = (id) => document.getElementById(id);
@@ -21,14 +21,6 @@ const DATA = {
 };
 
 const PAPER = 'The paper: T = 1,000, β 0.001 → 0.2, the network with one residual block applied three times (width 128), Adam 10⁻³, batch 10,000 for 10,000 epochs.';
-/** What each preset shows, and where it departs from the paper's scale. */
-const PRESET_NOTES = {
-  grid25: `The paper’s 25-mode grid (100,000 training points). Trained with the CLI on one CPU core in 71 minutes: batch 1,024, 120,000 steps, lr 10⁻³ cosine to 10⁻⁵, weights averaged (EMA 0.999): our choices to reach sharp modes at a small budget. Window K = 5 (the paper: 10): over the last 10 steps even the exact model’s in-support chains still move, so a threshold keeping 96% of them removes only 41% of the hallucinations; over the last 5 it removes all of them (66 in 10,000 samples) while keeping 96%, the paper’s headline. ${PAPER}`,
-  diamond25: `The same 25 modes on a diamond lattice. The paper: the model interpolates only between nearest neighbours. Ours mostly does: 76% of the hallucinations that lie on a segment lie on a nearest-neighbour one (42% would by chance). Trained like grid25 but for 40,000 steps. ${PAPER}`,
-  '1d-123': `1D modes {1, 2, 3}, σ = 0.05 (20,000 training points): the mass between modes shows on the log scale. Trained with the CLI: batch 1,024, 12,000 steps, lr 10⁻³ cosine to 10⁻⁵, EMA 0.999. ${PAPER}`,
-  '1d-1245': `1D modes {1, 2, 4, 5}, σ = 0.05 (50,000 training points). Trained like 1d-123. ${PAPER}`,
-  '1d-1245-recursive': `Recursive training on 1D modes {1, 2, 4, 5} (open “Recursive training” below for the shipped result of all three filters). Each generation trains a fresh network on 10,000 points (the paper: as many as the data, 50,000) for 12,000 steps like 1d-1245, then draws 10,250 chains; the network here is generation 0, trained on the data. At generation 4 the variance filter holds the rate at 0.42% against 1.04% unfiltered and 1.10% filtered at random. Made by the CLI, one process per filter: 86 minutes for three side by side on two cores. ${PAPER}`,
-};
 /** Presets that ship the output of `genlab halluc recursive --preset NAME`. */
 const SHIPPED_RECURSION = { '1d-1245-recursive': 'models/halluc/1d-1245-recursive.lineages.json' };
 /** Settings small enough to run recursive training in the page in a few minutes. */
@@ -36,6 +28,25 @@ const SMALL_RECURSION = {
   version: 1, data: DATA['1d-123'], trainSize: 1000, schedule: { steps: 100, betaStart: 0.001, betaEnd: 0.2 },
   train: { width: 64, batch: 256, steps: 1000, lr: 0.001, ema: 0 }, denoiser: 'learned', window: 10, k: 4, n: 1000, seed: 0,
 };
+/** The form's fields and the config's settings they show (see bindings.js). */
+const BINDINGS = [
+  { id: 'halluc-data', path: 'data', read: (key) => structuredClone(DATA[key]), show: (d) => Object.keys(DATA).find((k) => canonical(DATA[k]) === canonical(d)) ?? 'grid25' },
+  { id: 'halluc-denoiser', path: 'denoiser', type: 'text' },
+  { id: 'halluc-train-size', path: 'trainSize', type: 'number' },
+  { id: 'halluc-width', path: 'train.width', type: 'number' },
+  { id: 'halluc-steps', path: 'train.steps', type: 'number' },
+  { id: 'halluc-batch', path: 'train.batch', type: 'number' },
+  { id: 'halluc-lr', path: 'train.lr', type: 'number' },
+  { id: 'halluc-lr-end', path: 'train.lrEnd', type: 'optional' },
+  { id: 'halluc-ema', path: 'train.ema', type: 'number' },
+  { id: 'halluc-T', path: 'schedule.steps', type: 'number' },
+  { id: 'halluc-beta-start', path: 'schedule.betaStart', type: 'number' },
+  { id: 'halluc-beta-end', path: 'schedule.betaEnd', type: 'number' },
+  { id: 'halluc-window', path: 'window', type: 'number' },
+  { id: 'halluc-k', path: 'k', type: 'number' },
+  { id: 'halluc-n', path: 'n', type: 'number' },
+  { id: 'halluc-seed', path: 'seed', type: 'number' },
+];
 const CUSTOM_NOTE = `Your own settings. Hallucinated: farther than k·σ from every mode (the authors’ code has no label; k is our setting). ${PAPER}`;
 
 /** A rate as a percentage, with two decimals (recursive rates are fractions of a percent). */
@@ -50,23 +61,16 @@ function lastGeneration(lineages) {
 export class HallucinationView extends LabView {
   constructor(worker, options) {
     super(worker, options);
-    this.config = null;
-    this.training = false;
+    this.bindings = BINDINGS;
+    this.defaultPreset = 'grid25';
     this.sampling = false;
     this.losses = [];
     this.lineages = null;
     this.shippedRecursion = false;
     /** Helper workers sampling may use beside the lab's worker (tests set 0 to compare). */
     this.maxHelpers = 3;
-    this.form = $('halluc-controls');
-    this.form.addEventListener('submit', (e) => { e.preventDefault(); this.applyForm(); });
-    this.form.addEventListener('change', (e) => {
-      if (e.target.id === 'halluc-preset') this.openPreset(e.target.value);
-      else this.applyForm();
-    });
-    $('halluc-train').addEventListener('click', () => (this.training ? this.worker.cancel() : this.train()));
-    $('halluc-sample').addEventListener('click', () => (this.sampling ? this.worker.cancel() : this.sample()));
-    $('halluc-reset').addEventListener('click', () => this.restart());
+    this.listen();
+    $('halluc-sample').addEventListener('click', () => (this.sampling ? this.cancel() : this.sample()));
     $('halluc-tau').addEventListener('input', () => { this.tau = this.tauFromSlider(); this.requestedTau = null; this.redraw(); });
     $('halluc-tau').addEventListener('change', () => this.updateLink());
     $('halluc-t').addEventListener('input', () => this.scrub(Number($('halluc-t').value)));
@@ -81,56 +85,46 @@ export class HallucinationView extends LabView {
     new ResizeObserver(() => this.redraw()).observe($('halluc-canvas'));
   }
 
-  setPresets(presets) {
-    this.presets = presets;
-    $('halluc-preset').replaceChildren(new Option('(custom)', ''), ...presets.map((p) => new Option(p.name, p.name)));
-  }
-
-  defaults() {
-    return structuredClone(this.presets.find((p) => p.name === 'grid25')?.config ?? this.presets[0].config);
-  }
-
-  async openPreset(name) {
-    const preset = this.presets.find((p) => p.name === name);
-    if (preset) await this.apply(structuredClone(preset.config));
-  }
-
-  /**
-   * Configures the worker; a config equal to a preset's opens with its shipped weights (unless
-   * `fresh`) and samples at once, as does the exact denoiser.
-   */
-  async apply(config, { fresh = false } = {}) {
-    document.body.dataset.state = 'configuring';
-    await this.keepBeforeChange(this.worker, this.learned && this.trained ? this.config : null, this.losses, { fresh });
-    const reply = await this.configure(config);
-    const preset = this.presetFor(reply.config);
-    Object.assign(this, { config: reply.config, dim: reply.dim, extent: reply.extent, learned: reply.learned });
+  /** The mixture's facts: dimension, extent, modes; the samples of the last run go. */
+  async onConfigured(reply) {
+    Object.assign(this, { dim: reply.dim, extent: reply.extent, learned: reply.learned });
     this.modes = reply.modes.centres;
     this.sigma = reply.modes.sigma;
     this.resetRun();
-    this.losses = [];
-    this.trained = 0;
-    this.showMessage(null);
-    if (!fresh && this.learned) {
-      try {
-        const start = await this.startFrom(this.worker, this.config, preset?.weights);
-        if (start) {
-          this.trained = start.trained;
-          if (start.losses) this.losses = start.losses;
-        }
-      } catch (err) {
-        this.showMessage(`${err.message}. The network is untrained: press Train, or pick the exact noise prediction.`);
-      }
-    }
-    this.presetName = preset?.name ?? '';
+  }
+
+  /** A preset with a shipped recursive-training result shows it. */
+  async onApplied() {
     await this.showShippedRecursion();
-    this.publish();
-    this.fillForm();
-    document.body.dataset.state = 'ready';
-    this.status();
-    this.redraw();
-    // not awaited: samples stream in while the page (and any message about the link) is up
+  }
+
+  /** Samples at once when the network is trained (or exact); not awaited: samples stream in. */
+  async autostart() {
     if (!this.learned || this.trained) this.sample();
+  }
+
+  onFilled(c) {
+    $('halluc-learned-settings').disabled = c.denoiser !== 'learned';
+  }
+
+  onProgress() {
+    this.schedule();
+  }
+
+  activity() {
+    return this.sampling ? 'sample' : null;
+  }
+
+  get trainingHint() {
+    return '; pause and sample at any time';
+  }
+
+  customNote() {
+    return CUSTOM_NOTE;
+  }
+
+  get untrainedHint() {
+    return 'The network is untrained: press Train, or pick the exact noise prediction.';
   }
 
   /** The link's view: the threshold τ on the trajectory variance, once there are samples. */
@@ -142,23 +136,6 @@ export class HallucinationView extends LabView {
     if (!(Number.isFinite(tau) && tau > 0)) return;
     this.requestedTau = tau;
     if (this.report) { this.tau = tau; this.redraw(); }
-  }
-
-  /** Starts again from an untrained network (the Reset button). */
-  restart() {
-    return this.apply(this.config, { fresh: true });
-  }
-
-  suspend() {
-    this.interrupted = this.training ? 'train' : this.sampling ? 'sample' : null;
-    if (this.interrupted) this.worker.cancel();
-  }
-
-  resume() {
-    const what = this.interrupted;
-    this.interrupted = null;
-    if (what === 'train') this.train();
-    else if (what === 'sample') this.sample();
   }
 
   resetRun() {
@@ -174,88 +151,9 @@ export class HallucinationView extends LabView {
     this.pickTarget = null;
   }
 
-  readForm() {
-    const c = structuredClone(this.config);
-    c.data = structuredClone(DATA[$('halluc-data').value]);
-    c.denoiser = $('halluc-denoiser').value;
-    c.trainSize = Number($('halluc-train-size').value);
-    c.train.width = Number($('halluc-width').value);
-    c.train.steps = Number($('halluc-steps').value);
-    c.train.batch = Number($('halluc-batch').value);
-    c.train.lr = Number($('halluc-lr').value);
-    readOptional($('halluc-lr-end'), c.train, 'lrEnd');
-    c.train.ema = Number($('halluc-ema').value);
-    c.schedule.steps = Number($('halluc-T').value);
-    c.schedule.betaStart = Number($('halluc-beta-start').value);
-    c.schedule.betaEnd = Number($('halluc-beta-end').value);
-    c.window = Number($('halluc-window').value);
-    c.k = Number($('halluc-k').value);
-    c.n = Number($('halluc-n').value);
-    c.seed = Number($('halluc-seed').value);
-    return c;
-  }
-
-  fillForm() {
-    const c = this.config;
-    $('halluc-preset').value = this.presetName;
-    $('halluc-info').textContent = PRESET_NOTES[this.presetName] ?? CUSTOM_NOTE;
-    $('halluc-data').value = Object.keys(DATA).find((k) => canonical(DATA[k]) === canonical(c.data)) ?? 'grid25';
-    $('halluc-denoiser').value = c.denoiser;
-    $('halluc-train-size').value = String(c.trainSize);
-    $('halluc-width').value = String(c.train.width);
-    $('halluc-steps').value = String(c.train.steps);
-    $('halluc-batch').value = String(c.train.batch);
-    $('halluc-lr').value = String(c.train.lr);
-    fillOptional($('halluc-lr-end'), c.train.lrEnd);
-    $('halluc-ema').value = String(c.train.ema);
-    $('halluc-T').value = String(c.schedule.steps);
-    $('halluc-beta-start').value = String(c.schedule.betaStart);
-    $('halluc-beta-end').value = String(c.schedule.betaEnd);
-    $('halluc-window').value = String(c.window);
-    $('halluc-k').value = String(c.k);
-    $('halluc-n').value = String(c.n);
-    $('halluc-seed').value = String(c.seed);
-    $('halluc-learned-settings').disabled = c.denoiser !== 'learned';
-    $('halluc-train').disabled = !this.learned;
-    $('halluc-train').textContent = this.trained ? 'Continue training' : 'Train';
-  }
-
-  /** Trains to step `until`, or for the rest of `train.steps` (another full run when done). */
-  async train(until) {
-    if (this.sampling) this.worker.cancel();
-    const k = this.stepsToRun(until);
-    this.training = true;
-    $('halluc-train').textContent = 'Pause training';
-    document.body.dataset.state = 'training';
-    const started = this.trained;
-    const announcer = new ProgressAnnouncer('Training');
-    announce(`Training started: ${k.toLocaleString('en')} steps.`);
-    try {
-      await this.worker.request({ type: 'train', k, chunk: 10 }, (m) => {
-        if (m.type !== 'progress') return;
-        this.losses.push(...m.losses);
-        this.trained = m.step;
-        $('halluc-progress').value = m.done / m.total;
-        announcer.update(m.done / m.total);
-        const rate = (m.step - started) / m.seconds;
-        const left = (m.total - m.done) / rate;
-        $('halluc-status').textContent = `Training: step ${m.step.toLocaleString('en')}, ${rate.toFixed(1)} steps/s, about ${left < 90 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`} left; pause and sample at any time.`;
-        this.schedule();
-      });
-    } catch (err) {
-      this.showMessage(err.message);
-    }
-    await this.keep(this.worker, this.config, this.losses);
-    this.updateLink();
-    this.training = false;
-    $('halluc-train').textContent = this.trained ? 'Continue training' : 'Train';
-    document.body.dataset.state = 'ready';
-    this.status();
-  }
-
   /** A fresh sampling run; chunks of finished samples stream in, then the report. */
   async sample() {
-    if (this.training) this.worker.cancel(); // pause training: sample the weights so far
+    if (this.training) this.cancel(); // pause training: sample the weights so far
     this.resetRun();
     this.sampling = true;
     $('halluc-sample').textContent = 'Stop sampling';

@@ -3,7 +3,7 @@
 // Every setting lives in the URL hash (#si?…), so a link reproduces the run.
 import { LabView } from './lab-view.js';
 import { mayAutoplay, onScreen, reducedMotion } from '../ui/embed.js';
-import { ProgressAnnouncer, announce } from '../ui/announce.js';
+import { announce } from '../ui/announce.js';
 import { parseCsv, toCsv } from './shared.js';
 import { drawHeatmap } from '../render/heatmap.js';
 import { drawArrows, drawPaths, drawSpaceTime } from '../render/field.js';
@@ -20,54 +20,57 @@ const REFRESH_EVERY = 250;
 
 const $ = (id) => document.getElementById(id);
 
-/** What each preset shows, and where it departs from the paper's scale (shown under the form). */
-const PRESET_NOTES = {
-  checkerboard: 'The authors’ checkerboard (Gaussian → 8 squares; SDE ε = 0.5, 100 Heun steps), browser-sized: two 3×48 ReLU networks (drift b and denoiser η) on 500 antithetic pairs a step for 2,500 steps, lr 3·10⁻³ × 0.4 every 800 (narrow enough that 5,000 particles move at 30+ frames/s). The paper uses 4×256, batch 2,000, 7,000 steps: the checkerboard-paper preset.',
-  'checkerboard-paper': 'The authors’ exact settings: 4×256 ReLU networks, batch 2,000, lr 2·10⁻³ × 0.4 every 1,500 steps, 7,000 steps. Opens from weights trained with `genlab si train --preset checkerboard-paper` (44 minutes on one core, 99.5% of samples inside). Nets this size are slow in a page: particles move at a few frames/s and retraining takes hours.',
-  'gmm-exact': 'Two Gaussians → the 8-Gaussian ring with the closed-form drift and score: no training, the ground truth the learned fields are compared with.',
-  'mirror-point': 'The mirror interpolant xₜ = x₁ + γ(t)z maps the checkerboard to itself; every particle starts at the single point (1, 1) and the SDE (ε = 6, 600 steps) spreads them out. Networks browser-sized (3×64).',
-  '1d-three-modes': 'The authors’ 1D figure: ½N(−3, 0.25²) + ½N(3, 0.25²) → ⅓[N(−6, 0.5²) + N(0, 0.33²) + N(6, 0.5²)] (the numbers read as standard deviations), 200 SDE steps. Try ε = 0, 0.5 and 5 with the slider; tick “trajectories” for the space-time picture.',
-};
 const CUSTOM_NOTE = 'Your own settings. The score is learned through the denoiser η = E[z | xₜ] (the paper’s sign, s = −η/γ) unless you choose s; v learns E[∂ₜI | xₜ] and b = v − γγ̇s.';
 const PATH_NAMES = ['linear', 'trig', 'encoding-decoding', 'one-sided-linear', 'one-sided-trig', 'mirror'];
 const GAMMA_NAMES = ['brownian', 'a-brownian', 'bsquared', 'sinesquared', 'sigmoid', 'zero'];
 const METHODS = ['rk4', 'heun', 'euler', 'sde-heun', 'euler-maruyama'];
+const isSde = (c) => c.sampler.method.startsWith('sde') || c.sampler.method === 'euler-maruyama';
+
+/** The form's fields and the config's settings they show (see bindings.js). */
+const BINDINGS = [
+  { id: 'si-rho0', path: 'rho0', read: (name, old, view) => view.datasetFor(name, old), show: (d, view) => view.entry(d).name },
+  { id: 'si-rho1', path: 'rho1', read: (name, old, view) => view.datasetFor(name, old), show: (d, view) => view.entry(d).name },
+  { id: 'si-path', path: 'path', type: 'text' },
+  { id: 'si-gamma', path: 'gamma.kind', type: 'text' },
+  { id: 'si-gamma-a', path: 'gamma.a', read: (text) => Number(text) || 2, show: (a) => String(a ?? 2), when: (c) => c.gamma.kind === 'a-brownian' },
+  { id: 'si-fields', path: 'fields', type: 'text' },
+  { id: 'si-width', path: 'model.width', type: 'number' },
+  { id: 'si-depth', path: 'model.depth', type: 'number' },
+  { id: 'si-drift', path: 'model.drift', type: 'text' },
+  { id: 'si-score', path: 'model.score', type: 'text' },
+  { id: 'si-steps', path: 'train.steps', type: 'number' },
+  { id: 'si-batch', path: 'train.batch', type: 'number' },
+  { id: 'si-lr', path: 'train.lr', type: 'number' },
+  { id: 'si-method', path: 'sampler.method', type: 'text' },
+  { id: 'si-grid', path: 'sampler.steps', type: 'number' },
+  { id: 'si-direction', path: 'sampler.direction', type: 'text' },
+  { id: 'si-schedule', path: 'sampler.schedule', type: 'text' },
+  { id: 'si-epsilon', path: 'sampler.epsilon', type: 'number', enabled: isSde },
+  { id: 'si-n', path: 'n', type: 'number' },
+  { id: 'si-seed', path: 'seed', type: 'number' },
+];
 
 export class InterpolantView extends LabView {
   constructor(worker, options) {
     super(worker, options);
-    this.config = null;
+    this.bindings = BINDINGS;
+    this.defaultPreset = 'checkerboard';
     this.frames = [];
     this.index = 0;
-    this.losses = { drift: [], score: [] };
+    this.losses = this.noLosses();
     this.playing = false;
-    this.training = false;
     this.drift = null;
-    this.form = $('si-controls');
-    this.form.addEventListener('submit', (e) => { e.preventDefault(); this.applyForm(); });
-    this.form.addEventListener('change', (e) => {
-      if (['si-epsilon', 'si-t', 'si-csv'].includes(e.target.id) || e.target.name === 'layer') return;
-      if (e.target.id === 'si-preset') this.openPreset(e.target.value);
-      else this.applyForm();
-    });
+    this.listen({ live: ['si-epsilon', 'si-t', 'si-csv'] });
     $('si-epsilon').addEventListener('input', () => this.setEpsilon(Number($('si-epsilon').value)));
     $('si-epsilon').addEventListener('change', () => this.publish()); // kept once the slider is let go
     $('si-t').addEventListener('input', () => this.scrub(Number($('si-t').value)));
     $('si-play').addEventListener('click', () => (this.playing ? this.pause() : this.play()));
-    $('si-train').addEventListener('click', () => (this.training ? this.worker.cancel() : this.train()));
-    $('si-reset').addEventListener('click', () => this.restart());
     $('si-metrics').addEventListener('click', () => this.measure());
     $('si-use0').addEventListener('click', () => this.usePoints('rho0'));
     $('si-use1').addEventListener('click', () => this.usePoints('rho1'));
     $('si-canvas').addEventListener('pointerdown', (e) => this.drawPoint(e));
     for (const box of $('si').querySelectorAll('input[name=layer]')) box.addEventListener('change', () => { this.redraw(); this.updateLink(); });
     new ResizeObserver(() => this.redraw()).observe($('si-canvas'));
-  }
-
-  /** The preset list from the core (name, config, weights file). */
-  setPresets(presets) {
-    this.presets = presets;
-    $('si-preset').replaceChildren(new Option('(custom)', ''), ...presets.map((p) => new Option(p.name, p.name)));
   }
 
   setCatalog(catalog) {
@@ -78,50 +81,64 @@ export class InterpolantView extends LabView {
     $('si-method').replaceChildren(...METHODS.map((n) => new Option(n, n)));
   }
 
-  /** The checkerboard preset's config (it opens with the shipped weights). */
-  defaults() {
-    return structuredClone(this.presets.find((p) => p.name === 'checkerboard')?.config ?? this.presets[0].config);
-  }
-
-  /** Opens a preset (with its shipped weights, see `apply`). */
-  async openPreset(name) {
-    const preset = this.presets.find((p) => p.name === name);
-    if (preset) await this.apply(structuredClone(preset.config));
-  }
-
-  /**
-   * Configures the worker with `config` and draws the start. Unless `fresh`, learned fields
-   * start from this browser's saved run of the same config, else a matching preset's weights.
-   */
-  async apply(config, { fresh = false } = {}) {
-    document.body.dataset.state = 'configuring';
-    await this.keepBeforeChange(this.worker, this.learned && this.trained ? this.config : null, this.losses, { fresh });
+  /** The interpolant's facts: dimension, extent, time grid, and the start particles. */
+  async onConfigured(reply) {
     this.playing = false;
-    const reply = await this.configure(config);
-    const preset = this.presetFor(reply.config);
-    Object.assign(this, { config: reply.config, dim: reply.dim, extent: reply.extent, grid: reply.grid, hasExact: reply.hasExact, learned: reply.learned });
+    Object.assign(this, { dim: reply.dim, extent: reply.extent, grid: reply.grid, hasExact: reply.hasExact, learned: reply.learned });
     this.frames = [reply.particles];
     this.index = 0;
-    this.losses = { drift: [], score: [] };
-    this.trained = 0;
     this.fieldError = null;
     this.metrics = null;
-    this.showMessage(null);
-    const start = !fresh && this.learned ? await this.startFrom(this.worker, this.config, preset?.weights) : null;
-    if (start) {
-      this.trained = start.trained;
-      if (start.losses) this.losses = start.losses;
-    }
-    this.presetName = preset?.name ?? '';
-    this.publish();
-    this.fillForm();
-    document.body.dataset.state = 'ready';
-    this.status();
-    this.redraw();
+  }
+
+  /** Plays once the run can move its particles (on screen: off screen `resume` starts it). */
+  async autostart() {
     if ((!this.learned || this.trained) && mayAutoplay()) {
       if (onScreen()) await this.play();
-      else this.interrupted = 'play'; // off screen: `resume` starts it
+      else this.interrupted = 'play';
     }
+  }
+
+  noLosses() {
+    return { drift: [], score: [] };
+  }
+
+  recordLosses(run, losses) {
+    for (const { drift, score } of losses) {
+      this.losses.drift.push(drift);
+      this.losses.score.push(score);
+    }
+  }
+
+  /** The particles are carried through the grid every REFRESH_EVERY steps while training. */
+  trainRequest() {
+    return { refreshEvery: REFRESH_EVERY, epsilon: this.config.sampler.epsilon };
+  }
+
+  onProgress(run, m) {
+    if (m.particles) {
+      this.frames = [this.frames[0]];
+      this.frames[this.grid.length - 1] = m.particles;
+      this.index = this.grid.length - 1;
+    }
+    this.schedule();
+  }
+
+  /** Measures the trained fields (not awaited: the page is ready meanwhile). */
+  async onSegment(left) {
+    if (!left) this.measure();
+  }
+
+  activity() {
+    return this.playing ? 'play' : null;
+  }
+
+  customNote() {
+    return CUSTOM_NOTE;
+  }
+
+  get untrainedHint() {
+    return 'The networks are untrained: press Train.';
   }
 
   /** The link's view: the layers shown and the time step t (an index into the time grid). */
@@ -142,54 +159,10 @@ export class InterpolantView extends LabView {
     this.updateLink();
   }
 
-  /** Starts again from an untrained network (the Reset button). */
-  restart() {
-    return this.apply(this.config, { fresh: true });
-  }
-
-  suspend() {
-    // with nothing running, what waits to start (an autoplay held off screen) stays waiting
-    this.interrupted = this.training ? 'train' : this.playing ? 'play' : this.interrupted;
-    if (this.training) this.worker.cancel();
-    if (this.playing) this.pause();
-  }
-
-  resume() {
-    const what = this.interrupted;
-    this.interrupted = null;
-    if (what === 'train') this.train();
-    else if (what === 'play') this.play();
-  }
-
-  datasetFor(id, current) {
-    const name = $(id).value;
+  /** The dataset config a menu choice `name` gives: `current` when it is that dataset still. */
+  datasetFor(name, current) {
     if (current && this.catalog.find((e) => e.name === name)?.defaults.name === current.name) return current;
     return structuredClone(this.catalog.find((e) => e.name === name).defaults);
-  }
-
-  readForm() {
-    const c = structuredClone(this.config);
-    c.rho0 = this.datasetFor('si-rho0', c.rho0);
-    c.rho1 = this.datasetFor('si-rho1', c.rho1);
-    c.path = $('si-path').value;
-    const kind = $('si-gamma').value;
-    c.gamma = kind === 'a-brownian' ? { kind, a: Number($('si-gamma-a').value) || 2 } : { kind };
-    c.fields = $('si-fields').value;
-    c.model.width = Number($('si-width').value);
-    c.model.depth = Number($('si-depth').value);
-    c.model.drift = $('si-drift').value;
-    c.model.score = $('si-score').value;
-    c.train.steps = Number($('si-steps').value);
-    c.train.batch = Number($('si-batch').value);
-    c.train.lr = Number($('si-lr').value);
-    c.sampler.method = $('si-method').value;
-    c.sampler.steps = Number($('si-grid').value);
-    c.sampler.direction = $('si-direction').value;
-    c.sampler.schedule = $('si-schedule').value;
-    c.sampler.epsilon = Number($('si-epsilon').value);
-    c.n = Number($('si-n').value);
-    c.seed = Number($('si-seed').value);
-    return c;
   }
 
   /** The catalog entry matching a dataset config. */
@@ -198,38 +171,12 @@ export class InterpolantView extends LabView {
       ?? this.catalog.find((e) => e.defaults.name === d.name);
   }
 
-  fillForm() {
-    const c = this.config;
-    $('si-preset').value = this.presetName;
-    $('si-info').textContent = PRESET_NOTES[this.presetName] ?? CUSTOM_NOTE;
-    $('si-rho0').value = this.entry(c.rho0).name;
-    $('si-rho1').value = this.entry(c.rho1).name;
-    $('si-path').value = c.path;
-    $('si-gamma').value = c.gamma.kind;
-    $('si-gamma-a').value = String(c.gamma.a ?? 2);
-    $('si-gamma-a').closest('label').hidden = c.gamma.kind !== 'a-brownian';
-    $('si-fields').value = c.fields;
-    $('si-width').value = String(c.model.width);
-    $('si-depth').value = String(c.model.depth);
-    $('si-drift').value = c.model.drift;
-    $('si-score').value = c.model.score;
-    $('si-steps').value = String(c.train.steps);
-    $('si-batch').value = String(c.train.batch);
-    $('si-lr').value = String(c.train.lr);
-    $('si-method').value = c.sampler.method;
-    $('si-grid').value = String(c.sampler.steps);
-    $('si-direction').value = c.sampler.direction;
-    $('si-schedule').value = c.sampler.schedule;
-    $('si-epsilon').value = String(c.sampler.epsilon);
+  /** What the form shows beside its fields: ε's value, the time slider, the networks' settings. */
+  onFilled(c) {
     $('si-epsilon-out').textContent = c.sampler.epsilon.toFixed(2);
-    $('si-n').value = String(c.n);
-    $('si-seed').value = String(c.seed);
     $('si-t').max = String(this.grid.length - 1);
     $('si-t').value = String(this.index);
     $('si-learned-settings').disabled = c.fields !== 'learned';
-    $('si-train').disabled = !this.learned;
-    $('si-train').textContent = this.trained ? 'Continue training' : 'Train';
-    $('si-epsilon').disabled = !c.sampler.method.startsWith('sde') && c.sampler.method !== 'euler-maruyama';
   }
 
   /** Uses the pasted CSV as the points density of one end (the core validates the values). */
@@ -315,47 +262,6 @@ export class InterpolantView extends LabView {
       this.drift = await this.call('drift', [this.grid[this.index], this.arrowPoints()]);
       this.schedule();
     }
-  }
-
-  /** Trains to step `until`, or for the rest of `train.steps` (another full run when done). */
-  async train(until) {
-    if (this.playing) this.pause();
-    const k = this.stepsToRun(until);
-    this.training = true;
-    $('si-train').textContent = 'Pause training';
-    document.body.dataset.state = 'training';
-    const started = this.trained;
-    const progress = new ProgressAnnouncer('Training');
-    announce(`Training started: ${k.toLocaleString('en')} steps.`);
-    try {
-      const final = await this.worker.request({ type: 'train', k, chunk: 10, refreshEvery: REFRESH_EVERY, epsilon: this.config.sampler.epsilon }, (m) => {
-        if (m.type !== 'progress') return;
-        for (const { drift, score } of m.losses) {
-          this.losses.drift.push(drift);
-          this.losses.score.push(score);
-        }
-        this.trained = m.step;
-        const rate = (m.step - started) / m.seconds;
-        $('si-progress').value = m.done / m.total;
-        progress.update(m.done / m.total);
-        $('si-status').textContent = `Training: step ${m.step.toLocaleString('en')}, ${rate.toFixed(1)} steps/s.`;
-        if (m.particles) {
-          this.frames = [this.frames[0]];
-          this.frames[this.grid.length - 1] = m.particles;
-          this.index = this.grid.length - 1;
-        }
-        this.schedule();
-      });
-      if (final.type === 'ran') this.measure();
-    } catch (err) {
-      this.showMessage(err.message);
-    }
-    await this.keep(this.worker, this.config, this.losses);
-    this.updateLink();
-    this.training = false;
-    $('si-train').textContent = this.trained ? 'Continue training' : 'Train';
-    document.body.dataset.state = 'ready';
-    this.status();
   }
 
   /** The particles at the shown time t as CSV, and the trained weights. */

@@ -1,9 +1,22 @@
-// What every lab view shares: its worker, the page's message banner, applying the form's
-// settings so that a bad value leaves the last good run in place, the link that reproduces
-// the run, and the trained weights it keeps in this browser across reloads.
+// What every lab view shares: its worker, the page's message banner and share bar, the
+// presets, applying settings (a bad value leaves the last good run in place), training with
+// its progress, the link that reproduces the run, and the trained weights it keeps in this
+// browser across reloads. A lab adds what only it draws or does through the hooks below.
+//
+// A run is what one worker trains: the view itself, or (latent quantization) each of its
+// runs, with { worker, slot, config, learned, trained, losses }.
 import { encodeHash } from '../state.js';
+import { ProgressAnnouncer, announce } from '../ui/announce.js';
+import { buildToolbar } from '../ui/toolbar.js';
 import { forgetRun, saveConfig, saveRun, savedRun } from '../ui/saved.js';
+import { fillForm, readForm } from './bindings.js';
+import { noteParts } from './preset-note.js';
 import { canonical, fetchWeights } from './shared.js';
+
+/** Calls the session's `method` in `worker` (a lab's allowed `calls`); resolves to its result. */
+export function callSession(worker, method, args = []) {
+  return worker.request({ type: 'call', method, args }).then((r) => r.result);
+}
 
 export class LabView {
   /** @param {{showMessage: (text: string|null) => void, lab: string}} options */
@@ -11,6 +24,85 @@ export class LabView {
     this.worker = worker;
     this.showMessage = showMessage;
     this.lab = lab;
+    this.config = null;
+    this.training = false;
+    /** Settings of the link beside the core's config (latent quantization's `compare`). */
+    this.extras = {};
+    buildToolbar(this, { showMessage });
+  }
+
+  /** The element `id` of this lab's section (ids start with the lab's name). */
+  el(id) {
+    return document.getElementById(`${this.lab}-${id}`);
+  }
+
+  /**
+   * Wires the lab's form (a change applies it, a preset opens) and its Train and Reset
+   * buttons. Fields in `live` act at once and are not applied as settings.
+   */
+  listen({ live = [] } = {}) {
+    this.el('controls').addEventListener('submit', (e) => { e.preventDefault(); this.applyForm(); });
+    this.el('controls').addEventListener('change', (e) => {
+      if (live.includes(e.target.id)) return;
+      if (e.target === this.el('preset')) this.openPreset(e.target.value);
+      else this.applyForm();
+    });
+    this.el('train').addEventListener('click', () => (this.training ? this.cancel() : this.train()));
+    this.el('reset').addEventListener('click', () => this.restart());
+  }
+
+  /** The runs this view trains; the view is its own one run unless it has several. */
+  get runs() {
+    return [this];
+  }
+
+  /** The slot the view's weights are kept under in the browser. */
+  get slot() {
+    return '';
+  }
+
+  /** The preset list from the core: [{name, config, weights, note}]. */
+  setPresets(presets) {
+    this.presets = presets;
+    this.el('preset').replaceChildren(new Option('(custom)', ''), ...presets.map((p) => new Option(p.name, p.name)));
+  }
+
+  /** The config of the preset the lab opens with (`defaultPreset`; it opens with its shipped weights). */
+  defaults() {
+    return structuredClone((this.presets.find((p) => p.name === this.defaultPreset) ?? this.presets[0]).config);
+  }
+
+  /** Opens a preset (with its shipped weights, see `apply`). */
+  async openPreset(name) {
+    const preset = this.presets.find((p) => p.name === name);
+    if (preset) await this.apply({ ...structuredClone(preset.config), ...this.extras });
+  }
+
+  /** The settings on screen: the config with the link's extras. */
+  settings() {
+    return { ...this.config, ...this.extras };
+  }
+
+  /** Splits what `apply` takes into the core's config and the link's extras; labs check theirs. */
+  split(config) {
+    return [config, {}];
+  }
+
+  /** The form's settings, read through the lab's `bindings`. */
+  readForm() {
+    return readForm(this.bindings, this.settings(), this);
+  }
+
+  /** Shows the settings in the form through the lab's `bindings`, the preset and its note. */
+  fillForm() {
+    this.el('preset').value = this.presetName;
+    fillForm(this.bindings, this.settings(), this);
+    const preset = this.presets.find((p) => p.name === this.presetName);
+    if (preset) this.el('info').replaceChildren(...noteParts(preset.note));
+    else this.el('info').textContent = this.customNote();
+    this.el('train').textContent = this.trained ? 'Continue training' : 'Train';
+    this.el('train').disabled = !this.learned;
+    this.onFilled(this.config);
   }
 
   /**
@@ -35,8 +127,8 @@ export class LabView {
   }
 
   /**
-   * Sends `config` to the worker (the core validates it). The view's `apply` marks the page
-   * 'configuring' first; a rejected config puts it back to ready.
+   * Sends `config` to the worker (the core validates it). `apply` marks the page 'configuring'
+   * first; a rejected config puts it back to ready.
    */
   async configure(config) {
     try {
@@ -47,9 +139,190 @@ export class LabView {
     }
   }
 
+  /**
+   * Configures the worker with `config` and shows the run. Unless `fresh`, a learned run starts
+   * from this browser's saved run of the same config, else from a matching preset's weights.
+   */
+  async apply(config, { fresh = false } = {}) {
+    const [settings, extras] = this.split(config);
+    document.body.dataset.state = 'configuring';
+    this.cancel();
+    await Promise.all(this.runs.map((run) => this.keepBeforeChange(run.worker, run.learned && run.trained ? run.config : null, run.losses, { slot: run.slot, fresh })));
+    const reply = await this.configure(settings);
+    this.config = reply.config;
+    this.extras = extras;
+    this.presetName = this.presetFor(this.config)?.name ?? '';
+    this.showMessage(null);
+    await this.onConfigured(reply);
+    await Promise.all(this.runs.map((run) => this.startRun(run, fresh)));
+    this.publish();
+    this.fillForm();
+    await this.onApplied();
+    document.body.dataset.state = 'ready';
+    this.status();
+    this.redraw();
+    await this.autostart();
+  }
+
+  /** A fresh run's weights: none when `fresh`, else the saved or shipped ones (see `startFrom`). */
+  async startRun(run, fresh) {
+    run.trained = 0;
+    run.losses = this.noLosses();
+    if (fresh || !run.learned) return;
+    try {
+      const start = await this.startFrom(run.worker, run.config, this.presetFor(run.config)?.weights, run.slot);
+      if (start) Object.assign(run, { trained: start.trained, losses: start.losses ?? run.losses });
+    } catch (err) {
+      this.showMessage(`${err.message}. ${this.untrainedHint}`);
+    }
+  }
+
+  /** Starts again from untrained networks (the Reset button). */
+  restart() {
+    return this.apply(this.settings(), { fresh: true });
+  }
+
+  /**
+   * Trains every run to step `until`, or for the rest of `train.steps` (another full run when
+   * done), side by side in their workers, `segment` steps at a time; streams the losses into
+   * the loss curve and the progress into the status line.
+   */
+  async train(until) {
+    if (this.activity()) this.cancel();
+    const total = this.stepsToRun(until);
+    this.training = true;
+    this.stopping = false;
+    this.el('train').textContent = 'Pause training';
+    document.body.dataset.state = 'training';
+    const started = performance.now();
+    const from = this.trained;
+    const announcer = new ProgressAnnouncer('Training');
+    announce(`Training started: ${total.toLocaleString('en')} steps.`);
+    const progress = () => {
+      const done = Math.min(...this.runs.map((r) => r.trained)) - from;
+      this.el('progress').value = done / total;
+      announcer.update(done / total);
+      const rate = done / ((performance.now() - started) / 1000);
+      const rest = (total - done) / rate;
+      const left = rate > 0 ? `, about ${rest < 90 ? `${Math.ceil(rest)} s` : `${Math.ceil(rest / 60)} min`} left` : '';
+      const each = this.runs.length > 1 ? ' each' : '';
+      this.el('status').textContent = `Training: step ${(from + done).toLocaleString('en')}, ${rate.toFixed(1)} steps/s${each}${left}${this.trainingHint}.`;
+    };
+    try {
+      let left = total;
+      while (left > 0 && !this.stopping) {
+        const k = Math.min(this.segment, left);
+        const replies = await Promise.all(this.runs.map((run) => run.worker.request({ type: 'train', k, chunk: 10, ...this.trainRequest() }, (m) => {
+          if (m.type !== 'progress') return;
+          this.recordLosses(run, m.losses);
+          run.trained = m.step;
+          progress();
+          this.onProgress(run, m);
+        })));
+        if (replies.some((r) => r.type !== 'ran')) break;
+        left -= k;
+        await this.onSegment(left);
+      }
+    } catch (err) {
+      this.showMessage(err.message);
+    }
+    await Promise.all(this.runs.map((run) => this.keep(run.worker, run.config, run.losses, run.slot)));
+    this.updateLink();
+    this.training = false;
+    this.el('train').textContent = this.trained ? 'Continue training' : 'Train';
+    document.body.dataset.state = 'ready';
+    this.status();
+  }
+
+  /** Stops what the runs do now (training, playing, sampling). */
+  cancel() {
+    this.stopping = true;
+    for (const run of this.runs) run.worker.cancel();
+  }
+
+  /** Pauses what runs (the widget went off screen); `resume` picks it up again. */
+  suspend() {
+    const what = this.training ? 'train' : this.activity();
+    if (!what) return; // with nothing running, what waits to start (an autoplay held off screen) stays waiting
+    this.interrupted = what;
+    this.cancel();
+  }
+
+  resume() {
+    const what = this.interrupted;
+    this.interrupted = null;
+    if (what) this[what]();
+  }
+
+  // Hooks: what only a lab draws or does.
+
+  /** Takes the lab's facts from the worker's 'configured' reply. */
+  async onConfigured() {}
+
+  /** After the form is filled: what the form shows beside its bound fields. */
+  onFilled() {}
+
+  /** After the run is shown, before the page is ready (pictures that take requests). */
+  async onApplied() {}
+
+  /** Once ready: what starts by itself (playing, sampling). */
+  async autostart() {}
+
+  /** The method name of what runs besides training ('play', 'sample'), or null. */
+  activity() {
+    return null;
+  }
+
+  /** The loss record of an untrained run. */
+  noLosses() {
+    return [];
+  }
+
+  /** Adds a chunk's `losses` (one entry per step) to `run`'s record. */
+  recordLosses(run, losses) {
+    run.losses.push(...losses);
+  }
+
+  /** Extra fields of the 'train' request. */
+  trainRequest() {
+    return {};
+  }
+
+  /** After each training progress message of `run`. */
+  onProgress() {}
+
+  /** After each training segment, `left` steps to go. */
+  async onSegment() {}
+
+  /** Steps trained between `onSegment`s. */
+  get segment() {
+    return Infinity;
+  }
+
+  /** Said after the training status. */
+  get trainingHint() {
+    return '';
+  }
+
+  /** What the info line says under settings of no preset. */
+  customNote() {
+    return '';
+  }
+
+  /** Said after a run's weights could not be loaded. */
+  get untrainedHint() {
+    return 'The network is untrained: press Train.';
+  }
+
+  /** Shows the status line (and reads it out). */
+  status() {}
+
+  /** Draws the run. */
+  redraw() {}
+
   /** Calls the session's `method` in the worker; resolves to its result. */
   call(method, args = []) {
-    return this.worker.request({ type: 'call', method, args }).then((r) => r.result);
+    return callSession(this.worker, method, args);
   }
 
   /** Steps a Train press runs: up to step `until`, else the rest of `train.steps`, else another full run. */
@@ -72,11 +345,6 @@ export class LabView {
   presetFor(config) {
     return this.presets?.find((p) => this.sameTraining(p.config, config)) ?? null;
   }
-
-  /** Pauses what runs (the widget went off screen); `resume` picks it up again. */
-  suspend() {}
-
-  resume() {}
 
   /** The name exported files start with. */
   exportName() {

@@ -1,5 +1,5 @@
-// Helpers the lab views share: comparing configs, fetching a preset's shipped weights,
-// optional number fields, and reading points from CSV.
+// Helpers the lab views share: comparing configs, fetching a preset's shipped weights, and
+// reading and writing points as CSV.
 
 /** JSON with object keys sorted, so equal configs give equal strings. */
 export function canonical(value) {
@@ -22,17 +22,6 @@ export async function fetchWeights(url) {
 /** A shipped JSON result, e.g. a recursive-training run. */
 export async function fetchJson(url, what) {
   return (await fetchShipped(url, what)).json();
-}
-
-/** Sets `obj[key]` from an optional number field: a blank field deletes the key (the default). */
-export function readOptional(input, obj, key) {
-  const text = input.value.trim();
-  if (text) obj[key] = Number(text); else delete obj[key];
-}
-
-/** Shows an optional setting in its field: blank when the config leaves it out. */
-export function fillOptional(input, value) {
-  input.value = value === undefined ? '' : String(value);
 }
 
 /** Points from CSV text: two numbers per line; a first line that is not numbers is a header. */

@@ -5,7 +5,7 @@
 // In:  {type:'start', module, config, weights, steps}  (the compiled wasm; weights null for the exact denoiser)
 //      {type:'chunk', index}                   → {type:'chunk', index, flat}
 // Out on failure: {type:'error', message}
-import init, { HallucLab } from '../pkg/genlab.js';
+import init, { HallucLab } from '../../pkg/genlab.js';
 
 let lab = null;
 let queue = Promise.resolve();
