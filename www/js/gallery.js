@@ -17,7 +17,7 @@ async function main() {
     el('div', { className: 'preset-cards' }, ...cards.filter((c) => c.title === title).map((c) => el('a', { className: 'card live preset-card', href: `./${c.link}` },
       el('img', { src: c.image, alt: `${c.title}: ${c.preset}`, width: 240, height: 240, loading: 'lazy' }),
       el('h3', { textContent: c.preset }),
-      el('p', { textContent: c.note }),
+      el('p', { textContent: c.note.split(/(?<=\.)\s/)[0] }), // the first sentence of what it shows
       el('span', { className: 'badge', textContent: c.shipped ? 'opens trained' : (c.learned ? 'train it' : 'exact: no training') }),
     ))),
   )));
