@@ -276,10 +276,10 @@ fn chunks_sampled_out_of_order_elsewhere_append_to_the_same_run() {
     );
 }
 
-/// Why the paper's ten-step window misses its headline on the grid (README): even the exact
-/// denoiser's x̂₀ still moves over steps 9..0, where some chains commit to a mode late, so the
-/// in-support tail of the variance (its 96th percentile, the threshold that keeps 96%) is far
-/// heavier at K = 10 than at K = 5.
+/// Why the paper's ten-step window misses its headline on the grid (docs/results.md, "Window
+/// length K"): even the exact denoiser's x̂₀ still moves over steps 9..0, where some chains
+/// commit to a mode late, so the in-support tail of the variance (its 96th percentile, the
+/// threshold that keeps 96%) is far heavier at K = 10 than at K = 5.
 #[test]
 fn the_exact_denoisers_variance_tail_is_far_heavier_over_ten_steps_than_five() {
     let tail = |window: usize| {

@@ -133,7 +133,7 @@ impl ConfigSource {
                 .unwrap_or_default();
             eprintln!(
                 "not bit for bit: the weights differ from the shipped {shown}. Natively, a matmul that sums over more \
-                 than 512 terms rounds by the CPU's L1 data cache{here}; see the README, Reproducing presets"
+                 than 512 terms rounds by the CPU's L1 data cache{here}; see docs/reproducing.md"
             );
         }
     }
