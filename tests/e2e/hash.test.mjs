@@ -83,6 +83,9 @@ test('a link past a limit is refused before the work, naming the limit', async (
   const deep = `${'['.repeat(40)}1${']'.repeat(40)}`;
   assert.throws(() => decodeHash(`#si?x=${deep}`), /x: its value nests deeper than 16 levels/);
   assert.throws(() => decodeHash(`#si?x=${star(deep)}`), /x: its value nests deeper than 16 levels/);
+  // far deeper than the stack would take if the check recursed all the way down
+  const abyss = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+  assert.throws(() => decodeHash(`#si?x=${abyss}`), /x: its value nests deeper than 16 levels/);
   // length
   assert.throws(() => decodeHash(`#si?x=${'a'.repeat(LINK_LIMITS.length)}`), /a link may hold at most 524,288/);
 });

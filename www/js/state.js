@@ -60,17 +60,18 @@ function inflateCapped(bytes, key) {
   return out;
 }
 
-/** How deeply `value` nests arrays and objects (a number is 0). */
-function depth(value) {
-  if (value === null || typeof value !== 'object') return 0;
-  let deepest = 0;
-  for (const v of Object.values(value)) deepest = Math.max(deepest, depth(v));
-  return deepest + 1;
+/**
+ * Whether `value` nests arrays and objects more than `levels` deep. It looks no deeper than
+ * that, so a value nested far deeper than the stack allows is refused, not a stack overflow.
+ */
+function tooDeep(value, levels = LINK_LIMITS.depth) {
+  if (value === null || typeof value !== 'object') return false;
+  return levels === 0 || Object.values(value).some((v) => tooDeep(v, levels - 1));
 }
 
 /** `value`, or an Error naming the limit when it nests deeper than LINK_LIMITS.depth. */
 function shallow(value, key) {
-  if (depth(value) > LINK_LIMITS.depth) throw new RangeError(`${key}: its value nests deeper than ${LINK_LIMITS.depth} levels, the most a link may hold`);
+  if (tooDeep(value)) throw new RangeError(`${key}: its value nests deeper than ${LINK_LIMITS.depth} levels, the most a link may hold`);
   return value;
 }
 
