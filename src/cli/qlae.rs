@@ -2,7 +2,6 @@
 use super::progress::{train_steps, write_weights};
 use super::source::{BenchArgs, ConfigSource, LearnedSource, PresetName, TrainOutput};
 use super::UsageError;
-use crate::nn::guard::TrainError;
 use crate::qlae::config::QlaeConfig;
 use crate::qlae::eval::evaluate;
 use crate::qlae::presets::{preset, PRESETS};
@@ -63,12 +62,7 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
                     l.total, l.reconstruction, l.quantization, l.commitment, l.kl
                 )
             });
-            let weights = trainer
-                .model()
-                .params
-                .to_safetensors()
-                .map_err(TrainError::from);
-            write_weights(trained, weights, &out, |bytes, finished| {
+            write_weights(trained, trainer.weights(), &out, |bytes, finished| {
                 source.write_trained("qlae", &out, bytes, finished && seed.is_none())
             })
         }

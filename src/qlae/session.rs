@@ -218,7 +218,7 @@ impl Lab for Session {
     }
 
     fn weights(&self) -> std::result::Result<Vec<u8>, TrainError> {
-        Ok(self.trainer.model().params.to_safetensors()?)
+        self.trainer.weights()
     }
 
     fn load_weights(&mut self, bytes: &[u8], steps: usize) -> std::result::Result<(), TrainError> {

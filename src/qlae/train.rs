@@ -110,6 +110,11 @@ impl Trainer {
         Ok(())
     }
 
+    /// The autoencoder's weights as safetensors bytes.
+    pub fn weights(&self) -> std::result::Result<Vec<u8>, TrainError> {
+        Ok(self.model.params.to_safetensors()?)
+    }
+
     /// Steps taken so far (or recorded with loaded weights).
     pub fn steps(&self) -> usize {
         self.steps

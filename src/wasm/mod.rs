@@ -53,9 +53,8 @@ fn json<T: Serialize + ?Sized>(value: &T) -> String {
 
 /// `[{name, config, weights, note}]` for a lab's presets, as JSON: `weights` is the shipped
 /// file under `models/LAB/` (null when `shipped` says there is none), `note` the learner's
-/// words ([`PresetNote`]: `{see, paper, try}`). Configs go through the
-/// same serialiser as `configJson`, so f32 values print alike and the page can match a config
-/// to its preset.
+/// words ([`PresetNote`]: `{see, paper, try}`). Configs go through the same serialiser as
+/// `configJson`, so f32 values print alike and the page can match a config to its preset.
 fn presets_json<C: Serialize, E>(
     presets: &[(&str, &str)],
     lab: &str,
