@@ -29,11 +29,15 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// One run of a lab: configure, train in chunks, weights in and out.
+///
+/// A lab gives its config and its trainer; training, steps and weights come from the trainer.
 pub trait Lab: Sized {
     /// The lab's config: the one schema of its page, links, CLI and presets.
     type Config: Serialize + DeserializeOwned + Validate + Clone;
-    /// One training step's losses.
-    type Progress: Serialize;
+    /// What trains the lab's networks.
+    type Trainer: Trainer;
+    /// What a session without a trainer computes with, for [`TrainError::NotTrainable`].
+    const EXACT: &'static str = "this session";
 
     /// Validates `config` and starts a run: fresh weights and streams from its seed.
     fn new(config: Self::Config) -> Result<Self, ConfigError>;
@@ -41,20 +45,74 @@ pub trait Lab: Sized {
     /// The config, every default filled in.
     fn config(&self) -> &Self::Config;
 
-    /// Whether there is anything to train (exact fields or an exact denoiser have nothing).
-    fn trainable(&self) -> bool;
+    /// The trainer; `None` when there is nothing to train (exact fields, an exact denoiser).
+    fn trainer(&self) -> Option<&Self::Trainer>;
+
+    /// The trainer, to step or to load weights into.
+    fn trainer_mut(&mut self) -> Option<&mut Self::Trainer>;
+
+    /// Called after training or loading changed the weights: drop what was computed from the
+    /// old ones.
+    fn weights_changed(&mut self) {}
+
+    /// Whether there is anything to train.
+    fn trainable(&self) -> bool {
+        self.trainer().is_some()
+    }
 
     /// Steps trained so far (or recorded with loaded weights).
-    fn trained_steps(&self) -> usize;
+    fn trained_steps(&self) -> usize {
+        self.trainer().map_or(0, Trainer::steps)
+    }
 
     /// Trains `steps` more steps and returns their losses. A diverging loss stops the chunk
     /// with [`TrainError::Diverged`]; the last good weights are kept.
-    fn train(&mut self, steps: usize) -> Result<Vec<Self::Progress>, TrainError>;
+    fn train(&mut self, steps: usize) -> Result<Vec<Progress<Self>>, TrainError> {
+        let trainer = self
+            .trainer_mut()
+            .ok_or(TrainError::NotTrainable(Self::EXACT))?;
+        let progress = (0..steps).map(|_| trainer.step()).collect();
+        self.weights_changed();
+        progress
+    }
 
     /// The weights the lab samples with, as safetensors bytes.
-    fn weights(&self) -> Result<Vec<u8>, TrainError>;
+    fn weights(&self) -> Result<Vec<u8>, TrainError> {
+        self.trainer()
+            .ok_or(TrainError::NotTrainable(Self::EXACT))?
+            .weights()
+    }
 
     /// Loads safetensors weights made for this config as `steps` steps of training; nothing
     /// changes when they do not fit.
+    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError> {
+        self.trainer_mut()
+            .ok_or(TrainError::NotTrainable(Self::EXACT))?
+            .load_weights(bytes, steps)?;
+        self.weights_changed();
+        Ok(())
+    }
+}
+
+/// One training step's losses in lab `L`.
+pub type Progress<L> = <<L as Lab>::Trainer as Trainer>::Progress;
+
+/// What trains a lab's networks: one optimiser step at a time, weights in and out.
+pub trait Trainer {
+    /// One step's losses.
+    type Progress: Serialize;
+
+    /// One optimiser step on a fresh batch. A diverging loss restores the last good weights
+    /// and returns [`TrainError::Diverged`].
+    fn step(&mut self) -> Result<Self::Progress, TrainError>;
+
+    /// Steps taken so far (or recorded with loaded weights).
+    fn steps(&self) -> usize;
+
+    /// The weights to sample with, as safetensors bytes.
+    fn weights(&self) -> Result<Vec<u8>, TrainError>;
+
+    /// Loads safetensors weights made for this model (shapes checked; nothing changes on a
+    /// mismatch) as `steps` steps of training, with a fresh optimiser state.
     fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError>;
 }

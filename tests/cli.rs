@@ -6,6 +6,7 @@
 use genlab::config::from_json;
 use genlab::data::library::DatasetConfig;
 use genlab::data::session::{DataConfig, DataSession};
+use genlab::lab::Trainer as _;
 use std::process::{Command, Output};
 
 fn genlab(args: &[&str]) -> Output {

@@ -8,6 +8,7 @@ use genlab::halluc::detect::nearest_mode_distance;
 use genlab::halluc::exact::{Denoiser, ExactDenoiser};
 use genlab::halluc::sampler::{sample, trajectory_variance};
 use genlab::halluc::schedule::Schedule;
+use genlab::lab::Trainer as _;
 use genlab::metrics::energy::{energy_distance, noise_floor};
 use genlab::metrics::roc::{auroc, best_at_kept, roc};
 use genlab::rng::Rng;

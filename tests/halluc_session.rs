@@ -7,6 +7,7 @@ use genlab::halluc::sampler::trajectory_variance;
 use genlab::halluc::session::Session;
 use genlab::halluc::train::Trainer;
 use genlab::lab::Lab;
+use genlab::lab::Trainer as _;
 
 fn config(json: &str) -> HallucConfig {
     from_json(json).unwrap()

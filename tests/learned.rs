@@ -7,6 +7,7 @@ use genlab::interpolant::compare::{default_times, field_error};
 use genlab::interpolant::config::InterpolantConfig;
 use genlab::interpolant::sampler::Fields;
 use genlab::interpolant::train::Trainer;
+use genlab::lab::Trainer as _;
 use genlab::nn::guard::TrainError;
 use genlab::rng::Rng;
 use std::time::Instant;

@@ -2,6 +2,7 @@
 //! optimiser against a hand-computed Adam, model shapes and parameter groups, training and PSNR.
 use candle_core::{Device, Tensor, Var};
 use genlab::config::{from_json, Validate};
+use genlab::lab::Trainer as _;
 use genlab::nn::optim::GroupedAdamW;
 use genlab::nn::params::{Group, Params};
 use genlab::qlae::config::{DenseNorm, ModelKind, QlaeConfig};

@@ -1,6 +1,7 @@
 //! The shipped latent-quantization weights: each loads into its preset's model, and the shipped
 //! QLAE is more disentangled than the shipped AE on both datasets (InfoM by at least 0.1, InfoE
 //! higher), the paper's claim at our browser scale. Takes about a minute (the AE's k-NN estimates).
+use genlab::lab::Trainer as _;
 use genlab::qlae::eval::{evaluate, Evaluation};
 use genlab::qlae::presets::{preset, SHIPPED};
 use genlab::qlae::train::Trainer;

@@ -11,8 +11,7 @@ use crate::halluc::presets::{preset, PRESETS};
 use crate::halluc::recursive::{recursive, Filter, FILTERS};
 use crate::halluc::session::Session;
 use crate::halluc::train::Trainer;
-use crate::lab::Lab;
-use crate::nn::guard::TrainError;
+use crate::lab::{Lab, Trainer as _};
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -126,8 +125,7 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
                 |_| Ok((trainer.learning_rate(), trainer.step()?)),
                 |(lr, loss)| format!("loss {loss:.5}  lr {lr:.2e}"),
             );
-            let weights = trainer.weights().map_err(TrainError::from);
-            write_weights(trained, weights, &out, |bytes, finished| {
+            write_weights(trained, trainer.weights(), &out, |bytes, finished| {
                 source.write_trained("halluc", &out, bytes, finished && init.is_none())
             })
         }

@@ -2,6 +2,7 @@
 use super::progress::{train_steps, write_weights};
 use super::source::{BenchArgs, ConfigSource, LearnedSource, PresetName, TrainOutput};
 use super::UsageError;
+use crate::lab::Trainer as _;
 use crate::qlae::config::QlaeConfig;
 use crate::qlae::eval::evaluate;
 use crate::qlae::presets::{preset, PRESETS};

@@ -10,7 +10,7 @@ use crate::interpolant::config::InterpolantConfig;
 use crate::interpolant::presets::{preset, PRESETS};
 use crate::interpolant::session::Session;
 use crate::interpolant::train::Trainer;
-use crate::lab::Lab;
+use crate::lab::{Lab, Trainer as _};
 use clap::Subcommand;
 use std::path::PathBuf;
 

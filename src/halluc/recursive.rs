@@ -9,6 +9,7 @@ use super::report::labels;
 use super::sampler::sample;
 use super::train::Trainer;
 use crate::config::ConfigError;
+use crate::lab::Trainer as _;
 use crate::rng::{streams, Rng};
 use serde::Serialize;
 
@@ -71,7 +72,7 @@ fn generation(
     }
     let net = trainer
         .sampling_net()
-        .and_then(|n| n.freeze(config.schedule.steps))
+        .and_then(|n| Ok(n.freeze(config.schedule.steps)?))
         .map_err(|e| e.to_string())?;
     let mut rng = Rng::new(config.seed).stream(streams::indexed(streams::SAMPLER, 1000 + tag));
     let chain = sample(

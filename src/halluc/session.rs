@@ -14,11 +14,7 @@ use super::train::Trainer;
 use crate::config::{ConfigError, Validate};
 use crate::data::gmm::GaussianMixture;
 use crate::lab::Lab;
-use crate::nn::guard::TrainError;
 use crate::rng::{streams, Rng};
-
-/// What a session without a network is, in messages.
-const EXACT: &str = "the exact denoiser";
 
 /// Samples per chunk of a sampling run, after the first four smaller ones.
 pub const CHUNK: usize = 250;
@@ -140,7 +136,7 @@ impl Session {
             self.net = Some(
                 trainer
                     .sampling_net()
-                    .and_then(|n| n.freeze(self.schedule.steps()))
+                    .and_then(|n| Ok(n.freeze(self.schedule.steps())?))
                     .map_err(|e| e.to_string())?,
             );
         }
@@ -348,7 +344,8 @@ impl Session {
 
 impl Lab for Session {
     type Config = HallucConfig;
-    type Progress = f32;
+    type Trainer = Trainer;
+    const EXACT: &'static str = "the exact denoiser";
 
     fn new(config: HallucConfig) -> Result<Self, ConfigError> {
         config.validate()?;
@@ -380,39 +377,16 @@ impl Lab for Session {
         &self.config
     }
 
-    fn trainable(&self) -> bool {
-        self.trainer.is_some()
+    fn trainer(&self) -> Option<&Trainer> {
+        self.trainer.as_ref()
     }
 
-    fn trained_steps(&self) -> usize {
-        self.trainer.as_ref().map_or(0, Trainer::steps)
+    fn trainer_mut(&mut self) -> Option<&mut Trainer> {
+        self.trainer.as_mut()
     }
 
-    fn train(&mut self, steps: usize) -> Result<Vec<f32>, TrainError> {
-        let trainer = self
-            .trainer
-            .as_mut()
-            .ok_or(TrainError::NotTrainable(EXACT))?;
+    /// The sampling network is built from the weights; the next sample builds it again.
+    fn weights_changed(&mut self) {
         self.net = None;
-        (0..steps).map(|_| trainer.step()).collect()
-    }
-
-    /// The weights sampling uses (the moving average when on).
-    fn weights(&self) -> Result<Vec<u8>, TrainError> {
-        Ok(self
-            .trainer
-            .as_ref()
-            .ok_or(TrainError::NotTrainable(EXACT))?
-            .weights()?)
-    }
-
-    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError> {
-        let trainer = self
-            .trainer
-            .as_mut()
-            .ok_or(TrainError::NotTrainable(EXACT))?;
-        trainer.load_weights(bytes, steps)?;
-        self.net = None;
-        Ok(())
     }
 }

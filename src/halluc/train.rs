@@ -7,6 +7,7 @@ use super::config::HallucConfig;
 use super::model::NoiseNet;
 use super::schedule::Schedule;
 use crate::config::{ConfigError, Validate};
+use crate::lab::{self, Trainer as _};
 use crate::nn::guard::{DivergenceGuard, TrainError};
 use crate::nn::optim::{cosine_lr, GroupedAdamW};
 use crate::rng::{streams, Rng};
@@ -84,45 +85,33 @@ impl Trainer {
         cosine_lr(self.lr.0, self.lr.1, self.steps, self.total)
     }
 
-    /// Loads safetensors weights as if `steps` steps had been taken (fresh optimiser state).
-    pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError> {
-        self.net.params.load_safetensors(bytes)?;
-        self.steps = steps;
-        self.guard.reset(&self.net.params)?;
-        if let Some((_, average)) = &mut self.ema {
-            *average = self.net.params.snapshot()?;
-        }
-        self.opt.restart();
-        Ok(())
-    }
-
     /// The network being trained (not its moving average).
     pub fn net(&self) -> &NoiseNet {
         &self.net
     }
 
-    /// Steps taken so far (or recorded with loaded weights).
-    pub fn steps(&self) -> usize {
-        self.steps
-    }
-
-    /// The weights to sample with (the moving average when there is one) as safetensors.
-    pub fn weights(&self) -> candle_core::Result<Vec<u8>> {
-        match &self.ema {
-            Some((_, average)) => self.net.params.to_safetensors_with(average),
-            None => self.net.params.to_safetensors(),
-        }
-    }
-
     /// A network holding [`Trainer::weights`].
-    pub fn sampling_net(&self) -> candle_core::Result<NoiseNet> {
+    pub fn sampling_net(&self) -> Result<NoiseNet, TrainError> {
         let mut net = NoiseNet::new(self.dim, self.net.width(), &mut Rng::new(0))?;
         net.params.load_safetensors(&self.weights()?)?;
         Ok(net)
     }
+}
+
+/// average ← decay·average + (1 − decay)·current, tensor by tensor.
+fn average_into(average: &mut [Tensor], current: &[Tensor], decay: f64) -> candle_core::Result<()> {
+    for (a, w) in average.iter_mut().zip(current) {
+        // detached, or each step's average would keep the previous one alive through its graph
+        *a = ((&*a * decay)? + (w * (1.0 - decay))?)?.detach();
+    }
+    Ok(())
+}
+
+impl lab::Trainer for Trainer {
+    type Progress = f32;
 
     /// One Adam step on a fresh minibatch; returns the MSE.
-    pub fn step(&mut self) -> Result<f32, TrainError> {
+    fn step(&mut self) -> Result<f32, TrainError> {
         let (b, d) = (self.batch, self.dim);
         let rows = self.data.len() / d;
         let (mut x_t, mut eps, mut t) = (
@@ -163,13 +152,29 @@ impl Trainer {
         self.steps += 1;
         Ok(value)
     }
-}
 
-/// average ← decay·average + (1 − decay)·current, tensor by tensor.
-fn average_into(average: &mut [Tensor], current: &[Tensor], decay: f64) -> candle_core::Result<()> {
-    for (a, w) in average.iter_mut().zip(current) {
-        // detached, or each step's average would keep the previous one alive through its graph
-        *a = ((&*a * decay)? + (w * (1.0 - decay))?)?.detach();
+    /// Steps taken so far (or recorded with loaded weights).
+    fn steps(&self) -> usize {
+        self.steps
     }
-    Ok(())
+
+    /// The weights to sample with (the moving average when there is one) as safetensors.
+    fn weights(&self) -> Result<Vec<u8>, TrainError> {
+        Ok(match &self.ema {
+            Some((_, average)) => self.net.params.to_safetensors_with(average),
+            None => self.net.params.to_safetensors(),
+        }?)
+    }
+
+    /// Loads safetensors weights as if `steps` steps had been taken (fresh optimiser state).
+    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError> {
+        self.net.params.load_safetensors(bytes)?;
+        self.steps = steps;
+        self.guard.reset(&self.net.params)?;
+        if let Some((_, average)) = &mut self.ema {
+            *average = self.net.params.snapshot()?;
+        }
+        self.opt.restart();
+        Ok(())
+    }
 }

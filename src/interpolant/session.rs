@@ -8,12 +8,11 @@ use super::compare::{default_times, field_error, FieldError};
 use super::config::{FieldsMode, InterpolantConfig};
 use super::exact::ExactFields;
 use super::sampler::{log_likelihood, spaced_grid, step, Direction, Fields};
-use super::train::{StepLoss, Trainer};
+use super::train::Trainer;
 use crate::config::ConfigError;
 use crate::data::Density;
 use crate::lab::Lab;
 use crate::metrics::energy::{energy_distance, noise_floor};
-use crate::nn::guard::TrainError;
 use crate::rng::{streams, Rng};
 use serde::Serialize;
 
@@ -210,7 +209,8 @@ impl Session {
 
 impl Lab for Session {
     type Config = InterpolantConfig;
-    type Progress = StepLoss;
+    type Trainer = Trainer;
+    const EXACT: &'static str = "exact fields";
 
     /// Builds the fields (exact ones whenever both ends are Gaussian mixtures, for comparison)
     /// and draws the particles at the start of the grid.
@@ -243,34 +243,11 @@ impl Lab for Session {
         &self.config
     }
 
-    fn trainable(&self) -> bool {
-        self.trainer.is_some()
+    fn trainer(&self) -> Option<&Trainer> {
+        self.trainer.as_ref()
     }
 
-    fn trained_steps(&self) -> usize {
-        self.trainer.as_ref().map_or(0, Trainer::steps)
-    }
-
-    fn train(&mut self, steps: usize) -> Result<Vec<StepLoss>, TrainError> {
-        let trainer = self
-            .trainer
-            .as_mut()
-            .ok_or(TrainError::NotTrainable("exact fields"))?;
-        (0..steps).map(|_| trainer.step()).collect()
-    }
-
-    fn weights(&self) -> Result<Vec<u8>, TrainError> {
-        self.trainer
-            .as_ref()
-            .ok_or(TrainError::NotTrainable("exact fields"))?
-            .weights()
-    }
-
-    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError> {
-        let trainer = self
-            .trainer
-            .as_mut()
-            .ok_or(TrainError::NotTrainable("exact fields"))?;
-        trainer.load_weights(bytes, steps)
+    fn trainer_mut(&mut self) -> Option<&mut Trainer> {
+        self.trainer.as_mut()
     }
 }

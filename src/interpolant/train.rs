@@ -9,6 +9,7 @@ use super::loss::{quadratic_loss, Objective};
 use super::model::Model;
 use crate::config::ConfigError;
 use crate::data::Density;
+use crate::lab;
 use crate::nn::guard::{DivergenceGuard, TrainError};
 use crate::nn::optim::GroupedAdamW;
 use crate::rng::{streams, Rng};
@@ -62,8 +63,17 @@ impl Trainer {
         })
     }
 
+    /// The networks being trained.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+}
+
+impl lab::Trainer for Trainer {
+    type Progress = StepLoss;
+
     /// One optimiser step on a fresh batch.
-    pub fn step(&mut self) -> Result<StepLoss, TrainError> {
+    fn step(&mut self) -> Result<StepLoss, TrainError> {
         let objective = Objective {
             rho0: self.rho0.as_ref(),
             rho1: self.rho1.as_ref(),
@@ -105,28 +115,23 @@ impl Trainer {
         Ok(loss)
     }
 
+    /// Steps taken so far (or recorded with loaded weights).
+    fn steps(&self) -> usize {
+        self.steps
+    }
+
+    /// The trained weights as safetensors bytes.
+    fn weights(&self) -> Result<Vec<u8>, TrainError> {
+        Ok(self.model.params.to_safetensors()?)
+    }
+
     /// Loads safetensors weights made for this model (shapes checked; nothing changes on a
     /// mismatch) and records `steps` as the steps they were trained for.
-    pub fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError> {
+    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError> {
         self.model.params.load_safetensors(bytes)?;
         self.guard.reset(&self.model.params)?;
         self.opt.restart();
         self.steps = steps;
         Ok(())
-    }
-
-    /// The networks being trained.
-    pub fn model(&self) -> &Model {
-        &self.model
-    }
-
-    /// Steps taken so far (or recorded with loaded weights).
-    pub fn steps(&self) -> usize {
-        self.steps
-    }
-
-    /// The trained weights as safetensors bytes.
-    pub fn weights(&self) -> Result<Vec<u8>, TrainError> {
-        Ok(self.model.params.to_safetensors()?)
     }
 }

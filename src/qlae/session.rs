@@ -9,10 +9,9 @@
 use super::config::QlaeConfig;
 use super::data::Images;
 use super::eval::{encode, eval_images, evaluate_on, Evaluation};
-use super::train::{Losses, Trainer};
+use super::train::Trainer;
 use crate::config::ConfigError;
 use crate::lab::Lab;
-use crate::nn::guard::TrainError;
 use candle_core::{Device, Result, Tensor};
 
 /// Columns of a continuous latent's traversal.
@@ -186,7 +185,7 @@ impl Session {
 
 impl Lab for Session {
     type Config = QlaeConfig;
-    type Progress = Losses;
+    type Trainer = Trainer;
 
     fn new(config: QlaeConfig) -> std::result::Result<Self, ConfigError> {
         let trainer = Trainer::new(&config)?;
@@ -205,23 +204,11 @@ impl Lab for Session {
         self.trainer.config()
     }
 
-    fn trainable(&self) -> bool {
-        true
+    fn trainer(&self) -> Option<&Trainer> {
+        Some(&self.trainer)
     }
 
-    fn trained_steps(&self) -> usize {
-        self.trainer.steps()
-    }
-
-    fn train(&mut self, steps: usize) -> std::result::Result<Vec<Losses>, TrainError> {
-        (0..steps).map(|_| self.trainer.step()).collect()
-    }
-
-    fn weights(&self) -> std::result::Result<Vec<u8>, TrainError> {
-        self.trainer.weights()
-    }
-
-    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> std::result::Result<(), TrainError> {
-        self.trainer.load_weights(bytes, steps)
+    fn trainer_mut(&mut self) -> Option<&mut Trainer> {
+        Some(&mut self.trainer)
     }
 }

@@ -9,6 +9,7 @@ use super::config::QlaeConfig;
 use super::model::{Autoencoder, Outputs};
 use super::quantizer::{commitment_loss, quantization_loss};
 use crate::config::{ConfigError, Validate};
+use crate::lab;
 use crate::nn::guard::{DivergenceGuard, TrainError};
 use crate::nn::optim::{cosine_lr, GroupedAdamW};
 use crate::rng::{streams, Rng};
@@ -97,29 +98,6 @@ impl Trainer {
         &self.config
     }
 
-    /// Loads safetensors weights as if `steps` steps had been taken (fresh optimiser state).
-    pub fn load_weights(
-        &mut self,
-        bytes: &[u8],
-        steps: usize,
-    ) -> std::result::Result<(), TrainError> {
-        self.model.params.load_safetensors(bytes)?;
-        self.steps = steps;
-        self.guard.reset(&self.model.params)?;
-        self.opt.restart();
-        Ok(())
-    }
-
-    /// The autoencoder's weights as safetensors bytes.
-    pub fn weights(&self) -> std::result::Result<Vec<u8>, TrainError> {
-        Ok(self.model.params.to_safetensors()?)
-    }
-
-    /// Steps taken so far (or recorded with loaded weights).
-    pub fn steps(&self) -> usize {
-        self.steps
-    }
-
     /// The loss of a forward pass on `x`, with its terms.
     pub fn loss(&self, x: &Tensor, out: &Outputs) -> Result<(Tensor, Losses)> {
         let t = &self.config.train;
@@ -144,9 +122,13 @@ impl Trainer {
         losses.total = total.to_scalar()?;
         Ok((total, losses))
     }
+}
+
+impl lab::Trainer for Trainer {
+    type Progress = Losses;
 
     /// One optimiser step on a freshly rendered batch.
-    pub fn step(&mut self) -> std::result::Result<Losses, TrainError> {
+    fn step(&mut self) -> std::result::Result<Losses, TrainError> {
         let images = self
             .config
             .data
@@ -161,5 +143,24 @@ impl Trainer {
         self.opt.backward_step(&loss)?;
         self.steps += 1;
         Ok(losses)
+    }
+
+    /// Steps taken so far (or recorded with loaded weights).
+    fn steps(&self) -> usize {
+        self.steps
+    }
+
+    /// The autoencoder's weights as safetensors bytes.
+    fn weights(&self) -> std::result::Result<Vec<u8>, TrainError> {
+        Ok(self.model.params.to_safetensors()?)
+    }
+
+    /// Loads safetensors weights as if `steps` steps had been taken (fresh optimiser state).
+    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> std::result::Result<(), TrainError> {
+        self.model.params.load_safetensors(bytes)?;
+        self.steps = steps;
+        self.guard.reset(&self.model.params)?;
+        self.opt.restart();
+        Ok(())
     }
 }

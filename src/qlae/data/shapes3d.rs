@@ -100,32 +100,16 @@ impl Default for Shapes3dConfig {
 impl Shapes3dConfig {
     /// `floorHue`, `wallHue`, `objectHue`, `scale`, `shape`, `orientation`.
     pub fn factors(&self) -> Vec<Factor> {
-        vec![
-            Factor {
-                name: "floorHue",
-                count: self.floor_hues,
-            },
-            Factor {
-                name: "wallHue",
-                count: self.wall_hues,
-            },
-            Factor {
-                name: "objectHue",
-                count: self.object_hues,
-            },
-            Factor {
-                name: "scale",
-                count: self.scales,
-            },
-            Factor {
-                name: "shape",
-                count: self.shapes,
-            },
-            Factor {
-                name: "orientation",
-                count: self.orientations,
-            },
+        [
+            ("floorHue", self.floor_hues),
+            ("wallHue", self.wall_hues),
+            ("objectHue", self.object_hues),
+            ("scale", self.scales),
+            ("shape", self.shapes),
+            ("orientation", self.orientations),
         ]
+        .map(|(name, count)| Factor { name, count })
+        .into()
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {

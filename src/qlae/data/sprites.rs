@@ -78,28 +78,15 @@ impl Default for SpritesConfig {
 impl SpritesConfig {
     /// `shape`, `scale`, `orientation`, `x`, `y`.
     pub fn factors(&self) -> Vec<Factor> {
-        vec![
-            Factor {
-                name: "shape",
-                count: SHAPES.len(),
-            },
-            Factor {
-                name: "scale",
-                count: self.scales,
-            },
-            Factor {
-                name: "orientation",
-                count: self.orientations,
-            },
-            Factor {
-                name: "x",
-                count: self.x_positions,
-            },
-            Factor {
-                name: "y",
-                count: self.y_positions,
-            },
+        [
+            ("shape", SHAPES.len()),
+            ("scale", self.scales),
+            ("orientation", self.orientations),
+            ("x", self.x_positions),
+            ("y", self.y_positions),
         ]
+        .map(|(name, count)| Factor { name, count })
+        .into()
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
