@@ -1,5 +1,8 @@
 // The page's handle on the worker: numbered requests, streamed replies, and a restart with
 // the last config when the wasm instance dies (a Rust panic must not take the page with it).
+// The worker starts with the first request, not before: a lab's worker costs nothing until its
+// view is shown. It is handed the page's compiled core (`core.js`) rather than fetching its own.
+import { loadCore } from './core.js';
 
 export class LabWorker {
   /** @param {{onFatal?: (message: string) => void}} hooks */
@@ -8,13 +11,26 @@ export class LabWorker {
     this.nextId = 1;
     this.listeners = new Map();
     this.lastConfigure = null;
-    this.start();
+    /** The Worker, once a request has started it. */
+    this.worker = null;
   }
 
   start() {
-    this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    this.worker.onmessage = ({ data }) => this.dispatch(data);
-    this.worker.onerror = (e) => this.crash(e.message || 'the worker failed to start');
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.worker = worker;
+    worker.onmessage = ({ data }) => this.dispatch(data);
+    worker.onerror = (e) => this.crash(e.message || 'the worker failed to start');
+    // the worker holds its requests until the core comes (or fails them with why it did not)
+    loadCore().then(
+      (module) => worker.postMessage({ type: 'core', module }),
+      (err) => worker.postMessage({ type: 'core', error: err.message }),
+    );
+  }
+
+  /** Posts `msg`, starting the worker if this is its first message. */
+  post(msg) {
+    if (!this.worker) this.start();
+    this.worker.postMessage(msg);
   }
 
   dispatch(msg) {
@@ -25,9 +41,14 @@ export class LabWorker {
   crash(message) {
     for (const listener of this.listeners.values()) listener({ type: 'error', message });
     this.listeners.clear();
-    this.worker.terminate();
     this.hooks.onFatal?.(message);
-    this.start();
+    this.restart();
+  }
+
+  /** Ends the worker; a fresh one starts at once with the last config, else with the next request. */
+  restart() {
+    this.worker.terminate();
+    this.worker = null;
     if (this.lastConfigure) this.request(this.lastConfigure).catch(() => {});
   }
 
@@ -53,30 +74,30 @@ export class LabWorker {
           resolve(reply);
         }
       });
-      this.worker.postMessage({ ...msg, id });
+      this.post({ ...msg, id });
     });
   }
 
   /** Stops whatever runs now (even inside one long call): a fresh worker takes over. */
   stop() {
+    if (!this.worker) return;
     for (const listener of this.listeners.values()) listener({ type: 'error', message: 'stopped' });
     this.listeners.clear();
-    this.worker.terminate();
-    this.start();
-    if (this.lastConfigure) this.request(this.lastConfigure).catch(() => {});
+    this.restart();
   }
 
   /** Sets the noise ε of a running 'play' at once (it does not wait in the queue). */
   setEpsilon(value) {
-    this.worker.postMessage({ type: 'epsilon', value });
+    this.worker?.postMessage({ type: 'epsilon', value });
   }
 
+  /** Cancels what runs now; a worker not started yet runs nothing, and is not started for this. */
   cancel() {
-    this.worker.postMessage({ type: 'cancel' });
+    this.worker?.postMessage({ type: 'cancel' });
   }
 
   /** Test hook: ask the core to panic. */
   panic() {
-    this.worker.postMessage({ type: 'panic' });
+    this.post({ type: 'panic' });
   }
 }

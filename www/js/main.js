@@ -1,5 +1,7 @@
-// Page entry: start the workers, read the link, open the lab it names (the Data view when it
-// names none). Each lab has its own worker, so training one never blocks another.
+// Page entry: start downloading the core, read the link, open the lab it names (the Data view
+// when it names none). Each lab has its own worker, so training one never blocks another; a
+// lab's worker starts when its view is first shown, on the page's one compiled core.
+import { loadCore } from './core.js';
 import { LabWorker } from './lab-worker.js';
 import { decodeHash, isPlainObject, mergeLink } from './state.js';
 import { DataView } from './labs/data.js';
@@ -27,8 +29,8 @@ function show(lab) {
   document.body.dataset.lab = lab;
 }
 
-/** Opens the config the link names, or the defaults with a message saying why not. */
-async function openLink() {
+/** The link in the address bar: { link, lab: the lab to show, problem: why the link cannot be opened, or null }. */
+function readLink() {
   let link;
   try {
     link = decodeHash(location.hash);
@@ -39,7 +41,13 @@ async function openLink() {
   // own keys only: `#constructor` or `#toString` name no lab
   const known = link.lab !== null && Object.hasOwn(views, link.lab);
   if (link.lab && !known) problem = `there is no lab called “${link.lab}” (the labs: ${Object.keys(views).join(', ')})`;
-  const lab = known ? link.lab : 'data';
+  return { link, lab: known ? link.lab : 'data', problem };
+}
+
+/** Opens the config the link names, or the defaults with a message saying why not. */
+async function openLink() {
+  const { link, lab, problem: linkProblem } = readLink();
+  let problem = linkProblem;
   const view = views[lab];
   show(lab);
   // a bare `#lab` link reopens the settings this browser last used there
@@ -71,14 +79,17 @@ function startingConfig(view, preset) {
   return structuredClone(found.config);
 }
 
-/** Loads the catalog and presets the views build their menus from. */
+/** Loads the catalog and presets the views build their menus from, from the worker of the lab the link shows. */
 async function loadMenus() {
-  const { catalog, presets } = await views.data.loadCatalog();
-  views.si.setCatalog(catalog);
-  for (const [lab, list] of Object.entries(presets)) views[lab].setPresets(list);
+  const reply = await views[readLink().lab].worker.request({ type: 'catalog' });
+  views.data.setCatalog(reply);
+  views.si.setCatalog(reply.catalog);
+  for (const [lab, list] of Object.entries(reply.presets)) views[lab].setPresets(list);
 }
 
 document.body.dataset.state = 'loading';
+// now, while the first worker's scripts load
+loadCore().catch(() => {}); // a failure reaches the page through the worker's first request
 document.getElementById('status').textContent = 'Loading the GenLab core…';
 window.genlab = {
   views,

@@ -3,7 +3,9 @@
 // plumbing (the queue, cancel, ε, errors); each lab's module in worker/ declares its session,
 // its streaming requests and the session methods the page may `call`.
 //
-// In:  {type:'catalog', id}                      → {type:'catalog', id, catalog, defaults, presets: {lab: [preset…]}}
+// In:  {type:'core', module} | {type:'core', error}  first, from the page: the compiled core (see
+//                                               core.js), or why there is none (every request then fails with it)
+//      {type:'catalog', id}                      → {type:'catalog', id, catalog, defaults, presets: {lab: [preset…]}}
 //      {type:'configure', id, lab, config}      → {type:'configured', id, config, …the lab's facts (its module's `open`)}
 //      {type:'call', id, method, args}          → {type:'result', id, result}   (the lab's `calls`: a typed array, a small
 //                                               object, or an object of named typed arrays)
@@ -35,12 +37,13 @@ import si from './worker/si.js';
 
 const LABS = { data, si, halluc, qlae, bench };
 
-// Compiled here so helper workers instantiate the same compiled module (`ChunkPool`): compiling
-// their own made them start cold (measured: 2 workers 1.3× faster than 1, against 1.6× now).
-const wasmUrl = new URL('../pkg/genlab_bg.wasm', import.meta.url);
-const compiled = WebAssembly.compileStreaming(fetch(wasmUrl))
-  // a host that serves wasm without its MIME type
-  .catch(async () => WebAssembly.compile(await (await fetch(wasmUrl)).arrayBuffer()));
+// The page compiles the core once and sends it to every worker it starts ({type:'core'}), so
+// this worker only instantiates it; helper workers instantiate the same module (`ChunkPool`):
+// compiling their own made them start cold (measured: 2 workers 1.3× faster than 1, against 1.6×).
+let receiveCore;
+const compiled = new Promise((resolve, reject) => {
+  receiveCore = ({ module, error }) => (error ? reject(new Error(error)) : resolve(module));
+});
 const ready = compiled.then((module) => init({ module_or_path: module }));
 /** The configured lab's module and its session. */
 let lab = null;
@@ -130,6 +133,7 @@ function labHandler(type) {
 // Requests run one after another; cancel and ε are handled at once.
 let queue = Promise.resolve();
 onmessage = ({ data: msg }) => {
+  if (msg.type === 'core') { receiveCore(msg); return; }
   if (msg.type === 'cancel') { cancelRequested = true; return; }
   if (msg.type === 'epsilon') { liveEpsilon = msg.value; return; }
   queue = queue.then(async () => {

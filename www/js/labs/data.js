@@ -37,13 +37,11 @@ export class DataView extends LabView {
     new ResizeObserver(() => this.redraw()).observe(canvas);
   }
 
-  /** Loads the dataset catalog (and returns the whole reply: other labs use it too). */
-  async loadCatalog() {
-    const reply = await this.worker.request({ type: 'catalog' });
-    this.catalog = reply.catalog;
-    this.defaultConfig = reply.defaults;
-    $('dataset').replaceChildren(...reply.catalog.map((entry) => new Option(entry.label, entry.name)));
-    return reply;
+  /** Takes the dataset catalog and the default config from a worker's 'catalog' reply. */
+  setCatalog({ catalog, defaults }) {
+    this.catalog = catalog;
+    this.defaultConfig = defaults;
+    $('dataset').replaceChildren(...catalog.map((entry) => new Option(entry.label, entry.name)));
   }
 
   /** The core's default config (checkerboard, 2,000 points, seed 0). */

@@ -1,0 +1,38 @@
+// The GenLab core (pkg/genlab_bg.wasm, ~3 MB), downloaded and compiled once per page. Every
+// worker the page starts is handed this one compiled module and only instantiates it: a worker
+// that fetched its own copy made each lab (and each embedded widget) pay the download and the
+// compile again.
+
+// Relative, so the site also works from a sub-folder of any static host (`make dist`).
+const url = new URL('../pkg/genlab_bg.wasm', import.meta.url);
+let compiled = null;
+
+/** Resolves to the compiled core (a `WebAssembly.Module`); the first call starts the download. */
+export function loadCore() {
+  // a failed download is tried again by the next worker that starts (the next view shown)
+  compiled ??= compile().catch((err) => {
+    compiled = null;
+    throw err;
+  });
+  return compiled;
+}
+
+async function compile() {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new Error(`the GenLab core could not be downloaded (${err.message})`, { cause: err });
+  }
+  if (!response.ok) throw new Error(`the GenLab core could not be downloaded (${url.pathname}: HTTP ${response.status})`);
+  // Streaming compiles while the bytes arrive, but only takes the wasm MIME type; a host that
+  // serves another one gets the slower path, from the same download.
+  const type = response.headers.get('Content-Type')?.split(';')[0].trim().toLowerCase();
+  try {
+    return type === 'application/wasm'
+      ? await WebAssembly.compileStreaming(response)
+      : await WebAssembly.compile(await response.arrayBuffer());
+  } catch (err) {
+    throw new Error(`the GenLab core could not be loaded (${err.message})`, { cause: err });
+  }
+}
