@@ -429,6 +429,24 @@ fn si_field_matches_the_exact_fields() {
         points.to_str().unwrap()
     ])
     .contains("t: 2 is out of range"));
+    // finite in the file, infinite in f32: it used to be reported as "inf is out of range"
+    std::fs::write(&points, "x,y\n0.5,1\n2,1e308\n").unwrap();
+    let message = usage_error(&[
+        "si",
+        "field",
+        "--preset",
+        "gmm-exact",
+        "--t",
+        "0.3",
+        "--points",
+        points.to_str().unwrap(),
+    ]);
+    assert!(
+        message.contains(
+            "1e308 (data row 2, column 2) is out of range; points may be at most ±3.4028235e38"
+        ),
+        "{message}"
+    );
 }
 
 #[test]
@@ -1016,6 +1034,35 @@ fn a_diverging_train_writes_the_last_good_weights() {
         .collect();
     assert_eq!(values.len(), 100);
     assert!(values.iter().all(|v| v.is_finite()), "{samples}");
+}
+
+/// The DDPM at lr 1 and QLAE at lr 10 blow up in their first steps; the DDPM's loss then
+/// settles at what a network that learned nothing scores, which used to exit 0. Both now stop
+/// with status 2 under the guard's rules and write the last good weights.
+#[test]
+fn hallucination_and_qlae_runs_report_divergence_and_write_weights() {
+    let tmp = temp_dir("diverge-labs");
+    for (lab, preset, lr) in [("halluc", "grid25", 1.0), ("qlae", "sprites-qlae", 10.0)] {
+        let mut config: serde_json::Value =
+            serde_json::from_str(&ok(&[lab, "config", "--preset", preset])).unwrap();
+        config["train"]["lr"] = lr.into();
+        config["train"]["steps"] = 200.into();
+        config["train"]["batch"] = 64.into();
+        let path = tmp.path().join(format!("{lab}.json"));
+        std::fs::write(&path, config.to_string()).unwrap();
+        let out = tmp.path().join(format!("{lab}.safetensors"));
+        let (c, o) = (path.to_str().unwrap(), out.to_str().unwrap());
+        let message = usage_error(&[lab, "train", "--config", c, "--out", o]);
+        assert!(
+            message.contains("training diverged at step"),
+            "{lab}: {message}"
+        );
+        assert!(
+            message.contains(&format!("written to {o}")),
+            "{lab}: {message}"
+        );
+        assert!(out.exists(), "{lab}");
+    }
 }
 
 /// A weights file over 1 GiB is refused before it is read, naming the limit (a 2 GiB file

@@ -889,18 +889,49 @@ fn fused_instance_norm_matches_stock_ops() {
     assert!(max_abs_diff(g1.get(x).unwrap(), g2.get(x).unwrap()) < 1e-4);
 }
 
+/// A loss that cannot be negative diverges above RISE× its first value (and the absolute rule
+/// does not look at that); loaded weights give the rule a new first loss.
+#[test]
+fn the_relative_rule_measures_a_loss_against_its_first_value() {
+    use genlab::nn::guard::{DivergenceGuard, Rule, TrainError, RISE};
+    let mut p = Params::new();
+    p.uniform("w", &[2], 1.0, Group::Decay, &mut Rng::new(1))
+        .unwrap();
+    let mut opt = GroupedAdamW::new(&p, 0.01, 0.0).unwrap();
+    let mut relative = DivergenceGuard::new(&p, Rule::Relative).unwrap();
+    let mut absolute = DivergenceGuard::new(&p, Rule::Absolute).unwrap();
+    for guard in [&mut relative, &mut absolute] {
+        guard.check(0, 2.0, &p, &mut opt).unwrap();
+        guard.check(1, 0.5, &p, &mut opt).unwrap();
+        guard.check(2, 0.99 * RISE * 2.0, &p, &mut opt).unwrap();
+    }
+    let high = 1.01 * RISE * 2.0;
+    assert_eq!(
+        relative.check(3, high, &p, &mut opt),
+        Err(TrainError::Diverged {
+            step: 3,
+            loss: high
+        })
+    );
+    absolute.check(3, high, &p, &mut opt).unwrap();
+    // after loading weights the first loss is theirs: 0.01 makes 1.5 a blow-up
+    relative.reset(&p).unwrap();
+    relative.check(10, 0.01, &p, &mut opt).unwrap();
+    assert!(relative.check(11, 1.5, &p, &mut opt).is_err());
+}
+
 /// The divergence guard restores the snapshot of the last multiple of SNAPSHOT_EVERY (not the
 /// step before the blow-up) and restarts the optimiser: its moments are zero again, so the
 /// next step is a first Adam step from the restored weights.
 #[test]
 fn the_divergence_guard_restores_the_last_snapshot_and_restarts_the_moments() {
-    use genlab::nn::guard::{DivergenceGuard, TrainError, SNAPSHOT_EVERY};
+    use genlab::nn::guard::{DivergenceGuard, Rule, TrainError, SNAPSHOT_EVERY};
     let mut p = Params::new();
     let w = p
         .uniform("w", &[4], 1.0, Group::Decay, &mut Rng::new(3))
         .unwrap();
     let mut opt = GroupedAdamW::new(&p, 0.01, 0.0).unwrap();
-    let mut guard = DivergenceGuard::new(&p).unwrap();
+    let mut guard = DivergenceGuard::new(&p, Rule::Absolute).unwrap();
     let loss = |w: &Tensor| w.sqr().unwrap().sum_all().unwrap();
     let mut at_snapshot = vec![];
     for step in 0..SNAPSHOT_EVERY + 7 {

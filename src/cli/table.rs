@@ -59,6 +59,19 @@ pub fn read_points(path: &Path, dim: usize) -> Result<Vec<f32>, UsageError> {
             columns.len()
         )));
     }
+    // the core computes in f32: a larger number would become infinity there
+    for (j, column) in columns.iter().enumerate() {
+        if let Some(i) = column.iter().position(|x| x.abs() > f32::MAX as f64) {
+            return Err(UsageError(format!(
+                "{}: {:e} (data row {}, column {}) is out of range; points may be at most ±{:e}",
+                path.display(),
+                column[i],
+                i + 1,
+                j + 1,
+                f32::MAX
+            )));
+        }
+    }
     Ok((0..columns[0].len())
         .flat_map(|i| columns.iter().map(move |c| c[i] as f32))
         .collect())

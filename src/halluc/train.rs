@@ -8,7 +8,7 @@ use super::model::NoiseNet;
 use super::schedule::Schedule;
 use crate::config::{ConfigError, Validate};
 use crate::lab::{self, Trainer as _};
-use crate::nn::guard::{DivergenceGuard, TrainError};
+use crate::nn::guard::{DivergenceGuard, Rule, TrainError};
 use crate::nn::optim::{cosine_lr, GroupedAdamW};
 use crate::rng::{streams, Rng};
 use candle_core::{Device, Tensor};
@@ -59,7 +59,7 @@ impl Trainer {
         let net = NoiseNet::new(dim, config.train.width, &mut root.stream(streams::WEIGHTS))
             .map_err(err)?;
         let opt = GroupedAdamW::new(&net.params, config.train.lr, 0.0).map_err(err)?;
-        let guard = DivergenceGuard::new(&net.params).map_err(err)?;
+        let guard = DivergenceGuard::new(&net.params, Rule::Relative).map_err(err)?;
         let ema = (config.train.ema > 0.0)
             .then(|| net.params.snapshot().map(|w| (config.train.ema, w)))
             .transpose()

@@ -10,7 +10,7 @@ use super::model::Model;
 use crate::config::ConfigError;
 use crate::data::Density;
 use crate::lab;
-use crate::nn::guard::{DivergenceGuard, TrainError};
+use crate::nn::guard::{DivergenceGuard, Rule, TrainError};
 use crate::nn::optim::GroupedAdamW;
 use crate::rng::{streams, Rng};
 use serde::Serialize;
@@ -50,7 +50,7 @@ impl Trainer {
         )
         .map_err(tensor_err)?;
         let opt = GroupedAdamW::new(&model.params, config.train.lr, 0.0).map_err(tensor_err)?;
-        let guard = DivergenceGuard::new(&model.params).map_err(tensor_err)?;
+        let guard = DivergenceGuard::new(&model.params, Rule::Absolute).map_err(tensor_err)?;
         Ok(Self {
             rho0: config.source().build()?,
             rho1: config.rho1.build()?,

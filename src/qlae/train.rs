@@ -10,7 +10,7 @@ use super::model::{Autoencoder, Outputs};
 use super::quantizer::{commitment_loss, quantization_loss};
 use crate::config::{ConfigError, Validate};
 use crate::lab;
-use crate::nn::guard::{DivergenceGuard, TrainError};
+use crate::nn::guard::{DivergenceGuard, Rule, TrainError};
 use crate::nn::optim::{cosine_lr, GroupedAdamW};
 use crate::rng::{streams, Rng};
 use candle_core::{Result, Tensor};
@@ -60,7 +60,7 @@ impl Trainer {
         let root = Rng::new(config.seed);
         let model = Autoencoder::new(config, &mut root.stream(streams::WEIGHTS)).map_err(err)?;
         let opt = Self::optimiser(config, &model).map_err(err)?;
-        let guard = DivergenceGuard::new(&model.params).map_err(err)?;
+        let guard = DivergenceGuard::new(&model.params, Rule::Relative).map_err(err)?;
         Ok(Self {
             model,
             config: config.clone(),

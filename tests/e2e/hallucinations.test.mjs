@@ -245,3 +245,13 @@ test('the recursive-training preset opens with its shipped result drawn, and ano
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a learning rate of 1 is caught as divergence (the loss climbs a hundredfold, then settles at nothing learned)', async () => {
+  const { page, errors, context } = await open('#halluc?v=1&data.name=grid25&trainSize=2000&schedule.steps=100&train.width=128&train.batch=64&train.steps=200&train.lr=1&n=60&seed=2');
+  await page.click('#halluc-train');
+  await page.waitForFunction(() => document.getElementById('message').textContent.includes('diverged'), null, { timeout: 120_000 });
+  assert.match(await page.locator('#message').textContent(), /training diverged at step \d+ .*last good weights are kept/);
+  await waitIdle(page);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -164,3 +164,15 @@ test('the default QLAE, reset and trained from scratch in the page, scores InfoM
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a learning rate of 10 stops training with the divergence message, not a broken score', async () => {
+  // it used to train on to a collapsed code and show "Cannot read properties of null (reading 'toFixed')"
+  const { page, errors, context } = await site.open(LINK.replace('train.steps=150', 'train.steps=150&train.lr=10'), waitIdle);
+  await page.click('#qlae-train');
+  await page.waitForFunction(() => document.getElementById('message').textContent.includes('diverged'), null, { timeout: 60_000 });
+  assert.match(await page.locator('#message').textContent(), /training diverged at step \d+ .*last good weights are kept/);
+  await waitIdle(page);
+  assert.doesNotMatch(await page.locator('#message').textContent(), /toFixed|null/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -167,11 +167,16 @@ class QlaeRun {
   async score() {
     this.evaluation = await this.call('evaluate');
     const e = this.evaluation;
-    this.el('infom').textContent = e.infom.toFixed(3);
-    this.el('infoe').textContent = e.infoe.toFixed(3);
-    this.el('infoc').textContent = e.infoc.toFixed(3);
-    this.el('psnr').textContent = `${e.psnr.toFixed(2)} dB`;
+    for (const id of ['infom', 'infoe', 'infoc']) this.showMetric(id, e[id], 3);
+    this.showMetric('psnr', e.psnr, 2, ' dB');
     this.drawPlots();
+  }
+
+  /** A score, or “—” with why when it is undefined (null: no latent varies over the images). */
+  showMetric(id, value, digits, unit = '') {
+    const known = Number.isFinite(value);
+    this.el(id).textContent = known ? `${value.toFixed(digits)}${unit}` : '—';
+    this.el(id).title = known ? '' : 'Undefined: no latent varies over the held-out images (every code is the same).';
   }
 
   drawLoss() {
