@@ -57,15 +57,19 @@ bench: build browser target/release/genlab
 gallery: build browser target/release/genlab
 	GENLAB_BIN=target/release/genlab node tools/gallery.mjs
 
-## A self-contained static folder for any static host (relative paths: a sub-folder works).
+## A self-contained static folder for any static host (relative paths: a sub-folder works), made
+## afresh each time. tools/dist.mjs names the core by its content (pkg/genlab_bg.<hash>.wasm, which
+## `genlab serve` lets browsers cache for good) and writes .br/.gz siblings of large text and wasm.
 ## The wasm goes through binaryen's wasm-opt -O3 from npm (Debian's wasm-opt 108 breaks
 ## wasm-bindgen's externref table); that takes minutes, so it is redone only when the wasm changes.
-dist: build dist/pkg/genlab_bg.wasm
-	mkdir -p dist/pkg && cp -r www/. dist/ && cp pkg/genlab.js pkg/*.d.ts dist/pkg/ && cp -r pkg/vendor dist/pkg/
-	@$(MAKE) --no-print-directory size WASM_FILE=dist/pkg/genlab_bg.wasm
+DIST_WASM := target/wasm-opt/genlab_bg.wasm
+dist: build $(DIST_WASM)
+	rm -rf dist && mkdir -p dist/pkg
+	cp -r www/. dist/ && cp pkg/genlab.js pkg/*.d.ts dist/pkg/ && cp -r pkg/vendor dist/pkg/
+	node tools/dist.mjs $(DIST_WASM) dist
 
-dist/pkg/genlab_bg.wasm: pkg/genlab_bg.wasm node_modules/.package-lock.json
-	mkdir -p dist/pkg
+$(DIST_WASM): pkg/genlab_bg.wasm node_modules/.package-lock.json
+	mkdir -p $(dir $@)
 	node_modules/.bin/wasm-opt -O3 $(WASM_OPT_FEATURES) pkg/genlab_bg.wasm -o $@
 
 WASM_FILE ?= pkg/genlab_bg.wasm

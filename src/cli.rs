@@ -49,6 +49,9 @@ enum Command {
         /// Send COOP/COEP headers (cross-origin isolation, needed for threaded wasm).
         #[arg(long)]
         isolate: bool,
+        /// Connections served at once [default: from the open-file limit, 480 under 1,024].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: Option<u32>,
     },
     /// The density library.
     Data {
@@ -159,12 +162,15 @@ pub fn main() -> ExitCode {
             port,
             host,
             isolate,
+            max_connections,
         } => serve(ServeOptions {
             dir,
             pkg,
             host,
             port,
             isolate,
+            max_connections: max_connections.map(|n| n as usize),
+            ..ServeOptions::default()
         }),
         Command::Data {
             command: DataCommand::List,

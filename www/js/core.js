@@ -3,7 +3,8 @@
 // that fetched its own copy made each lab (and each embedded widget) pay the download and the
 // compile again.
 
-// Relative, so the site also works from a sub-folder of any static host (`make dist`).
+// Relative, so the site also works from a sub-folder of any static host (`make dist`). `make dist`
+// rewrites this name to the core's content-hashed copy (tools/dist.mjs), which browsers may keep.
 const url = new URL('../pkg/genlab_bg.wasm', import.meta.url);
 let compiled = null;
 

@@ -1,0 +1,74 @@
+// Finishes `make dist` (node tools/dist.mjs OPTIMISED_WASM DIST): gives the core a
+// content-hashed name and writes .br and .gz siblings next to the large text and wasm files.
+//
+// The hashed name (pkg/genlab_bg.<16 hex>.wasm) is what lets `genlab serve` send the 3 MB core
+// as `immutable`: new bytes get a new name, so a browser never has to ask again. Both loaders of
+// the core are pointed at it: js/core.js (the page) and pkg/genlab.js (wasm-bindgen's default,
+// used by the benchmark page); each must hold its one line, or this fails loudly. The siblings
+// are compressed once at the highest levels, for any server that sends precompressed files
+// (`genlab serve` does, by the browser's Accept-Encoding); a sibling is kept only when it saves
+// at least a tenth.
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+const COMPRESSIBLE = new Set(['.html', '.css', '.js', '.mjs', '.json', '.svg', '.wasm', '.md', '.qmd', '.txt']);
+const MIN_SIZE = 1024;
+const MIN_SAVING = 0.1;
+
+const [wasm, dist] = process.argv.slice(2);
+if (!wasm || !dist) {
+  console.error('usage: node tools/dist.mjs OPTIMISED_WASM DIST');
+  process.exit(2);
+}
+
+/** Replaces the one occurrence of `from` in `file`. */
+function rewrite(file, from, to) {
+  const text = readFileSync(file, 'utf8');
+  const count = text.split(from).length - 1;
+  if (count !== 1) throw new Error(`${file}: expected ${from} once, found it ${count} times`);
+  writeFileSync(file, text.replace(from, to));
+}
+
+function* walk(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(file);
+    else if (entry.isFile()) yield file;
+  }
+}
+
+const brotli = (bytes, text) => brotliCompressSync(bytes, {
+  params: {
+    [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+    [constants.BROTLI_PARAM_LGWIN]: constants.BROTLI_MAX_WINDOW_BITS,
+    [constants.BROTLI_PARAM_MODE]: text ? constants.BROTLI_MODE_TEXT : constants.BROTLI_MODE_GENERIC,
+    [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+  },
+});
+const gzip = (bytes) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION, memLevel: 9 });
+
+const core = readFileSync(wasm);
+const name = `genlab_bg.${createHash('sha256').update(core).digest('hex').slice(0, 16)}.wasm`;
+writeFileSync(path.join(dist, 'pkg', name), core);
+rewrite(path.join(dist, 'js/core.js'), "'../pkg/genlab_bg.wasm'", `'../pkg/${name}'`);
+rewrite(path.join(dist, 'pkg/genlab.js'), "new URL('genlab_bg.wasm', import.meta.url)", `new URL('${name}', import.meta.url)`);
+
+let written = 0;
+const sizes = {};
+for (const file of [...walk(dist)]) {
+  const ext = path.extname(file);
+  if (!COMPRESSIBLE.has(ext)) continue;
+  const raw = readFileSync(file);
+  if (raw.length < MIN_SIZE) continue;
+  const encoded = { br: brotli(raw, ext !== '.wasm'), gz: gzip(raw) };
+  for (const [suffix, bytes] of Object.entries(encoded)) {
+    if (bytes.length > raw.length * (1 - MIN_SAVING)) continue;
+    writeFileSync(`${file}.${suffix}`, bytes);
+    written += 1;
+  }
+  if (path.basename(file) === name) sizes.core = { raw: raw.length, gz: encoded.gz.length, br: encoded.br.length };
+}
+const { raw, gz, br } = sizes.core;
+console.log(`dist/pkg/${name}: ${raw} bytes raw, ${gz} gzip, ${br} brotli; ${written} precompressed siblings in ${dist}/`);
