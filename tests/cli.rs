@@ -381,22 +381,22 @@ fn si_sample_of_the_gmm_preset_lands_on_the_eight_modes() {
 #[test]
 fn si_field_matches_the_exact_fields() {
     let tmp = temp_dir("si-field");
-    let dir = tmp.path();
-    let points = dir.join("p.csv");
-    std::fs::write(&points, "x,y\n0.5,-0.25\n-1,2\n").unwrap();
-    let rows = parse_csv(
-        &ok(&[
+    let points = tmp.path().join("p.csv");
+    let p = points.to_str().unwrap();
+    let args = |t| {
+        [
             "si",
             "field",
             "--preset",
             "gmm-exact",
             "--t",
-            "0.3",
+            t,
             "--points",
-            points.to_str().unwrap(),
-        ]),
-        "bx,by,sx,sy",
-    );
+            p,
+        ]
+    };
+    std::fs::write(&points, "x,y\n0.5,-0.25\n-1,2\n").unwrap();
+    let rows = parse_csv(&ok(&args("0.3")), "bx,by,sx,sy");
     let fields = genlab::interpolant::presets::preset("gmm-exact")
         .unwrap()
         .exact_fields()
@@ -407,40 +407,11 @@ fn si_field_matches_the_exact_fields() {
         vec![vec![b[0], b[1], s[0], s[1]], vec![b[2], b[3], s[2], s[3]]]
     );
     std::fs::write(&points, "1,2,3\n").unwrap();
-    assert!(usage_error(&[
-        "si",
-        "field",
-        "--preset",
-        "gmm-exact",
-        "--t",
-        "0.3",
-        "--points",
-        points.to_str().unwrap()
-    ])
-    .contains("expected 2 finite numbers"));
-    assert!(usage_error(&[
-        "si",
-        "field",
-        "--preset",
-        "gmm-exact",
-        "--t",
-        "2",
-        "--points",
-        points.to_str().unwrap()
-    ])
-    .contains("t: 2 is out of range"));
+    assert!(usage_error(&args("0.3")).contains("expected 2 finite numbers"));
+    assert!(usage_error(&args("2")).contains("t: 2 is out of range"));
     // finite in the file, infinite in f32: it used to be reported as "inf is out of range"
     std::fs::write(&points, "x,y\n0.5,1\n2,1e308\n").unwrap();
-    let message = usage_error(&[
-        "si",
-        "field",
-        "--preset",
-        "gmm-exact",
-        "--t",
-        "0.3",
-        "--points",
-        points.to_str().unwrap(),
-    ]);
+    let message = usage_error(&args("0.3"));
     assert!(
         message.contains(
             "1e308 (data row 2, column 2) is out of range; points may be at most ±3.4028235e38"
