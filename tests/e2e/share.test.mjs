@@ -125,6 +125,24 @@ test('a trained run survives a reload; Reset and “Clear saved data” forget i
   await context.close();
 });
 
+test('an import past its size or nesting limit is refused before it is read, naming the limit', async () => {
+  // a deeply nested config used to surface as a postMessage "Maximum call stack size exceeded"
+  const { page, context, errors } = await site.open(SMALL_SI, idle('si'));
+  const before = await page.evaluate(() => location.hash);
+  const refused = async (name, bytes, pattern) => {
+    await page.evaluate(() => { document.getElementById('message').hidden = true; });
+    await importFile(page, 'si', name, bytes);
+    await page.waitForFunction(() => !document.getElementById('message').hidden);
+    assert.match(await message(page), pattern);
+    assert.equal(await page.evaluate(() => location.hash), before, `${name}: nothing changed`);
+  };
+  await refused('deep.json', `{"n":${'['.repeat(10_000)}${']'.repeat(10_000)}}`, /“deep\.json” could not be opened: it nests deeper than 16 levels.*Nothing was changed\./);
+  await refused('big.json', `{"n":3,"pad":"${'x'.repeat(1024 * 1024)}"}`, /it is 1,048,5\d\d bytes; a json file may be at most 1,048,576 \(1 MiB\).*Nothing was changed\./);
+  await refused('huge.csv', Buffer.alloc(16 * 1024 * 1024 + 1, 48), /a csv file may be at most 16,777,216 \(16 MiB\)/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('imported weights are checked: corrupt or mismatched files change nothing and say why; matching ones load', async () => {
   const { page, context, errors } = await site.open(SMALL_SI, idle('si'));
   await trainSmall(page);

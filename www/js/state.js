@@ -64,7 +64,7 @@ function inflateCapped(bytes, key) {
  * Whether `value` nests arrays and objects more than `levels` deep. It looks no deeper than
  * that, so a value nested far deeper than the stack allows is refused, not a stack overflow.
  */
-function tooDeep(value, levels = LINK_LIMITS.depth) {
+export function tooDeep(value, levels = LINK_LIMITS.depth) {
   if (value === null || typeof value !== 'object') return false;
   return levels === 0 || Object.values(value).some((v) => tooDeep(v, levels - 1));
 }

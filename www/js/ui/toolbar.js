@@ -1,6 +1,7 @@
 // Each lab's share-and-export bar: copy the link, go back to the defaults, export the config
 // (the CLI takes it unchanged), weights, samples and any figure, and import them again.
 // Text from files is only ever shown as text.
+import { LINK_LIMITS, tooDeep } from '../state.js';
 
 /** Downloads `blob` as `filename`. */
 export function download(blob, filename) {
@@ -120,12 +121,24 @@ export function buildToolbar(view, { showMessage }) {
   return bar;
 }
 
+/**
+ * The largest file of each kind the page reads, checked before reading: a config is what a link
+ * may hold; weights are the CLI's limit halved, since the page keeps a copy in the worker beside
+ * the tensors; points, ten times the most particles a run carries, written out as text.
+ */
+export const IMPORT_LIMITS = { json: 1024 * 1024, safetensors: 512 * 1024 * 1024, csv: 16 * 1024 * 1024 };
+const UNITS = { json: '1 MiB', safetensors: '512 MiB', csv: '16 MiB' };
+
 /** Opens a config, weights or points file in `view`, or says exactly why it cannot. */
 async function importFile(view, file, { showMessage, say }) {
   const name = file.name.slice(0, 80);
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  const kind = fileKind(file.name, bytes);
   try {
+    // the kind from the name, or from the first bytes: the size is checked before the rest is read
+    const kind = fileKind(file.name, new Uint8Array(await file.slice(0, 64).arrayBuffer()));
+    if (kind && file.size > IMPORT_LIMITS[kind]) {
+      throw new Error(`it is ${file.size.toLocaleString('en')} bytes; a ${kind} file may be at most ${IMPORT_LIMITS[kind].toLocaleString('en')} (${UNITS[kind]})`);
+    }
+    const bytes = new Uint8Array(await file.arrayBuffer());
     if (kind === 'json') {
       let config;
       try {
@@ -134,6 +147,7 @@ async function importFile(view, file, { showMessage, say }) {
         throw new Error(`it is not valid JSON (${err.message})`, { cause: err });
       }
       if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new Error('it holds no config object');
+      if (tooDeep(config)) throw new Error(`it nests deeper than ${LINK_LIMITS.depth} levels, the most a config may`);
       await view.apply(config);
     } else if (kind === 'safetensors') {
       if (!view.importWeights) throw new Error('this lab has no trained weights to replace');
