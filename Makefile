@@ -17,7 +17,7 @@ TFJS_FILES := node_modules/@tensorflow/tfjs/dist/tf.min.js \
 	node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm \
 	node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm
 
-.PHONY: serve build test lint test-native test-wasm test-e2e bench gallery dist size tools browser clean
+.PHONY: serve build test lint test-native test-wasm test-e2e fuzz bench gallery dist size tools browser clean
 
 ## Build the site (wasm core, vendored idb-keyval and fflate, and TF.js for the benchmark page) and serve it.
 serve: build target/release/genlab
@@ -45,6 +45,10 @@ test-wasm: tools browser
 test-e2e: build dist browser node_modules/.package-lock.json
 	cargo build
 	GENLAB_BIN=target/debug/genlab node --test --test-concurrency=1 tests/e2e/*.test.mjs
+
+## The seeded fuzz suites (tests/fuzz.rs) at 100x the cases `make test` runs: before a release.
+fuzz:
+	GENLAB_FUZZ_CASES=20000 cargo test --release --test fuzz
 
 ## Native vs wasm vs TF.js on the shared workload; prints a table with ratios.
 bench: build browser target/release/genlab
