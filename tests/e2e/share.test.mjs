@@ -196,6 +196,22 @@ test('markup in a link or an imported config is shown as text, never run', async
   await context.close();
 });
 
+test('a link asking for hours of training opens after a few steps and waits, saying how long', async () => {
+  // `at=10000000` used to start ten million steps on opening, with no question asked
+  const { page, context, errors } = await site.open(`${SMALL_SI}&at=10000000`, idle('si'));
+  await page.waitForFunction(() => /^Train \(about [\d.,]+ (h|days)\)$/.test(document.getElementById('si-train').textContent), null, { timeout: 120_000 });
+  assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 10, 'only the steps that measured the pace');
+  assert.match(await page.textContent('#si-status'), /trained to step 10,000,000, which takes about [\d.,]+ (h|days) here, so it waits for you/);
+  await page.click('#si-train');
+  await page.waitForFunction(() => window.genlab.views.si.trained > 10, null, { timeout: 60_000 });
+  assert.match(await page.textContent('#si-status'), /Training: step/);
+  await page.click('#si-train'); // pause
+  await idle('si')(page);
+  assert.equal(await page.textContent('#si-train'), 'Continue training');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a link carries the steps trained and the view: a fresh browser retrains to the same losses and particles', async () => {
   const a = await site.open(SMALL_SI, idle('si'));
   await trainSmall(a.page);

@@ -18,6 +18,19 @@ export function callSession(worker, method, args = []) {
   return worker.request({ type: 'call', method, args }).then((r) => r.result);
 }
 
+/** A link's `at=N` trains on opening when that takes at most this long here; longer, it asks. */
+const AT_BUDGET_SECONDS = 180;
+/** Steps trained to measure this machine's pace before a long `at=N`. */
+const PACE_STEPS = 10;
+
+/** `seconds` as a learner reads a wait: “40 s”, “12 min”, “3.5 h”, “45 days”. */
+function duration(seconds) {
+  if (seconds < 90) return `${Math.ceil(seconds)} s`;
+  if (seconds < 90 * 60) return `${Math.ceil(seconds / 60)} min`;
+  if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${Math.round(seconds / 86400).toLocaleString('en')} days`;
+}
+
 export class LabView {
   /** @param {{showMessage: (text: string|null) => void, lab: string}} options */
   constructor(worker, { showMessage, lab }) {
@@ -47,7 +60,7 @@ export class LabView {
       if (e.target === this.el('preset')) this.openPreset(e.target.value);
       else this.applyForm();
     });
-    this.el('train').addEventListener('click', () => (this.training ? this.cancel() : this.train()));
+    this.el('train').addEventListener('click', () => (this.training ? this.cancel() : this.train(this.takePendingAt())));
     this.el('reset').addEventListener('click', () => this.restart());
   }
 
@@ -100,6 +113,7 @@ export class LabView {
     const preset = this.presets.find((p) => p.name === this.presetName);
     if (preset) this.el('info').replaceChildren(...noteParts(preset.note));
     else this.el('info').textContent = this.customNote();
+    this.pendingAt = undefined; // other settings: the link's step count no longer applies
     this.el('train').textContent = this.trained ? 'Continue training' : 'Train';
     this.el('train').disabled = !this.learned;
     this.onFilled(this.config);
@@ -204,7 +218,7 @@ export class LabView {
       announcer.update(done / total);
       const rate = done / ((performance.now() - started) / 1000);
       const rest = (total - done) / rate;
-      const left = rate > 0 ? `, about ${rest < 90 ? `${Math.ceil(rest)} s` : `${Math.ceil(rest / 60)} min`} left` : '';
+      const left = rate > 0 ? `, about ${duration(rest)} left` : '';
       const each = this.runs.length > 1 ? ' each' : '';
       this.el('status').textContent = `Training: step ${(from + done).toLocaleString('en')}, ${rate.toFixed(1)} steps/s${each}${left}${this.trainingHint}.`;
     };
@@ -325,6 +339,13 @@ export class LabView {
     return callSession(this.worker, method, args);
   }
 
+  /** The step a long link asked for (see `offerTraining`), once; undefined when none waits. */
+  takePendingAt() {
+    const at = this.pendingAt;
+    this.pendingAt = undefined;
+    return at > this.trained ? at : undefined;
+  }
+
   /** Steps a Train press runs: up to step `until`, else the rest of `train.steps`, else another full run. */
   stepsToRun(until) {
     const remaining = this.config.train.steps - this.trained;
@@ -405,7 +426,26 @@ export class LabView {
     }
     if (!this.learned || at === this.trained) return;
     if (at < this.trained) await this.restart();
+    if (at - this.trained > PACE_STEPS) {
+      // a few steps give this machine's pace; a link that would train for long waits to be asked
+      const [from, started] = [this.trained, performance.now()];
+      await this.train(from + PACE_STEPS);
+      if (this.trained !== from + PACE_STEPS) return; // paused or stopped, and it said why
+      const seconds = ((at - this.trained) * (performance.now() - started)) / 1000 / PACE_STEPS;
+      if (seconds > AT_BUDGET_SECONDS) {
+        this.offerTraining(at, seconds);
+        return;
+      }
+    }
     if (at > this.trained) this.train(at);
+  }
+
+  /** Leaves a long `at=N` to the learner: the Train button says about how long, the status how far. */
+  offerTraining(at, seconds) {
+    this.pendingAt = at;
+    const steps = at.toLocaleString('en');
+    this.el('train').textContent = `Train (about ${duration(seconds)})`;
+    this.el('status').textContent = `This link's run was trained to step ${steps}, which takes about ${duration(seconds)} here, so it waits for you: press Train to start it, or explore the model as it is.`;
   }
 
   /**
