@@ -127,7 +127,6 @@ export function buildToolbar(view, { showMessage }) {
  * the tensors; points, ten times the most particles a run carries, written out as text.
  */
 export const IMPORT_LIMITS = { json: 1024 * 1024, safetensors: 512 * 1024 * 1024, csv: 16 * 1024 * 1024 };
-const UNITS = { json: '1 MiB', safetensors: '512 MiB', csv: '16 MiB' };
 
 /** Opens a config, weights or points file in `view`, or says exactly why it cannot. */
 async function importFile(view, file, { showMessage, say }) {
@@ -136,7 +135,7 @@ async function importFile(view, file, { showMessage, say }) {
     // the kind from the name, or from the first bytes: the size is checked before the rest is read
     const kind = fileKind(file.name, new Uint8Array(await file.slice(0, 64).arrayBuffer()));
     if (kind && file.size > IMPORT_LIMITS[kind]) {
-      throw new Error(`it is ${file.size.toLocaleString('en')} bytes; a ${kind} file may be at most ${IMPORT_LIMITS[kind].toLocaleString('en')} (${UNITS[kind]})`);
+      throw new Error(`it is ${file.size.toLocaleString('en')} bytes; a ${kind} file may be at most ${IMPORT_LIMITS[kind].toLocaleString('en')} (${IMPORT_LIMITS[kind] / 2 ** 20} MiB)`);
     }
     const bytes = new Uint8Array(await file.arrayBuffer());
     if (kind === 'json') {
