@@ -243,8 +243,7 @@ fn sample(
 ) -> Result<(), UsageError> {
     let mut config = match config {
         Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+            let text = source::read_text_file(&path, "config", source::MAX_CONFIG_FILE)?;
             from_json::<DataConfig>(&text)?
         }
         None => DataConfig::default(),

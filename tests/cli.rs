@@ -1051,3 +1051,33 @@ fn a_weights_file_over_the_limit_is_refused_before_reading() {
         "{message}"
     );
 }
+
+/// Config and CSV files are refused by size before they are read, naming the limit (a config
+/// path pointing at a huge file used to be read whole). The files are sparse.
+#[test]
+fn config_and_csv_files_over_their_limits_are_refused_before_reading() {
+    let tmp = temp_dir("huge-text");
+    let huge = |name: &str, len: u64| {
+        let path = tmp.path().join(name);
+        std::fs::File::create(&path).unwrap().set_len(len).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let config = huge("c.json", (1 << 20) + 1);
+    for args in [
+        vec!["data", "sample", "--config", &config],
+        vec!["si", "sample", "--config", &config],
+        vec!["halluc", "train", "--config", &config, "--out", "x"],
+    ] {
+        let message = usage_error(&args);
+        assert!(
+            message.contains("a config file may be at most 1048576 (1 MiB)"),
+            "{args:?}: {message}"
+        );
+    }
+    let csv = huge("p.csv", (16 << 20) + 1);
+    let message = usage_error(&["metrics", "infomec", "--sources", &csv, "--latents", &csv]);
+    assert!(
+        message.contains("a CSV file may be at most 16777216 (16 MiB)"),
+        "{message}"
+    );
+}

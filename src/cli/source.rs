@@ -86,8 +86,7 @@ impl ConfigSource {
     ) -> Result<T, UsageError> {
         match (&self.config, &self.preset) {
             (Some(path), _) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+                let text = read_text_file(path, "config", MAX_CONFIG_FILE)?;
                 Ok(from_json(&text)?)
             }
             (None, Some(name)) => Ok(preset(presets, name)?),
@@ -205,6 +204,31 @@ pub fn read_weights_file(path: &std::path::Path) -> Result<Vec<u8>, UsageError> 
     }
     std::fs::read(path).map_err(cannot)
 }
+
+/// A text file's contents, refused by its size before it is read (`what` names the kind
+/// in the message) so a wrong path to a huge file cannot exhaust memory.
+pub fn read_text_file(
+    path: &std::path::Path,
+    what: &str,
+    limit: u64,
+) -> Result<String, UsageError> {
+    let cannot = |e: std::io::Error| UsageError(format!("cannot read {}: {e}", path.display()));
+    let size = std::fs::metadata(path).map_err(cannot)?.len();
+    if size > limit {
+        return Err(UsageError(format!(
+            "{} is {size} bytes; a {what} file may be at most {limit} ({} MiB)",
+            path.display(),
+            limit >> 20
+        )));
+    }
+    std::fs::read_to_string(path).map_err(cannot)
+}
+
+/// The largest config file read: the page's import limit (the largest preset is a few kB).
+pub const MAX_CONFIG_FILE: u64 = 1 << 20;
+
+/// The largest CSV read: the page's import limit (16 MiB holds about a million 2-D points).
+pub const MAX_CSV_FILE: u64 = 16 << 20;
 
 /// The largest weights file read (the largest shipped one is 6.9 MB); a bigger file is
 /// refused before it is read, with a message, instead of exhausting memory.

@@ -5,8 +5,7 @@ use std::path::Path;
 
 /// The table's columns.
 pub fn read_columns(path: &Path) -> Result<Vec<Vec<f64>>, UsageError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    let text = super::source::read_text_file(path, "CSV", super::source::MAX_CSV_FILE)?;
     let mut columns: Vec<Vec<f64>> = vec![];
     for (i, line) in text
         .lines()
