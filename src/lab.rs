@@ -25,6 +25,7 @@
 //! ```
 use crate::config::{ConfigError, Validate};
 use crate::nn::guard::TrainError;
+use crate::nn::params::Params;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -112,7 +113,41 @@ pub trait Trainer {
     /// The weights to sample with, as safetensors bytes.
     fn weights(&self) -> Result<Vec<u8>, TrainError>;
 
-    /// Loads safetensors weights made for this model (shapes checked; nothing changes on a
-    /// mismatch) as `steps` steps of training, with a fresh optimiser state.
-    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError>;
+    /// The parameters [`Trainer::step`] updates.
+    fn params(&mut self) -> &mut Params;
+
+    /// The networks' outputs on [`PROBE_BATCH`] inputs drawn from their own stream (the
+    /// training draws are untouched), flattened.
+    fn probe(&self) -> Result<Vec<f32>, TrainError>;
+
+    /// Takes the current weights as `steps` steps of training: fresh optimiser moments, the
+    /// divergence guard's snapshot and scale, any average of the weights.
+    fn restart(&mut self, steps: usize) -> Result<(), TrainError>;
+
+    /// Loads safetensors weights made for this model as `steps` steps of training. The file
+    /// is checked for its format and range ([`Params::load_safetensors`]) and then for what
+    /// it does: weights in range can still overflow a deep network, so a probe batch whose
+    /// outputs are not all finite refuses them. Nothing changes when they are refused.
+    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError> {
+        let before = self.params().snapshot()?;
+        self.params().load_safetensors(bytes)?;
+        let outputs = self.probe();
+        let overflow = match &outputs {
+            Ok(v) => v.iter().find(|x| !x.is_finite()).copied(),
+            Err(_) => None,
+        };
+        if outputs.is_err() || overflow.is_some() {
+            self.params().restore(&before)?;
+            outputs?;
+            return Err(TrainError::Tensor(format!(
+                "these weights are in range, but the network turns a probe batch into {} \
+                 values: the file is corrupt or was not trained",
+                overflow.expect("checked above")
+            )));
+        }
+        self.restart(steps)
+    }
 }
+
+/// How many inputs [`Trainer::probe`] passes through the networks.
+pub const PROBE_BATCH: usize = 8;

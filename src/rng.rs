@@ -24,6 +24,8 @@ pub mod streams {
     pub const WEIGHTS: u64 = 2;
     pub const TRAINING: u64 = 3;
     pub const SAMPLER: u64 = 4;
+    /// The probe batch loaded weights are checked on.
+    pub const PROBE: u64 = 5;
 
     /// The `index`-th of a family of streams for one purpose (index 0 is the purpose's own
     /// stream). Streams do not nest: `stream(a).stream(b)` is just `stream(b)`.

@@ -500,3 +500,42 @@ fn a_corrupt_or_mismatched_weights_file_is_refused_with_its_reason() {
         .to_string();
     assert!(e.contains(CODEBOOKS), "{e}");
 }
+
+/// Weights within the per-value range can still overflow a deep network: every tensor of an
+/// AE with four dense layers each way (no norm) scaled to a largest |w| of 9,000, below the 10⁴
+/// bound, turns its outputs into infinities. The probe batch refuses them and nothing changes.
+#[test]
+fn in_range_weights_that_overflow_the_network_are_refused_and_change_nothing() {
+    let config: QlaeConfig = from_json(
+        r#"{"data": {"kind": "sprites"}, "model": "ae",
+            "encoder": {"dense": [64, 64, 64, 64]}, "decoder": {"dense": [64, 64, 64, 64]}}"#,
+    )
+    .unwrap();
+    let mut t = Trainer::new(&config).unwrap();
+    let good = t.weights().unwrap();
+    t.load_weights(&good, 7).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&good).unwrap();
+    let scaled: Vec<(String, Tensor)> = file
+        .tensors()
+        .into_iter()
+        .map(|(name, view)| {
+            let values: Vec<f32> = view
+                .data()
+                .chunks(4)
+                .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+                .collect();
+            let largest = values.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let k = if largest > 0.0 { 9e3 / largest } else { 1.0 };
+            let scaled: Vec<f32> = values.iter().map(|v| v * k).collect();
+            (
+                name,
+                Tensor::from_vec(scaled, view.shape(), &dev()).unwrap(),
+            )
+        })
+        .collect();
+    let bytes = safetensors::serialize(scaled.iter().map(|(n, t)| (n.as_str(), t)), None).unwrap();
+    let e = t.load_weights(&bytes, 99).unwrap_err().to_string();
+    assert!(e.contains("probe batch"), "{e}");
+    assert_eq!(t.weights().unwrap(), good, "the old weights are kept");
+    assert_eq!(t.steps(), 7, "the old step count is kept");
+}

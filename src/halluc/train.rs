@@ -10,6 +10,7 @@ use crate::config::{ConfigError, Validate};
 use crate::lab::{self, Trainer as _};
 use crate::nn::guard::{DivergenceGuard, Rule, TrainError};
 use crate::nn::optim::{cosine_lr, GroupedAdamW};
+use crate::nn::params::Params;
 use crate::rng::{streams, Rng};
 use candle_core::{Device, Tensor};
 
@@ -98,6 +99,35 @@ impl Trainer {
     }
 }
 
+impl Trainer {
+    /// `b` training points drawn with replacement, each noised to a uniform step t (eq. 4 of
+    /// Ho et al.: x_t = √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε): (x_t, ε, t).
+    fn noised(&self, b: usize, rng: &mut Rng) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        let d = self.dim;
+        let rows = self.data.len() / d;
+        let (mut x_t, mut eps, mut t) = (
+            Vec::with_capacity(b * d),
+            Vec::with_capacity(b * d),
+            Vec::with_capacity(b),
+        );
+        for _ in 0..b {
+            let row = rng.below(rows);
+            let step = rng.below(self.schedule.steps());
+            let ab = self.schedule.alpha_bar[step];
+            for k in 0..d {
+                let e = rng.normal();
+                x_t.push(
+                    (ab.sqrt() * self.data[row * d + k] as f64 + (1.0 - ab).sqrt() * e as f64)
+                        as f32,
+                );
+                eps.push(e);
+            }
+            t.push(step as f32);
+        }
+        (x_t, eps, t)
+    }
+}
+
 /// average ← decay·average + (1 − decay)·current, tensor by tensor.
 fn average_into(average: &mut [Tensor], current: &[Tensor], decay: f64) -> candle_core::Result<()> {
     for (a, w) in average.iter_mut().zip(current) {
@@ -113,26 +143,9 @@ impl lab::Trainer for Trainer {
     /// One Adam step on a fresh minibatch; returns the MSE.
     fn step(&mut self) -> Result<f32, TrainError> {
         let (b, d) = (self.batch, self.dim);
-        let rows = self.data.len() / d;
-        let (mut x_t, mut eps, mut t) = (
-            Vec::with_capacity(b * d),
-            Vec::with_capacity(b * d),
-            Vec::with_capacity(b),
-        );
-        for _ in 0..b {
-            let row = self.rng.below(rows);
-            let step = self.rng.below(self.schedule.steps());
-            let ab = self.schedule.alpha_bar[step];
-            for k in 0..d {
-                let e = self.rng.normal();
-                x_t.push(
-                    (ab.sqrt() * self.data[row * d + k] as f64 + (1.0 - ab).sqrt() * e as f64)
-                        as f32,
-                );
-                eps.push(e);
-            }
-            t.push(step as f32);
-        }
+        let mut rng = self.rng.clone();
+        let (x_t, eps, t) = self.noised(b, &mut rng);
+        self.rng = rng;
         let dev = &Device::Cpu;
         let pred = self.net.forward(
             &Tensor::from_vec(x_t, (b, d), dev)?,
@@ -166,9 +179,24 @@ impl lab::Trainer for Trainer {
         }?)
     }
 
-    /// Loads safetensors weights as if `steps` steps had been taken (fresh optimiser state).
-    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError> {
-        self.net.params.load_safetensors(bytes)?;
+    fn params(&mut self) -> &mut Params {
+        &mut self.net.params
+    }
+
+    /// The predicted noise at probe training points, each noised to a random step.
+    fn probe(&self) -> Result<Vec<f32>, TrainError> {
+        let mut rng = Rng::new(0).stream(streams::PROBE);
+        let (x_t, _, t) = self.noised(lab::PROBE_BATCH, &mut rng);
+        let dev = &Device::Cpu;
+        let (b, d) = (lab::PROBE_BATCH, self.dim);
+        let pred = self.net.forward(
+            &Tensor::from_vec(x_t, (b, d), dev)?,
+            &Tensor::from_vec(t, b, dev)?,
+        )?;
+        Ok(pred.flatten_all()?.to_vec1::<f32>()?)
+    }
+
+    fn restart(&mut self, steps: usize) -> Result<(), TrainError> {
         self.steps = steps;
         self.guard.reset(&self.net.params)?;
         if let Some((_, average)) = &mut self.ema {

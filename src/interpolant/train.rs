@@ -12,6 +12,7 @@ use crate::data::Density;
 use crate::lab;
 use crate::nn::guard::{DivergenceGuard, Rule, TrainError};
 use crate::nn::optim::GroupedAdamW;
+use crate::nn::params::Params;
 use crate::rng::{streams, Rng};
 use serde::Serialize;
 
@@ -67,6 +68,18 @@ impl Trainer {
     pub fn model(&self) -> &Model {
         &self.model
     }
+
+    /// What the networks learn: the config's path between its two densities.
+    fn objective(&self) -> Objective<'_> {
+        Objective {
+            rho0: self.rho0.as_ref(),
+            rho1: self.rho1.as_ref(),
+            path: self.config.path,
+            gamma: self.config.gamma,
+            drift: self.model.cfg.drift,
+            score: self.model.has_score().then_some(self.model.cfg.score),
+        }
+    }
 }
 
 impl lab::Trainer for Trainer {
@@ -74,15 +87,9 @@ impl lab::Trainer for Trainer {
 
     /// One optimiser step on a fresh batch.
     fn step(&mut self) -> Result<StepLoss, TrainError> {
-        let objective = Objective {
-            rho0: self.rho0.as_ref(),
-            rho1: self.rho1.as_ref(),
-            path: self.config.path,
-            gamma: self.config.gamma,
-            drift: self.model.cfg.drift,
-            score: self.model.has_score().then_some(self.model.cfg.score),
-        };
-        let batch = objective.batch(self.config.train.batch, &mut self.rng)?;
+        let mut rng = self.rng.clone();
+        let batch = self.objective().batch(self.config.train.batch, &mut rng)?;
+        self.rng = rng;
         let (drift, score) = self.model.forward(&batch.input)?;
         let drift_loss = quadratic_loss(&drift, &batch.drift_target, batch.draws)?;
         let score_loss = match (&score, &batch.score_target) {
@@ -125,10 +132,23 @@ impl lab::Trainer for Trainer {
         Ok(self.model.params.to_safetensors()?)
     }
 
-    /// Loads safetensors weights made for this model (shapes checked; nothing changes on a
-    /// mismatch) and records `steps` as the steps they were trained for.
-    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> Result<(), TrainError> {
-        self.model.params.load_safetensors(bytes)?;
+    fn params(&mut self) -> &mut Params {
+        &mut self.model.params
+    }
+
+    /// The drift (and score) at a probe batch of the objective's inputs.
+    fn probe(&self) -> Result<Vec<f32>, TrainError> {
+        let mut rng = Rng::new(self.config.seed).stream(streams::PROBE);
+        let batch = self.objective().batch(lab::PROBE_BATCH, &mut rng)?;
+        let (drift, score) = self.model.forward(&batch.input)?;
+        let mut out = drift.flatten_all()?.to_vec1::<f32>()?;
+        if let Some(s) = score {
+            out.extend(s.flatten_all()?.to_vec1::<f32>()?);
+        }
+        Ok(out)
+    }
+
+    fn restart(&mut self, steps: usize) -> Result<(), TrainError> {
         self.guard.reset(&self.model.params)?;
         self.opt.restart();
         self.steps = steps;

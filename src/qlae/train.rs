@@ -12,6 +12,7 @@ use crate::config::{ConfigError, Validate};
 use crate::lab;
 use crate::nn::guard::{DivergenceGuard, Rule, TrainError};
 use crate::nn::optim::{cosine_lr, GroupedAdamW};
+use crate::nn::params::Params;
 use crate::rng::{streams, Rng};
 use candle_core::{Result, Tensor};
 use serde::Serialize;
@@ -155,9 +156,25 @@ impl lab::Trainer for Trainer {
         Ok(self.model.params.to_safetensors()?)
     }
 
-    /// Loads safetensors weights as if `steps` steps had been taken (fresh optimiser state).
-    fn load_weights(&mut self, bytes: &[u8], steps: usize) -> std::result::Result<(), TrainError> {
-        self.model.params.load_safetensors(bytes)?;
+    fn params(&mut self) -> &mut Params {
+        &mut self.model.params
+    }
+
+    /// The pixel logits and latents of probe images (rendered from their own stream).
+    fn probe(&self) -> std::result::Result<Vec<f32>, TrainError> {
+        let mut rng = Rng::new(self.config.seed).stream(streams::PROBE);
+        let x = self
+            .config
+            .data
+            .sample(lab::PROBE_BATCH, &mut rng)
+            .tensor()?;
+        let out = self.model.forward(&x, None)?;
+        let mut values = out.logits.flatten_all()?.to_vec1::<f32>()?;
+        values.extend(out.z.flatten_all()?.to_vec1::<f32>()?);
+        Ok(values)
+    }
+
+    fn restart(&mut self, steps: usize) -> std::result::Result<(), TrainError> {
         self.steps = steps;
         self.guard.reset(&self.model.params)?;
         self.opt.restart();
