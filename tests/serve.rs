@@ -744,6 +744,44 @@ fn when_every_slot_is_sending_a_newcomer_gets_503_at_once() {
     }
 }
 
+#[test]
+fn a_client_that_stops_reading_is_closed_after_the_send_timeout() {
+    let addr = start(ServeOptions {
+        dir: fixture().site.clone(),
+        port: 0,
+        max_connections: Some(1),
+        send_timeout: Duration::from_secs(1),
+        ..ServeOptions::default()
+    });
+    // the only slot is taken by a download larger than the socket buffers that is never read
+    let since = Instant::now();
+    let mut stalled = connect(&addr);
+    write!(stalled, "GET /huge.bin HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut head = [0u8; 12];
+    stalled.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    assert_eq!(request_with(&addr, "GET", "/a.js", &[]).status, 503);
+    // after the timeout the slot is free again (reading the stalled socket now would only
+    // drain its buffers, so the newcomer is what shows it)
+    let deadline = since + Duration::from_secs(5);
+    loop {
+        let r = request_with(&addr, "GET", "/a.js", &[]);
+        if r.status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the stalled download still held its slot after 5 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        since.elapsed() >= Duration::from_millis(900),
+        "the slot was freed after {:?}, before the 1 s timeout",
+        since.elapsed()
+    );
+}
+
 /// The bar: under Debian's default limit of 1,024 open files, `genlab serve` answers a
 /// normal request within 1 s and closes a half-sent one within 30 s while 1,100 idle
 /// connections are open, and does not spin meanwhile. Runs the real binary in a child process

@@ -6,7 +6,8 @@
 //!
 //! HTTP/1.1 comes from hyper on a small tokio runtime, every connection its own task. Nothing a
 //! client sends can stall it: a request head must arrive within `header_timeout` (the same
-//! timer closes a kept-alive connection left idle that long), and `slots` caps the
+//! timer closes a kept-alive connection left idle that long), a response must make progress
+//! within `send_timeout` (a client that stops reading loses its connection), and `slots` caps the
 //! connections below the open-file limit. `accept` failing for lack of descriptors backs off
 //! instead of retrying at once, which would spin at full CPU.
 mod files;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
+use tokio_io_timeout::TimeoutStream;
 
 /// How long `accept` waits after failing for the process (no descriptors or memory left).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
@@ -43,13 +45,17 @@ pub struct ServeOptions {
     /// How long a client may take to send a request's head, and how long a kept-alive
     /// connection may wait for its next request, before it is closed.
     pub header_timeout: Duration,
+    /// How long a response may wait for the client to take more bytes before the connection
+    /// is closed (a stalled reader would otherwise hold its slot for good).
+    pub send_timeout: Duration,
     /// Connections served at once; `None` derives it from the open-file limit
     /// ([`connection_cap`]: 480 under Debian's default of 1,024).
     pub max_connections: Option<usize>,
 }
 
 impl Default for ServeOptions {
-    /// The CLI's defaults: `www` on 127.0.0.1:8080, 10 s to send a request head.
+    /// The CLI's defaults: `www` on 127.0.0.1:8080, 10 s to send a request head, 30 s for a
+    /// response's next bytes to be taken.
     fn default() -> Self {
         Self {
             dir: PathBuf::from("www"),
@@ -58,6 +64,7 @@ impl Default for ServeOptions {
             port: 8080,
             isolate: false,
             header_timeout: Duration::from_secs(10),
+            send_timeout: Duration::from_secs(30),
             max_connections: None,
         }
     }
@@ -68,7 +75,14 @@ pub struct Site {
     listener: std::net::TcpListener,
     files: Arc<Files>,
     slots: Arc<Slots>,
-    header_timeout: Duration,
+    timeouts: Timeouts,
+}
+
+/// What a connection may take: to send a request head, and to take a response's next bytes.
+#[derive(Clone, Copy)]
+struct Timeouts {
+    header: Duration,
+    send: Duration,
 }
 
 impl Site {
@@ -93,7 +107,10 @@ impl Site {
                 isolate: opts.isolate,
             }),
             slots: Slots::new(cap),
-            header_timeout: opts.header_timeout,
+            timeouts: Timeouts {
+                header: opts.header_timeout,
+                send: opts.send_timeout,
+            },
         })
     }
 
@@ -130,7 +147,7 @@ impl Site {
                 match self.slots.take() {
                     Some(slot) => {
                         let files = self.files.clone();
-                        tokio::spawn(serve(stream, files, slot, self.header_timeout));
+                        tokio::spawn(serve(stream, files, slot, self.timeouts));
                     }
                     None => self.slots.refuse(stream),
                 }
@@ -150,7 +167,7 @@ async fn back_off(e: &io::Error) {
 }
 
 /// Serves one connection until it closes, times out, or is asked to make room.
-async fn serve(stream: TcpStream, files: Arc<Files>, slot: Slot, header_timeout: Duration) {
+async fn serve(stream: TcpStream, files: Arc<Files>, slot: Slot, timeouts: Timeouts) {
     let slot = Arc::new(slot);
     let service = hyper::service::service_fn({
         let slot = slot.clone();
@@ -173,8 +190,11 @@ async fn serve(stream: TcpStream, files: Arc<Files>, slot: Slot, header_timeout:
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
-    let mut conn = pin!(builder.serve_connection(TokioIo::new(stream), service));
+        .header_read_timeout(timeouts.header);
+    let mut stream = TimeoutStream::new(stream);
+    stream.set_write_timeout(Some(timeouts.send));
+    let io = TokioIo::new(Box::pin(stream));
+    let mut conn = pin!(builder.serve_connection(io, service));
     let mut asked = pin!(slot.asked_to_close());
     let make_room = poll_fn(|cx| match conn.as_mut().poll(cx) {
         Poll::Ready(_) => Poll::Ready(false),
