@@ -1,5 +1,6 @@
 //! `genlab`: the command-line front end over the same core as the page.
 //! (`src/bin/genlab.rs` only calls [`main`].)
+mod budget;
 mod halluc;
 mod malloc;
 mod metrics;
@@ -9,6 +10,8 @@ mod qlae;
 mod si;
 mod source;
 mod table;
+
+pub use malloc::Reporting as Allocator;
 
 use crate::bench::{BenchWorkload, BATCH, FORWARD_POINTS};
 use crate::config::{from_json, preset_note, ConfigError};

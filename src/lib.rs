@@ -5,6 +5,7 @@
 //! contract in `lab`. Two front ends sit on it: `wasm` for the page and `cli` (with `serve`)
 //! for the `genlab` command.
 pub mod bench;
+pub mod budget;
 pub mod config;
 pub mod data;
 pub mod halluc;

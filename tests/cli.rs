@@ -1081,3 +1081,242 @@ fn config_and_csv_files_over_their_limits_are_refused_before_reading() {
         "{message}"
     );
 }
+
+/// A preset's config as a JSON value, with `edit` applied, written to `dir/name`.
+fn edited_preset(
+    dir: &std::path::Path,
+    lab: &str,
+    preset: &str,
+    name: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> String {
+    let mut config: serde_json::Value =
+        serde_json::from_str(&ok(&[lab, "config", "--preset", preset])).unwrap();
+    edit(&mut config);
+    let path = dir.join(name);
+    std::fs::write(&path, config.to_string()).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// The runs that exhausted memory (interpolants at batch 100,000, width 1,024, depth 8;
+/// a QLAE of six 512-channel conv layers each way at 64×64, batch 4,096) are refused in one
+/// line before they start, naming the estimate and what to lower; nothing is written.
+#[test]
+fn a_run_over_the_machines_memory_is_refused_before_it_starts() {
+    let tmp = temp_dir("over-memory");
+    let si = edited_preset(tmp.path(), "si", "checkerboard", "si.json", |c| {
+        c["train"]["batch"] = 100_000.into();
+        c["model"]["width"] = 1024.into();
+        c["model"]["depth"] = 8.into();
+    });
+    let qlae = edited_preset(tmp.path(), "qlae", "sprites-qlae", "q.json", |c| {
+        c["data"]["size"] = 64.into();
+        c["encoder"]["channels"] = serde_json::json!([512, 512, 512, 512, 512, 512]);
+        c["decoder"]["channels"] = serde_json::json!([512, 512, 512, 512, 512, 512]);
+        c["train"]["batch"] = 4096.into();
+    });
+    let out = tmp.path().join("w.safetensors");
+    for (lab, config, names) in [
+        (
+            "si",
+            &si,
+            "train.batch 100,000, model.width 1,024, model.depth 8",
+        ),
+        ("qlae", &qlae, "train.batch 4,096, data.size 64"),
+    ] {
+        let started = std::time::Instant::now();
+        let line = usage_error(&[
+            lab,
+            "train",
+            "--config",
+            config,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            line.contains("this run needs about")
+                && line.contains(names)
+                && line.contains("--force"),
+            "{line}"
+        );
+        assert!(
+            started.elapsed().as_secs() < 5,
+            "refused only after {:?}",
+            started.elapsed()
+        );
+        assert!(!out.exists(), "{lab}: a refused run wrote weights");
+    }
+}
+
+/// With `--force` past the estimate, an allocation the system refuses (here: an address-space
+/// limit of 2 GB for a run that needs about 6) ends with one line and status 3, where it used
+/// to abort with status 134.
+#[test]
+fn an_allocation_failure_is_a_message_and_status_3_not_an_abort() {
+    let tmp = temp_dir("oom");
+    let config = edited_preset(tmp.path(), "qlae", "sprites-qlae", "q.json", |c| {
+        c["data"]["size"] = 64.into();
+        c["encoder"]["channels"] = serde_json::json!([64, 64, 64]);
+        c["decoder"]["channels"] = serde_json::json!([64, 64, 64]);
+        c["train"]["batch"] = 128.into();
+        c["train"]["steps"] = 3.into();
+        c["evalSize"] = 20.into();
+    });
+    let out = tmp.path().join("w.safetensors");
+    let run = |force: &str| {
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 2000000 && exec \"$0\" qlae train --config {config} --out {} {force}",
+                out.display()
+            ))
+            .arg(env!("CARGO_BIN_EXE_genlab"))
+            .output()
+            .unwrap()
+    };
+    let refused = run("");
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("and this machine has 2.0 GB free"),
+        "{}",
+        stderr(&refused)
+    );
+    let forced = run("--force");
+    let err = stderr(&forced);
+    assert_eq!(forced.status.code(), Some(3), "{err}");
+    assert!(
+        err.starts_with("genlab: out of memory: an allocation of"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!out.exists());
+}
+
+/// The peak memory of a few training steps, read from the child's high-water mark, against the
+/// estimate: never above it, and at most twice below it. One config per lab, each a few
+/// hundred MB, where the activations dominate.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_memory_estimate_bounds_the_measured_peak_within_2x() {
+    use genlab::budget::Budget;
+    let tmp = temp_dir("estimate");
+    let dir = tmp.path();
+    let si = edited_preset(dir, "si", "checkerboard", "si.json", |c| {
+        c["train"]["batch"] = 4000.into();
+        c["train"]["steps"] = 3.into();
+        c["model"]["width"] = 256.into();
+    });
+    let halluc = edited_preset(dir, "halluc", "grid25", "h.json", |c| {
+        c["train"]["batch"] = 4096.into();
+        c["train"]["steps"] = 3.into();
+        c["train"]["width"] = 256.into();
+    });
+    let qlae = edited_preset(dir, "qlae", "sprites-qlae", "q.json", |c| {
+        c["encoder"]["channels"] = serde_json::json!([32, 32]);
+        c["decoder"]["channels"] = serde_json::json!([32, 32]);
+        c["encoder"]["dense"] = serde_json::json!([256]);
+        c["decoder"]["dense"] = serde_json::json!([256]);
+        c["train"]["steps"] = 3.into();
+        c["evalSize"] = 20.into();
+    });
+    let read = |path: &str| std::fs::read_to_string(path).unwrap();
+    let estimates = [
+        (
+            "si",
+            &si,
+            genlab::config::from_json::<genlab::interpolant::config::InterpolantConfig>(&read(&si))
+                .unwrap()
+                .estimate(),
+        ),
+        (
+            "halluc",
+            &halluc,
+            genlab::config::from_json::<genlab::halluc::config::HallucConfig>(&read(&halluc))
+                .unwrap()
+                .estimate(),
+        ),
+        (
+            "qlae",
+            &qlae,
+            genlab::config::from_json::<genlab::qlae::config::QlaeConfig>(&read(&qlae))
+                .unwrap()
+                .estimate(),
+        ),
+    ];
+    for (lab, config, estimate) in estimates {
+        let out = dir.join(format!("{lab}.safetensors"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_genlab"))
+            .args([
+                lab,
+                "train",
+                "--config",
+                config,
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // VmHWM is the peak so far: the last reading before the child exits is its peak
+        let status = format!("/proc/{}/status", child.id());
+        let mut peak_kib = 0u64;
+        while child.try_wait().unwrap().is_none() {
+            if let Some(kib) = std::fs::read_to_string(&status).ok().and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_string();
+                line.split_whitespace().nth(1)?.parse().ok()
+            }) {
+                peak_kib = peak_kib.max(kib);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(out.exists(), "{lab}: training failed");
+        let peak = peak_kib * 1024;
+        assert!(
+            peak <= estimate.bytes && estimate.bytes <= 2 * peak,
+            "{lab}: estimated {} bytes, measured a peak of {peak}",
+            estimate.bytes
+        );
+    }
+}
+
+/// A run that would take days says so within seconds: the first progress line comes after
+/// about 2 s with the time left, not after the first twentieth of 10 million steps.
+#[test]
+fn a_long_run_says_how_long_it_will_take_within_seconds() {
+    use std::io::BufRead;
+    let tmp = temp_dir("long");
+    let config = edited_preset(tmp.path(), "halluc", "grid25", "h.json", |c| {
+        c["train"]["steps"] = 10_000_000.into();
+    });
+    let out = tmp.path().join("w.safetensors");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_genlab"))
+        .args([
+            "halluc",
+            "train",
+            "--config",
+            &config,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let line = std::io::BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    let took = started.elapsed();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        line.starts_with("step ") && line.contains("/10000000"),
+        "{line}"
+    );
+    assert!(
+        line.contains("left") && (line.contains(" h left") || line.contains(" days left")),
+        "{line}"
+    );
+    assert!(took.as_secs() < 10, "the first line came after {took:?}");
+}

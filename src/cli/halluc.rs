@@ -1,11 +1,13 @@
 //! `genlab halluc …`: the hallucination lab on the command line, from the lab's config JSON.
 //! `--exact` uses the closed-form denoiser of the data mixture (the perfect model) instead of
 //! trained weights.
+use super::budget::check_memory;
 use super::progress::{train_steps, write_weights};
 use super::source::{
     read_weights_file, ConfigSource, Draw, LearnedSource, PresetName, TrainOutput,
 };
 use super::{write_rows, UsageError};
+use crate::budget::Budget as _;
 use crate::halluc::config::{DenoiserMode, HallucConfig};
 use crate::halluc::presets::{preset, PRESETS};
 use crate::halluc::recursive::{recursive, Filter, FILTERS};
@@ -50,6 +52,9 @@ pub enum HallucCommand {
         /// the same as in a run of all three.
         #[arg(long, value_enum, value_delimiter = ',', default_values_t = FILTERS)]
         filter: Vec<Filter>,
+        /// Train even when the run's estimated memory exceeds what this machine has free.
+        #[arg(long)]
+        force: bool,
     },
     /// Speed: training steps/s, and the time to sample n whole chains recording x̂₀ (to the
     /// first streamed chunk, and to the end).
@@ -109,10 +114,11 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
     match command {
         HallucCommand::Config(name) => name.print(preset),
         HallucCommand::Train {
-            run: TrainOutput { source, out },
+            run: TrainOutput { source, out, force },
             init,
         } => {
             let config: HallucConfig = source.load(PRESETS)?;
+            check_memory(&config.estimate(), force)?;
             let mut trainer = Trainer::new(&config)?;
             if let Some(path) = &init {
                 let bytes = read_weights_file(path)?;
@@ -169,8 +175,10 @@ pub fn run(command: HallucCommand) -> Result<(), UsageError> {
             source,
             generations,
             filter,
+            force,
         } => {
             let config: HallucConfig = source.load(PRESETS)?;
+            check_memory(&config.estimate(), force)?;
             let lineages = recursive(&config, generations, &filter, |filter, g, rate| {
                 eprintln!(
                     "{filter:?} filter, generation {g}: {:.2}% hallucinated",

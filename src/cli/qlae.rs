@@ -1,7 +1,9 @@
 //! `genlab qlae …`: the latent-quantization lab on the command line, from the lab's config JSON.
+use super::budget::check_memory;
 use super::progress::{train_steps, write_weights};
 use super::source::{BenchArgs, ConfigSource, LearnedSource, PresetName, TrainOutput};
 use super::UsageError;
+use crate::budget::Budget as _;
 use crate::lab::Trainer as _;
 use crate::qlae::config::QlaeConfig;
 use crate::qlae::eval::evaluate;
@@ -39,12 +41,13 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
     match command {
         QlaeCommand::Config(name) => name.print(preset),
         QlaeCommand::Train {
-            run: TrainOutput { source, out },
+            run: TrainOutput { source, out, force },
             eval_every,
             seed,
         } => {
             let mut config: QlaeConfig = source.load(PRESETS)?;
             config.seed = seed.unwrap_or(config.seed);
+            check_memory(&config.estimate(), force)?;
             let mut trainer = Trainer::new(&config)?;
             let step = |k: usize| {
                 let losses = trainer.step()?;

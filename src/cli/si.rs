@@ -1,10 +1,12 @@
 //! `genlab si …`: the stochastic-interpolants lab on the command line, from the same config
 //! JSON (or preset name) as the page: exact fields for Gaussian-mixture endpoints, or learned
 //! ones from `--model` weights (a preset's shipped weights by default).
+use super::budget::check_memory;
 use super::progress::{train_steps, write_weights};
 use super::source::{BenchArgs, Draw, LearnedSource, PresetName, TrainOutput};
 use super::table::read_points;
 use super::{write_rows, UsageError};
+use crate::budget::Budget as _;
 use crate::interpolant::config::FieldsMode;
 use crate::interpolant::config::InterpolantConfig;
 use crate::interpolant::presets::{preset, PRESETS};
@@ -76,13 +78,14 @@ pub fn run(command: SiCommand) -> Result<(), UsageError> {
     match command {
         SiCommand::Config(name) => name.print(preset),
         SiCommand::Train {
-            run: TrainOutput { source, out },
+            run: TrainOutput { source, out, force },
             steps,
         } => {
             let mut config = source.load::<InterpolantConfig>(PRESETS)?;
             config.fields = FieldsMode::Learned;
             config.train.steps = steps.unwrap_or(config.train.steps);
             crate::config::Validate::validate(&config)?;
+            check_memory(&config.estimate(), force)?;
             let mut trainer = Trainer::new(&config)?;
             let trained = train_steps(
                 config.train.steps,

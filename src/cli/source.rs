@@ -56,6 +56,9 @@ pub struct TrainOutput {
     /// Where the trained weights (safetensors) are written.
     #[arg(long)]
     pub out: PathBuf,
+    /// Train even when the run's estimated memory exceeds what this machine has free.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `--config C.json` or `--preset NAME`.

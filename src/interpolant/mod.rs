@@ -2,6 +2,7 @@
 //! x_t = a(t)x₀ + b(t)x₁ + γ(t)z bridges any ρ₀ to any ρ₁. This module holds the paths and
 //! γ choices, the exact fields for Gaussian-mixture endpoints, the learned fields with their
 //! antithetic losses and training, and the ODE/SDE samplers.
+pub mod budget;
 pub mod compare;
 pub mod config;
 pub mod exact;

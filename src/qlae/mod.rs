@@ -1,5 +1,6 @@
 //! Latent quantization (QLAE, Hsu et al. 2023): procedural image datasets with exact factors,
 //! the per-dimension scalar quantizer, AE / QLAE / β-VAE models, training and evaluation.
+pub mod budget;
 pub mod config;
 pub mod data;
 pub mod eval;
