@@ -46,9 +46,11 @@ test-e2e: build dist browser node_modules/.package-lock.json
 	cargo build
 	GENLAB_BIN=target/debug/genlab node --test --test-concurrency=1 tests/e2e/*.test.mjs
 
-## The seeded fuzz suites (tests/fuzz.rs) at 100x the cases `make test` runs: before a release.
+## The seeded fuzz suites (tests/fuzz.rs, and hostile requests to `genlab serve`) at 100x or
+## more the cases `make test` runs: before a release.
 fuzz:
 	GENLAB_FUZZ_CASES=20000 cargo test --release --test fuzz
+	GENLAB_FUZZ_CASES=30000 cargo test --release --test serve seeded_fuzz
 
 ## Native vs wasm vs TF.js on the shared workload; prints a table with ratios.
 bench: build browser target/release/genlab
