@@ -23,6 +23,7 @@
 //! // the same config and seed give the same weights
 //! assert_eq!(bytes, train::<Session>(config, 2));
 //! ```
+use crate::budget::Budget;
 use crate::config::{ConfigError, Validate};
 use crate::nn::guard::TrainError;
 use crate::nn::params::Params;
@@ -33,8 +34,9 @@ use serde::Serialize;
 ///
 /// A lab gives its config and its trainer; training, steps and weights come from the trainer.
 pub trait Lab: Sized {
-    /// The lab's config: the one schema of its page, links, CLI and presets.
-    type Config: Serialize + DeserializeOwned + Validate + Clone;
+    /// The lab's config: the one schema of its page, links, CLI and presets, and what a run
+    /// of it costs.
+    type Config: Serialize + DeserializeOwned + Validate + Clone + Budget;
     /// What trains the lab's networks.
     type Trainer: Trainer;
     /// What a session without a trainer computes with, for [`TrainError::NotTrainable`].

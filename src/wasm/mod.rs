@@ -113,6 +113,13 @@ macro_rules! lab_binding {
                 super::json(crate::lab::Lab::config(&self.session))
             }
 
+            /// What training this config costs: `{bytes, flopsPerStep, drivers}`
+            /// ([`crate::budget::Estimate`]), so the page can ask before a run a tab cannot hold.
+            pub fn estimate(&self) -> Result<JsValue, JsError> {
+                let config = crate::lab::Lab::config(&self.session);
+                super::to_js(&crate::budget::Budget::estimate(config))
+            }
+
             /// Whether there is anything to train (else the fields or denoiser are exact).
             pub fn learned(&self) -> bool {
                 crate::lab::Lab::trainable(&self.session)
@@ -144,6 +151,69 @@ macro_rules! lab_binding {
     };
 }
 use lab_binding;
+
+/// The core's allocator: the default one, remembering the size of an allocation it could not
+/// serve. Rust then aborts (a wasm trap); the worker reads [`allocation_failure`] to say the
+/// tab ran out of memory instead of "unreachable".
+struct Reporting;
+
+static FAILED_ALLOCATION: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded to `System` unchanged.
+unsafe impl std::alloc::GlobalAlloc for Reporting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        noted(std::alloc::System.alloc(layout), layout.size())
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        noted(std::alloc::System.alloc_zeroed(layout), layout.size())
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
+        noted(std::alloc::System.realloc(ptr, layout, size), size)
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        std::alloc::System.dealloc(ptr, layout)
+    }
+}
+
+/// `ptr`; a null one records `size` as the failed allocation.
+fn noted(ptr: *mut u8, size: usize) -> *mut u8 {
+    if ptr.is_null() {
+        FAILED_ALLOCATION.store(size, std::sync::atomic::Ordering::Relaxed);
+    }
+    ptr
+}
+
+#[global_allocator]
+static ALLOCATOR: Reporting = Reporting;
+
+/// The bytes of the allocation that failed (the instance then trapped), or 0.
+#[wasm_bindgen(js_name = allocationFailure)]
+pub fn allocation_failure() -> f64 {
+    FAILED_ALLOCATION.load(std::sync::atomic::Ordering::Relaxed) as f64
+}
+
+/// The wasm memory in bytes now (it only grows).
+#[wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65536) as f64
+}
+
+/// Takes memory 1 GiB at a time until the allocator fails (wasm32 stops at 4 GiB), so the
+/// tests can check that the page survives running out of memory. Nothing is written, so the
+/// system commits none of it.
+#[wasm_bindgen(js_name = debugExhaustMemory)]
+pub fn debug_exhaust_memory() -> usize {
+    let mut held: Vec<Vec<u8>> = vec![];
+    loop {
+        held.push(Vec::with_capacity(1 << 30));
+        if held.len() > 8 {
+            return held.len();
+        }
+    }
+}
 
 #[wasm_bindgen(start)]
 fn start() {

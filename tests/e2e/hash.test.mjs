@@ -89,3 +89,41 @@ test('a link past a limit is refused before the work, naming the limit', async (
   // length
   assert.throws(() => decodeHash(`#si?x=${'a'.repeat(LINK_LIMITS.length)}`), /a link may hold at most 524,288/);
 });
+
+test('seeded fuzz: compressed bombs, deep values and prototype keys decode or fail fast, readably', async () => {
+  const { deflateSync, strToU8 } = await import('../../www/vendor/fflate.js');
+  const star = (text) => `*${Buffer.from(deflateSync(strToU8(text), { level: 6 })).toString('base64url')}`;
+  const prototypeJson = [
+    '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}',
+    '[{"__proto__":{"polluted":1}}]', '{"a":{"__proto__":{"toString":1}}}',
+  ];
+  const text = fc.oneof(
+    // around the 1 MiB inflate cap: below it opens, above it is refused before it is all inflated
+    fc.integer({ min: 1, max: 1_500_000 }).map((n) => `[${'0,'.repeat(n)}0]`),
+    fc.integer({ min: 1, max: 400 }).map((d) => `${'['.repeat(d)}1${']'.repeat(d)}`),
+    fc.integer({ min: 1, max: 400 }).map((d) => `${'{"a":'.repeat(d)}1${'}'.repeat(d)}`),
+    fc.constantFrom(...prototypeJson),
+    fc.json({ maxDepth: 4 }),
+    fc.string({ maxLength: 40 }),
+  );
+  const value = fc.tuple(text, fc.boolean()).map(([t, deflated]) => (deflated ? star(t) : encodeURIComponent(t)));
+  const labs = fc.constantFrom('si', 'data', 'halluc', 'qlae', '__proto__', 'constructor', 'toString');
+  const keys = fc.constantFrom('x', 'dataset.points', 'model.width', '__proto__', 'constructor.prototype', '__proto__.polluted', 'view.layers');
+  let [opened, refused] = [0, 0];
+  fc.assert(fc.property(labs, keys, value, (lab, key, v) => {
+    const started = performance.now();
+    try {
+      const { config } = decodeHash(`#${lab}?v=1&${key}=${v}`);
+      assert.ok(config === null || typeof config === 'object');
+      opened += 1;
+    } catch (err) {
+      assert.ok(err instanceof Error && !(err instanceof TypeError) && !/call stack/.test(err.message), `${lab} ${key}: ${err}`);
+      assert.ok(err.message.length > 0);
+      refused += 1;
+    }
+    assert.ok(performance.now() - started < 1500, `${lab} ${key}: decoding took ${Math.round(performance.now() - started)} ms`);
+    assert.equal({}.polluted, undefined);
+    assert.equal(typeof {}.toString, 'function');
+  }), { numRuns: 300, seed: 2026 });
+  assert.ok(opened > 30 && refused > 30, `${opened} opened, ${refused} refused: both paths are exercised`);
+});

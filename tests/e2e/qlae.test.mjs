@@ -154,6 +154,10 @@ test('the default QLAE, reset and trained from scratch in the page, scores InfoM
   await page.waitForFunction(() => { const v = window.genlab.views.qlae; return !v.training && v.run.trained === 0 && !v.run.evaluation; }, null, { timeout: 60_000 });
   await waitIdle(page);
   await page.click('#qlae-train');
+  // the preset's 20,000 steps take longer than the page trains without asking: it asks once
+  await page.waitForFunction(() => /^Train \(about /.test(document.getElementById('qlae-train').textContent), null, { timeout: 60_000 });
+  assert.match(await page.textContent('#qlae-status'), /^Training to step 20,000 takes about \d+ min here/);
+  await page.click('#qlae-train');
   await page.waitForFunction(() => window.genlab.views.qlae.run.evaluation, null, { timeout: 600_000, polling: 500 });
   await page.click('#qlae-train'); // pause
   await waitIdle(page);

@@ -151,6 +151,17 @@ test('a Rust panic shows a readable error and the worker restarts with the last 
   await context.close();
 });
 
+test('running out of memory says so, and the worker restarts with the last config', async () => {
+  const { page, context } = await open('#data?v=1&dataset.name=eight-gaussians&n=400&seed=3');
+  const before = await samples(page);
+  await page.evaluate(() => window.genlab.worker.exhaust());
+  await page.waitForFunction(() => document.getElementById('message').textContent.includes('memory'), null, { timeout: 60_000 });
+  assert.match(await message(page), /^This tab ran out of memory: the core holds [\d,]+ MB and could not get 1,074 MB more .*Lower train\.batch/);
+  await page.evaluate(() => window.genlab.view.run());
+  assert.deepEqual(await samples(page), before, 'the restarted worker has the same config');
+  await context.close();
+});
+
 test('drawing on the plot adds a point to the drawn density and the link', async () => {
   const { page, context } = await open('#data?v=1&dataset.name=points&n=200');
   const box = await page.locator('#samples-canvas').boundingBox();

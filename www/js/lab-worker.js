@@ -100,4 +100,9 @@ export class LabWorker {
   panic() {
     this.post({ type: 'panic' });
   }
+
+  /** Test hook: the core allocates until the tab's memory runs out. */
+  exhaust() {
+    this.post({ type: 'exhaust' });
+  }
 }

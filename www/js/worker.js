@@ -6,12 +6,14 @@
 // In:  {type:'core', module} | {type:'core', error}  first, from the page: the compiled core (see
 //                                               core.js), or why there is none (every request then fails with it)
 //      {type:'catalog', id}                      → {type:'catalog', id, catalog, defaults, presets: {lab: [preset…]}}
-//      {type:'configure', id, lab, config}      → {type:'configured', id, config, …the lab's facts (its module's `open`)}
+//      {type:'configure', id, lab, config}      → {type:'configured', id, config, estimate, …the lab's facts (its module's `open`)}
+//                                               estimate: {bytes, flopsPerStep, drivers}, what training costs (budget.rs)
 //      {type:'call', id, method, args}          → {type:'result', id, result}   (the lab's `calls`: a typed array, a small
 //                                               object, or an object of named typed arrays)
 //      {type:'epsilon', value}                  sets the SDE noise of a running 'play' at once
 //      {type:'cancel'}                          → the running request ends with {type:'cancelled', id, …}
 //      {type:'panic'}                           (test hook: a deliberate Rust panic)
+//      {type:'exhaust'}                         (test hook: allocates until the memory runs out)
 //   The labs' streams (worker/LAB.js), for the configured lab only:
 //      si, halluc, qlae: {type:'train', id, k, chunk} → {type:'progress', id, step, done, total, losses, seconds}…
 //                                               then {type:'ran', id, step}; losses: one entry per step, the lab's
@@ -28,7 +30,7 @@
 // Out on failure: {type:'error', id, message} for a bad request (the session is kept);
 //                 {type:'fatal', message} when the wasm instance died (the page restarts us).
 // Relative, so the site also works from a sub-folder of any static host (`make dist`).
-import init, { debugPanic } from '../pkg/genlab.js';
+import init, { allocationFailure, debugExhaustMemory, debugPanic, memoryBytes } from '../pkg/genlab.js';
 import bench from './worker/bench.js';
 import data from './worker/data.js';
 import halluc from './worker/halluc.js';
@@ -80,10 +82,19 @@ function fail(id, err) {
   // A trap (RuntimeError) means the instance's memory can no longer be trusted.
   if (err instanceof WebAssembly.RuntimeError) {
     dead = true;
-    postMessage({ type: 'fatal', message: `The GenLab core crashed (${message}). Restarting…` });
+    postMessage({ type: 'fatal', message: outOfMemory() ?? `The GenLab core crashed (${message}). Restarting…` });
   } else {
     postMessage({ type: 'error', id, message });
   }
+}
+
+/** What to say when the trap was the allocator failing, else null. */
+function outOfMemory() {
+  const asked = allocationFailure();
+  if (!asked) return null;
+  const mb = (bytes) => `${Math.round(bytes / 1e6).toLocaleString('en')} MB`;
+  return `This tab ran out of memory: the core holds ${mb(memoryBytes())} and could not get ${mb(asked)} more `
+    + '(a tab gives it at most 4,096 MB, often less on phones). Lower train.batch or the network sizes. Restarting…';
 }
 
 /** Requests of the worker itself, whatever lab is configured. */
@@ -99,7 +110,7 @@ const handlers = {
     const [made, reply] = next.open(config);
     session?.free();
     [lab, session] = [next, made];
-    postMessage({ type: 'configured', id, ...reply });
+    postMessage({ type: 'configured', id, ...reply, estimate: made.estimate?.() ?? null });
   },
 
   /** A method of the session that answers at once (the lab's `calls`). */
@@ -114,6 +125,10 @@ const handlers = {
 
   async panic() {
     debugPanic();
+  },
+
+  async exhaust() {
+    debugExhaustMemory();
   },
 };
 

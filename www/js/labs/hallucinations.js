@@ -369,13 +369,12 @@ export class HallucinationView extends LabView {
     $('halluc-by-k').textContent = r ? r.rateByK.map(([k, v]) => `k=${k}: ${pct(v)}`).join(', ') : '—';
   }
 
-  status() {
+  statusLine() {
     const what = !this.learned ? 'exact noise prediction (closed form)'
       : this.trained ? `learned network, ${this.trained.toLocaleString('en')} training steps` : 'untrained network: press Train';
     const workers = this.workers > 1 ? ` on ${this.workers} workers` : '';
     const sampled = this.report ? `; ${this.report.samples.toLocaleString('en')} samples in ${this.seconds.toFixed(1)} s${workers}` : '';
-    $('halluc-status').textContent = `${what}${sampled}.`;
-    announce($('halluc-status').textContent);
+    return `${what}${sampled}.`;
   }
 
   view() {

@@ -3,7 +3,6 @@
 // Every setting lives in the URL hash (#si?…), so a link reproduces the run.
 import { LabView } from './lab-view.js';
 import { mayAutoplay, onScreen, reducedMotion } from '../ui/embed.js';
-import { announce } from '../ui/announce.js';
 import { parseCsv, toCsv } from './shared.js';
 import { drawHeatmap } from '../render/heatmap.js';
 import { drawArrows, drawPaths, drawSpaceTime } from '../render/field.js';
@@ -335,11 +334,6 @@ export class InterpolantView extends LabView {
   }
 
   /** Shows the status line and reads it out to screen readers. */
-  status() {
-    $('si-status').textContent = this.statusLine();
-    announce($('si-status').textContent);
-  }
-
   layer(name) {
     return $('si').querySelector(`input[name=layer][value=${name}]`)?.checked ?? false;
   }
@@ -371,7 +365,7 @@ export class InterpolantView extends LabView {
     if (!this.config) return;
     $('si-t').value = String(this.index);
     $('si-t-out').textContent = this.grid[this.index].toFixed(3);
-    $('si-status').textContent = this.statusLine(); // follows the animation, read out only at its end
+    $('si-status').textContent = this.statusText(); // follows the animation, read out only at its end
     const points = this.frames[this.index] ?? new Float32Array(0);
     const color = getComputedStyle(document.body).getPropertyValue('--point').trim() || '#0072b2';
     const canvas = $('si-canvas');

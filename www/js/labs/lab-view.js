@@ -20,8 +20,17 @@ export function callSession(worker, method, args = []) {
 
 /** A link's `at=N` trains on opening when that takes at most this long here; longer, it asks. */
 const AT_BUDGET_SECONDS = 180;
-/** Steps trained to measure this machine's pace before a long `at=N`. */
+/** Steps trained to measure this machine's pace before a long `at=N` or Train press. */
 const PACE_STEPS = 10;
+/** What a tab gives the core at most: wasm32 memory stops at 4 GiB. Training past it cannot work. */
+const TAB_MEMORY_BYTES = 4 * 2 ** 30;
+/** Training estimated above this asks first: many phones and small laptops give a tab less. */
+const ASK_MEMORY_BYTES = 2 ** 30;
+
+/** Bytes as the CLI writes them: “450 MB”, “9.6 GB”. */
+function megabytes(bytes) {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.max(1, Math.round(bytes / 1e6))} MB`;
+}
 
 /** `seconds` as a learner reads a wait: “40 s”, “12 min”, “3.5 h”, “45 days”. */
 function duration(seconds) {
@@ -60,7 +69,7 @@ export class LabView {
       if (e.target === this.el('preset')) this.openPreset(e.target.value);
       else this.applyForm();
     });
-    this.el('train').addEventListener('click', () => (this.training ? this.cancel() : this.train(this.takePendingAt())));
+    this.el('train').addEventListener('click', () => (this.training ? this.cancel() : this.press()));
     this.el('reset').addEventListener('click', () => this.restart());
   }
 
@@ -164,6 +173,7 @@ export class LabView {
     await Promise.all(this.runs.map((run) => this.keepBeforeChange(run.worker, run.learned && run.trained ? run.config : null, run.losses, { slot: run.slot, fresh })));
     const reply = await this.configure(settings);
     this.config = reply.config;
+    this.estimate = reply.estimate;
     this.extras = extras;
     this.presetName = this.presetFor(this.config)?.name ?? '';
     this.showMessage(null);
@@ -199,9 +209,12 @@ export class LabView {
   /**
    * Trains every run to step `until`, or for the rest of `train.steps` (another full run when
    * done), side by side in their workers, `segment` steps at a time; streams the losses into
-   * the loss curve and the progress into the status line.
+   * the loss curve and the progress into the status line. With `say`, the first `PACE_STEPS`
+   * give this machine's pace: when the rest would take over `AT_BUDGET_SECONDS`, training stops
+   * there and offers the rest (the Train button says how long, the status `say(seconds, rate)`).
    */
-  async train(until) {
+  async train(until, { say } = {}) {
+    if (!this.memoryAllows()) return;
     if (this.activity()) this.cancel();
     const total = this.stepsToRun(until);
     this.training = true;
@@ -212,8 +225,18 @@ export class LabView {
     const from = this.trained;
     const announcer = new ProgressAnnouncer('Training');
     announce(`Training started: ${total.toLocaleString('en')} steps.`);
+    let [paced, offer] = [!say, null];
     const progress = () => {
       const done = Math.min(...this.runs.map((r) => r.trained)) - from;
+      if (!paced && done >= PACE_STEPS) {
+        paced = true;
+        const rate = done / ((performance.now() - started) / 1000);
+        const seconds = (total - done) / rate;
+        if (seconds > AT_BUDGET_SECONDS) {
+          offer = { seconds, text: say(seconds, rate) };
+          this.cancel();
+        }
+      }
       this.el('progress').value = done / total;
       announcer.update(done / total);
       const rate = done / ((performance.now() - started) / 1000);
@@ -225,7 +248,8 @@ export class LabView {
     try {
       let left = total;
       while (left > 0 && !this.stopping) {
-        const k = Math.min(this.segment, left);
+        // segments end on multiples of `segment`, also after a pause at an odd step
+        const k = Math.min(this.segment - (this.trained % this.segment), left);
         const replies = await Promise.all(this.runs.map((run) => run.worker.request({ type: 'train', k, chunk: 10, ...this.trainRequest() }, (m) => {
           if (m.type !== 'progress') return;
           this.recordLosses(run, m.losses);
@@ -246,6 +270,7 @@ export class LabView {
     this.el('train').textContent = this.trained ? 'Continue training' : 'Train';
     document.body.dataset.state = 'ready';
     this.status();
+    if (offer) this.offerTraining(from + total, offer.seconds, offer.text);
   }
 
   /** Stops what the runs do now (training, playing, sampling). */
@@ -328,8 +353,21 @@ export class LabView {
     return 'The network is untrained: press Train.';
   }
 
-  /** Shows the status line (and reads it out). */
-  status() {}
+  /** Shows the status line and reads it out. */
+  status() {
+    this.el('status').textContent = this.statusText();
+    announce(this.el('status').textContent);
+  }
+
+  /** The status line: a waiting long run's offer, else the lab's `statusLine`. */
+  statusText() {
+    return this.pendingAt !== undefined && this.offerText ? this.offerText : this.statusLine();
+  }
+
+  /** What the status line says of the run. */
+  statusLine() {
+    return '';
+  }
 
   /** Draws the run. */
   redraw() {}
@@ -426,26 +464,53 @@ export class LabView {
     }
     if (!this.learned || at === this.trained) return;
     if (at < this.trained) await this.restart();
-    if (at - this.trained > PACE_STEPS) {
-      // a few steps give this machine's pace; a link that would train for long waits to be asked
-      const [from, started] = [this.trained, performance.now()];
-      await this.train(from + PACE_STEPS);
-      if (this.trained !== from + PACE_STEPS) return; // paused or stopped, and it said why
-      const seconds = ((at - this.trained) * (performance.now() - started)) / 1000 / PACE_STEPS;
-      if (seconds > AT_BUDGET_SECONDS) {
-        this.offerTraining(at, seconds);
-        return;
-      }
-    }
-    if (at > this.trained) this.train(at);
+    this.train(at, {
+      say: (seconds) => `This link's run was trained to step ${at.toLocaleString('en')}, which takes about ${duration(seconds)} here, so it waits for you: press Train to start it, or explore the model as it is.`,
+    });
   }
 
-  /** Leaves a long `at=N` to the learner: the Train button says about how long, the status how far. */
-  offerTraining(at, seconds) {
-    this.pendingAt = at;
-    const steps = at.toLocaleString('en');
+  /**
+   * The Train button: trains the rest of `train.steps` (or to a link's waiting step), asking
+   * first when that would take long at this machine's pace (see `train`).
+   */
+  press() {
+    const waiting = this.takePendingAt();
+    if (waiting !== undefined) return this.train(waiting);
+    const target = this.trained + this.stepsToRun();
+    return this.train(undefined, {
+      say: (seconds, rate) => `Training to step ${target.toLocaleString('en')} takes about ${duration(seconds)} here (${rate.toFixed(1)} steps/s), so it waits for you: press Train to go on, or choose fewer train.steps.`,
+    });
+  }
+
+  /**
+   * Whether training this config fits this tab, by the core's estimate: past what a tab can
+   * give it says so and trains nothing; past what small devices give it asks once (the next
+   * press trains).
+   */
+  memoryAllows() {
+    const estimate = this.estimate;
+    if (!estimate || estimate.bytes <= ASK_MEMORY_BYTES) return true;
+    const needs = `Training these settings needs about ${megabytes(estimate.bytes)} of memory (${estimate.drivers})`;
+    // said at the top of the page and under the Train button, where the learner looks
+    const say = (text) => {
+      this.showMessage(text);
+      this.el('status').textContent = text;
+      return false;
+    };
+    if (estimate.bytes > TAB_MEMORY_BYTES) {
+      return say(`${needs}, and a browser tab gives GenLab at most ${megabytes(TAB_MEMORY_BYTES)}. Lower those settings to train here, or train with the genlab command.`);
+    }
+    const key = canonical(this.config);
+    if (this.memoryAsked === key) return true;
+    this.memoryAsked = key;
+    return say(`${needs}, more than many phones and small laptops give a tab. Press Train again to start.`);
+  }
+
+  /** Leaves a long run to the learner: the Train button says about how long, the status line `text`. */
+  offerTraining(at, seconds, text) {
+    [this.pendingAt, this.offerText] = [at, text];
     this.el('train').textContent = `Train (about ${duration(seconds)})`;
-    this.el('status').textContent = `This link's run was trained to step ${steps}, which takes about ${duration(seconds)} here, so it waits for you: press Train to start it, or explore the model as it is.`;
+    this.status();
   }
 
   /**

@@ -6,7 +6,6 @@
 // its own worker. Every setting lives in the URL hash (#qlae?…), so a link reproduces the run.
 import { LabWorker } from '../lab-worker.js';
 import { LabView, callSession } from './lab-view.js';
-import { announce } from '../ui/announce.js';
 import { toCsv } from './shared.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawCodebooks, drawImageGrid, drawNmi, gridCell } from '../render/images.js';
@@ -366,13 +365,16 @@ export class QlaeView extends LabView {
   }
 
   status() {
+    super.status();
+    $('qlae-progress').value = Math.min(1, this.run.trained / this.config.train.steps);
+  }
+
+  statusLine() {
     const names = this.runs.map((r) => MODEL_NAMES[r.config.model]).join(' and ');
     const trained = this.run.trained;
-    $('qlae-status').textContent = trained
+    return trained
       ? `${names} trained ${trained.toLocaleString('en')} steps. Click an image to traverse it; Continue training for more.`
       : `${names} untrained: press Train (${this.config.train.steps.toLocaleString('en')} steps).`;
-    $('qlae-progress').value = Math.min(1, trained / this.config.train.steps);
-    announce($('qlae-status').textContent);
   }
 }
 
