@@ -122,3 +122,104 @@ test('a core that cannot be downloaded says so', async () => {
   assert.match(await message(page), /GenLab could not start: .*core.*download/i);
   await context.close();
 });
+
+/**
+ * Opens `path` with the network throttled to `kbps` kbit/s (DevTools network emulation, set
+ * before the page loads) and records every text the plots' loading placeholders show
+ * (`window.placeholderLog`: [{ id, text (null once removed), t }]).
+ */
+async function openThrottled(path, kbps, { viewport = { width: 1280, height: 900 } } = {}) {
+  const context = await site.browser.newContext({ viewport });
+  await context.addInitScript(() => {
+    window.placeholderLog = [];
+    new MutationObserver((records) => {
+      for (const r of records) window.placeholderLog.push({ id: r.target.id, text: r.target.getAttribute('data-placeholder'), t: performance.now() });
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-placeholder'] });
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const bytesPerSecond = (kbps * 1000) / 8;
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 40, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond });
+  await page.goto(site.server.url + path, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+  return { page, context, errors };
+}
+
+/** The canvas `id`'s pixels that are not transparent (its background is the CSS box behind it). */
+const inkedPixels = (page, id) => page.evaluate((id) => {
+  const canvas = document.getElementById(id);
+  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  let n = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+  return n;
+}, id);
+
+const placeholderText = (page, id) => page.evaluate((id) => document.getElementById(id).dataset.placeholder ?? null, id);
+
+/**
+ * The first plot on screen that shows a placeholder matching `pattern` (the page shows the Data
+ * view until the link's lab is known, once the core is in): resolves to its id.
+ */
+async function shownPlaceholder(page, pattern, timeout = 30_000) {
+  const handle = await page.waitForFunction((source) => {
+    const re = new RegExp(source);
+    return [...document.querySelectorAll('canvas[data-placeholder]')]
+      .find((c) => c.clientWidth > 0 && re.test(c.dataset.placeholder))?.id;
+  }, pattern.source, { timeout });
+  return handle.jsonValue();
+}
+
+/** The "X of Y MB" of the core's download in a placeholder text, as [X, Y], or null. */
+function coreBytes(text) {
+  const m = /Loading the GenLab core… ([\d.]+) of ([\d.]+) MB/.exec(text ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+test('on a slow network each plot shows the download’s progress until its first samples paint', async () => {
+  const { page, context, errors } = await openThrottled('#si', 2000);
+  // (a) mid-download the plot on screen is not an empty box, and (b) says how far the core is
+  const id = await shownPlaceholder(page, /core… [\d.]+ of/);
+  const first = coreBytes(await placeholderText(page, id));
+  assert.ok(first, 'the placeholder names the core download');
+  assert.ok(first[1] > 3 && first[1] < 5, `the core's total, ${first[1]} MB`);
+  assert.ok(await inkedPixels(page, id) > 200, `the placeholder is drawn on ${id}`);
+  assert.match(await page.getAttribute(`#${id}`, 'aria-label'), /Loading the GenLab core/, 'screen readers hear it too');
+  await page.waitForTimeout(1500);
+  const later = coreBytes(await placeholderText(page, id));
+  assert.ok(later && later[0] > first[0], `the byte count grows: ${first[0]} then ${later?.[0]} MB`);
+  assert.ok(await inkedPixels(page, id) > 200, 'still drawn');
+  // (d) once loaded, the particles are drawn as before and the placeholder is gone
+  await waitIdle(page, 'si');
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
+  assert.equal(await placeholderText(page, 'si-canvas'), null, 'the placeholder ended');
+  assert.equal(await page.getAttribute('#si-canvas', 'aria-label'), 'Particles moving from the source to the target');
+  assert.ok(await page.evaluate(() => window.genlab.views.si.frames[0].length > 0), 'particles');
+  assert.ok(await inkedPixels(page, 'si-canvas') > 200, 'the particles are drawn');
+  const log = await page.evaluate((id) => window.placeholderLog.filter((e) => e.id === id).map((e) => e.text), id);
+  const counts = log.map(coreBytes).filter(Boolean).map(([x]) => x);
+  assert.ok(counts.length >= 3 && counts.every((x, i) => i === 0 || x >= counts[i - 1]), `the core's count only grows: ${counts.join(', ')}`);
+  const siLog = await page.evaluate(() => window.placeholderLog.filter((e) => e.id === 'si-canvas').map((e) => e.text));
+  assert.ok(siLog.some((t) => /^Loading the model’s weights… \d+ of \d+ kB/.test(t ?? '')), `then the preset's weights: ${[...new Set(siLog)].slice(-5).join(' | ')}`);
+  assert.equal(siLog.at(-1), null, 'the first real draw replaced the placeholder');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('on a very slow network the placeholder says so, with an estimate of the wait (embedded widget)', async () => {
+  const { page, context, errors } = await openThrottled('index.html?embed=1#si', 300);
+  const id = await shownPlaceholder(page, /core… [\d.]+ of/);
+  assert.doesNotMatch(await placeholderText(page, id), /slow connection/, 'not before 3 s');
+  await shownPlaceholder(page, /slow connection/, 15_000);
+  const text = await placeholderText(page, id);
+  const m = /This is a slow connection: the first picture needs about (\d+) (s|min) more\./.exec(text);
+  assert.ok(m, text);
+  // 300 kbit/s is 37.5 kB/s: the rest of a 3.8 MB core takes about 100 s, more while the page's
+  // scripts share the line
+  const seconds = Number(m[1]) * (m[2] === 'min' ? 60 : 1);
+  assert.ok(seconds >= 60 && seconds <= 300, `estimate ${m[1]} ${m[2]}`);
+  assert.ok(await inkedPixels(page, id) > 200, 'drawn');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

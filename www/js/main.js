@@ -88,6 +88,8 @@ async function loadMenus() {
 }
 
 document.body.dataset.state = 'loading';
+// the link's lab at once, so its plots show the download's progress (render/placeholder.js)
+show(readLink().lab);
 // now, while the first worker's scripts load
 loadCore().catch(() => {}); // a failure reaches the page through the worker's first request
 document.getElementById('status').textContent = 'Loading the GenLab core…';

@@ -6,6 +6,7 @@ import { parseCsv, toCsv } from './shared.js';
 import { drawCurve, drawHeatmap } from '../render/heatmap.js';
 import { drawHistogram, drawScatter, histogram } from '../render/scatter.js';
 import { squareView } from '../render/viewport.js';
+import { Placeholder } from '../render/placeholder.js';
 
 const GRID = 160;
 const CURVE_POINTS = 400;
@@ -33,6 +34,8 @@ export class DataView extends LabView {
     });
     $('cancel').addEventListener('click', () => this.worker.cancel());
     const canvas = $('samples-canvas');
+    // until the first samples (and the density) paint: the download's progress, not an empty box
+    this.placeholders = { samples: new Placeholder(canvas), density: new Placeholder($('density-canvas')) };
     canvas.addEventListener('pointerdown', (e) => this.drawPoint(e));
     new ResizeObserver(() => this.redraw()).observe(canvas);
   }
@@ -198,12 +201,14 @@ export class DataView extends LabView {
     $('density-caption').textContent = this.analytic ? 'Density (exact)' : `Density (histogram of 200,000 draws: no closed form)`;
     $('samples-caption').textContent = `Samples (${count.toLocaleString('en')}, seed ${this.config.seed})`;
     document.body.dataset.state = final.type === 'cancelled' ? 'cancelled' : 'ready';
+    this.placeholders.samples.stop(); // a run cancelled before its first samples shows the empty axes
     this.redraw();
   }
 
   drawSamples() {
     const color = getComputedStyle(document.body).getPropertyValue('--point').trim() || '#0072b2';
     const canvas = $('samples-canvas');
+    if (this.placeholders.samples.holds(this.points.length > 0)) return;
     if (this.dim === 1) {
       const view = this.view1d();
       drawHistogram(canvas, histogram(this.points, view, BINS), view, color);
@@ -222,7 +227,7 @@ export class DataView extends LabView {
   }
 
   drawDensity() {
-    if (!this.density) return;
+    if (this.placeholders.density.holds(Boolean(this.density)) || !this.density) return;
     const canvas = $('density-canvas');
     if (this.dim === 1) {
       const color = getComputedStyle(document.body).getPropertyValue('--point').trim() || '#0072b2';

@@ -7,6 +7,7 @@ import { LabWorker } from '../lab-worker.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawDetection, drawLogHistogram, drawRoc, drawTrajectory, drawVarianceHistogram, logRange } from '../render/detection.js';
 import { squareView } from '../render/viewport.js';
+import { Placeholder, coverPlots } from '../render/placeholder.js';
 import { canonical, fetchJson, toCsv } from './shared.js';
 import { ProgressAnnouncer, announce } from '../ui/announce.js';
 
@@ -75,6 +76,9 @@ export class HallucinationView extends LabView {
     $('halluc-tau').addEventListener('change', () => this.updateLink());
     $('halluc-t').addEventListener('input', () => this.scrub(Number($('halluc-t').value)));
     $('halluc-canvas').addEventListener('pointerdown', (e) => this.pick(e));
+    // until the first samples paint: the downloads' progress, then that sampling has begun
+    this.placeholder = new Placeholder($('halluc-canvas'));
+    coverPlots($('halluc'), this.placeholder);
     $('halluc-recurse').addEventListener('click', () => (this.recursing ? this.recursionWorker.stop() : this.recurse()));
     $('halluc-recurse-small').addEventListener('click', () => this.apply(structuredClone(SMALL_RECURSION)).catch((err) => this.showMessage(err.message)));
     new ResizeObserver(() => this.drawRecursion()).observe($('halluc-recursive-plot'));
@@ -191,6 +195,7 @@ export class HallucinationView extends LabView {
     document.body.dataset.state = 'ready';
     this.status();
     this.showReport();
+    this.placeholder.stop(); // a run stopped before its first samples shows the empty plot
     this.redraw();
   }
 
@@ -406,7 +411,11 @@ export class HallucinationView extends LabView {
     $('halluc-t-what').textContent = this.frameIndex >= 0 ? '(xₜ dots, x̂₀ crosses)' : '(the samples)';
     const canvas = $('halluc-canvas');
     const shown = { points: this.points, variance: this.variance, labels: this.labels, tau, frame: this.frame };
-    if (this.dim === 2) {
+    // an untrained network samples nothing by itself: its empty plot is what there is to see
+    const idle = this.learned && !this.trained && !this.sampling;
+    if (this.placeholder.holds(document.body.dataset.state !== 'configuring' && (this.points.length > 0 || idle))) {
+      // the placeholder stays
+    } else if (this.dim === 2) {
       drawDetection(canvas, shown, this.view(), this.modes, this.picked?.index ?? -1);
     } else {
       drawLogHistogram(canvas, shown, this.view(), this.modes, this.sigma);

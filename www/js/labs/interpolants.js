@@ -9,6 +9,7 @@ import { drawArrows, drawPaths, drawSpaceTime } from '../render/field.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawHistogram, drawScatter, histogram } from '../render/scatter.js';
 import { squareView } from '../render/viewport.js';
+import { Placeholder, coverPlots } from '../render/placeholder.js';
 
 const ARROWS = 17;
 const HEAT = 72;
@@ -68,6 +69,9 @@ export class InterpolantView extends LabView {
     $('si-use0').addEventListener('click', () => this.usePoints('rho0'));
     $('si-use1').addEventListener('click', () => this.usePoints('rho1'));
     $('si-canvas').addEventListener('pointerdown', (e) => this.drawPoint(e));
+    // until the first particles paint (once the preset's weights are in): the downloads' progress
+    this.placeholder = new Placeholder($('si-canvas'));
+    coverPlots($('si'), this.placeholder);
     for (const box of $('si').querySelectorAll('input[name=layer]')) box.addEventListener('change', () => { this.redraw(); this.updateLink(); });
     new ResizeObserver(() => this.redraw()).observe($('si-canvas'));
   }
@@ -369,7 +373,9 @@ export class InterpolantView extends LabView {
     const points = this.frames[this.index] ?? new Float32Array(0);
     const color = getComputedStyle(document.body).getPropertyValue('--point').trim() || '#0072b2';
     const canvas = $('si-canvas');
-    if (this.dim === 1 && this.layer('paths')) {
+    if (this.placeholder.holds(points.length > 0 && document.body.dataset.state !== 'configuring')) {
+      // the placeholder stays
+    } else if (this.dim === 1 && this.layer('paths')) {
       drawSpaceTime(canvas, this.frames, this.index, this.grid, this.extent, 4 * PATHS);
     } else if (this.dim === 1) {
       const x = { x0: this.extent[0], x1: this.extent[1] };

@@ -9,6 +9,7 @@ import { LabView, callSession } from './lab-view.js';
 import { toCsv } from './shared.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawCodebooks, drawImageGrid, drawNmi, gridCell } from '../render/images.js';
+import { Placeholder, coverPlots } from '../render/placeholder.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -63,6 +64,9 @@ class QlaeRun {
     this.worker = worker;
     this.learned = true;
     this.picked = 0;
+    // until the first images paint: the downloads' progress (the weights are 2.6–6.9 MB)
+    this.placeholder = new Placeholder(this.el('recon'));
+    coverPlots(this.el('run'), this.placeholder);
     this.el('recon').addEventListener('pointerdown', (e) => {
       const k = gridCell(this.el('recon'), e, { size: this.size, columns: STRIP, count: 2 * STRIP }) % STRIP;
       if (k >= 0) { this.picked = k; this.onPick?.(); this.refresh().catch((err) => this.onError?.(err)); }
@@ -112,6 +116,7 @@ class QlaeRun {
     const both = new Float32Array(originals.length + reconstructions.length);
     both.set(originals);
     both.set(reconstructions, originals.length);
+    this.placeholder.stop(); // the pictures that follow it are drawn next
     drawImageGrid(this.el('recon'), both, { count: 2 * STRIP, channels: this.channels, size: this.size, columns: STRIP, highlight: this.picked });
     this.values = await this.call('traversalValues');
     this.columns = this.values.length / this.latents;

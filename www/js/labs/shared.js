@@ -1,5 +1,6 @@
 // Helpers the lab views share: comparing configs, fetching a preset's shipped weights, and
 // reading and writing points as CSV.
+import { current, ended, track } from '../downloads.js';
 
 /** JSON with object keys sorted, so equal configs give equal strings. */
 export function canonical(value) {
@@ -14,9 +15,15 @@ async function fetchShipped(url, what) {
   return response;
 }
 
-/** A preset's shipped weights. */
+/** A preset's shipped weights, their bytes counted as they arrive (the plots' placeholders show them). */
 export async function fetchWeights(url) {
-  return new Uint8Array(await (await fetchShipped(url, "the preset's weights")).arrayBuffer());
+  const response = track(await fetchShipped(url, "the preset's weights"), 'weights');
+  try {
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (err) {
+    ended(current('weights'));
+    throw err;
+  }
 }
 
 /** A shipped JSON result, e.g. a recursive-training run. */

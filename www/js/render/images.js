@@ -1,13 +1,14 @@
 // Image grids (CHW float pixels in [0, 1], drawn at their own resolution and scaled up by CSS
 // without smoothing) and the factor × latent NMI heatmap.
 import { viridis } from './colormap.js';
-import { fitCanvas } from './viewport.js';
+import { fitCanvas, placeholders } from './viewport.js';
 
 /**
  * Draws `count` images of `channels` × `size` × `size` from `pixels` in rows of `columns`,
  * one pixel apart. The canvas gets exactly that many pixels; CSS scales it.
  */
 export function drawImageGrid(canvas, pixels, { count, channels, size, columns, highlight = -1 }) {
+  placeholders.get(canvas)?.stop();
   const rows = Math.max(1, Math.ceil(count / columns));
   const gap = 1;
   canvas.width = columns * (size + gap) - gap;

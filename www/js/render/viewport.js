@@ -1,7 +1,14 @@
 // World ↔ canvas mapping and light axes, shared by every picture.
 
-/** Sizes the canvas backing store to its CSS box × devicePixelRatio; returns the context. */
+/** The loading placeholder (placeholder.js) each canvas shows, until a picture is drawn on it. */
+export const placeholders = new WeakMap();
+
+/**
+ * Sizes the canvas backing store to its CSS box × devicePixelRatio; returns the context. A draw
+ * starts here, so it ends the canvas's loading placeholder.
+ */
 export function fitCanvas(canvas) {
+  placeholders.get(canvas)?.stop();
   const dpr = window.devicePixelRatio || 1;
   const w = Math.max(1, Math.round(canvas.clientWidth * dpr));
   const h = Math.max(1, Math.round(canvas.clientHeight * dpr));
