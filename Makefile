@@ -17,7 +17,7 @@ TFJS_FILES := node_modules/@tensorflow/tfjs/dist/tf.min.js \
 	node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm \
 	node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm
 
-.PHONY: serve build test lint test-native test-wasm test-e2e fuzz bench gallery dist size tools browser clean
+.PHONY: serve build test lint test-native test-wasm test-e2e fuzz bench bench-open gallery dist size tools browser clean
 
 ## Build the site (wasm core, vendored idb-keyval and fflate, and TF.js for the benchmark page) and serve it.
 serve: build target/release/genlab
@@ -52,12 +52,17 @@ fuzz:
 	GENLAB_FUZZ_CASES=20000 cargo test --release --test fuzz
 	GENLAB_FUZZ_CASES=30000 cargo test --release --test serve seeded_fuzz
 
-## Native vs wasm vs TF.js on the shared workload; prints a table with ratios.
-bench: build browser target/release/genlab
+## Native vs wasm vs TF.js on the shared workload; prints a table with ratios. Then bench-open.
+bench: build browser target/release/genlab bench-open
 	GENLAB_BIN=target/release/genlab node bench/bench.mjs
 	GENLAB_BIN=target/release/genlab node bench/bench-si.mjs
 	GENLAB_BIN=target/release/genlab node bench/bench-halluc.mjs
 	GENLAB_BIN=target/release/genlab node bench/bench-qlae.mjs
+
+## Opening the site as `make dist` builds it: bytes, core downloads and compiles, time to the
+## first painted samples, cold and warm, on localhost and at 10 Mbit/s with 40 ms latency.
+bench-open: dist browser target/release/genlab
+	GENLAB_BIN=target/release/genlab node bench/bench-open.mjs
 
 ## Re-makes the presets gallery (www/gallery/: a thumbnail per preset and presets.json).
 gallery: build browser target/release/genlab
