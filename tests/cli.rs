@@ -1082,6 +1082,11 @@ fn config_and_csv_files_over_their_limits_are_refused_before_reading() {
     );
 }
 
+/// `LAB train --config CONFIG --out OUT`.
+fn train_args<'a>(lab: &'a str, config: &'a str, out: &'a str) -> [&'a str; 6] {
+    [lab, "train", "--config", config, "--out", out]
+}
+
 /// A preset's config as a JSON value, with `edit` applied, written to `dir/name`.
 fn edited_preset(
     dir: &std::path::Path,
@@ -1125,14 +1130,7 @@ fn a_run_over_the_machines_memory_is_refused_before_it_starts() {
         ("qlae", &qlae, "train.batch 4,096, data.size 64"),
     ] {
         let started = std::time::Instant::now();
-        let line = usage_error(&[
-            lab,
-            "train",
-            "--config",
-            config,
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let line = usage_error(&train_args(lab, config, out.to_str().unwrap()));
         assert!(
             line.contains("this run needs about")
                 && line.contains(names)
@@ -1246,14 +1244,7 @@ fn the_memory_estimate_bounds_the_measured_peak_within_2x() {
     for (lab, config, estimate) in estimates {
         let out = dir.join(format!("{lab}.safetensors"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_genlab"))
-            .args([
-                lab,
-                "train",
-                "--config",
-                config,
-                "--out",
-                out.to_str().unwrap(),
-            ])
+            .args(train_args(lab, config, out.to_str().unwrap()))
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
