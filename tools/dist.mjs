@@ -1,7 +1,7 @@
 // Finishes `make dist` (node tools/dist.mjs OPTIMISED_WASM DIST): gives the core a
 // content-hashed name and writes .br and .gz siblings next to the large text and wasm files.
 //
-// The hashed name (pkg/genlab_bg.<16 hex>.wasm) is what lets `genlab serve` send the 3 MB core
+// The hashed name (pkg/genlab_bg.<16 hex>.wasm) is what lets `genlab serve` send the 2.5 MB core
 // as `immutable`: new bytes get a new name, so a browser never has to ask again. Both loaders of
 // the core are pointed at it: js/core.js (the page) and pkg/genlab.js (wasm-bindgen's default,
 // used by the benchmark page); each must hold its one line, or this fails loudly. The siblings
