@@ -2,12 +2,12 @@
 // content-hashed name and writes .br and .gz siblings next to the large text and wasm files.
 //
 // The hashed name (pkg/genlab_bg.<16 hex>.wasm) is what lets `genlab serve` send the 2.5 MB core
-// as `immutable`: new bytes get a new name, so a browser never has to ask again. Both loaders of
-// the core are pointed at it: js/core.js (the page) and pkg/genlab.js (wasm-bindgen's default,
-// used by the benchmark page); each must hold its one line, or this fails loudly. The siblings
-// are compressed once at the highest levels, for any server that sends precompressed files
-// (`genlab serve` does, by the browser's Accept-Encoding); a sibling is kept only when it saves
-// at least a tenth.
+// as `immutable`: new bytes get a new name, so a browser never has to ask again. The loaders of
+// the core are pointed at it: js/core.js (the page), widget/page.js (the page bundled for the
+// notebook widget) and pkg/genlab.js (wasm-bindgen's default, used by the benchmark page); each
+// must hold its one line, or this fails loudly. The siblings are compressed once at the highest
+// levels, for any server that sends precompressed files (`genlab serve` does, by the browser's
+// Accept-Encoding); a sibling is kept only when it saves at least a tenth.
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -52,7 +52,8 @@ const gzip = (bytes) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION, m
 const core = readFileSync(wasm);
 const name = `genlab_bg.${createHash('sha256').update(core).digest('hex').slice(0, 16)}.wasm`;
 writeFileSync(path.join(dist, 'pkg', name), core);
-rewrite(path.join(dist, 'js/core.js'), "'../pkg/genlab_bg.wasm'", `'../pkg/${name}'`);
+rewrite(path.join(dist, 'js/core.js'), "'pkg/genlab_bg.wasm'", `'pkg/${name}'`);
+rewrite(path.join(dist, 'widget/page.js'), '"pkg/genlab_bg.wasm"', `"pkg/${name}"`);
 rewrite(path.join(dist, 'pkg/genlab.js'), "new URL('genlab_bg.wasm', import.meta.url)", `new URL('${name}', import.meta.url)`);
 
 let written = 0;

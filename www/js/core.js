@@ -4,10 +4,11 @@
 // compile again. Its body is read through a counting stream (downloads.js): the page shows the
 // bytes received in each plot's loading placeholder, still from one download and one compile.
 import { current, ended, track } from './downloads.js';
+import { siteFetch } from './site.js';
 
-// Relative, so the site also works from a sub-folder of any static host (`make dist`). `make dist`
+// From the site's root, so the site also works from a sub-folder of any static host. `make dist`
 // rewrites this name to the core's content-hashed copy (tools/dist.mjs), which browsers may keep.
-const url = new URL('../pkg/genlab_bg.wasm', import.meta.url);
+const CORE = 'pkg/genlab_bg.wasm';
 let compiled = null;
 
 /** Resolves to the compiled core (a `WebAssembly.Module`); the first call starts the download. */
@@ -23,11 +24,11 @@ export function loadCore() {
 async function compile() {
   let response;
   try {
-    response = await fetch(url);
+    response = await siteFetch(CORE);
   } catch (err) {
     throw new Error(`the GenLab core could not be downloaded (${err.message})`, { cause: err });
   }
-  if (!response.ok) throw new Error(`the GenLab core could not be downloaded (${url.pathname}: HTTP ${response.status})`);
+  if (!response.ok) throw new Error(`the GenLab core could not be downloaded (${CORE}: HTTP ${response.status})`);
   // the counted copy keeps the headers, so streaming still sees the wasm MIME type; with
   // Content-Encoding the counted bytes are decoded ones and there is no total (see downloads.js)
   response = track(response, 'core');

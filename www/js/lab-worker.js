@@ -3,6 +3,7 @@
 // The worker starts with the first request, not before: a lab's worker costs nothing until its
 // view is shown. It is handed the page's compiled core (`core.js`) rather than fetching its own.
 import { loadCore } from './core.js';
+import { siteWorker } from './site.js';
 
 export class LabWorker {
   /** @param {{onFatal?: (message: string) => void}} hooks */
@@ -16,7 +17,7 @@ export class LabWorker {
   }
 
   start() {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const worker = siteWorker('js/worker.js');
     this.worker = worker;
     worker.onmessage = ({ data }) => this.dispatch(data);
     worker.onerror = (e) => this.crash(e.message || 'the worker failed to start');

@@ -2,6 +2,8 @@
 // when it names none). Each lab has its own worker, so training one never blocks another; a
 // lab's worker starts when its view is first shown, on the page's one compiled core.
 import { loadCore } from './core.js';
+import { hostApi } from './host.js';
+import { siteAddress, siteLink } from './site.js';
 import { LabWorker } from './lab-worker.js';
 import { decodeHash, isPlainObject, mergeLink } from './state.js';
 import { DataView } from './labs/data.js';
@@ -33,7 +35,7 @@ function show(lab) {
 function readLink() {
   let link;
   try {
-    link = decodeHash(location.hash);
+    link = siteLink ?? decodeHash(location.hash);
   } catch (err) {
     link = { lab: null, config: null, error: err.message };
   }
@@ -55,7 +57,8 @@ async function openLink() {
   if (link.config && !problem) {
     const { preset, at, view: shown, ...config } = link.config;
     try {
-      await view.apply(mergeLink(startingConfig(view, preset), config));
+      // a link names what differs from its preset; a host may hand over a whole config
+      await view.apply(link.whole ? config : mergeLink(startingConfig(view, preset), config));
       await view.restoreView(isPlainObject(shown) ? shown : {});
       if (at !== undefined) await view.reach(at);
       return;
@@ -97,6 +100,8 @@ window.genlab = {
   views,
   worker: views.data.worker,
   view: views.data,
+  /** For a page that holds this one (the notebook widget). */
+  host: hostApi(views, show, startingConfig),
   /** Resolves once the first link has been opened. */
   ready: loadMenus().then(openLink).catch((err) => {
     document.body.dataset.state = 'error';
@@ -110,7 +115,7 @@ startEmbedding((visible) => {
   else view?.suspend();
 });
 document.getElementById('embed-open').addEventListener('click', (e) => {
-  e.currentTarget.href = new URL(location.hash, new URL('./', location.href)).href;
+  e.currentTarget.href = siteAddress(location.hash);
 });
 document.getElementById('clear-saved').addEventListener('click', async () => {
   // first, so a view change right after the click cannot save the shown run after the clear

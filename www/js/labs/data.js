@@ -153,6 +153,10 @@ export class DataView extends LabView {
     return [{ label: 'Samples (CSV)', filename: `${this.exportName()}.csv`, make: async () => toCsv(header, this.points, this.dim) }];
   }
 
+  async samples() {
+    return { values: this.points, columns: this.dim === 1 ? ['x'] : ['x', 'y'] };
+  }
+
   /** Points from a CSV file become the drawn-points density. */
   async importCsv(text) {
     const points = parseCsv(text);

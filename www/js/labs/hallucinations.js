@@ -205,6 +205,25 @@ export class HallucinationView extends LabView {
     return rest;
   }
 
+  /** The samples with their trajectory variance and label (the columns of `genlab halluc sample`). */
+  async samples() {
+    if (!this.variance.length) return null;
+    const n = this.variance.length;
+    const values = new Float32Array(n * (this.dim + 2));
+    for (let i = 0; i < n; i++) {
+      const row = values.subarray(i * (this.dim + 2), (i + 1) * (this.dim + 2));
+      row.set(this.points.subarray(i * this.dim, (i + 1) * this.dim));
+      [row[this.dim], row[this.dim + 1]] = [this.variance[i], this.labels[i]];
+    }
+    return { values, columns: [...(this.dim === 2 ? ['x', 'y'] : ['x']), 'variance', 'hallucinated'] };
+  }
+
+  /** The last loss and the sampling run's report: hallucination rate, AUROC, best threshold. */
+  metrics() {
+    const r = this.report;
+    return { ...super.metrics(), ...(r ? { hallucinationRate: r.hallucinationRate, auroc: r.auroc, samples: r.samples } : {}) };
+  }
+
   /** The samples with their trajectory variance and label (the columns of `genlab halluc sample`), and the weights. */
   exports() {
     const items = [];

@@ -91,7 +91,7 @@ export class InterpolantView extends LabView {
     this.frames = [reply.particles];
     this.index = 0;
     this.fieldError = null;
-    this.metrics = null;
+    this.measured = null;
   }
 
   /** Plays once the run can move its particles (on screen: off screen `resume` starts it). */
@@ -267,6 +267,18 @@ export class InterpolantView extends LabView {
     }
   }
 
+  /** The particles at the shown time t. */
+  async samples() {
+    const particles = this.frames[this.index];
+    return particles ? { values: particles, columns: this.dim === 1 ? ['x'] : ['x', 'y'] } : null;
+  }
+
+  /** The time t shown, the last drift and score losses, and what Measure gave (energy distance, likelihood). */
+  metrics() {
+    const [drift, score] = [this.losses.drift.at(-1), this.losses.score.at(-1)];
+    return { t: this.grid[this.index], ...(drift === undefined ? {} : { loss: { drift, score } }), ...(this.measured ?? {}) };
+  }
+
   /** The particles at the shown time t as CSV, and the trained weights. */
   exports() {
     const items = [];
@@ -309,7 +321,7 @@ export class InterpolantView extends LabView {
     if (!last) await this.play();
     document.body.dataset.state = 'measuring';
     try {
-      this.metrics = await this.call('metrics', [500]);
+      this.measured = await this.call('metrics', [500]);
       if (this.learned && this.hasExact) this.fieldError = await this.call('fieldError', [2000]);
     } catch (err) {
       this.showMessage(err.message);
@@ -319,7 +331,7 @@ export class InterpolantView extends LabView {
   }
 
   showMetrics() {
-    const m = this.metrics;
+    const m = this.measured;
     const fmt = (v, d = 4) => (v === null || v === undefined ? '—' : Number(v).toFixed(d));
     $('si-ed').textContent = m ? fmt(m.energyDistance) : '—';
     $('si-ed-floor').textContent = m ? fmt(m.energyDistanceFloor) : '—';

@@ -372,6 +372,20 @@ export class LabView {
   /** Draws the run. */
   redraw() {}
 
+  /**
+   * What the plots show as numbers, for a host page (the notebook widget's `samples()`):
+   * { values: Float32Array, columns: [names] }, one row per sample; null before any are shown.
+   */
+  async samples() {
+    return null;
+  }
+
+  /** The run's numbers for a host page: the last training losses and the lab's scores. */
+  metrics() {
+    const last = this.losses?.at(-1);
+    return last === undefined ? {} : { loss: last };
+  }
+
   /** Calls the session's `method` in the worker; resolves to its result. */
   call(method, args = []) {
     return callSession(this.worker, method, args);

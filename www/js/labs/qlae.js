@@ -249,6 +249,22 @@ export class QlaeView extends LabView {
     return `${super.link()}${this.extras.compare ? `&compare=${this.extras.compare}` : ''}`;
   }
 
+  /** Run A's latents of the held-out images (code indices for a QLAE). */
+  async samples() {
+    const run = this.run;
+    if (!run.latents) return null;
+    return { values: await run.call('heldOutLatents'), columns: Array.from({ length: run.latents }, (_, j) => `z${j}`) };
+  }
+
+  /** Run A's last losses and its scores on the held-out images (InfoM, InfoE, InfoC, PSNR). */
+  metrics() {
+    const [last, e] = [this.run.losses?.at(-1), this.run.evaluation];
+    return {
+      ...(last === undefined ? {} : { loss: last }),
+      ...(e ? { infom: e.infom, infoe: e.infoe, infoc: e.infoc, psnr: e.psnr } : {}),
+    };
+  }
+
   /**
    * Run A's held-out factors and scored latents as CSV (`genlab metrics infomec --sources
    * F.csv --latents Z.csv [--discrete]` gives the page's InfoM, InfoE and InfoC), and each

@@ -1,6 +1,7 @@
 // Helpers the lab views share: comparing configs, fetching a preset's shipped weights, and
 // reading and writing points as CSV.
 import { current, ended, track } from '../downloads.js';
+import { siteFetch } from '../site.js';
 
 /** JSON with object keys sorted, so equal configs give equal strings. */
 export function canonical(value) {
@@ -10,7 +11,7 @@ export function canonical(value) {
 
 /** Fetches a file shipped with the site; a missing one is an error naming `what` and the file. */
 async function fetchShipped(url, what) {
-  const response = await fetch(new URL(`../../${url}`, import.meta.url));
+  const response = await siteFetch(url);
   if (!response.ok) throw new Error(`${what} (${url}) could not be loaded: HTTP ${response.status}`);
   return response;
 }

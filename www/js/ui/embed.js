@@ -5,7 +5,9 @@
 // and it pauses when the parent says it is off screen ({genlab: 'pause' | 'resume'}) or the
 // tab is hidden.
 
-const params = new URLSearchParams(location.search);
+import { siteParams } from '../site.js';
+
+const params = siteParams;
 const CONTROLS = ['full', 'minimal', 'none'];
 
 /** How this page was opened: { embedded, controls, autoplay }. */

@@ -1,12 +1,17 @@
 // What survives a reload: the last trained run of each lab (its config, the steps reached, the
 // weights and the loss curves) and the last config each lab was opened with, kept in this
-// browser's IndexedDB through idb-keyval. Nothing here leaves the browser.
+// browser's IndexedDB through idb-keyval. Nothing here leaves the browser. A page opened with
+// `store=0` (the notebook widget, whose notebook keeps its state) neither saves nor reads back:
+// the same cell gives the same run in any browser.
 import { clear, createStore, del, get, set } from '../../vendor/idb-keyval.js';
+import { siteParams } from '../site.js';
 
 const store = createStore('genlab', 'saved');
+const keeping = siteParams.get('store') !== '0';
 
 /** Runs `op`; storage that is unavailable (private mode, quota) only loses the saving. */
 async function quietly(op, fallback = null) {
+  if (!keeping) return fallback;
   try {
     return await op();
   } catch {

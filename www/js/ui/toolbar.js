@@ -2,6 +2,7 @@
 // (the CLI takes it unchanged), weights, samples and any figure, and import them again.
 // Text from files is only ever shown as text.
 import { LINK_LIMITS, tooDeep } from '../state.js';
+import { siteAddress } from '../site.js';
 
 /** Downloads `blob` as `filename`. */
 export function download(blob, filename) {
@@ -52,7 +53,7 @@ export function buildToolbar(view, { showMessage }) {
   const say = (text) => { note.textContent = text; };
 
   share.addEventListener('click', async () => {
-    const url = new URL(view.link(), new URL('./', location.href)).href; // without ?embed=…
+    const url = siteAddress(view.link());
     try {
       await navigator.clipboard.writeText(url);
       say('Link copied.');

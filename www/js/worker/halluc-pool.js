@@ -3,6 +3,8 @@
 // small chunks. Chunks are independent (each has its own random stream), so the run is the same
 // however they are shared out.
 
+import { siteWorker } from '../site.js';
+
 /**
  * Each helper keeps two chunks in flight, so it never waits while the lab's worker samples;
  * when none are left to hand out, the lab's worker takes a helper's waiting one (the helper's
@@ -24,7 +26,7 @@ export class ChunkPool {
   }
 
   startHelper(h, module, config, weights, steps) {
-    const worker = new Worker(new URL('./halluc-helper.js', import.meta.url), { type: 'module' });
+    const worker = siteWorker('js/worker/halluc-helper.js');
     const helper = { h, worker, inflight: [] };
     worker.onmessage = ({ data }) => {
       if (data.type === 'chunk') {

@@ -1,0 +1,40 @@
+// Where the site's files and options come from. On a static host the files sit beside this
+// script and the options are the address's query. Inside the notebook widget (widget/) the page
+// is a document made from a blob, with no address to resolve against: the widget sets
+// `globalThis.genlabHost` before the page's script runs, and it supplies both.
+
+/** @type {{search?: string, link?: object, fetch?: (path: string) => Promise<Response>, worker?: (path: string) => string} | undefined} */
+const host = globalThis.genlabHost;
+
+/** The page's options: `embed`, `controls`, `autoplay` (see ui/embed.js). */
+export const siteParams = new URLSearchParams(host?.search ?? globalThis.location?.search ?? '');
+
+/** The URL of the site's file `path` (from the site's root, e.g. `pkg/genlab_bg.wasm`). */
+function siteUrl(path) {
+  return new URL(`../${path}`, import.meta.url);
+}
+
+/** Fetches the site's file `path`. */
+export function siteFetch(path) {
+  return host?.fetch ? host.fetch(path) : fetch(siteUrl(path));
+}
+
+/** Starts the site's module worker `path` (e.g. `js/worker.js`). */
+export function siteWorker(path) {
+  return new Worker(host?.worker ? host.worker(path) : siteUrl(path), { type: 'module' });
+}
+
+/**
+ * The address that opens `hash` (a run's link) on this site, without the page's own options
+ * (`?embed=…`). A page made from a blob has no address: its link is the hash alone, which opens
+ * on any GenLab site.
+ */
+export function siteAddress(hash) {
+  return host ? hash : new URL(hash, new URL('./', location.href)).href;
+}
+
+/**
+ * The run a host page opens first, as a decoded link ({lab, config}; with `whole`, the config is
+ * complete rather than laid over a preset); undefined on a site.
+ */
+export const siteLink = host?.link;
