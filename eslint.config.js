@@ -4,13 +4,17 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['pkg/**', 'dist/**', 'node_modules/**', 'target/**', 'www/vendor/**'] },
+  { ignores: ['pkg/**', 'dist/**', 'node_modules/**', 'target/**', 'www/vendor/**', 'widget/genlab_widget/static/**', 'widget/build/**', 'widget/*.egg-info/**'] },
   js.configs.recommended,
   // `const { n, ...rest } = config` leaves `n` out on purpose
   { rules: { 'no-unused-vars': ['error', { ignoreRestSiblings: true }] } },
   {
     files: ['www/**/*.js'],
     languageOptions: { sourceType: 'module', globals: { ...globals.browser, tf: 'readonly' } },
+  },
+  {
+    files: ['widget/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
   },
   {
     files: ['www/js/worker.js'],
