@@ -5,6 +5,8 @@
 WASM_BINDGEN_VERSION := 0.2.130
 WASM_TARGET := wasm32-unknown-unknown
 WASM := target/$(WASM_TARGET)/wasm/genlab.wasm
+# The core after binaryen's wasm-opt (`make dist`, the notebook widget).
+DIST_WASM := target/wasm-opt/genlab_bg.wasm
 RUST_SRC := $(shell find src -name '*.rs') $(wildcard www/models/*/*.json) Cargo.toml Cargo.lock .cargo/config.toml
 HOST ?= 127.0.0.1
 PORT ?= 8080
@@ -17,7 +19,7 @@ TFJS_FILES := node_modules/@tensorflow/tfjs/dist/tf.min.js \
 	node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm \
 	node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm
 
-.PHONY: serve build test lint test-native test-wasm test-e2e fuzz bench bench-open gallery dist size tools browser clean
+.PHONY: serve build test lint test-native test-wasm test-e2e test-notebook widget fuzz bench bench-open gallery dist size tools browser clean
 
 ## Build the site (wasm core, vendored idb-keyval and fflate, and TF.js for the benchmark page) and serve it.
 serve: build target/release/genlab
@@ -25,14 +27,16 @@ serve: build target/release/genlab
 
 build: pkg/genlab_bg.wasm pkg/vendor/.stamp www/vendor/.stamp
 
-## Every test: lint, native (unit, integration, doc), wasm in headless Chromium, end-to-end.
-test: lint test-native test-wasm test-e2e
+## Every test: lint, native (unit, integration, doc), wasm in headless Chromium, end-to-end,
+## and the notebook widget in a headless JupyterLab.
+test: lint test-native test-wasm test-e2e test-notebook
 
 ## rustfmt, clippy (native and wasm, warnings are errors) and ESLint on the site and tests.
 lint: node_modules/.package-lock.json tools
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target $(WASM_TARGET) --lib -- -D warnings
+	cargo clippy -p genlab-widget-core -- -D warnings
 	node_modules/.bin/eslint .
 
 test-native:
@@ -45,6 +49,29 @@ test-wasm: tools browser
 test-e2e: build dist browser node_modules/.package-lock.json
 	cargo build
 	GENLAB_BIN=target/debug/genlab node --test --test-concurrency=1 tests/e2e/*.test.mjs
+
+## The notebook widget in JupyterLab and marimo, from a virtual environment of pinned packages
+## (tests/notebook/requirements.txt, installed once into target/notebook-venv).
+test-notebook: widget browser node_modules/.package-lock.json
+	cargo build
+	tests/notebook/venv.sh widget
+	GENLAB_BIN=target/debug/genlab node --test --test-concurrency=1 tests/notebook/*.test.mjs
+
+## The notebook widget, the Python package genlab-widget (`pip install ./widget` after this):
+## the page bundled for an iframe (tools/widget.mjs), the core, the presets' files, and `_core`,
+## the core's config checks as a Python extension (built in the dev profile, which shares the
+## tests' compiled dependencies; it only parses configs).
+WIDGET_CORE := widget/genlab_widget/_core.abi3.so
+WIDGET_PAGE := widget/genlab_widget/static/files.json
+widget: $(WIDGET_PAGE) $(WIDGET_CORE)
+
+$(WIDGET_PAGE): $(DIST_WASM) pkg/vendor/.stamp www/vendor/.stamp tools/widget.mjs www/index.html www/css/site.css \
+		$(shell find www/js www/models -type f)
+	node tools/widget.mjs widget/genlab_widget/static $(DIST_WASM)
+
+$(WIDGET_CORE): $(RUST_SRC) widget/core/Cargo.toml widget/core/src/lib.rs
+	cargo rustc -p genlab-widget-core --lib -- -C strip=debuginfo
+	cp target/debug/lib_core.so $@
 
 ## The seeded fuzz suites (tests/fuzz.rs, and hostile requests to `genlab serve`) at 100x or
 ## more the cases `make test` runs: before a release.
@@ -71,12 +98,13 @@ gallery: build browser target/release/genlab
 ## A self-contained static folder for any static host (relative paths: a sub-folder works), made
 ## afresh each time. tools/dist.mjs names the core by its content (pkg/genlab_bg.<hash>.wasm, which
 ## `genlab serve` lets browsers cache for good) and writes .br/.gz siblings of large text and wasm.
+## widget/ holds the notebook widget's module and page, for MyST's {anywidget} directive.
 ## The wasm goes through binaryen's wasm-opt -O3 from npm (Debian's wasm-opt 108 breaks
 ## wasm-bindgen's externref table); that takes minutes, so it is redone only when the wasm changes.
-DIST_WASM := target/wasm-opt/genlab_bg.wasm
-dist: build $(DIST_WASM)
+dist: build $(DIST_WASM) node_modules/.package-lock.json
 	rm -rf dist && mkdir -p dist/pkg
 	cp -r www/. dist/ && cp pkg/genlab.js pkg/*.d.ts dist/pkg/ && cp -r pkg/vendor dist/pkg/
+	node tools/widget.mjs dist/widget && cp widget/genlab_widget/widget.js dist/widget/
 	node tools/dist.mjs $(DIST_WASM) dist
 
 $(DIST_WASM): pkg/genlab_bg.wasm node_modules/.package-lock.json
@@ -124,4 +152,4 @@ browser:
 
 clean:
 	cargo clean
-	rm -rf pkg dist node_modules www/vendor
+	rm -rf pkg dist node_modules www/vendor widget/genlab_widget/static $(WIDGET_CORE)
