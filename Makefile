@@ -55,6 +55,7 @@ test-e2e: build dist browser node_modules/.package-lock.json
 test-notebook: widget browser node_modules/.package-lock.json
 	cargo build
 	tests/notebook/venv.sh widget
+	target/notebook-venv/bin/python -m unittest tests/notebook/test_widget.py
 	GENLAB_BIN=target/debug/genlab node --test --test-concurrency=1 tests/notebook/*.test.mjs
 
 ## The notebook widget, the Python package genlab-widget (`pip install ./widget` after this):

@@ -48,6 +48,7 @@ class _Settings(traitlets.Dict):
     """
 
     def set(self, obj: Any, value: Any) -> None:
+        __tracebackhide__ = True  # IPython shows the user's line and the core's message, not these frames
         goods = obj.__dict__.setdefault("_good_settings", {})
         good = goods.get(self.name, {})
         try:
@@ -132,12 +133,13 @@ class GenLab(anywidget.AnyWidget):
     @traitlets.validate("preset")
     def _valid_preset(self, proposal: dict[str, Any]) -> str:
         if proposal["value"] and not self._from_page("preset"):
-            _core.check_preset(self.lab, proposal["value"])
+            _core.check_preset(self._lab_name(), proposal["value"])
         return proposal["value"]
 
     @traitlets.validate("config")
     def _valid_config(self, proposal: dict[str, Any]) -> dict[str, Any]:
         # the page's own settings are good already; sending them back changed would loop
+        __tracebackhide__ = True
         value = proposal["value"]
         if not value or self._from_page("config"):
             return value
@@ -147,7 +149,11 @@ class GenLab(anywidget.AnyWidget):
             raise ValueError(f"config: not plain JSON ({err})") from None
         # the core's own check: a bad field raises here, naming it and its allowed range, and
         # the widget keeps showing its last good run; a missing field takes the core's default
-        return json.loads(_core.check(self.lab, text))
+        return json.loads(_core.check(self._lab_name(), text))
+
+    def _lab_name(self) -> str:
+        """The lab by the name Python uses: while traits are set together, `lab` may still be unchecked."""
+        return _ALIASES.get(self.lab, self.lab)
 
     def _from_page(self, name: str) -> bool:
         """Whether trait `name` is being set by the page (ipywidgets' lock while it applies them)."""
