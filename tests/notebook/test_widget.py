@@ -4,6 +4,7 @@ the notebook venv's Python (`python -m unittest tests/notebook/test_widget.py`).
 
 import json
 import pathlib
+import re
 import unittest
 
 import numpy as np
@@ -140,6 +141,20 @@ class Replies(unittest.TestCase):
         w.samples()[0, 0] = 99
         self.assertEqual(w.samples()[0, 0], 0)
 
+
+class Examples(unittest.TestCase):
+    def test_the_example_notebook_is_valid_and_uses_the_api(self):
+        import nbformat
+
+        notebook = nbformat.read(ROOT / "www/examples/genlab.ipynb", as_version=4)
+        nbformat.validate(notebook)
+        code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+        for source in code:
+            compile(source, "genlab.ipynb", "exec")
+        # every name the walkthrough reads from its widgets (si, dd, q) is the widget's
+        used = {name for source in code for name in re.findall(r"\b(?:si|dd|q)\.(\w+)", source)}
+        self.assertGreaterEqual(len(used), 8)
+        self.assertEqual({name for name in used if not hasattr(GenLab, name)}, set())
 
 if __name__ == "__main__":
     unittest.main()
