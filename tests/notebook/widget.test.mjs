@@ -128,6 +128,17 @@ describe('notebook widget', { timeout: 900_000 }, () => {
     });
   }
 
+  it('switches lab and preset from Python, and a lab without a network says so when asked to train', async () => {
+    const { output } = await runCell(nb, 's = GenLab(lab="interpolants", preset="gmm-exact")\ns');
+    const frame = await widgetFrame(output);
+    await settled(frame, '#si-canvas', "s.preset === 'gmm-exact'");
+    await runCell(nb, 's.train(10)');
+    assert.match(await pythonUntil(nb, 's.error', (e) => e.length > 2), /train: the run shown has no network \(it uses the exact closed form here\)/);
+    await runCell(nb, 's.lab = "hallucinations"\ns.preset = "grid25"');
+    await settled(frame, '#halluc-canvas', "s.lab === 'halluc' && s.preset === 'grid25' && s.step > 0");
+    assert.equal(await pythonUntil(nb, 's.lab, s.preset, s.config["data"]["name"], s.error', (t) => t.includes('grid25') && !t.includes("'train:")), "('hallucinations', 'grid25', 'grid25', '')");
+  });
+
   it('reopens from the saved notebook with its config, and a restarted kernel gives the same samples', async () => {
     const first = await pythonUntil(nb, 'w_interpolants.config["sampler"]["epsilon"]', () => true);
     assert.equal(Number(first), 2);

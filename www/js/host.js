@@ -13,10 +13,14 @@ const PICTURES = { data: 'samples-canvas', si: 'si-canvas', halluc: 'halluc-canv
 
 export function hostApi(views, show, startingConfig) {
   const shown = () => views[document.body.dataset.lab];
+  /** The shown view, when its run has a network; else says why not, in the page too. */
   const learnedRun = (what) => {
     const view = shown();
-    if (!view.learned) throw new Error(`${what}: the ${view.lab} lab shows closed forms here, with no network; choose learned fields (or another lab) first`);
-    return view;
+    if (view.learned) return view;
+    const why = view.lab === 'data' ? 'the Data view draws from the densities themselves' : 'it uses the exact closed form here';
+    const text = `${what}: the run shown has no network (${why}); choose learned settings or another lab first`;
+    view.showMessage(text);
+    throw new Error(text);
   };
   return {
     /**
