@@ -28,12 +28,15 @@ async function openCounting(path, { route } = {}) {
   return { ...opened, counts };
 }
 
-/** Waits until `lab` is shown, its link opened, and nothing runs. */
+/**
+ * Waits until `lab` is shown, its link opened, and nothing runs. A view switched to is 'ready'
+ * from the last one until it is configured, so its config must have come too.
+ */
 async function waitIdle(page, lab) {
   await page.waitForFunction((lab) => {
     const v = window.genlab?.views?.[lab];
     return document.body.dataset.lab === lab && ['ready', 'error'].includes(document.body.dataset.state)
-      && v && !v.playing && !v.training && !v.sampling;
+      && v && (v.config || document.body.dataset.state === 'error') && !v.playing && !v.training && !v.sampling;
   }, lab, { timeout: 240_000 });
   await page.evaluate(() => window.genlab.ready);
 }
