@@ -1025,3 +1025,44 @@ fn extra_tensors_in_a_weights_file_are_ignored() {
     b.load_safetensors(&file.to_safetensors().unwrap()).unwrap();
     assert_eq!(snapshot(&b), snapshot(&a));
 }
+
+// ---------------------------------------------------------------- the bias op
+
+/// `add_bias` is `broadcast_add` bit for bit, forward and backward, on shapes from one row to
+/// a batch of 1,024 (its gradient is summed row by row instead of by candle's reduction).
+#[test]
+fn add_bias_matches_broadcast_add_bit_for_bit() {
+    use candle_core::Var;
+    use genlab::nn::bias::add_bias;
+    for (k, &(n, d)) in [(1, 1), (3, 7), (500, 48), (1024, 256), (37, 1)]
+        .iter()
+        .enumerate()
+    {
+        let x = Var::from_tensor(&inputs(n, d, 10 + k as u64)).unwrap();
+        let b = Var::from_tensor(&inputs(1, d, 20 + k as u64).reshape(d).unwrap()).unwrap();
+        // a loss whose gradient differs in every entry, so every sum is exercised
+        let weights = inputs(n, d, 30 + k as u64);
+        let ours = add_bias(&x, &b).unwrap();
+        let theirs = x.broadcast_add(&b).unwrap();
+        assert_eq!(flat(&ours), flat(&theirs), "forward {n}×{d}");
+        let g1 = (ours * &weights)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let g2 = (theirs * &weights)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        for v in [&x, &b] {
+            let (a, e) = (flat(g1.get(v).unwrap()), flat(g2.get(v).unwrap()));
+            assert!(
+                a.iter().zip(&e).all(|(a, e)| a.to_bits() == e.to_bits()),
+                "gradient {n}×{d}"
+            );
+        }
+    }
+}

@@ -15,6 +15,7 @@
 //! let y = mlp.forward(&Tensor::zeros((5, 3), candle_core::DType::F32, &Device::Cpu).unwrap()).unwrap();
 //! assert_eq!(y.dims(), &[5, 2]);
 //! ```
+use super::bias::add_bias;
 use super::dense::Dense;
 use super::params::{Group, Params};
 use crate::rng::Rng;
@@ -146,7 +147,12 @@ impl Module for Mlp {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.clone();
         for (i, layer) in self.layers.iter().enumerate() {
-            h = layer.forward(&h)?;
+            // `Linear::forward` for rows, with the bias added by `add_bias`: the same bits,
+            // and its gradient summed row by row (see nn::bias)
+            h = match (h.rank(), layer.bias()) {
+                (2, Some(bias)) => add_bias(&h.matmul(&layer.weight().t()?)?, bias)?,
+                _ => layer.forward(&h)?,
+            };
             if i + 1 < self.layers.len() {
                 h = self.activation.apply(&h)?;
             }

@@ -1,6 +1,7 @@
 //! Neural-network building blocks shared by the labs: a seeded parameter store with
 //! optimiser groups, an MLP builder, time embeddings, safetensors bytes I/O, and the
 //! divergence guard every trainer runs.
+pub mod bias;
 pub mod conv;
 pub mod dense;
 pub mod embedding;
