@@ -51,6 +51,16 @@ fn scalar(t: &Tensor) -> f32 {
     t.to_scalar::<f32>().unwrap()
 }
 
+/// The gradients of `Σ y ⊙ weights`: a loss whose gradient differs in every entry of `y`.
+fn weighted_grads(y: Tensor, weights: &Tensor) -> candle_core::backprop::GradStore {
+    (y * weights)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap()
+}
+
 /// A fixed batch of inputs, `n × dim`, uniform on [−2, 2).
 fn inputs(n: usize, dim: usize, seed: u64) -> Tensor {
     Rng::new(seed)
@@ -761,18 +771,10 @@ fn conv2d_matches_candles_conv_in_value_and_gradient() {
             max_abs_diff(&ours, &reference) < 1e-4,
             "value k={k} s={s} p={p}"
         );
-        let g1 = (ours * &weights)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let g2 = (reference * &weights)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
+        let (g1, g2) = (
+            weighted_grads(ours, &weights),
+            weighted_grads(reference, &weights),
+        );
         for t in [x.as_tensor(), &w, &b] {
             assert!(
                 max_abs_diff(g1.get(t).unwrap(), g2.get(t).unwrap()) < 1e-3,
@@ -1040,23 +1042,14 @@ fn add_bias_matches_broadcast_add_bit_for_bit() {
     {
         let x = Var::from_tensor(&inputs(n, d, 10 + k as u64)).unwrap();
         let b = Var::from_tensor(&inputs(1, d, 20 + k as u64).reshape(d).unwrap()).unwrap();
-        // a loss whose gradient differs in every entry, so every sum is exercised
         let weights = inputs(n, d, 30 + k as u64);
         let ours = add_bias(&x, &b).unwrap();
         let theirs = x.broadcast_add(&b).unwrap();
         assert_eq!(flat(&ours), flat(&theirs), "forward {n}×{d}");
-        let g1 = (ours * &weights)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let g2 = (theirs * &weights)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
+        let (g1, g2) = (
+            weighted_grads(ours, &weights),
+            weighted_grads(theirs, &weights),
+        );
         for v in [&x, &b] {
             let (a, e) = (flat(g1.get(v).unwrap()), flat(g2.get(v).unwrap()));
             assert!(
