@@ -3,14 +3,14 @@
 // clicks would. The widget made this page from a blob, so they share an origin and it calls
 // these functions directly (`window.genlab.host`); it reads `state()` to hear of changes.
 
+/** Each lab's main picture (see `picture`). */
+const PICTURES = { data: 'samples-canvas', si: 'si-canvas', halluc: 'halluc-canvas', qlae: 'qlae-recon' };
+
 /**
  * @param {object} views the lab views by name
  * @param {(lab: string) => void} show shows a lab's section
  * @param {(view: object, preset?: string) => object} startingConfig a preset's config, else the defaults
  */
-/** Each lab's main picture (see `picture`). */
-const PICTURES = { data: 'samples-canvas', si: 'si-canvas', halluc: 'halluc-canvas', qlae: 'qlae-recon' };
-
 export function hostApi(views, show, startingConfig) {
   const shown = () => views[document.body.dataset.lab];
   /** The shown view, when its run has a network; else says why not, in the page too. */
@@ -78,6 +78,7 @@ export function hostApi(views, show, startingConfig) {
     state() {
       const view = shown();
       if (!view?.config) return null;
+      const banner = document.getElementById('message');
       return {
         lab: view.lab,
         preset: view.presetName,
@@ -86,7 +87,7 @@ export function hostApi(views, show, startingConfig) {
         metrics: view.metrics(),
         link: view.link(),
         ready: document.body.dataset.state === 'ready',
-        message: document.getElementById('message').hidden ? '' : document.getElementById('message').textContent,
+        message: banner.hidden ? '' : banner.textContent,
       };
     },
   };

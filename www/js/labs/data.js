@@ -2,7 +2,7 @@
 // State lives in the URL hash, so a link reproduces the exact points.
 import { LabView } from './lab-view.js';
 import { announce } from '../ui/announce.js';
-import { parseCsv, toCsv } from './shared.js';
+import { axes, parseCsv, toCsv } from './shared.js';
 import { drawCurve, drawHeatmap } from '../render/heatmap.js';
 import { drawHistogram, drawScatter, histogram } from '../render/scatter.js';
 import { squareView } from '../render/viewport.js';
@@ -149,12 +149,11 @@ export class DataView extends LabView {
 
   /** The samples as CSV (the same columns `genlab data sample` writes). */
   exports() {
-    const header = this.dim === 1 ? ['x'] : ['x', 'y'];
-    return [{ label: 'Samples (CSV)', filename: `${this.exportName()}.csv`, make: async () => toCsv(header, this.points, this.dim) }];
+    return [{ label: 'Samples (CSV)', filename: `${this.exportName()}.csv`, make: async () => toCsv(axes(this.dim), this.points, this.dim) }];
   }
 
   async samples() {
-    return { values: this.points, columns: this.dim === 1 ? ['x'] : ['x', 'y'] };
+    return { values: this.points, columns: axes(this.dim) };
   }
 
   /** Points from a CSV file become the drawn-points density. */

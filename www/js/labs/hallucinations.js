@@ -8,7 +8,7 @@ import { drawLossCurves } from '../render/loss.js';
 import { drawDetection, drawLogHistogram, drawRoc, drawTrajectory, drawVarianceHistogram, logRange } from '../render/detection.js';
 import { squareView } from '../render/viewport.js';
 import { Placeholder, coverPlots } from '../render/placeholder.js';
-import { canonical, fetchJson, toCsv } from './shared.js';
+import { axes, canonical, fetchJson, toCsv } from './shared.js';
 import { ProgressAnnouncer, announce } from '../ui/announce.js';
 
 const $ = (id) => document.getElementById(id);
@@ -215,7 +215,7 @@ export class HallucinationView extends LabView {
       row.set(this.points.subarray(i * this.dim, (i + 1) * this.dim));
       [row[this.dim], row[this.dim + 1]] = [this.variance[i], this.labels[i]];
     }
-    return { values, columns: [...(this.dim === 2 ? ['x', 'y'] : ['x']), 'variance', 'hallucinated'] };
+    return { values, columns: [...axes(this.dim), 'variance', 'hallucinated'] };
   }
 
   /** The last loss and the sampling run's report: hallucination rate, AUROC, best threshold. */
@@ -228,8 +228,11 @@ export class HallucinationView extends LabView {
   exports() {
     const items = [];
     if (this.variance.length) {
-      const header = [...(this.dim === 2 ? ['x', 'y'] : ['x']), 'variance', 'hallucinated'];
-      items.push({ label: 'Samples with variance (CSV)', filename: `${this.exportName()}.csv`, make: async () => toCsv(header, this.points, this.dim, [this.variance, this.labels]) });
+      const make = async () => {
+        const { values, columns } = await this.samples();
+        return toCsv(columns, values, columns.length);
+      };
+      items.push({ label: 'Samples with variance (CSV)', filename: `${this.exportName()}.csv`, make });
     }
     return [...items, ...this.weightsItem()];
   }

@@ -3,7 +3,7 @@
 // Every setting lives in the URL hash (#si?…), so a link reproduces the run.
 import { LabView } from './lab-view.js';
 import { mayAutoplay, onScreen, reducedMotion } from '../ui/embed.js';
-import { parseCsv, toCsv } from './shared.js';
+import { axes, parseCsv, toCsv } from './shared.js';
 import { drawHeatmap } from '../render/heatmap.js';
 import { drawArrows, drawPaths, drawSpaceTime } from '../render/field.js';
 import { drawLossCurves } from '../render/loss.js';
@@ -270,7 +270,7 @@ export class InterpolantView extends LabView {
   /** The particles at the shown time t. */
   async samples() {
     const particles = this.frames[this.index];
-    return particles ? { values: particles, columns: this.dim === 1 ? ['x'] : ['x', 'y'] } : null;
+    return particles ? { values: particles, columns: axes(this.dim) } : null;
   }
 
   /** The time t shown, the last drift and score losses, and what Measure gave (energy distance, likelihood). */
@@ -284,9 +284,8 @@ export class InterpolantView extends LabView {
     const items = [];
     const particles = this.frames[this.index];
     if (particles) {
-      const header = this.dim === 1 ? ['x'] : ['x', 'y'];
       const t = this.grid[this.index];
-      items.push({ label: `Particles at t = ${t.toFixed(2)} (CSV)`, filename: `${this.exportName()}-t${t.toFixed(2)}.csv`, make: async () => toCsv(header, particles, this.dim) });
+      items.push({ label: `Particles at t = ${t.toFixed(2)} (CSV)`, filename: `${this.exportName()}-t${t.toFixed(2)}.csv`, make: async () => toCsv(axes(this.dim), particles, this.dim) });
     }
     return [...items, ...this.weightsItem()];
   }

@@ -32,6 +32,9 @@ export async function fetchJson(url, what) {
   return (await fetchShipped(url, what)).json();
 }
 
+/** The column names of points in `dim` dimensions, as the CLI writes them: x (1D) or x, y. */
+export const axes = (dim) => (dim === 1 ? ['x'] : ['x', 'y']);
+
 /** Points from CSV text: two numbers per line; a first line that is not numbers is a header. */
 export function parseCsv(text) {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
