@@ -1031,21 +1031,35 @@ fn extra_tensors_in_a_weights_file_are_ignored() {
 // ---------------------------------------------------------------- the bias op
 
 /// `add_bias` is `broadcast_add` bit for bit, forward and backward, on shapes from one row to
-/// a batch of 1,024 (its gradient is summed row by row instead of by candle's reduction).
+/// a batch of 1,024 and on images (bias per channel; its gradient is summed in a plain loop
+/// instead of by candle's reduction).
 #[test]
 fn add_bias_matches_broadcast_add_bit_for_bit() {
     use candle_core::Var;
     use genlab::nn::bias::add_bias;
-    for (k, &(n, d)) in [(1, 1), (3, 7), (500, 48), (1024, 256), (37, 1)]
-        .iter()
-        .enumerate()
-    {
-        let x = Var::from_tensor(&inputs(n, d, 10 + k as u64)).unwrap();
+    let shapes: [&[usize]; 7] = [
+        &[1, 1],
+        &[3, 7],
+        &[500, 48],
+        &[1024, 256],
+        &[37, 1],
+        &[64, 16, 8, 8],
+        &[3, 5, 7, 2],
+    ];
+    for (k, dims) in shapes.into_iter().enumerate() {
+        let (n, d) = (dims[0], dims[1]);
+        let size: usize = dims.iter().product();
+        let x = inputs(1, size, 10 + k as u64).reshape(dims).unwrap();
+        let x = Var::from_tensor(&x).unwrap();
         let b = Var::from_tensor(&inputs(1, d, 20 + k as u64).reshape(d).unwrap()).unwrap();
-        let weights = inputs(n, d, 30 + k as u64);
+        let weights = inputs(1, size, 30 + k as u64).reshape(dims).unwrap();
         let ours = add_bias(&x, &b).unwrap();
-        let theirs = x.broadcast_add(&b).unwrap();
-        assert_eq!(flat(&ours), flat(&theirs), "forward {n}×{d}");
+        // (1, d) or (1, d, 1, 1), as the layers shaped it for broadcast_add
+        let along_1: Vec<usize> = (0..dims.len())
+            .map(|i| if i == 1 { d } else { 1 })
+            .collect();
+        let theirs = x.broadcast_add(&b.reshape(along_1).unwrap()).unwrap();
+        assert_eq!(flat(&ours), flat(&theirs), "forward {dims:?}");
         let (g1, g2) = (
             weighted_grads(ours, &weights),
             weighted_grads(theirs, &weights),
@@ -1054,7 +1068,7 @@ fn add_bias_matches_broadcast_add_bit_for_bit() {
             let (a, e) = (flat(g1.get(v).unwrap()), flat(g2.get(v).unwrap()));
             assert!(
                 a.iter().zip(&e).all(|(a, e)| a.to_bits() == e.to_bits()),
-                "gradient {n}×{d}"
+                "gradient {dims:?} ({n}×{d}×…)"
             );
         }
     }

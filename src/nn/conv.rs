@@ -15,6 +15,7 @@
 //! let y = conv.forward(&Tensor::zeros((2, 3, 32, 32), DType::F32, &Device::Cpu).unwrap()).unwrap();
 //! assert_eq!(y.dims(), &[2, 8, 16, 16]);
 //! ```
+use super::bias::add_bias;
 use super::im2col::Patches;
 use super::layer_norm::normalise_rows;
 use super::params::{Group, Params};
@@ -67,14 +68,14 @@ impl Conv2d {
 
     /// x (batch × C_in × H × W) → batch × C_out × H' × W', as im2col + a matmul per sample.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (out, _, kernel, _) = self.weight.dims4()?;
+        let (_, _, kernel, _) = self.weight.dims4()?;
         let y = Patches {
             kernel,
             stride: self.stride,
             padding: self.padding,
         }
         .convolve(x, &self.weight)?;
-        y.broadcast_add(&self.bias.reshape((1, out, 1, 1))?)
+        add_bias(&y, &self.bias)
     }
 }
 
