@@ -10,6 +10,7 @@ mod qlae;
 mod si;
 mod source;
 mod table;
+mod threads;
 
 pub use malloc::Reporting as Allocator;
 
@@ -137,6 +138,7 @@ impl From<TrainError> for UsageError {
 
 pub fn main() -> ExitCode {
     malloc::keep_freed_memory();
+    threads::configure();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(),

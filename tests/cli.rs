@@ -1311,3 +1311,53 @@ fn a_long_run_says_how_long_it_will_take_within_seconds() {
     );
     assert!(took.as_secs() < 10, "the first line came after {took:?}");
 }
+
+// ---------------------------------------------------------------- threads
+
+/// Trains `lab` from `config` with `threads` threads (RAYON_NUM_THREADS, which gemm, candle
+/// and the convolutions read) and returns the weights file's bytes.
+fn trained_bytes(lab: &str, config: &std::path::Path, threads: usize) -> Vec<u8> {
+    let out = config.with_extension(format!("{threads}.safetensors"));
+    let o = Command::new(env!("CARGO_BIN_EXE_genlab"))
+        .args([lab, "train", "--config"])
+        .arg(config)
+        .arg("--out")
+        .arg(&out)
+        .env("RAYON_NUM_THREADS", threads.to_string())
+        .output()
+        .expect("run genlab");
+    assert!(o.status.success(), "{lab} train: {}", stderr(&o));
+    std::fs::read(out).unwrap()
+}
+
+/// Work is split between threads by output, never inside a sum, so weights trained on one
+/// thread and on three are the same bytes: an interpolant with 1,024 × 256 × 256 products
+/// (past the size where gemm uses its threads), a QLAE conv net (convolutions split by
+/// sample) and a hallucination DDPM.
+#[test]
+fn trained_weights_do_not_depend_on_the_thread_count() {
+    let tmp = temp_dir("threads");
+    let configs = [
+        (
+            "si",
+            r#"{"rho0":{"name":"gaussian","dim":2},"rho1":{"name":"checkerboard"},"model":{"width":256,"depth":3,"activation":"silu"},"train":{"batch":1024,"steps":4}}"#,
+        ),
+        (
+            "qlae",
+            r#"{"data":{"kind":"sprites","size":32,"scales":2,"orientations":2,"xPositions":4,"yPositions":4},"encoder":{"channels":[8,16],"dense":[32]},"decoder":{"channels":[16,8],"dense":[32]},"train":{"batch":16,"steps":3},"evalSize":32}"#,
+        ),
+        (
+            "halluc",
+            r#"{"data":{"name":"modes-1d","modes":[1,2,3],"std":0.05},"trainSize":500,"schedule":{"steps":100},"train":{"width":64,"batch":256,"steps":20},"n":100}"#,
+        ),
+    ];
+    for (lab, json) in configs {
+        let config = tmp.path().join(format!("{lab}.json"));
+        std::fs::write(&config, json).unwrap();
+        let one = trained_bytes(lab, &config, 1);
+        assert!(
+            one == trained_bytes(lab, &config, 3),
+            "{lab}: weights differ between 1 and 3 threads"
+        );
+    }
+}

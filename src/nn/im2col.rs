@@ -2,9 +2,10 @@
 //! own conv2d backward runs a direct conv_transpose2d and slicing with stock ops costs a
 //! full-size zero tensor per kernel tap in the backward pass; both were measured many times
 //! slower for QLAE training. Checked against candle's conv2d in `tests/nn.rs`.
-use super::matmul::matmul;
+use super::matmul::matmul_serial;
 use super::storage::contiguous_f32;
 use candle_core::{CpuStorage, CustomOp2, Error, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
 
 /// The geometry of one convolution's patches.
 #[derive(Clone, Copy, Debug)]
@@ -154,23 +155,26 @@ impl CustomOp2 for Convolution {
             contiguous_f32(xs, xl, "a convolution")?,
             contiguous_f32(ws, wl, "a convolution")?,
         );
-        let mut columns = vec![0f32; rows * cols];
         let mut y = vec![0f32; b * out * cols];
-        for (sample, y) in x
-            .chunks_exact(c * h * w)
-            .zip(y.chunks_exact_mut(out * cols))
-        {
-            self.0.im2col((c, h, w), sample, &mut columns);
-            matmul(
-                (out, cols, rows),
-                y,
-                false,
-                weight,
-                (1, rows),
-                &columns,
-                (1, cols),
+        // Each sample's output is its own: the samples split between threads with no change
+        // to any output's arithmetic.
+        y.par_chunks_exact_mut(out * cols)
+            .zip(x.par_chunks_exact(c * h * w))
+            .for_each_init(
+                || vec![0f32; rows * cols],
+                |columns, (y, sample)| {
+                    self.0.im2col((c, h, w), sample, columns);
+                    matmul_serial(
+                        (out, cols, rows),
+                        y,
+                        false,
+                        weight,
+                        (1, rows),
+                        columns,
+                        (1, cols),
+                    );
+                },
             );
-        }
         let (ho, wo) = (self.0.output(h), self.0.output(w));
         Ok((CpuStorage::F32(y), Shape::from((b, out, ho, wo))))
     }
@@ -192,35 +196,47 @@ impl CustomOp2 for Convolution {
         let xs = x.flatten_all()?.to_vec1::<f32>()?;
         let ws = weight.flatten_all()?.to_vec1::<f32>()?;
         let gs = grad.flatten_all()?.to_vec1::<f32>()?;
-        let (mut columns, mut grad_columns) = (vec![0f32; rows * cols], vec![0f32; rows * cols]);
         let (mut grad_x, mut grad_w) = (vec![0f32; xs.len()], vec![0f32; ws.len()]);
-        for ((sample, g), grad_sample) in xs
-            .chunks_exact(c * h * w)
-            .zip(gs.chunks_exact(out * cols))
-            .zip(grad_x.chunks_exact_mut(c * h * w))
-        {
-            self.0.im2col((c, h, w), sample, &mut columns);
-            // ∂W += g · columnsᵀ, ∂columns = Wᵀ · g
-            matmul(
-                (out, rows, cols),
-                &mut grad_w,
-                true,
-                g,
-                (1, cols),
-                &columns,
-                (cols, 1),
-            );
-            matmul(
-                (rows, cols, out),
-                &mut grad_columns,
-                false,
-                &ws,
-                (rows, 1),
-                g,
-                (1, cols),
-            );
-            self.0.col2im((c, h, w), &grad_columns, grad_sample);
-        }
+        rayon::join(
+            // ∂columns = Wᵀ · g, col2im'd into each sample's own ∂x: split by sample.
+            || {
+                grad_x
+                    .par_chunks_exact_mut(c * h * w)
+                    .zip(gs.par_chunks_exact(out * cols))
+                    .for_each_init(
+                        || vec![0f32; rows * cols],
+                        |grad_columns, (grad_sample, g)| {
+                            matmul_serial(
+                                (rows, cols, out),
+                                grad_columns,
+                                false,
+                                &ws,
+                                (rows, 1),
+                                g,
+                                (1, cols),
+                            );
+                            self.0.col2im((c, h, w), grad_columns, grad_sample);
+                        },
+                    )
+            },
+            // ∂W += g · columnsᵀ sums over the samples, in sample order on one thread so its
+            // bits do not depend on the thread count.
+            || {
+                let mut columns = vec![0f32; rows * cols];
+                for (sample, g) in xs.chunks_exact(c * h * w).zip(gs.chunks_exact(out * cols)) {
+                    self.0.im2col((c, h, w), sample, &mut columns);
+                    matmul_serial(
+                        (out, rows, cols),
+                        &mut grad_w,
+                        true,
+                        g,
+                        (1, cols),
+                        &columns,
+                        (cols, 1),
+                    );
+                }
+            },
+        );
         let device = x.device();
         Ok((
             Some(Tensor::from_vec(grad_x, (b, c, h, w), device)?),

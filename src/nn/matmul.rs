@@ -1,10 +1,63 @@
-//! A matmul on plain slices: gemm (candle's own kernels) with candle's thread count, for the
-//! hot loops that keep their own buffers (inference layers, convolutions).
+//! A matmul on plain slices: gemm (candle's own kernels), for the hot loops that keep their own
+//! buffers (inference layers, convolutions). gemm splits only the output between threads, never
+//! the sum over k, so its bits do not depend on the thread count.
 
 /// dst (m × n, row-major) = [dst +] lhs (m × k) · rhs (k × n), each operand given with its
-/// (column, row) strides.
+/// (column, row) strides, on candle's thread count.
 #[allow(clippy::too_many_arguments)]
 pub fn matmul(
+    sizes: (usize, usize, usize),
+    dst: &mut [f32],
+    accumulate: bool,
+    lhs: &[f32],
+    lhs_strides: (usize, usize),
+    rhs: &[f32],
+    rhs_strides: (usize, usize),
+) {
+    let threads = candle_core::utils::get_num_threads();
+    let parallelism = if threads > 1 && cfg!(not(target_arch = "wasm32")) {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    run(
+        parallelism,
+        sizes,
+        dst,
+        accumulate,
+        lhs,
+        lhs_strides,
+        rhs,
+        rhs_strides,
+    );
+}
+
+/// [`matmul`] on the calling thread, for work already split between threads.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_serial(
+    sizes: (usize, usize, usize),
+    dst: &mut [f32],
+    accumulate: bool,
+    lhs: &[f32],
+    lhs_strides: (usize, usize),
+    rhs: &[f32],
+    rhs_strides: (usize, usize),
+) {
+    run(
+        gemm::Parallelism::None,
+        sizes,
+        dst,
+        accumulate,
+        lhs,
+        lhs_strides,
+        rhs,
+        rhs_strides,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    parallelism: gemm::Parallelism,
     (m, n, k): (usize, usize, usize),
     dst: &mut [f32],
     accumulate: bool,
@@ -24,12 +77,6 @@ pub fn matmul(
             && lhs.len() > (m - 1) * lhs_strides.1 + (k - 1) * lhs_strides.0
             && rhs.len() > (k - 1) * rhs_strides.1 + (n - 1) * rhs_strides.0
     );
-    let threads = candle_core::utils::get_num_threads();
-    let parallelism = if threads > 1 && cfg!(not(target_arch = "wasm32")) {
-        gemm::Parallelism::Rayon(threads)
-    } else {
-        gemm::Parallelism::None
-    };
     // SAFETY: the assert above keeps every index gemm reads or writes in bounds.
     unsafe {
         gemm::gemm(
