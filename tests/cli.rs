@@ -1333,7 +1333,7 @@ fn trained_bytes(lab: &str, config: &std::path::Path, threads: usize) -> Vec<u8>
 /// Work is split between threads by output, never inside a sum, so weights trained on one
 /// thread and on three are the same bytes: an interpolant with 1,024 × 256 × 256 products
 /// (past the size where gemm uses its threads), a QLAE conv net (convolutions split by
-/// sample) and a hallucination DDPM.
+/// sample) and a hallucination DDPM, whose samples are also the same.
 #[test]
 fn trained_weights_do_not_depend_on_the_thread_count() {
     let tmp = temp_dir("threads");
@@ -1360,4 +1360,21 @@ fn trained_weights_do_not_depend_on_the_thread_count() {
             "{lab}: weights differ between 1 and 3 threads"
         );
     }
+    // sampling spreads its chunks over the threads: 1,200 samples are eight chunks
+    let sampled = |threads: usize| {
+        let o = Command::new(env!("CARGO_BIN_EXE_genlab"))
+            .args(["halluc", "sample", "--n", "1200", "--config"])
+            .arg(tmp.path().join("halluc.json"))
+            .arg("--model")
+            .arg(tmp.path().join("halluc.1.safetensors"))
+            .env("RAYON_NUM_THREADS", threads.to_string())
+            .output()
+            .expect("run genlab");
+        assert!(o.status.success(), "halluc sample: {}", stderr(&o));
+        o.stdout
+    };
+    assert!(
+        sampled(1) == sampled(3),
+        "halluc: samples differ between 1 and 3 threads"
+    );
 }

@@ -213,9 +213,7 @@ fn bench(source: &LearnedSource, draw: &Draw, json: bool) -> Result<(), UsageErr
     let start = std::time::Instant::now();
     session.sample_chunk().map_err(UsageError)?;
     let first = start.elapsed().as_secs_f64();
-    while session.sampled() < config.n {
-        session.sample_chunk().map_err(UsageError)?;
-    }
+    session.sample_rest().map_err(UsageError)?;
     let total = start.elapsed().as_secs_f64();
     if json {
         let report = serde_json::json!({

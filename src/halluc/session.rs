@@ -15,6 +15,7 @@ use crate::config::{ConfigError, Validate};
 use crate::data::gmm::GaussianMixture;
 use crate::lab::Lab;
 use crate::rng::{streams, Rng};
+use rayon::prelude::*;
 
 /// Samples per chunk of a sampling run, after the first four smaller ones.
 pub const CHUNK: usize = 250;
@@ -128,11 +129,9 @@ impl Session {
         &self.run
     }
 
-    fn denoiser(&mut self) -> Result<&dyn Denoiser, String> {
-        let Some(trainer) = &self.trainer else {
-            return Ok(&self.exact);
-        };
-        if self.net.is_none() {
+    /// Freezes the trained network for sampling, once per set of weights.
+    fn freeze(&mut self) -> Result<(), String> {
+        if let (Some(trainer), None) = (&self.trainer, &self.net) {
             self.net = Some(
                 trainer
                     .sampling_net()
@@ -140,7 +139,15 @@ impl Session {
                     .map_err(|e| e.to_string())?,
             );
         }
-        Ok(self.net.as_ref().expect("just built"))
+        Ok(())
+    }
+
+    /// The frozen network after [`Self::freeze`], or the exact denoiser.
+    fn denoiser(&self) -> &(dyn Denoiser + Sync) {
+        match (&self.trainer, &self.net) {
+            (Some(_), Some(net)) => net,
+            _ => &self.exact,
+        }
     }
 
     /// Starts a fresh sampling run of `config.n` samples.
@@ -168,13 +175,19 @@ impl Session {
     /// its own random stream), so any session with this config and these weights makes the
     /// same chunk, in any order: the page spreads them over workers and [`Self::append`]s them.
     pub fn sample_chunk_at(&mut self, index: u64) -> Result<Chunk, String> {
+        self.freeze()?;
+        Ok(self.chunk(index))
+    }
+
+    /// Chunk `index`, after [`Self::freeze`].
+    fn chunk(&self, index: u64) -> Chunk {
         let (first, count) = self.chunk_span(index);
         let mut rng = Rng::new(self.config.seed).stream(streams::indexed(streams::SAMPLER, index));
         let record = first < MAX_RECORDED;
         let (schedule, window) = (self.schedule.clone(), self.config.window);
         let is_recorded = self.recording();
         let recorded = |t: usize| record && is_recorded(t);
-        let den = self.denoiser()?;
+        let den = self.denoiser();
         let mut frames = Vec::new();
         let chain = sample(den, &schedule, count, window, &mut rng, |t, x, x0| {
             if recorded(t) {
@@ -185,12 +198,12 @@ impl Session {
                 });
             }
         });
-        Ok(Chunk {
+        Chunk {
             index,
             samples: chain.samples,
             variance: chain.variance,
             frames,
-        })
+        }
     }
 
     /// Which reverse steps are recorded: every `stride`-th and all of the window.
@@ -284,10 +297,20 @@ impl Session {
     /// Runs the whole sampling run.
     pub fn sample_all(&mut self) -> Result<(), String> {
         self.start_sampling();
-        while self.sampled() < self.config.n {
-            self.sample_chunk()?;
-        }
-        Ok(())
+        self.sample_rest()
+    }
+
+    /// Samples the run's remaining chunks on every thread (rayon's; the current thread alone in
+    /// the single-threaded wasm build) and appends them in order: chunks are independent, so the
+    /// run is the same whatever the thread count.
+    pub fn sample_rest(&mut self) -> Result<(), String> {
+        self.freeze()?;
+        let (next, count) = (chunk_at(self.sampled()), self.chunk_count() as u64);
+        let chunks: Vec<Chunk> = (next..count)
+            .into_par_iter()
+            .map(|index| self.chunk(index))
+            .collect();
+        chunks.into_iter().try_for_each(|chunk| self.append(chunk))
     }
 
     /// Whether each sample so far is hallucinated (beyond k·σ of every mode).
