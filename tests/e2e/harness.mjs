@@ -12,9 +12,9 @@ import path from 'node:path';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const GENLAB_BIN = process.env.GENLAB_BIN ?? path.join(ROOT, 'target/release/genlab');
 
-/** Runs `genlab ARGS` (a benchmark with --json) and parses its last stdout line. */
-export async function runGenlabJson(args) {
-  const { stdout } = await promisify(execFile)(GENLAB_BIN, args, { timeout: 30 * 60_000 });
+/** Runs `genlab ARGS` (a benchmark with --json; `env` for its environment) and parses its last stdout line. */
+export async function runGenlabJson(args, { env = process.env } = {}) {
+  const { stdout } = await promisify(execFile)(GENLAB_BIN, args, { timeout: 30 * 60_000, env });
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 
