@@ -1314,8 +1314,9 @@ fn a_long_run_says_how_long_it_will_take_within_seconds() {
 
 // ---------------------------------------------------------------- threads
 
-/// Trains `lab` from `config` with `threads` threads (RAYON_NUM_THREADS, which gemm, candle
-/// and the convolutions read) and returns the weights file's bytes.
+/// Trains `lab` from `config` with `threads` threads (RAYON_NUM_THREADS for gemm, the
+/// convolutions and the sampler; CANDLE_NUM_THREADS for candle's elementwise ops) and returns
+/// the weights file's bytes.
 fn trained_bytes(lab: &str, config: &std::path::Path, threads: usize) -> Vec<u8> {
     let out = config.with_extension(format!("{threads}.safetensors"));
     let o = Command::new(env!("CARGO_BIN_EXE_genlab"))
@@ -1324,6 +1325,7 @@ fn trained_bytes(lab: &str, config: &std::path::Path, threads: usize) -> Vec<u8>
         .arg("--out")
         .arg(&out)
         .env("RAYON_NUM_THREADS", threads.to_string())
+        .env("CANDLE_NUM_THREADS", threads.to_string())
         .output()
         .expect("run genlab");
     assert!(o.status.success(), "{lab} train: {}", stderr(&o));
@@ -1368,6 +1370,7 @@ fn trained_weights_do_not_depend_on_the_thread_count() {
             .arg("--model")
             .arg(tmp.path().join("halluc.1.safetensors"))
             .env("RAYON_NUM_THREADS", threads.to_string())
+            .env("CANDLE_NUM_THREADS", threads.to_string())
             .output()
             .expect("run genlab");
         assert!(o.status.success(), "halluc sample: {}", stderr(&o));
