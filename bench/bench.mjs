@@ -16,6 +16,8 @@ import { startServer, launchBrowser, openPage, ROOT, GENLAB_BIN } from '../tests
 
 export const STEPS = 30;
 export const REPS = 10; // `genlab bench` times 10 forward passes too
+/** TF.js's threads in the threaded peer run (`tfjsWasmThreaded2` in target/bench.json). */
+const THREADED = 2;
 const TIMEOUT_MS = 10 * 60 * 1000;
 const OUT = path.join(ROOT, 'target/bench.json');
 
@@ -67,12 +69,13 @@ async function runNative(threads) {
   return { ...native, threads: threads ?? (Number(process.env.RAYON_NUM_THREADS) || os.availableParallelism()) };
 }
 
-async function runBrowser() {
-  const server = await startServer();
+/** The bench page; `tfjsThreads` > 1 runs only TF.js on that many threads, on an isolated server. */
+async function runBrowser({ tfjsThreads = 1 } = {}) {
+  const server = await startServer({ extra: tfjsThreads > 1 ? ['--isolate'] : [] });
   let browser;
   try {
     browser = await launchBrowser();
-    const { page, errors } = await openPage(browser, `${server.url}bench.html?steps=${STEPS}&reps=${REPS}`);
+    const { page, errors } = await openPage(browser, `${server.url}bench.html?steps=${STEPS}&reps=${REPS}&tfjsThreads=${tfjsThreads}`);
     const results = await waitForBench(page, errors);
     if (results.error) throw new Error(`bench page failed: ${results.error}`);
     return { results, browserVersion: browser.version(), consoleErrors: errors };
@@ -85,13 +88,14 @@ async function runBrowser() {
 const num = (v, digits) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const times = (a, b) => `${(a / b).toFixed(a / b >= 10 ? 1 : 2)}×`;
 
-function printTable(native, native1, r, binaryNote) {
+function printTable(native, native1, r, binaryNote, tfjsThreaded) {
   const rows = [
     [`native candle (${native.threads} threads${binaryNote})`, native],
     [`native candle (1 thread${binaryNote})`, native1],
     ['GenLab wasm', r.genlab],
     [`TF.js wasm (${r.tfjs.threads} thread${r.tfjs.threads === 1 ? '' : 's'})`, r.tfjs],
     ['TF.js wasm, explicit transposes', r.tfjsExplicitTranspose],
+    [`TF.js threaded SIMD (${tfjsThreaded.threads} threads), explicit transposes`, tfjsThreaded],
   ];
   const w = Math.max(...rows.map(([name]) => name.length)) + 2;
   const lines = [
@@ -118,10 +122,16 @@ async function main() {
   const native1 = await runNative(1);
   console.error(`browser: bench.html?steps=${STEPS}&reps=${REPS} (GenLab wasm, then TF.js wasm) …`);
   const { results, browserVersion, consoleErrors } = await runBrowser();
-  for (const e of consoleErrors) console.error(`warning: console error on the bench page: ${e}`);
+  console.error(`browser, cross-origin isolated: bench.html?…&tfjsThreads=${THREADED} (TF.js threaded SIMD, explicit transposes) …`);
+  const threaded = await runBrowser({ tfjsThreads: THREADED });
+  for (const e of [...consoleErrors, ...threaded.consoleErrors]) console.error(`warning: console error on the bench page: ${e}`);
+  const tfjsThreaded = threaded.results.tfjsExplicitTranspose;
 
-  printTable(native, native1, results, isDebug ? ', debug' : '');
+  printTable(native, native1, results, isDebug ? ', debug' : '', tfjsThreaded);
   if (isDebug) console.log('note: native figures come from a debug build (dependencies at opt-level 3, the crate at 1)');
+  if (tfjsThreaded.threads !== THREADED) {
+    console.log(`note: TF.js was asked for ${THREADED} threads and reports ${tfjsThreaded.threads} (TF.js 4.22's setThreadsCount does not take, tensorflow/tfjs#8513)`);
+  }
 
   const ratio = (a, b) => a / b;
   const report = {
@@ -136,6 +146,7 @@ async function main() {
     genlabWasm: results.genlab,
     tfjsWasm: results.tfjs,
     tfjsWasmExplicitTranspose: results.tfjsExplicitTranspose,
+    tfjsWasmThreaded2: tfjsThreaded,
     ratios: {
       genlabOverTfjs: { train: ratio(results.genlab.stepsPerSec, results.tfjs.stepsPerSec), forward: ratio(results.genlab.samplesPerSec, results.tfjs.samplesPerSec) },
       genlabOverTfjsExplicitTranspose: {

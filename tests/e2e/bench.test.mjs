@@ -54,3 +54,25 @@ for (const [name, key] of RUNTIMES) {
     assert.ok(r.finalLoss < r.firstLoss, `${key}: loss went ${r.firstLoss} → ${r.finalLoss}`);
   });
 }
+
+test('TF.js on two threads needs a cross-origin isolated page, and runs in one', { timeout: TIMEOUT }, async () => {
+  const plain = await openPage(browser, `${server.url}bench.html?steps=2&reps=1&tfjsThreads=2`);
+  const refused = await waitForBench(plain.page, [], { timeoutMs: 60_000 });
+  assert.match(refused.error, /needs a cross-origin isolated page \(genlab serve --isolate\)/);
+  await plain.page.close();
+  const isolated = await startServer({ extra: ['--isolate'] });
+  try {
+    const opened = await openPage(browser, `${isolated.url}bench.html?steps=2&reps=1&tfjsThreads=2`);
+    const r = await waitForBench(opened.page, opened.errors, { timeoutMs: TIMEOUT - 90_000 });
+    assert.equal(r.error, undefined, `page error: ${r.error}`);
+    assert.equal(r.crossOriginIsolated, true);
+    const t = r.tfjsExplicitTranspose;
+    assert.equal(t.backend, 'wasm');
+    assert.equal(t.requestedThreads, 2);
+    assert.ok(Number.isFinite(t.stepsPerSec) && t.stepsPerSec > 0 && Number.isFinite(t.samplesPerSec) && t.samplesPerSec > 0);
+    assert.equal(r.tfjsTensorsLeft, 0);
+    assert.deepEqual(opened.errors, []);
+  } finally {
+    isolated.stop();
+  }
+});

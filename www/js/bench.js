@@ -91,13 +91,20 @@ async function runGenlab(steps, reps) {
 // ---------------------------------------------------------------------------------------------
 // TF.js (wasm backend, one thread)
 
-async function setUpTfjs() {
+/**
+ * TF.js's wasm backend on `threads` threads: 1 picks the single-threaded SIMD binary even where
+ * SharedArrayBuffer exists; more pick its threaded-SIMD binary, which needs a cross-origin
+ * isolated page. The count is fixed when the backend starts, so each count is its own page load.
+ */
+async function setUpTfjs(threads = 1) {
   const tf = globalThis.tf;
   if (!tf || !tf.wasm) throw new Error('TF.js did not load (expected /pkg/vendor/tf.min.js and tf-backend-wasm.min.js)');
+  if (threads > 1 && !globalThis.crossOriginIsolated) {
+    throw new Error(`TF.js on ${threads} threads needs a cross-origin isolated page (genlab serve --isolate)`);
+  }
   tf.wasm.setWasmPaths(new URL('../pkg/vendor/', import.meta.url).href);
-  // Single-threaded on purpose: pick the non-threaded binary even if SharedArrayBuffer existed.
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  tf.wasm.setThreadsCount(1);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
+  tf.wasm.setThreadsCount(threads);
   const ok = await tf.setBackend('wasm');
   if (!ok || tf.getBackend() !== 'wasm') throw new Error(`TF.js wasm backend failed to initialise (backend: ${tf.getBackend()})`);
   await tf.ready();
@@ -234,6 +241,8 @@ async function main() {
 
   // Fail before the long GenLab run if TF.js's scripts did not load.
   if (!globalThis.tf?.wasm) throw new Error('TF.js did not load (expected /pkg/vendor/tf.min.js and tf-backend-wasm.min.js)');
+  const tfjsThreads = intParam(params, 'tfjsThreads', 1);
+  if (tfjsThreads > 1) return runThreadedTfjs(tfjsThreads, steps, reps);
   const genlab = await runGenlab(steps, reps);
   const rows = [['GenLab wasm (candle)', genlab]];
   showTable(rows);
@@ -256,6 +265,25 @@ async function main() {
     tfjs,
     tfjsExplicitTranspose: tfjsExplicit,
     // Everything the TF.js runs made has been disposed: this should be 0.
+    tfjsTensorsLeft: setup.tf.memory().numTensors,
+    protocol: { steps, reps, warmup: WARMUP, batch: BATCH, forwardPoints: FORWARD_POINTS, sizes: SIZES },
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    userAgent: navigator.userAgent,
+    done: true,
+  };
+}
+
+/** `?tfjsThreads=N`: only TF.js with explicit transposes (the fair peer) on N threads. */
+async function runThreadedTfjs(threads, steps, reps) {
+  setStatus(`Running TF.js wasm on ${threads} threads: loading…`);
+  const setup = await setUpTfjs(threads);
+  const label = `TF.js ${setup.backend} (${setup.threads} threads), explicit transposes`;
+  const tfjsExplicit = await runTfjs(label, setup, steps, reps, { explicitTranspose: true });
+  showTable([[label, tfjsExplicit]]);
+  setStatus('Done.', 'done');
+  window.benchResults = {
+    // TF.js reports the threads its pool really has, which may be fewer than asked
+    tfjsExplicitTranspose: { ...tfjsExplicit, requestedThreads: threads },
     tfjsTensorsLeft: setup.tf.memory().numTensors,
     protocol: { steps, reps, warmup: WARMUP, batch: BATCH, forwardPoints: FORWARD_POINTS, sizes: SIZES },
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
