@@ -277,7 +277,7 @@ async function main() {
 async function runThreadedTfjs(threads, steps, reps) {
   setStatus(`Running TF.js wasm on ${threads} threads: loading…`);
   const setup = await setUpTfjs(threads);
-  const label = `TF.js ${setup.backend} (${setup.threads} threads), explicit transposes`;
+  const label = `TF.js ${setup.backend}, explicit transposes (${threads} threads asked, ${setup.threads} reported)`;
   const tfjsExplicit = await runTfjs(label, setup, steps, reps, { explicitTranspose: true });
   showTable([[label, tfjsExplicit]]);
   setStatus('Done.', 'done');
