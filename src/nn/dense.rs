@@ -73,7 +73,19 @@ impl Dense {
         #[cfg(target_arch = "wasm32")]
         self.weight.accumulate(x, y);
         #[cfg(not(target_arch = "wasm32"))]
-        super::matmul::matmul((m, n, k), y, true, x, (1, k), &self.weight, (k, 1));
+        {
+            use super::matmul::{candle_threads, matmul};
+            matmul(
+                candle_threads(),
+                (m, n, k),
+                y,
+                true,
+                x,
+                (1, k),
+                &self.weight,
+                (k, 1),
+            );
+        }
         Ok(())
     }
 

@@ -2,9 +2,10 @@
 //! own conv2d backward runs a direct conv_transpose2d and slicing with stock ops costs a
 //! full-size zero tensor per kernel tap in the backward pass; both were measured many times
 //! slower for QLAE training. Checked against candle's conv2d in `tests/nn.rs`.
-use super::matmul::matmul_serial;
+use super::matmul::matmul;
 use super::storage::contiguous_f32;
 use candle_core::{CpuStorage, CustomOp2, Error, Layout, Result, Shape, Tensor};
+use gemm::Parallelism;
 use rayon::prelude::*;
 
 /// The geometry of one convolution's patches.
@@ -164,7 +165,8 @@ impl CustomOp2 for Convolution {
                 || vec![0f32; rows * cols],
                 |columns, (y, sample)| {
                     self.0.im2col((c, h, w), sample, columns);
-                    matmul_serial(
+                    matmul(
+                        Parallelism::None,
                         (out, cols, rows),
                         y,
                         false,
@@ -206,7 +208,8 @@ impl CustomOp2 for Convolution {
                     .for_each_init(
                         || vec![0f32; rows * cols],
                         |grad_columns, (grad_sample, g)| {
-                            matmul_serial(
+                            matmul(
+                                Parallelism::None,
                                 (rows, cols, out),
                                 grad_columns,
                                 false,
@@ -225,7 +228,8 @@ impl CustomOp2 for Convolution {
                 let mut columns = vec![0f32; rows * cols];
                 for (sample, g) in xs.chunks_exact(c * h * w).zip(gs.chunks_exact(out * cols)) {
                     self.0.im2col((c, h, w), sample, &mut columns);
-                    matmul_serial(
+                    matmul(
+                        Parallelism::None,
                         (out, rows, cols),
                         &mut grad_w,
                         true,

@@ -2,61 +2,21 @@
 //! buffers (inference layers, convolutions). gemm splits only the output between threads, never
 //! the sum over k, so its bits do not depend on the thread count.
 
-/// dst (m × n, row-major) = [dst +] lhs (m × k) · rhs (k × n), each operand given with its
-/// (column, row) strides, on candle's thread count.
-#[allow(clippy::too_many_arguments)]
-pub fn matmul(
-    sizes: (usize, usize, usize),
-    dst: &mut [f32],
-    accumulate: bool,
-    lhs: &[f32],
-    lhs_strides: (usize, usize),
-    rhs: &[f32],
-    rhs_strides: (usize, usize),
-) {
+/// candle's thread count, as gemm's parallelism (one thread in the browser build).
+pub fn candle_threads() -> gemm::Parallelism {
     let threads = candle_core::utils::get_num_threads();
-    let parallelism = if threads > 1 && cfg!(not(target_arch = "wasm32")) {
+    if threads > 1 && cfg!(not(target_arch = "wasm32")) {
         gemm::Parallelism::Rayon(threads)
     } else {
         gemm::Parallelism::None
-    };
-    run(
-        parallelism,
-        sizes,
-        dst,
-        accumulate,
-        lhs,
-        lhs_strides,
-        rhs,
-        rhs_strides,
-    );
+    }
 }
 
-/// [`matmul`] on the calling thread, for work already split between threads.
+/// dst (m × n, row-major) = [dst +] lhs (m × k) · rhs (k × n), each operand given with its
+/// (column, row) strides: on [`candle_threads`], or `Parallelism::None` for work already split
+/// between threads.
 #[allow(clippy::too_many_arguments)]
-pub fn matmul_serial(
-    sizes: (usize, usize, usize),
-    dst: &mut [f32],
-    accumulate: bool,
-    lhs: &[f32],
-    lhs_strides: (usize, usize),
-    rhs: &[f32],
-    rhs_strides: (usize, usize),
-) {
-    run(
-        gemm::Parallelism::None,
-        sizes,
-        dst,
-        accumulate,
-        lhs,
-        lhs_strides,
-        rhs,
-        rhs_strides,
-    );
-}
-
-#[allow(clippy::too_many_arguments)]
-fn run(
+pub fn matmul(
     parallelism: gemm::Parallelism,
     (m, n, k): (usize, usize, usize),
     dst: &mut [f32],
