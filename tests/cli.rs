@@ -1333,9 +1333,9 @@ fn trained_bytes(lab: &str, config: &std::path::Path, threads: usize) -> Vec<u8>
 }
 
 /// Work is split between threads by output, never inside a sum, so weights trained on one
-/// thread and on three are the same bytes: an interpolant with 1,024 × 256 × 256 products
-/// (past the size where gemm uses its threads), a QLAE conv net (convolutions split by
-/// sample) and a hallucination DDPM, whose samples are also the same.
+/// thread and on three are the same bytes: an interpolant (candle's elementwise ops on its
+/// threads), a QLAE conv net (convolutions split by sample) and a hallucination DDPM, whose
+/// samples are also the same. gemm's own threads are checked in `tests/nn.rs`.
 #[test]
 fn trained_weights_do_not_depend_on_the_thread_count() {
     let tmp = temp_dir("threads");

@@ -1073,3 +1073,46 @@ fn add_bias_matches_broadcast_add_bit_for_bit() {
         }
     }
 }
+
+// ---------------------------------------------------------------- threads
+
+/// gemm splits a product's output between threads, never its sums, so every element has the
+/// same bits on one thread and on three (at gemm's default threshold, these products thread).
+#[test]
+fn slice_matmul_bits_do_not_depend_on_threads() {
+    use gemm::Parallelism;
+    use genlab::nn::matmul::matmul;
+    for (k, &(m, n, depth)) in [
+        (1024, 256, 256),
+        (500, 48, 48),
+        (300, 700, 1100),
+        (37, 2048, 513),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let lhs = flat(&inputs(m, depth, 40 + k as u64));
+        let rhs = flat(&inputs(depth, n, 50 + k as u64));
+        let product = |parallelism| {
+            let mut dst = vec![0f32; m * n];
+            matmul(
+                parallelism,
+                (m, n, depth),
+                &mut dst,
+                false,
+                &lhs,
+                (1, depth),
+                &rhs,
+                (1, n),
+            );
+            dst
+        };
+        let (one, three) = (product(Parallelism::None), product(Parallelism::Rayon(3)));
+        assert!(
+            one.iter()
+                .zip(&three)
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+            "{m}×{n}×{depth}: bits differ between 1 and 3 threads"
+        );
+    }
+}
