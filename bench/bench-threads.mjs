@@ -1,6 +1,6 @@
 // Native thread scaling: each lab's heavy work through `genlab … bench --json` on 1, 2 and all
 // threads (RAYON_NUM_THREADS), one workload at a time, the thread counts interleaved. The bits
-// do not depend on the count (tests/cli.rs), so only the speed is compared. Prints a table with
+// do not depend on the count (tests/cli.rs, tests/nn.rs), so only the speed is compared. Prints a table with
 // each count's ratio to one thread and writes target/bench-threads.json.
 //
 //   node bench/bench-threads.mjs   (from the repo root; GENLAB_BIN=… to pick the binary)

@@ -95,7 +95,7 @@ function printTable(native, native1, r, binaryNote, tfjsThreaded) {
     ['GenLab wasm', r.genlab],
     [`TF.js wasm (${r.tfjs.threads} thread${r.tfjs.threads === 1 ? '' : 's'})`, r.tfjs],
     ['TF.js wasm, explicit transposes', r.tfjsExplicitTranspose],
-    [`TF.js threaded SIMD (${tfjsThreaded.threads} threads), explicit transposes`, tfjsThreaded],
+    [`TF.js threaded SIMD (${tfjsThreaded.requestedThreads} threads asked, ${tfjsThreaded.threads} reported), explicit transposes`, tfjsThreaded],
   ];
   const w = Math.max(...rows.map(([name]) => name.length)) + 2;
   const lines = [

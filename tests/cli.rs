@@ -1314,18 +1314,24 @@ fn a_long_run_says_how_long_it_will_take_within_seconds() {
 
 // ---------------------------------------------------------------- threads
 
-/// Trains `lab` from `config` with `threads` threads (RAYON_NUM_THREADS for gemm, the
-/// convolutions and the sampler; CANDLE_NUM_THREADS for candle's elementwise ops) and returns
-/// the weights file's bytes.
+/// `genlab` on `threads` threads: RAYON_NUM_THREADS for gemm, the convolutions and the sampler;
+/// CANDLE_NUM_THREADS for candle's elementwise ops.
+fn genlab_on(threads: usize) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_genlab"));
+    command
+        .env("RAYON_NUM_THREADS", threads.to_string())
+        .env("CANDLE_NUM_THREADS", threads.to_string());
+    command
+}
+
+/// Trains `lab` from `config` on `threads` threads and returns the weights file's bytes.
 fn trained_bytes(lab: &str, config: &std::path::Path, threads: usize) -> Vec<u8> {
     let out = config.with_extension(format!("{threads}.safetensors"));
-    let o = Command::new(env!("CARGO_BIN_EXE_genlab"))
+    let o = genlab_on(threads)
         .args([lab, "train", "--config"])
         .arg(config)
         .arg("--out")
         .arg(&out)
-        .env("RAYON_NUM_THREADS", threads.to_string())
-        .env("CANDLE_NUM_THREADS", threads.to_string())
         .output()
         .expect("run genlab");
     assert!(o.status.success(), "{lab} train: {}", stderr(&o));
@@ -1364,13 +1370,11 @@ fn trained_weights_do_not_depend_on_the_thread_count() {
     }
     // sampling spreads its chunks over the threads: 1,200 samples are eight chunks
     let sampled = |threads: usize| {
-        let o = Command::new(env!("CARGO_BIN_EXE_genlab"))
+        let o = genlab_on(threads)
             .args(["halluc", "sample", "--n", "1200", "--config"])
             .arg(tmp.path().join("halluc.json"))
             .arg("--model")
             .arg(tmp.path().join("halluc.1.safetensors"))
-            .env("RAYON_NUM_THREADS", threads.to_string())
-            .env("CANDLE_NUM_THREADS", threads.to_string())
             .output()
             .expect("run genlab");
         assert!(o.status.success(), "halluc sample: {}", stderr(&o));

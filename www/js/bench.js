@@ -89,7 +89,7 @@ async function runGenlab(steps, reps) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// TF.js (wasm backend, one thread)
+// TF.js (wasm backend)
 
 /**
  * TF.js's wasm backend on `threads` threads: 1 picks the single-threaded SIMD binary even where
@@ -260,10 +260,13 @@ async function main() {
   setStatus(`Done. GenLab wasm / TF.js wasm: train ${ratio(genlab.stepsPerSec, tfjs.stepsPerSec)} `
     + `(${ratio(genlab.stepsPerSec, tfjsExplicit.stepsPerSec)} against explicit transposes), `
     + `forward ${ratio(genlab.samplesPerSec, tfjs.samplesPerSec)}.`, 'done');
+  finish({ genlab, tfjs, tfjsExplicitTranspose: tfjsExplicit }, setup, steps, reps);
+}
+
+/** Publishes a run's `results` with what every run reports, for bench/bench.mjs and the tests. */
+function finish(results, setup, steps, reps) {
   window.benchResults = {
-    genlab,
-    tfjs,
-    tfjsExplicitTranspose: tfjsExplicit,
+    ...results,
     // Everything the TF.js runs made has been disposed: this should be 0.
     tfjsTensorsLeft: setup.tf.memory().numTensors,
     protocol: { steps, reps, warmup: WARMUP, batch: BATCH, forwardPoints: FORWARD_POINTS, sizes: SIZES },
@@ -281,15 +284,8 @@ async function runThreadedTfjs(threads, steps, reps) {
   const tfjsExplicit = await runTfjs(label, setup, steps, reps, { explicitTranspose: true });
   showTable([[label, tfjsExplicit]]);
   setStatus('Done.', 'done');
-  window.benchResults = {
-    // TF.js reports the threads its pool really has, which may be fewer than asked
-    tfjsExplicitTranspose: { ...tfjsExplicit, requestedThreads: threads },
-    tfjsTensorsLeft: setup.tf.memory().numTensors,
-    protocol: { steps, reps, warmup: WARMUP, batch: BATCH, forwardPoints: FORWARD_POINTS, sizes: SIZES },
-    crossOriginIsolated: globalThis.crossOriginIsolated === true,
-    userAgent: navigator.userAgent,
-    done: true,
-  };
+  // TF.js reports the threads its pool really has, which may be fewer than asked
+  finish({ tfjsExplicitTranspose: { ...tfjsExplicit, requestedThreads: threads } }, setup, steps, reps);
 }
 
 main().catch((e) => {
