@@ -7,6 +7,7 @@ WASM_TARGET := wasm32-unknown-unknown
 WASM := target/$(WASM_TARGET)/wasm/genlab.wasm
 # The core after binaryen's wasm-opt (`make dist`, the notebook widget).
 DIST_WASM := target/wasm-opt/genlab_bg.wasm
+DIST_THREADS_WASM := target/wasm-opt/threads/genlab_bg.wasm
 RUST_SRC := $(shell find src -name '*.rs') $(wildcard www/models/*/*.json) Cargo.toml Cargo.lock .cargo/config.toml
 HOST ?= 127.0.0.1
 PORT ?= 8080
@@ -21,11 +22,12 @@ TFJS_FILES := node_modules/@tensorflow/tfjs/dist/tf.min.js \
 
 .PHONY: serve build test lint test-native test-wasm test-e2e test-notebook widget fuzz bench bench-open gallery dist size tools browser clean
 
-## Build the site (wasm core, vendored idb-keyval and fflate, and TF.js for the benchmark page) and serve it.
+## Build the site (the wasm cores, vendored idb-keyval and fflate, and TF.js for the benchmark page)
+## and serve it cross-origin isolated, so that its pages compute on every core (docs/sharing.md).
 serve: build target/release/genlab
-	target/release/genlab serve --dir www --pkg pkg --host $(HOST) --port $(PORT)
+	target/release/genlab serve --dir www --pkg pkg --host $(HOST) --port $(PORT) --isolate
 
-build: pkg/genlab_bg.wasm pkg/vendor/.stamp www/vendor/.stamp
+build: pkg/genlab_bg.wasm pkg/threads/genlab_bg.wasm pkg/vendor/.stamp www/vendor/.stamp
 
 ## Every test: lint, native (unit, integration, doc), wasm in headless Chromium, end-to-end,
 ## and the notebook widget in a headless JupyterLab.
@@ -104,15 +106,20 @@ gallery: build browser target/release/genlab
 ## widget/ holds the notebook widget's module and page, for MyST's {anywidget} directive.
 ## The wasm goes through binaryen's wasm-opt -O3 from npm (Debian's wasm-opt 108 breaks
 ## wasm-bindgen's externref table); that takes minutes, so it is redone only when the wasm changes.
-dist: build $(DIST_WASM) node_modules/.package-lock.json
-	rm -rf dist && mkdir -p dist/pkg
-	cp -r www/. dist/ && cp pkg/genlab.js pkg/*.d.ts dist/pkg/ && cp -r pkg/vendor dist/pkg/
+dist: build $(DIST_WASM) $(DIST_THREADS_WASM) node_modules/.package-lock.json
+	rm -rf dist && mkdir -p dist/pkg/threads
+	cp -r www/. dist/ && cp -r pkg/genlab.js pkg/*.d.ts pkg/snippets pkg/vendor dist/pkg/
+	cp -r pkg/threads/genlab.js pkg/threads/snippets dist/pkg/threads/
 	node tools/widget.mjs dist/widget && cp widget/genlab_widget/widget.js dist/widget/
-	node tools/dist.mjs $(DIST_WASM) dist
+	node tools/dist.mjs $(DIST_WASM) $(DIST_THREADS_WASM) dist
 
 $(DIST_WASM): pkg/genlab_bg.wasm node_modules/.package-lock.json
 	mkdir -p $(dir $@)
 	node_modules/.bin/wasm-opt -O3 $(WASM_OPT_FEATURES) pkg/genlab_bg.wasm -o $@
+
+$(DIST_THREADS_WASM): pkg/threads/genlab_bg.wasm node_modules/.package-lock.json
+	mkdir -p $(dir $@)
+	node_modules/.bin/wasm-opt -O3 $(WASM_OPT_FEATURES) --enable-threads pkg/threads/genlab_bg.wasm -o $@
 
 WASM_FILE ?= pkg/genlab_bg.wasm
 size:
@@ -121,6 +128,42 @@ size:
 pkg/genlab_bg.wasm: $(RUST_SRC) | tools
 	cargo build --profile wasm --target $(WASM_TARGET) --lib
 	wasm-bindgen --target web --out-dir pkg $(WASM)
+
+## The threaded core (pkg/threads/), for cross-origin isolated pages: atomics and shared memory,
+## so std is rebuilt by nightly's build-std (rust-src). Setting RUSTFLAGS drops .cargo/config.toml's,
+## so they are repeated. candle-core gets patches/candle-core-wasm-threads.patch (its elementwise
+## ops and thread count use rayon's pool): the build runs in target/threads/crate, a copy of the
+## manifest and lock file (with the patched copy under [patch.crates-io]) whose src/, www/ and
+## widget/ link to these, so the normal builds and the lock file here stay untouched.
+NIGHTLY ?= nightly
+THREADS_DIR := target/threads
+THREADS_WASM := $(THREADS_DIR)/$(WASM_TARGET)/wasm/genlab.wasm
+THREADS_RUSTFLAGS := -C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128 \
+	-C link-arg=--max-memory=4294967296 --cfg getrandom_backend="wasm_js"
+# wasm-bindgen's threads need the memory shared and imported, and the TLS symbols exported.
+THREADS_LINK_ARGS := -C link-arg=--shared-memory -C link-arg=--import-memory \
+	-C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
+	-C link-arg=--export=__tls_align -C link-arg=--export=__tls_base
+CANDLE_SRC = $(shell cargo metadata --format-version 1 | node -e "const m = JSON.parse(require('fs').readFileSync(0)); \
+	console.log(require('path').dirname(m.packages.find((p) => p.name === 'candle-core').manifest_path))")
+
+$(THREADS_DIR)/crate/Cargo.toml: Cargo.toml Cargo.lock patches/candle-core-wasm-threads.patch
+	rm -rf $(THREADS_DIR)/crate $(THREADS_DIR)/candle-core && mkdir -p $(THREADS_DIR)/crate
+	cp -r "$(CANDLE_SRC)" $(THREADS_DIR)/candle-core
+	patch -s -d $(THREADS_DIR)/candle-core -p1 < patches/candle-core-wasm-threads.patch
+	cp Cargo.lock $(THREADS_DIR)/crate/
+	for d in src www widget; do ln -s ../../../$$d $(THREADS_DIR)/crate/$$d; done
+	{ cat Cargo.toml; printf '\n[patch.crates-io]\ncandle-core = { path = "../candle-core" }\n'; } > $@
+
+pkg/threads/genlab_bg.wasm: $(RUST_SRC) $(THREADS_DIR)/crate/Cargo.toml | tools
+	@rustup toolchain list | grep -q '^$(NIGHTLY)' || rustup toolchain install $(NIGHTLY) --profile minimal
+	@rustup component list --toolchain $(NIGHTLY) --installed | grep -q '^rust-src' || \
+		rustup component add rust-src --toolchain $(NIGHTLY)
+	cd $(THREADS_DIR)/crate && CARGO_TARGET_DIR=.. RUSTFLAGS='$(THREADS_RUSTFLAGS)' cargo +$(NIGHTLY) \
+		rustc -Z build-std=panic_abort,std --profile wasm --target $(WASM_TARGET) --lib --features threads \
+		-- $(THREADS_LINK_ARGS)
+	rm -rf pkg/threads
+	wasm-bindgen --target web --remove-name-section --out-dir pkg/threads $(THREADS_WASM)
 
 pkg/vendor/.stamp: node_modules/.package-lock.json
 	mkdir -p pkg/vendor && cp $(TFJS_FILES) pkg/vendor/ && touch $@

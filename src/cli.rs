@@ -50,7 +50,7 @@ enum Command {
         port: u16,
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
-        /// Send COOP/COEP headers (cross-origin isolation, needed for threaded wasm).
+        /// Send COOP/COEP headers: the pages are cross-origin isolated and run the threaded core.
         #[arg(long)]
         isolate: bool,
         /// Connections served at once [default: from the open-file limit, 480 under 1,024].

@@ -319,6 +319,12 @@ fn isolation_headers_are_sent() {
             Some("require-corp"),
             "GET {path}: COEP"
         );
+        // an isolated course page on another site may embed the widget and load embed.js
+        assert_eq!(
+            r.header("Cross-Origin-Resource-Policy"),
+            Some("cross-origin"),
+            "GET {path}: CORP"
+        );
     }
 }
 

@@ -1,11 +1,13 @@
-// Finishes `make dist` (node tools/dist.mjs OPTIMISED_WASM DIST): gives the core a
-// content-hashed name and writes .br and .gz siblings next to the large text and wasm files.
+// Finishes `make dist` (node tools/dist.mjs OPTIMISED_WASM OPTIMISED_THREADED_WASM DIST): gives
+// the two cores content-hashed names and writes .br and .gz siblings next to the large text and
+// wasm files.
 //
 // The hashed name (pkg/genlab_bg.<16 hex>.wasm) is what lets `genlab serve` send the 2.5 MB core
 // as `immutable`: new bytes get a new name, so a browser never has to ask again. The loaders of
 // the core are pointed at it: js/core.js (the page), widget/page.js (the page bundled for the
-// notebook widget) and pkg/genlab.js (wasm-bindgen's default, used by the benchmark page); each
-// must hold its one line, or this fails loudly. The siblings are compressed once at the highest
+// notebook widget) and pkg/genlab.js (wasm-bindgen's default, used by the benchmark page); the
+// threaded core's (pkg/threads/), by js/core.js and pkg/threads/genlab.js. Each must hold its one
+// line, or this fails loudly. The siblings are compressed once at the highest
 // levels, for any server that sends precompressed files (`genlab serve` does, by the browser's
 // Accept-Encoding); a sibling is kept only when it saves at least a tenth.
 import { createHash } from 'node:crypto';
@@ -17,9 +19,9 @@ const COMPRESSIBLE = new Set(['.html', '.css', '.js', '.mjs', '.json', '.svg', '
 const MIN_SIZE = 1024;
 const MIN_SAVING = 0.1;
 
-const [wasm, dist] = process.argv.slice(2);
-if (!wasm || !dist) {
-  console.error('usage: node tools/dist.mjs OPTIMISED_WASM DIST');
+const [wasm, threadedWasm, dist] = process.argv.slice(2);
+if (!wasm || !threadedWasm || !dist) {
+  console.error('usage: node tools/dist.mjs OPTIMISED_WASM OPTIMISED_THREADED_WASM DIST');
   process.exit(2);
 }
 
@@ -49,12 +51,20 @@ const brotli = (bytes, text) => brotliCompressSync(bytes, {
 });
 const gzip = (bytes) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION, memLevel: 9 });
 
-const core = readFileSync(wasm);
-const name = `genlab_bg.${createHash('sha256').update(core).digest('hex').slice(0, 16)}.wasm`;
-writeFileSync(path.join(dist, 'pkg', name), core);
+/** Writes `wasm` into DIST/`dir` under a name from its content; returns the name. */
+function place(wasm, dir) {
+  const bytes = readFileSync(wasm);
+  const name = `genlab_bg.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.wasm`;
+  writeFileSync(path.join(dist, dir, name), bytes);
+  rewrite(path.join(dist, dir, 'genlab.js'), "new URL('genlab_bg.wasm', import.meta.url)", `new URL('${name}', import.meta.url)`);
+  return name;
+}
+
+const name = place(wasm, 'pkg');
+const threaded = place(threadedWasm, 'pkg/threads');
 rewrite(path.join(dist, 'js/core.js'), "'pkg/genlab_bg.wasm'", `'pkg/${name}'`);
+rewrite(path.join(dist, 'js/core.js'), "'pkg/threads/genlab_bg.wasm'", `'pkg/threads/${threaded}'`);
 rewrite(path.join(dist, 'widget/page.js'), '"pkg/genlab_bg.wasm"', `"pkg/${name}"`);
-rewrite(path.join(dist, 'pkg/genlab.js'), "new URL('genlab_bg.wasm', import.meta.url)", `new URL('${name}', import.meta.url)`);
 
 let written = 0;
 const sizes = {};
@@ -69,7 +79,7 @@ for (const file of [...walk(dist)]) {
     writeFileSync(`${file}.${suffix}`, bytes);
     written += 1;
   }
-  if (path.basename(file) === name) sizes.core = { raw: raw.length, gz: encoded.gz.length, br: encoded.br.length };
+  if ([name, threaded].includes(path.basename(file))) sizes[path.relative(dist, file)] = `${raw.length} bytes raw, ${encoded.gz.length} gzip, ${encoded.br.length} brotli`;
 }
-const { raw, gz, br } = sizes.core;
-console.log(`dist/pkg/${name}: ${raw} bytes raw, ${gz} gzip, ${br} brotli; ${written} precompressed siblings in ${dist}/`);
+for (const [file, size] of Object.entries(sizes)) console.log(`dist/${file}: ${size}`);
+console.log(`${written} precompressed siblings in ${dist}/`);

@@ -27,11 +27,12 @@ await build({
   target: 'es2022',
   outdir: out,
   logLevel: 'warning',
-  // the site serves wasm-bindgen's output (pkg/) beside www/; so does this
+  // the site serves wasm-bindgen's output (pkg/) beside www/; so does this. A notebook is never
+  // cross-origin isolated, so the threaded core's glue is the single-threaded one (never used).
   plugins: [{
     name: 'pkg',
     setup(b) {
-      b.onResolve({ filter: /\/pkg\/genlab\.js$/ }, () => ({ path: path.resolve('pkg/genlab.js') }));
+      b.onResolve({ filter: /\/pkg\/(threads\/)?genlab\.js$/ }, () => ({ path: path.resolve('pkg/genlab.js') }));
     },
   }],
 });

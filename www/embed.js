@@ -80,7 +80,8 @@ class GenLabWidget extends HTMLElement {
     });
     frame.title = this.getAttribute('title') || 'GenLab widget';
     frame.loading = 'lazy';
-    frame.setAttribute('allow', 'clipboard-write');
+    // threads, when this page is cross-origin isolated too (docs/sharing.md#threads-what-a-page-needs)
+    frame.setAttribute('allow', 'clipboard-write; cross-origin-isolated');
     Object.assign(frame.style, { width: '100%', height: '100%', border: '0', display: 'block' });
     // what was said before the page inside listened is lost: say it again once it has loaded
     frame.addEventListener('load', () => {

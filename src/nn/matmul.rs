@@ -2,10 +2,11 @@
 //! buffers (inference layers, convolutions). gemm splits only the output between threads, never
 //! the sum over k, so its bits do not depend on the thread count.
 
-/// candle's thread count, as gemm's parallelism (one thread in the browser build).
+/// candle's thread count, as gemm's parallelism: one thread in the single-threaded browser core,
+/// rayon's pool (Web Workers) in the threaded one, whose patched candle reports that pool's size.
 pub fn candle_threads() -> gemm::Parallelism {
     let threads = candle_core::utils::get_num_threads();
-    if threads > 1 && cfg!(not(target_arch = "wasm32")) {
+    if threads > 1 && cfg!(any(not(target_arch = "wasm32"), target_feature = "atomics")) {
         gemm::Parallelism::Rayon(threads)
     } else {
         gemm::Parallelism::None

@@ -151,6 +151,11 @@ impl Files {
                 "cross-origin-embedder-policy",
                 HeaderValue::from_static("require-corp"),
             );
+            // and let an isolated page elsewhere (a course page) embed the widget and embed.js
+            headers.insert(
+                "cross-origin-resource-policy",
+                HeaderValue::from_static("cross-origin"),
+            );
         }
     }
 }

@@ -18,12 +18,24 @@ mod data;
 mod halluc;
 mod interpolant;
 mod qlae;
+mod watchdog;
 
 pub use bench::Bench;
 pub use data::DataLab;
 pub use halluc::{HallucLab, HallucRecursion};
 pub use interpolant::InterpolantLab;
 pub use qlae::QlaeLab;
+
+/// The threaded core's `initThreadPool(n)` (a Promise): rayon's pool as n Web Workers. The lab
+/// worker awaits it before anything else, since rayon's first use fixes its pool.
+#[cfg(feature = "threads")]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
+/// How many threads the core computes on: rayon's pool (1 in the single-threaded core).
+#[wasm_bindgen(js_name = coreThreads)]
+pub fn core_threads() -> usize {
+    rayon::current_num_threads()
+}
 
 fn js_error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
@@ -178,10 +190,12 @@ unsafe impl std::alloc::GlobalAlloc for Reporting {
     }
 }
 
-/// `ptr`; a null one records `size` as the failed allocation.
+/// `ptr`; a null one records `size` as the failed allocation (and, on a pool thread of the
+/// threaded core, tells the page, since that thread's trap is not the lab worker's).
 fn noted(ptr: *mut u8, size: usize) -> *mut u8 {
     if ptr.is_null() {
         FAILED_ALLOCATION.store(size, std::sync::atomic::Ordering::Relaxed);
+        watchdog::pool_thread_failed("", size);
     }
     ptr
 }
@@ -217,7 +231,10 @@ pub fn debug_exhaust_memory() -> usize {
 
 #[wasm_bindgen(start)]
 fn start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        watchdog::pool_thread_failed(info.payload_as_str().unwrap_or("a panic"), 0);
+    }));
 }
 
 /// The config schema version this build writes.
@@ -230,4 +247,15 @@ pub fn config_version() -> u32 {
 #[wasm_bindgen(js_name = debugPanic)]
 pub fn debug_panic() {
     panic!("deliberate panic requested by the test hook");
+}
+
+/// Panics on purpose on a pool thread of the threaded core (rayon runs work from outside its
+/// pool on the pool's threads), so the tests can check that the page survives that too. The
+/// single-threaded core panics on its one thread.
+#[wasm_bindgen(js_name = debugPanicInPool)]
+pub fn debug_panic_in_pool() {
+    rayon::join(
+        || (),
+        || panic!("deliberate panic on a pool thread requested by the test hook"),
+    );
 }

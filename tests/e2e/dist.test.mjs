@@ -1,6 +1,7 @@
 // `make dist` output on its own: copied into a sub-folder of a plain static root (no /pkg/
-// mount, nothing else from the repo), it must load, sample, and reproduce a link exactly. Its
-// core has a content-hashed name, downloaded once (compressed) and then taken from the cache.
+// mount, nothing else from the repo), it must load, sample, and reproduce a link exactly, with the
+// threaded core too when served cross-origin isolated. Its core has a content-hashed name,
+// downloaded once (compressed) and then taken from the cache.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
@@ -20,6 +21,7 @@ test('the dist folder works from a sub-folder of any static host', async (t) => 
     assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
     assert.equal(await page.evaluate(() => window.genlab.view.points.length), 1400);
     assert.deepEqual(errors, []);
+    await threadedCoreGivesTheSamePoints(t, root, browser, `course/genlab/${hash}`, await page.evaluate(() => Array.from(window.genlab.view.points)));
     const bench = await openPage(browser, `${server.url}course/genlab/bench.html?steps=2&reps=1`);
     await bench.page.waitForFunction(() => window.benchResults?.done, null, { timeout: 300_000 });
     assert.equal(await bench.page.evaluate(() => window.benchResults.error), undefined, 'the bench page finds its vendored TF.js');
@@ -30,6 +32,23 @@ test('the dist folder works from a sub-folder of any static host', async (t) => 
 });
 
 const HASHED_CORE = /\/pkg\/genlab_bg\.[0-9a-f]{16}\.wasm$/;
+
+/** The same dist folder served cross-origin isolated runs its hashed threaded core, to `points`. */
+async function threadedCoreGivesTheSamePoints(t, root, browser, address, points) {
+  const server = await startServer({ dir: root, pkg: null, extra: ['--isolate'] });
+  t.after(() => server.stop());
+  const wasm = [];
+  const { page, context, errors } = await openPage(browser, `${server.url}${address}`, {
+    setup: (c) => c.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); }),
+  });
+  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
+  assert.equal(wasm.length, 1);
+  assert.match(wasm[0], /\/pkg\/threads\/genlab_bg\.[0-9a-f]{16}\.wasm$/, 'the isolated page runs the hashed threaded core');
+  assert.deepEqual(await page.evaluate(() => Array.from(window.genlab.view.points)), points, 'the same points as the single-threaded core');
+  assert.deepEqual(errors, []);
+  await context.close();
+}
 
 test('the dist page downloads its content-hashed core once, and a reload takes it from the cache', async (t) => {
   const root = scratchDir(t, 'genlab-dist-');

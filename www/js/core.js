@@ -3,12 +3,35 @@
 // that fetched its own copy made each lab (and each embedded widget) pay the download and the
 // compile again. Its body is read through a counting stream (downloads.js): the page shows the
 // bytes received in each plot's loading placeholder, still from one download and one compile.
+//
+// A cross-origin isolated page on a machine with more than one core runs the threaded core
+// instead (pkg/threads/): its lab workers compute on a pool of Web Workers sharing the core's
+// memory. Only one of the two is downloaded. Both compute the same bits.
 import { current, ended, track } from './downloads.js';
-import { siteFetch } from './site.js';
+import { siteFetch, siteParams } from './site.js';
 
 // From the site's root, so the site also works from a sub-folder of any static host. `make dist`
-// rewrites this name to the core's content-hashed copy (tools/dist.mjs), which browsers may keep.
+// rewrites these names to the cores' content-hashed copies (tools/dist.mjs), which browsers may keep.
 const CORE = 'pkg/genlab_bg.wasm';
+const THREADED_CORE = 'pkg/threads/genlab_bg.wasm';
+/** The most threads a lab's worker computes on: past this, the labs' small products gain nothing. */
+export const MAX_THREADS = 16;
+
+/**
+ * The threads each lab's worker computes on: 0 for the single-threaded core, else the size of the
+ * threaded core's pool. Threads need shared memory, which only a cross-origin isolated page has
+ * (COOP/COEP headers; `genlab serve --isolate`). `?threads=N` asks for N (1 to MAX_THREADS) in
+ * such a page; without it, one per core the browser reports.
+ */
+export const coreThreads = pickThreads(siteParams.get('threads'), globalThis.crossOriginIsolated === true, navigator.hardwareConcurrency ?? 1);
+
+function pickThreads(asked, isolated, cores) {
+  if (!isolated) return 0;
+  const n = Number(asked ?? NaN);
+  if (Number.isInteger(n) && n >= 1) return Math.min(n, MAX_THREADS);
+  return cores > 1 ? Math.min(cores, MAX_THREADS) : 0;
+}
+
 let compiled = null;
 
 /** Resolves to the compiled core (a `WebAssembly.Module`); the first call starts the download. */
@@ -22,13 +45,14 @@ export function loadCore() {
 }
 
 async function compile() {
+  const core = coreThreads ? THREADED_CORE : CORE;
   let response;
   try {
-    response = await siteFetch(CORE);
+    response = await siteFetch(core);
   } catch (err) {
     throw new Error(`the GenLab core could not be downloaded (${err.message})`, { cause: err });
   }
-  if (!response.ok) throw new Error(`the GenLab core could not be downloaded (${CORE}: HTTP ${response.status})`);
+  if (!response.ok) throw new Error(`the GenLab core could not be downloaded (${core}: HTTP ${response.status})`);
   // the counted copy keeps the headers, so streaming still sees the wasm MIME type; with
   // Content-Encoding the counted bytes are decoded ones and there is no total (see downloads.js)
   response = track(response, 'core');

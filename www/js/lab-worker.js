@@ -2,7 +2,11 @@
 // the last config when the wasm instance dies (a Rust panic must not take the page with it).
 // The worker starts with the first request, not before: a lab's worker costs nothing until its
 // view is shown. It is handed the page's compiled core (`core.js`) rather than fetching its own.
-import { loadCore } from './core.js';
+//
+// With the threaded core, a pool thread that traps leaves the worker waiting forever, unable to
+// say so; the pool thread tells this page on a BroadcastChannel first (src/wasm/watchdog.rs).
+import { coreThreads, loadCore } from './core.js';
+import { outOfMemory } from './out-of-memory.js';
 import { siteWorker } from './site.js';
 
 export class LabWorker {
@@ -14,18 +18,33 @@ export class LabWorker {
     this.lastConfigure = null;
     /** The Worker, once a request has started it. */
     this.worker = null;
+    /** The channel its pool threads' failures come on (threaded core). */
+    this.watchdog = null;
   }
 
   start() {
-    const worker = siteWorker('js/worker.js');
+    const worker = siteWorker(coreThreads ? `js/worker.js?threads=${coreThreads}` : 'js/worker.js');
     this.worker = worker;
     worker.onmessage = ({ data }) => this.dispatch(data);
     worker.onerror = (e) => this.crash(e.message || 'the worker failed to start');
+    const watchdog = coreThreads ? this.watch() : undefined;
     // the worker holds its requests until the core comes (or fails them with why it did not)
     loadCore().then(
-      (module) => worker.postMessage({ type: 'core', module }),
+      (module) => worker.postMessage({ type: 'core', module, watchdog }),
       (err) => worker.postMessage({ type: 'core', error: err.message }),
     );
+  }
+
+  /** Listens for this worker's pool threads failing; returns the channel's name. */
+  watch() {
+    const name = `genlab-pool-${crypto.randomUUID()}`;
+    const channel = new BroadcastChannel(name);
+    channel.onmessage = ({ data: { panic, asked, held } }) => {
+      if (this.watchdog !== channel) return;
+      this.crash(panic ? `The GenLab core crashed (${panic}). Restarting…` : outOfMemory(held, asked));
+    };
+    this.watchdog = channel;
+    return name;
   }
 
   /** Posts `msg`, starting the worker if this is its first message. */
@@ -50,6 +69,8 @@ export class LabWorker {
   restart() {
     this.worker.terminate();
     this.worker = null;
+    this.watchdog?.close();
+    this.watchdog = null;
     if (this.lastConfigure) this.request(this.lastConfigure).catch(() => {});
   }
 
@@ -97,9 +118,9 @@ export class LabWorker {
     this.worker?.postMessage({ type: 'cancel' });
   }
 
-  /** Test hook: ask the core to panic. */
-  panic() {
-    this.post({ type: 'panic' });
+  /** Test hook: ask the core to panic, in this worker or (`'pool'`) on a thread of its pool. */
+  panic(where) {
+    this.post({ type: 'panic', where });
   }
 
   /** Test hook: the core allocates until the tab's memory runs out. */

@@ -3,9 +3,12 @@
 // plumbing (the queue, cancel, ε, errors); each lab's module in worker/ declares its session,
 // its streaming requests and the session methods the page may `call`.
 //
-// In:  {type:'core', module} | {type:'core', error}  first, from the page: the compiled core (see
-//                                               core.js), or why there is none (every request then fails with it)
-//      {type:'catalog', id}                      → {type:'catalog', id, catalog, defaults, presets: {lab: [preset…]}}
+// In:  {type:'core', module, watchdog} | {type:'core', error}  first, from the page: the compiled core
+//                                               (see core.js), or why there is none (every request then fails with it);
+//                                               with the threaded core (?threads=N) this worker starts a pool of N
+//                                               threads, and `watchdog` names the channel its threads' failures go to
+//      {type:'catalog', id}                      → {type:'catalog', id, catalog, defaults, presets: {lab: [preset…]}, threads}
+//                                               threads: how many threads the core computes on
 //      {type:'configure', id, lab, config}      → {type:'configured', id, config, estimate, …the lab's facts (its module's `open`)}
 //                                               estimate: {bytes, flopsPerStep, drivers}, what training costs (budget.rs)
 //      {type:'call', id, method, args}          → {type:'result', id, result}   (the lab's `calls`: a typed array, a small
@@ -30,7 +33,8 @@
 // Out on failure: {type:'error', id, message} for a bad request (the session is kept);
 //                 {type:'fatal', message} when the wasm instance died (the page restarts us).
 // Relative, so the site also works from a sub-folder of any static host (`make dist`).
-import init, { allocationFailure, debugExhaustMemory, debugPanic, memoryBytes } from '../pkg/genlab.js';
+import { outOfMemory } from './out-of-memory.js';
+import { glue, threads } from './worker/glue.js';
 import bench from './worker/bench.js';
 import data from './worker/data.js';
 import halluc from './worker/halluc.js';
@@ -38,15 +42,23 @@ import qlae from './worker/qlae.js';
 import si from './worker/si.js';
 
 const LABS = { data, si, halluc, qlae, bench };
+const { default: init, allocationFailure, debugExhaustMemory, debugPanic, memoryBytes } = glue;
 
 // The page compiles the core once and sends it to every worker it starts ({type:'core'}), so
 // this worker only instantiates it; helper workers instantiate the same module (`ChunkPool`):
 // compiling their own made them start cold (measured: 2 workers 1.3× faster than 1, against 1.6×).
 let receiveCore;
-const compiled = new Promise((resolve, reject) => {
-  receiveCore = ({ module, error }) => (error ? reject(new Error(error)) : resolve(module));
+const received = new Promise((resolve, reject) => {
+  receiveCore = (msg) => (msg.error ? reject(new Error(msg.error)) : resolve(msg));
 });
-const ready = compiled.then((module) => init({ module_or_path: module }));
+const compiled = received.then(({ module }) => module);
+// The threaded core's pool starts before anything else runs: rayon's first use fixes its size.
+const ready = received.then(async ({ module, watchdog }) => {
+  await init({ module_or_path: module });
+  if (!threads) return;
+  await glue.initThreadPool(threads);
+  glue.watchPool(watchdog);
+});
 /** The configured lab's module and its session. */
 let lab = null;
 let session = null;
@@ -82,26 +94,18 @@ function fail(id, err) {
   // A trap (RuntimeError) means the instance's memory can no longer be trusted.
   if (err instanceof WebAssembly.RuntimeError) {
     dead = true;
-    postMessage({ type: 'fatal', message: outOfMemory() ?? `The GenLab core crashed (${message}). Restarting…` });
+    const asked = allocationFailure();
+    postMessage({ type: 'fatal', message: asked ? outOfMemory(memoryBytes(), asked) : `The GenLab core crashed (${message}). Restarting…` });
   } else {
     postMessage({ type: 'error', id, message });
   }
-}
-
-/** What to say when the trap was the allocator failing, else null. */
-function outOfMemory() {
-  const asked = allocationFailure();
-  if (!asked) return null;
-  const mb = (bytes) => `${Math.round(bytes / 1e6).toLocaleString('en')} MB`;
-  return `This tab ran out of memory: the core holds ${mb(memoryBytes())} and could not get ${mb(asked)} more `
-    + '(a tab gives it at most 4,096 MB, often less on phones). Lower train.batch or the network sizes. Restarting…';
 }
 
 /** Requests of the worker itself, whatever lab is configured. */
 const handlers = {
   async catalog({ id }) {
     const presets = Object.fromEntries(Object.entries(LABS).filter(([, m]) => m.presets).map(([name, m]) => [name, m.presets()]));
-    postMessage({ type: 'catalog', id, ...data.catalog(), presets });
+    postMessage({ type: 'catalog', id, ...data.catalog(), presets, threads: glue.coreThreads() });
   },
 
   async configure({ id, lab: name, config }) {
@@ -123,8 +127,9 @@ const handlers = {
     postMessage({ type: 'result', id, result }, arrays.map((a) => a.buffer));
   },
 
-  async panic() {
-    debugPanic();
+  async panic({ where }) {
+    if (where === 'pool') glue.debugPanicInPool();
+    else debugPanic();
   },
 
   async exhaust() {

@@ -1,6 +1,8 @@
 // The benchmark workload in the worker (MLP 3→256×3→2): the training session the tests drive
 // one step at a time.
-import { Bench } from '../../pkg/genlab.js';
+import { glue } from './glue.js';
+
+const { Bench } = glue;
 
 export default {
   open(config) {

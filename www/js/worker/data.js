@@ -1,6 +1,8 @@
 // The Data view in the worker: a density's session, its samples streamed in chunks, and its
 // density on a grid.
-import { DataLab, datasetCatalog, defaultDataConfig } from '../../pkg/genlab.js';
+import { glue } from './glue.js';
+
+const { DataLab, datasetCatalog, defaultDataConfig } = glue;
 
 export default {
   /** The datasets the labs offer, and the Data view's default config. */

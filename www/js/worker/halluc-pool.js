@@ -4,6 +4,7 @@
 // however they are shared out.
 
 import { siteWorker } from '../site.js';
+import { threads } from './glue.js';
 
 /**
  * Each helper keeps two chunks in flight, so it never waits while the lab's worker samples;
@@ -26,7 +27,8 @@ export class ChunkPool {
   }
 
   startHelper(h, module, config, weights, steps) {
-    const worker = siteWorker('js/worker/halluc-helper.js');
+    // the helper needs the glue of the core it is handed (glue.js)
+    const worker = siteWorker(threads ? `js/worker/halluc-helper.js?threads=${threads}` : 'js/worker/halluc-helper.js');
     const helper = { h, worker, inflight: [] };
     worker.onmessage = ({ data }) => {
       if (data.type === 'chunk') {

@@ -1,8 +1,10 @@
 // The diffusion-hallucinations lab in the worker: its session, training, sampling shared
 // with helper workers (`ChunkPool`), and recursive training, which needs no session.
-import { HallucLab, HallucRecursion, hallucPresets } from '../../pkg/genlab.js';
+import { glue } from './glue.js';
 import { ChunkPool } from './halluc-pool.js';
 import { WEIGHT_CALLS, snapshot, train } from './training.js';
+
+const { HallucLab, HallucRecursion, hallucPresets } = glue;
 
 export default {
   presets: () => JSON.parse(hallucPresets()),

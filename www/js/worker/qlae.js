@@ -1,7 +1,9 @@
 // The latent-quantization lab in the worker: its session, training, and the pictures and
 // scores the page asks for by `call`.
-import { QlaeLab, qlaePresets } from '../../pkg/genlab.js';
+import { glue } from './glue.js';
 import { WEIGHT_CALLS, snapshot, train } from './training.js';
+
+const { QlaeLab, qlaePresets } = glue;
 
 export default {
   presets: () => JSON.parse(qlaePresets()),

@@ -1,7 +1,9 @@
 // The stochastic-interpolants lab in the worker: its session, training that carries the
 // particles through the whole grid now and then, and playing the particles frame by frame.
-import { InterpolantLab, interpolantPresets } from '../../pkg/genlab.js';
+import { glue } from './glue.js';
 import { WEIGHT_CALLS, snapshot, train } from './training.js';
+
+const { InterpolantLab, interpolantPresets } = glue;
 
 export default {
   presets: () => JSON.parse(interpolantPresets()),
