@@ -82,14 +82,15 @@ fuzz:
 	GENLAB_FUZZ_CASES=20000 cargo test --release --test fuzz
 	GENLAB_FUZZ_CASES=30000 cargo test --release --test serve seeded_fuzz
 
-## Native vs wasm vs TF.js on the shared workload, each lab natively and in the page, native
-## thread scaling; each prints a table with ratios. Then bench-open.
+## Native vs wasm vs TF.js on the shared workload, each lab natively and in the page, thread
+## scaling natively and in the page; each prints a table with ratios. Then bench-open.
 bench: build browser target/release/genlab bench-open
 	GENLAB_BIN=target/release/genlab node bench/bench.mjs
 	GENLAB_BIN=target/release/genlab node bench/bench-si.mjs
 	GENLAB_BIN=target/release/genlab node bench/bench-halluc.mjs
 	GENLAB_BIN=target/release/genlab node bench/bench-qlae.mjs
 	GENLAB_BIN=target/release/genlab node bench/bench-threads.mjs
+	GENLAB_BIN=target/release/genlab node bench/bench-threads-page.mjs
 
 ## Opening the site as `make dist` builds it: bytes, core downloads and compiles, time to the
 ## first painted samples, cold and warm, on localhost and at 10 Mbit/s with 40 ms latency.

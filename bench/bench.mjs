@@ -5,7 +5,9 @@
 //   node bench/bench.mjs            (from the repo root; GENLAB_BIN=… to pick the binary)
 //
 // Runs one runtime at a time: native (candle's default thread count, then one thread, the fair
-// peer of the single-threaded wasm runs), then the page (which runs GenLab, then TF.js twice).
+// peer of the single-threaded wasm runs), then the page (which runs GenLab, then TF.js twice),
+// then in a cross-origin isolated page GenLab's threaded core on 1 and 2 threads (in a lab
+// worker) and TF.js's threaded-SIMD backend.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,7 +18,7 @@ import { startServer, launchBrowser, openPage, ROOT, GENLAB_BIN } from '../tests
 
 export const STEPS = 30;
 export const REPS = 10; // `genlab bench` times 10 forward passes too
-/** TF.js's threads in the threaded peer run (`tfjsWasmThreaded2` in target/bench.json). */
+/** The threads of the threaded runs (`genlabWasm2Threads`, `tfjsWasmThreaded2` in target/bench.json). */
 const THREADED = 2;
 const TIMEOUT_MS = 10 * 60 * 1000;
 const OUT = path.join(ROOT, 'target/bench.json');
@@ -69,13 +71,13 @@ async function runNative(threads) {
   return { ...native, threads: threads ?? (Number(process.env.RAYON_NUM_THREADS) || os.availableParallelism()) };
 }
 
-/** The bench page; `tfjsThreads` > 1 runs only TF.js on that many threads, on an isolated server. */
-async function runBrowser({ tfjsThreads = 1 } = {}) {
-  const server = await startServer({ extra: tfjsThreads > 1 ? ['--isolate'] : [] });
+/** The bench page with `query` (`&threads=N` or `&tfjsThreads=N`: one threaded run, on an isolated server). */
+async function runBrowser(query = '') {
+  const server = await startServer({ extra: query ? ['--isolate'] : [] });
   let browser;
   try {
     browser = await launchBrowser();
-    const { page, errors } = await openPage(browser, `${server.url}bench.html?steps=${STEPS}&reps=${REPS}&tfjsThreads=${tfjsThreads}`);
+    const { page, errors } = await openPage(browser, `${server.url}bench.html?steps=${STEPS}&reps=${REPS}${query}`);
     const results = await waitForBench(page, errors);
     if (results.error) throw new Error(`bench page failed: ${results.error}`);
     return { results, browserVersion: browser.version(), consoleErrors: errors };
@@ -88,11 +90,12 @@ async function runBrowser({ tfjsThreads = 1 } = {}) {
 const num = (v, digits) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const times = (a, b) => `${(a / b).toFixed(a / b >= 10 ? 1 : 2)}×`;
 
-function printTable(native, native1, r, binaryNote, tfjsThreaded) {
+function printTable(native, native1, r, binaryNote, tfjsThreaded, genlabThreaded) {
   const rows = [
     [`native candle (${native.threads} threads${binaryNote})`, native],
     [`native candle (1 thread${binaryNote})`, native1],
     ['GenLab wasm', r.genlab],
+    ...genlabThreaded.map((g) => [`GenLab wasm, threaded core in a worker (${g.threads} thread${g.threads === 1 ? '' : 's'})`, g]),
     [`TF.js wasm (${r.tfjs.threads} thread${r.tfjs.threads === 1 ? '' : 's'})`, r.tfjs],
     ['TF.js wasm, explicit transposes', r.tfjsExplicitTranspose],
     [`TF.js threaded SIMD (${tfjsThreaded.requestedThreads} threads asked, ${tfjsThreaded.threads} reported), explicit transposes`, tfjsThreaded],
@@ -105,6 +108,10 @@ function printTable(native, native1, r, binaryNote, tfjsThreaded) {
     ...rows.map(([name, x]) => `${name.padEnd(w)}${num(x.stepsPerSec, 2).padStart(14)}${num(x.samplesPerSec, 0).padStart(20)}`),
     `ratio GenLab-wasm / TF.js:                      train ${times(r.genlab.stepsPerSec, r.tfjs.stepsPerSec)}, forward ${times(r.genlab.samplesPerSec, r.tfjs.samplesPerSec)}`,
     `ratio GenLab-wasm / TF.js (explicit transposes): train ${times(r.genlab.stepsPerSec, r.tfjsExplicitTranspose.stepsPerSec)}, forward ${times(r.genlab.samplesPerSec, r.tfjsExplicitTranspose.samplesPerSec)}`,
+    ...genlabThreaded.filter((g) => g.threads > 1).flatMap((g) => [
+      `ratio GenLab-wasm ${g.threads} threads / GenLab-wasm: train ${times(g.stepsPerSec, r.genlab.stepsPerSec)}, forward ${times(g.samplesPerSec, r.genlab.samplesPerSec)}`,
+      `ratio GenLab-wasm ${g.threads} threads / TF.js threaded SIMD: train ${times(g.stepsPerSec, tfjsThreaded.stepsPerSec)}, forward ${times(g.samplesPerSec, tfjsThreaded.samplesPerSec)}`,
+    ]),
     `ratio GenLab-wasm / native:                     train ${times(r.genlab.stepsPerSec, native.stepsPerSec)}, forward ${times(r.genlab.samplesPerSec, native.samplesPerSec)}`,
     `ratio GenLab-wasm / native (1 thread):          train ${times(r.genlab.stepsPerSec, native1.stepsPerSec)}, forward ${times(r.genlab.samplesPerSec, native1.samplesPerSec)}`,
     `loss (first → last): GenLab ${r.genlab.firstLoss.toFixed(4)} → ${r.genlab.finalLoss.toFixed(4)} (AdamW), `
@@ -122,12 +129,20 @@ async function main() {
   const native1 = await runNative(1);
   console.error(`browser: bench.html?steps=${STEPS}&reps=${REPS} (GenLab wasm, then TF.js wasm) …`);
   const { results, browserVersion, consoleErrors } = await runBrowser();
+  const genlabThreaded = [];
+  const errors = [...consoleErrors];
+  for (const threads of [1, THREADED]) {
+    console.error(`browser, cross-origin isolated: bench.html?…&threads=${threads} (GenLab's threaded core) …`);
+    const run = await runBrowser(`&threads=${threads}`);
+    genlabThreaded.push(run.results.genlab);
+    errors.push(...run.consoleErrors);
+  }
   console.error(`browser, cross-origin isolated: bench.html?…&tfjsThreads=${THREADED} (TF.js threaded SIMD, explicit transposes) …`);
-  const threaded = await runBrowser({ tfjsThreads: THREADED });
-  for (const e of [...consoleErrors, ...threaded.consoleErrors]) console.error(`warning: console error on the bench page: ${e}`);
+  const threaded = await runBrowser(`&tfjsThreads=${THREADED}`);
+  for (const e of [...errors, ...threaded.consoleErrors]) console.error(`warning: console error on the bench page: ${e}`);
   const tfjsThreaded = threaded.results.tfjsExplicitTranspose;
 
-  printTable(native, native1, results, isDebug ? ', debug' : '', tfjsThreaded);
+  printTable(native, native1, results, isDebug ? ', debug' : '', tfjsThreaded, genlabThreaded);
   if (isDebug) console.log('note: native figures come from a debug build (dependencies at opt-level 3, the crate at 1)');
   if (tfjsThreaded.threads !== THREADED) {
     console.log(`note: TF.js was asked for ${THREADED} threads and reports ${tfjsThreaded.threads} (TF.js 4.22's setThreadsCount does not take, tensorflow/tfjs#8513)`);
@@ -146,12 +161,22 @@ async function main() {
     genlabWasm: results.genlab,
     tfjsWasm: results.tfjs,
     tfjsWasmExplicitTranspose: results.tfjsExplicitTranspose,
+    genlabWasmThreaded1: genlabThreaded[0],
+    genlabWasm2Threads: genlabThreaded[1],
     tfjsWasmThreaded2: tfjsThreaded,
     ratios: {
       genlabOverTfjs: { train: ratio(results.genlab.stepsPerSec, results.tfjs.stepsPerSec), forward: ratio(results.genlab.samplesPerSec, results.tfjs.samplesPerSec) },
       genlabOverTfjsExplicitTranspose: {
         train: ratio(results.genlab.stepsPerSec, results.tfjsExplicitTranspose.stepsPerSec),
         forward: ratio(results.genlab.samplesPerSec, results.tfjsExplicitTranspose.samplesPerSec),
+      },
+      genlab2ThreadsOverGenlab: {
+        train: ratio(genlabThreaded[1].stepsPerSec, results.genlab.stepsPerSec),
+        forward: ratio(genlabThreaded[1].samplesPerSec, results.genlab.samplesPerSec),
+      },
+      genlab2ThreadsOverTfjsThreaded2: {
+        train: ratio(genlabThreaded[1].stepsPerSec, tfjsThreaded.stepsPerSec),
+        forward: ratio(genlabThreaded[1].samplesPerSec, tfjsThreaded.samplesPerSec),
       },
       genlabOverNative: { train: ratio(results.genlab.stepsPerSec, native.stepsPerSec), forward: ratio(results.genlab.samplesPerSec, native.samplesPerSec) },
       genlabOverNative1Thread: { train: ratio(results.genlab.stepsPerSec, native1.stepsPerSec), forward: ratio(results.genlab.samplesPerSec, native1.samplesPerSec) },

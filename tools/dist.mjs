@@ -11,7 +11,7 @@
 // levels, for any server that sends precompressed files (`genlab serve` does, by the browser's
 // Accept-Encoding); a sibling is kept only when it saves at least a tenth.
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
@@ -65,6 +65,15 @@ const threaded = place(threadedWasm, 'pkg/threads');
 rewrite(path.join(dist, 'js/core.js'), "'pkg/genlab_bg.wasm'", `'pkg/${name}'`);
 rewrite(path.join(dist, 'js/core.js'), "'pkg/threads/genlab_bg.wasm'", `'pkg/threads/${threaded}'`);
 rewrite(path.join(dist, 'widget/page.js'), '"pkg/genlab_bg.wasm"', `"pkg/${name}"`);
+
+// A static host that cannot send COOP/COEP: coi-serviceworker re-serves the site's files with
+// them (the first visit reloads once), so its pages are cross-origin isolated and run the
+// threaded core. The lecture and the slides hold widgets, which are isolated only if they are.
+// Where the server sends the headers itself (genlab serve --isolate), it does nothing.
+copyFileSync('node_modules/coi-serviceworker/coi-serviceworker.min.js', path.join(dist, 'coi-serviceworker.js'));
+for (const [page, root] of [['index.html', ''], ['examples/lecture.html', '../'], ['examples/slides.html', '../']]) {
+  rewrite(path.join(dist, page), '  <title>', `  <script src="${root}coi-serviceworker.js"></script>\n  <title>`);
+}
 
 let written = 0;
 const sizes = {};

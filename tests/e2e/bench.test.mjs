@@ -76,3 +76,23 @@ test('TF.js on two threads needs a cross-origin isolated page, and runs in one',
     isolated.stop();
   }
 });
+
+test('GenLab on two threads needs a cross-origin isolated page, and runs the threaded core in a worker', { timeout: TIMEOUT }, async () => {
+  const plain = await openPage(browser, `${server.url}bench.html?steps=2&reps=1&threads=2`);
+  const refused = await waitForBench(plain.page, [], { timeoutMs: 60_000 });
+  assert.match(refused.error, /GenLab on 2 threads needs a cross-origin isolated page \(genlab serve --isolate\)/);
+  await plain.page.close();
+  const isolated = await startServer({ extra: ['--isolate'] });
+  try {
+    const opened = await openPage(browser, `${isolated.url}bench.html?steps=2&reps=1&threads=2`);
+    const r = await waitForBench(opened.page, opened.errors, { timeoutMs: TIMEOUT - 90_000 });
+    assert.equal(r.error, undefined, `page error: ${r.error}`);
+    const g = r.genlab;
+    assert.equal(g.threads, 2);
+    assert.ok(Number.isFinite(g.stepsPerSec) && g.stepsPerSec > 0 && Number.isFinite(g.samplesPerSec) && g.samplesPerSec > 0);
+    assert.ok(g.finalLoss < g.firstLoss, `loss went ${g.firstLoss} → ${g.finalLoss}`);
+    assert.deepEqual(opened.errors, []);
+  } finally {
+    isolated.stop();
+  }
+});

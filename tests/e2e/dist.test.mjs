@@ -1,58 +1,93 @@
 // `make dist` output on its own: copied into a sub-folder of a plain static root (no /pkg/
-// mount, nothing else from the repo), it must load, sample, and reproduce a link exactly, with the
-// threaded core too when served cross-origin isolated. Its core has a content-hashed name,
-// downloaded once (compressed) and then taken from the cache.
+// mount, nothing else from the repo), it must load, sample, and reproduce a link exactly; its
+// service worker makes it cross-origin isolated, so it runs the threaded core, to the same bits.
+// Its core has a content-hashed name, downloaded once (compressed) and then taken from the cache.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, launchBrowser, openPage, scratchDir, startServer } from './harness.mjs';
 
-test('the dist folder works from a sub-folder of any static host', async (t) => {
+/** Opens `url` in a fresh context, recording the wasm files the page asks for. */
+async function openRecording(browser, url, options = {}) {
+  const wasm = [];
+  const opened = await openPage(browser, url, {
+    ...options,
+    setup: (c) => c.on('request', (r) => { if (r.url().endsWith('.wasm') && !r.serviceWorker()) wasm.push(new URL(r.url()).pathname); }),
+  });
+  return { ...opened, wasm };
+}
+
+/** Waits until the page (which may reload itself once) is ready or failed; what it shows. */
+async function settled(page) {
+  for (let waited = 0; waited < 60_000; waited += 250) {
+    const state = await page.evaluate(() => document.body.dataset.state).catch(() => null);
+    if (['ready', 'error'].includes(state)) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return page.evaluate(() => ({
+    state: document.body.dataset.state,
+    message: document.getElementById('message').textContent,
+    isolated: crossOriginIsolated,
+    points: Array.from(window.genlab.view.points),
+  }));
+}
+
+/** A copy of dist/ at `dir` whose pages do not load the service worker (a host that removed it). */
+function copyWithoutServiceWorker(dir) {
+  cpSync(path.join(ROOT, 'dist'), dir, { recursive: true });
+  const index = path.join(dir, 'index.html');
+  writeFileSync(index, readFileSync(index, 'utf8').replace('<script src="coi-serviceworker.js"></script>', ''));
+  for (const sibling of ['br', 'gz']) rmSync(`${index}.${sibling}`, { force: true });
+}
+
+const HASHED_CORE = /\/pkg\/genlab_bg\.[0-9a-f]{16}\.wasm$/;
+const HASHED_THREADED_CORE = /\/pkg\/threads\/genlab_bg\.[0-9a-f]{16}\.wasm$/;
+
+test('the dist folder works from a sub-folder of any static host, isolated by its service worker', async (t) => {
   const root = scratchDir(t, 'genlab-dist-');
   cpSync(path.join(ROOT, 'dist'), path.join(root, 'course', 'genlab'), { recursive: true });
+  copyWithoutServiceWorker(path.join(root, 'course', 'plain'));
   const server = await startServer({ dir: root, pkg: null });
+  const isolated = await startServer({ dir: root, pkg: null, extra: ['--isolate'] });
   const browser = await launchBrowser();
   try {
-    const hash = '#data?v=1&dataset.name=rings&n=700&seed=5';
-    const { page, errors } = await openPage(browser, `${server.url}course/genlab/${hash}`);
-    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60_000 });
-    assert.equal(await page.evaluate(() => document.getElementById('message').textContent), '');
-    assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
-    assert.equal(await page.evaluate(() => window.genlab.view.points.length), 1400);
-    assert.deepEqual(errors, []);
-    await threadedCoreGivesTheSamePoints(t, root, browser, `course/genlab/${hash}`, await page.evaluate(() => Array.from(window.genlab.view.points)));
+    const address = 'course/genlab/#data?v=1&dataset.name=rings&n=700&seed=5';
+    // without its service worker the page is not isolated: the single-threaded core
+    const plain = await openRecording(browser, server.url + address.replace('genlab', 'plain'));
+    const single = await settled(plain.page);
+    assert.deepEqual([single.state, single.message, single.isolated], ['ready', '', false]);
+    assert.equal(single.points.length, 1400);
+    assert.equal(plain.wasm.length, 1);
+    assert.match(plain.wasm[0], HASHED_CORE);
+    assert.deepEqual(plain.errors, []);
+    // with it, the first visit reloads once, isolated, and downloads only the threaded core
+    const served = await openRecording(browser, server.url + address);
+    const threaded = await settled(served.page);
+    assert.deepEqual([threaded.state, threaded.isolated], ['ready', true], 'the service worker isolated the page');
+    assert.equal(served.wasm.length, 1, `wasm asked for: ${served.wasm.join(', ')}`);
+    assert.match(served.wasm[0], HASHED_THREADED_CORE);
+    assert.deepEqual(threaded.points, single.points, 'the same points as the single-threaded core');
+    assert.deepEqual(served.errors, []);
+    // a host that sends the headers itself needs no service worker
+    const headers = await openRecording(browser, isolated.url + address);
+    const sent = await settled(headers.page);
+    assert.deepEqual([sent.state, sent.isolated, sent.points], ['ready', true, single.points]);
+    assert.match(headers.wasm.join(), HASHED_THREADED_CORE);
     const bench = await openPage(browser, `${server.url}course/genlab/bench.html?steps=2&reps=1`);
     await bench.page.waitForFunction(() => window.benchResults?.done, null, { timeout: 300_000 });
     assert.equal(await bench.page.evaluate(() => window.benchResults.error), undefined, 'the bench page finds its vendored TF.js');
   } finally {
     await browser.close();
     server.stop();
+    isolated.stop();
   }
 });
 
-const HASHED_CORE = /\/pkg\/genlab_bg\.[0-9a-f]{16}\.wasm$/;
-
-/** The same dist folder served cross-origin isolated runs its hashed threaded core, to `points`. */
-async function threadedCoreGivesTheSamePoints(t, root, browser, address, points) {
-  const server = await startServer({ dir: root, pkg: null, extra: ['--isolate'] });
-  t.after(() => server.stop());
-  const wasm = [];
-  const { page, context, errors } = await openPage(browser, `${server.url}${address}`, {
-    setup: (c) => c.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); }),
-  });
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60_000 });
-  assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
-  assert.equal(wasm.length, 1);
-  assert.match(wasm[0], /\/pkg\/threads\/genlab_bg\.[0-9a-f]{16}\.wasm$/, 'the isolated page runs the hashed threaded core');
-  assert.deepEqual(await page.evaluate(() => Array.from(window.genlab.view.points)), points, 'the same points as the single-threaded core');
-  assert.deepEqual(errors, []);
-  await context.close();
-}
-
 test('the dist page downloads its content-hashed core once, and a reload takes it from the cache', async (t) => {
+  // (its service worker, tested above, is kept out: it fetches again what the page asks for)
   const root = scratchDir(t, 'genlab-dist-');
-  cpSync(path.join(ROOT, 'dist'), path.join(root, 'course', 'genlab'), { recursive: true });
+  copyWithoutServiceWorker(path.join(root, 'course', 'genlab'));
   const server = await startServer({ dir: root, pkg: null });
   const browser = await launchBrowser();
   try {

@@ -3,12 +3,15 @@
 // other, and publishes the figures on `window.benchResults` for the e2e benchmark and tests.
 //
 // TF.js is loaded by the page as classic UMD scripts (the global `tf`) from /pkg/vendor/.
+//
+// `?threads=N` runs only GenLab's threaded core, in a lab worker with a pool of N threads (the page
+// must be cross-origin isolated); `?tfjsThreads=N`, only TF.js's threaded-SIMD backend.
 import init, { Bench } from '../pkg/genlab.js';
+import { FORWARD_POINTS, WARMUP, runProtocol } from './bench-protocol.js';
+import { LabWorker } from './lab-worker.js';
 
 const BATCH = 1024;
-const FORWARD_POINTS = 5000;
 const SIZES = [3, 256, 256, 256, 2];
-const WARMUP = 3;
 const SEED = 0;
 
 const statusEl = document.getElementById('status');
@@ -28,46 +31,10 @@ function intParam(params, name, fallback) {
   return n;
 }
 
-/** Lets the page repaint (status line) between phases; never called inside a timed loop. */
-const yieldToBrowser = () => new Promise((resolve) => setTimeout(resolve, 0));
-
-/**
- * Runs the protocol on one runtime: `trainStep()` → loss, `forward()` → anything, both synchronous
- * and complete when they return. Warm-up steps count towards the loss curve (firstLoss is the
- * loss before any update) but not towards the timing.
- */
-async function runProtocol(label, { trainStep, forward }, steps, reps) {
-  const losses = [];
-  setStatus(`Running ${label}: warming up…`);
-  await yieldToBrowser();
-  for (let i = 0; i < WARMUP; i++) losses.push(trainStep());
-  for (let i = 0; i < WARMUP; i++) forward();
-
-  setStatus(`Running ${label}: ${steps} training steps…`);
-  await yieldToBrowser();
-  let t0 = performance.now();
-  for (let i = 0; i < steps; i++) losses.push(trainStep());
-  const trainMs = performance.now() - t0;
-
-  setStatus(`Running ${label}: ${reps} forward passes over ${FORWARD_POINTS.toLocaleString('en-US')} points…`);
-  await yieldToBrowser();
-  let checksum = 0;
-  t0 = performance.now();
-  for (let i = 0; i < reps; i++) checksum += forward();
-  const forwardMs = performance.now() - t0;
-
-  for (const l of losses) {
-    if (!Number.isFinite(l)) throw new Error(`${label}: non-finite training loss ${l}`);
-  }
-  if (!Number.isFinite(checksum)) throw new Error(`${label}: non-finite forward output`);
-  return {
-    stepsPerSec: steps / (trainMs / 1000),
-    samplesPerSec: (reps * FORWARD_POINTS) / (forwardMs / 1000),
-    firstLoss: losses[0],
-    finalLoss: losses[losses.length - 1],
-    trainMs,
-    forwardMs,
-  };
+/** Shows `text` and lets the page repaint it; called between phases, never inside a timed loop. */
+async function phase(text) {
+  setStatus(text);
+  await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -81,7 +48,7 @@ async function runGenlab(steps, reps) {
     const r = await runProtocol('GenLab wasm', {
       trainStep: () => bench.trainStep(),
       forward: () => bench.forward(),
-    }, steps, reps);
+    }, steps, reps, phase);
     return { ...r, optimizer: 'AdamW(lr=1e-3, weight_decay=0.01)' };
   } finally {
     bench.free();
@@ -195,7 +162,7 @@ async function runTfjs(label, setup, steps, reps, { explicitTranspose = false } 
     trainStep();
     forward();
     const tensorsBefore = tf.memory().numTensors;
-    const r = await runProtocol(label, { trainStep, forward }, steps, reps);
+    const r = await runProtocol(label, { trainStep, forward }, steps, reps, phase);
     const tensorsAfter = tf.memory().numTensors;
     if (tensorsAfter !== tensorsBefore) {
       throw new Error(`TF.js leaked tensors: ${tensorsBefore} before the timed run, ${tensorsAfter} after`);
@@ -239,6 +206,7 @@ async function main() {
   document.getElementById('protocol').textContent =
     `This run: ${WARMUP} warm-up steps and forwards, then ${steps} timed training steps and ${reps} timed forward passes per runtime.`;
 
+  if (params.has('threads')) return runThreadedGenlab(intParam(params, 'threads', 1), steps, reps);
   // Fail before the long GenLab run if TF.js's scripts did not load.
   if (!globalThis.tf?.wasm) throw new Error('TF.js did not load (expected /pkg/vendor/tf.min.js and tf-backend-wasm.min.js)');
   const tfjsThreads = intParam(params, 'tfjsThreads', 1);
@@ -268,7 +236,7 @@ function finish(results, setup, steps, reps) {
   window.benchResults = {
     ...results,
     // Everything the TF.js runs made has been disposed: this should be 0.
-    tfjsTensorsLeft: setup.tf.memory().numTensors,
+    tfjsTensorsLeft: setup?.tf.memory().numTensors,
     protocol: { steps, reps, warmup: WARMUP, batch: BATCH, forwardPoints: FORWARD_POINTS, sizes: SIZES },
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     userAgent: navigator.userAgent,
@@ -286,6 +254,24 @@ async function runThreadedTfjs(threads, steps, reps) {
   setStatus('Done.', 'done');
   // TF.js reports the threads its pool really has, which may be fewer than asked
   finish({ tfjsExplicitTranspose: { ...tfjsExplicit, requestedThreads: threads } }, setup, steps, reps);
+}
+
+/** `?threads=N`: only GenLab's threaded core, in a lab worker whose pool has N threads. */
+async function runThreadedGenlab(threads, steps, reps) {
+  if (!globalThis.crossOriginIsolated) {
+    throw new Error(`GenLab on ${threads} threads needs a cross-origin isolated page (genlab serve --isolate)`);
+  }
+  setStatus(`Running GenLab wasm on ${threads} threads: loading…`);
+  const worker = new LabWorker();
+  const { threads: pool } = await worker.request({ type: 'catalog' });
+  if (pool !== threads) throw new Error(`the core computes on ${pool} threads, not the ${threads} asked for`);
+  await worker.request({ type: 'configure', lab: 'bench', config: { seed: SEED } });
+  const label = `GenLab wasm, threaded core (${threads} thread${threads === 1 ? '' : 's'})`;
+  const { result } = await worker.request({ type: 'protocol', label, steps, reps }, ({ type, text }) => type === 'phase' && setStatus(text));
+  const genlab = { ...result, threads, optimizer: 'AdamW(lr=1e-3, weight_decay=0.01)' };
+  showTable([[label, genlab]]);
+  setStatus('Done.', 'done');
+  finish({ genlab }, null, steps, reps);
 }
 
 main().catch((e) => {

@@ -44,7 +44,24 @@ export function loadCore() {
   return compiled;
 }
 
+/** Resolves after `ms` milliseconds. */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * On a static host's first visit, coi-serviceworker (which `make dist` adds to the pages) is about
+ * to reload the page as a cross-origin isolated one: the single-threaded core would be downloaded
+ * for nothing. Waits for that reload, a few seconds at most: a browser that cannot run the service
+ * worker (a private window, say) goes on with the single-threaded core.
+ */
+async function awaitIsolationReload() {
+  const sw = globalThis.navigator?.serviceWorker;
+  if (coreThreads || !sw || sw.controller || !globalThis.document?.querySelector('script[src$="coi-serviceworker.js"]')) return;
+  const active = await Promise.race([sw.ready.then(() => true), sleep(3000).then(() => false)]);
+  if (active) await sleep(5000);
+}
+
 async function compile() {
+  await awaitIsolationReload();
   const core = coreThreads ? THREADED_CORE : CORE;
   let response;
   try {

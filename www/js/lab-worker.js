@@ -90,7 +90,7 @@ export class LabWorker {
         }
         onMessage(reply);
         if (reply.type === 'configured') this.lastConfigure = msg;
-        const streaming = ['progress', 'frame', 'diffused', 'generation'].includes(reply.type) || (reply.type === 'samples' && !reply.done);
+        const streaming = ['progress', 'frame', 'diffused', 'generation', 'phase'].includes(reply.type) || (reply.type === 'samples' && !reply.done);
         if (!streaming) {
           this.listeners.delete(id);
           resolve(reply);

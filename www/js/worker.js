@@ -30,6 +30,7 @@
 //      data:   {type:'sample', id, chunk}       → {type:'samples', id, points, produced, total, done}…
 //              {type:'density', id, extent, w, h} → {type:'density', id, values, w, h}
 //      bench:  {type:'run', id, k}              → {type:'progress', id, step, total, loss}… then {type:'ran', id, steps, loss}
+//              {type:'protocol', id, label, steps, reps} → {type:'phase', id, text}… then {type:'protocol', id, result}
 // Out on failure: {type:'error', id, message} for a bad request (the session is kept);
 //                 {type:'fatal', message} when the wasm instance died (the page restarts us).
 // Relative, so the site also works from a sub-folder of any static host (`make dist`).

@@ -1,5 +1,6 @@
 // The benchmark workload in the worker (MLP 3→256×3→2): the training session the tests drive
-// one step at a time.
+// one step at a time, and the bench page's timing protocol on the threaded core (`?threads=N`).
+import { runProtocol } from '../bench-protocol.js';
 import { glue } from './glue.js';
 
 const { Bench } = glue;
@@ -21,6 +22,13 @@ export default {
         if (await worker.cancelled(id, { step })) return;
       }
       worker.post({ type: 'ran', id, steps: k, loss });
+    },
+
+    /** The bench page's protocol (bench-protocol.js), its phases reported as they start. */
+    async protocol(session, { id, label, steps, reps }, worker) {
+      const fns = { trainStep: () => session.trainStep(), forward: () => session.forward() };
+      const result = await runProtocol(label, fns, steps, reps, async (text) => worker.post({ type: 'phase', id, text }));
+      worker.post({ type: 'protocol', id, result });
     },
   },
 };
