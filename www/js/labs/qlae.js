@@ -169,11 +169,24 @@ class QlaeRun {
 
   /** InfoM / InfoE / InfoC, PSNR and the NMI heatmap on the held-out images. */
   async score() {
-    this.evaluation = await this.call('evaluate');
+    const { config } = this;
+    const evaluation = await this.call('evaluate');
+    if (this.config !== config) return; // a new network came meanwhile
+    this.evaluation = evaluation;
     const e = this.evaluation;
     for (const id of ['infom', 'infoe', 'infoc']) this.showMetric(id, e[id], 3);
     this.showMetric('psnr', e.psnr, 2, ' dB');
     this.drawPlots();
+  }
+
+  /** Scores without holding up the caller: the metrics say “scoring…” until then. */
+  scoreSoon() {
+    this.scoring = true;
+    this.drawPlots();
+    this.score().catch((err) => this.onError?.(err)).finally(() => {
+      this.scoring = false;
+      this.drawPlots();
+    });
   }
 
   /** A score, or “—” with why when it is undefined (null: no latent varies over the images). */
@@ -198,8 +211,8 @@ class QlaeRun {
   drawPlots() {
     if (!this.config) return;
     const e = this.evaluation;
-    if (!e) for (const id of ['infom', 'infoe', 'infoc', 'psnr']) this.el(id).textContent = '—';
-    drawNmi(this.el('nmi'), { nmi: e?.nmi, factors: e?.factors ?? [], active: e?.activeLatents ?? [] });
+    if (!e) for (const id of ['infom', 'infoe', 'infoc', 'psnr']) this.el(id).textContent = this.scoring ? 'scoring…' : '—';
+    drawNmi(this.el('nmi'), { nmi: e?.nmi, factors: e?.factors ?? [], active: e?.activeLatents ?? [], scoring: this.scoring });
     if (this.values) this.drawCodebooks();
     this.drawLoss();
   }
@@ -318,10 +331,10 @@ export class QlaeView extends LabView {
       if (compare) run.el('run-title').textContent = `${run === this.run ? 'A' : 'B'}: ${MODEL_NAMES[run.config.model]}`;
       run.drawPlots();
     }
-    await Promise.all(this.runs.map(async (run) => {
-      await run.refresh();
-      if (run.trained) await run.score();
-    }));
+    await Promise.all(this.runs.map((run) => run.refresh()));
+    // the pictures make the page ready; the scores (InfoMEC over the held-out images, about a
+    // second in wasm) follow
+    for (const run of this.runs) if (run.trained) run.scoreSoon();
   }
 
   /** Empty latents means the paper's 2 × factors: the field shows that count for this dataset. */

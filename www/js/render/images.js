@@ -47,8 +47,9 @@ export function gridCell(canvas, event, { size, columns, count }) {
   return k >= 0 && k < count ? k : -1;
 }
 
-/** The NMI matrix (rows: factors, columns: latents) as a viridis heatmap with labels. */
-export function drawNmi(canvas, { nmi, factors, active }) {
+/** The NMI matrix (rows: factors, columns: latents) as a viridis heatmap with labels; before a
+ *  score, what to do (or, while `scoring`, that it comes). */
+export function drawNmi(canvas, { nmi, factors, active, scoring = false }) {
   const ctx = fitCanvas(canvas);
   const dpr = window.devicePixelRatio || 1;
   const style = getComputedStyle(canvas);
@@ -56,7 +57,7 @@ export function drawNmi(canvas, { nmi, factors, active }) {
   ctx.font = `${11 * dpr}px system-ui, sans-serif`;
   ctx.fillStyle = style.getPropertyValue('--muted') || '#5c6370';
   if (!nmi?.length) {
-    ctx.fillText('Score the model to see which latent carries which factor.', 8 * dpr, 18 * dpr);
+    ctx.fillText(scoring ? 'Scoring on the held-out images…' : 'Score the model to see which latent carries which factor.', 8 * dpr, 18 * dpr);
     return;
   }
   const left = 78 * dpr, top = 8 * dpr, bottom = 20 * dpr;
