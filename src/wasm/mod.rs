@@ -231,6 +231,11 @@ pub fn debug_exhaust_memory() -> usize {
 
 #[wasm_bindgen(start)]
 fn start() {
+    // The threaded core: gemm hands a product to the pool past 3M multiply-adds (its default is
+    // 0.6M). On two threads in the page the interpolants' 1,000 × 48 × 48 training products
+    // lost (0.86× one thread), and the QLAE MLP's 64 × 256 × 256 ones gained (1.12×).
+    #[cfg(target_feature = "atomics")]
+    gemm::set_threading_threshold(3 << 20);
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         watchdog::pool_thread_failed(info.payload_as_str().unwrap_or("a panic"), 0);
