@@ -55,44 +55,43 @@ for (const [name, key] of RUNTIMES) {
   });
 }
 
-test('TF.js on two threads needs a cross-origin isolated page, and runs in one', { timeout: TIMEOUT }, async () => {
-  const plain = await openPage(browser, `${server.url}bench.html?steps=2&reps=1&tfjsThreads=2`);
+/**
+ * The bench page with `query` (a threaded run): refused without cross-origin isolation, with a
+ * message naming `genlab serve --isolate` and matching `refusal`; the results in an isolated page.
+ */
+async function isolatedOnly(query, refusal) {
+  const plain = await openPage(browser, `${server.url}bench.html?steps=2&reps=1&${query}`);
   const refused = await waitForBench(plain.page, [], { timeoutMs: 60_000 });
+  assert.match(refused.error, refusal);
   assert.match(refused.error, /needs a cross-origin isolated page \(genlab serve --isolate\)/);
   await plain.page.close();
   const isolated = await startServer({ extra: ['--isolate'] });
   try {
-    const opened = await openPage(browser, `${isolated.url}bench.html?steps=2&reps=1&tfjsThreads=2`);
+    const opened = await openPage(browser, `${isolated.url}bench.html?steps=2&reps=1&${query}`);
     const r = await waitForBench(opened.page, opened.errors, { timeoutMs: TIMEOUT - 90_000 });
     assert.equal(r.error, undefined, `page error: ${r.error}`);
     assert.equal(r.crossOriginIsolated, true);
-    const t = r.tfjsExplicitTranspose;
-    assert.equal(t.backend, 'wasm');
-    assert.equal(t.requestedThreads, 2);
-    assert.ok(Number.isFinite(t.stepsPerSec) && t.stepsPerSec > 0 && Number.isFinite(t.samplesPerSec) && t.samplesPerSec > 0);
-    assert.equal(r.tfjsTensorsLeft, 0);
     assert.deepEqual(opened.errors, []);
+    return r;
   } finally {
     isolated.stop();
   }
+}
+
+const positive = ({ stepsPerSec, samplesPerSec }) => Number.isFinite(stepsPerSec) && stepsPerSec > 0 && Number.isFinite(samplesPerSec) && samplesPerSec > 0;
+
+test('TF.js on two threads needs a cross-origin isolated page, and runs in one', { timeout: TIMEOUT }, async () => {
+  const r = await isolatedOnly('tfjsThreads=2', /^TF\.js on 2 threads/);
+  const t = r.tfjsExplicitTranspose;
+  assert.equal(t.backend, 'wasm');
+  assert.equal(t.requestedThreads, 2);
+  assert.ok(positive(t));
+  assert.equal(r.tfjsTensorsLeft, 0);
 });
 
 test('GenLab on two threads needs a cross-origin isolated page, and runs the threaded core in a worker', { timeout: TIMEOUT }, async () => {
-  const plain = await openPage(browser, `${server.url}bench.html?steps=2&reps=1&threads=2`);
-  const refused = await waitForBench(plain.page, [], { timeoutMs: 60_000 });
-  assert.match(refused.error, /GenLab on 2 threads needs a cross-origin isolated page \(genlab serve --isolate\)/);
-  await plain.page.close();
-  const isolated = await startServer({ extra: ['--isolate'] });
-  try {
-    const opened = await openPage(browser, `${isolated.url}bench.html?steps=2&reps=1&threads=2`);
-    const r = await waitForBench(opened.page, opened.errors, { timeoutMs: TIMEOUT - 90_000 });
-    assert.equal(r.error, undefined, `page error: ${r.error}`);
-    const g = r.genlab;
-    assert.equal(g.threads, 2);
-    assert.ok(Number.isFinite(g.stepsPerSec) && g.stepsPerSec > 0 && Number.isFinite(g.samplesPerSec) && g.samplesPerSec > 0);
-    assert.ok(g.finalLoss < g.firstLoss, `loss went ${g.firstLoss} → ${g.finalLoss}`);
-    assert.deepEqual(opened.errors, []);
-  } finally {
-    isolated.stop();
-  }
+  const { genlab: g } = await isolatedOnly('threads=2', /^GenLab on 2 threads/);
+  assert.equal(g.threads, 2);
+  assert.ok(positive(g));
+  assert.ok(g.finalLoss < g.firstLoss, `loss went ${g.firstLoss} → ${g.finalLoss}`);
 });
