@@ -6,17 +6,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, launchBrowser, openPage, scratchDir, startServer } from './harness.mjs';
-
-/** Opens `url` in a fresh context, recording the wasm files the page asks for. */
-async function openRecording(browser, url, options = {}) {
-  const wasm = [];
-  const opened = await openPage(browser, url, {
-    ...options,
-    setup: (c) => c.on('request', (r) => { if (r.url().endsWith('.wasm') && !r.serviceWorker()) wasm.push(new URL(r.url()).pathname); }),
-  });
-  return { ...opened, wasm };
-}
+import { ROOT, launchBrowser, openPage, openRecordingWasm, scratchDir, startServer } from './harness.mjs';
 
 /** Waits until the page (which may reload itself once) is ready or failed; what it shows. */
 async function settled(page) {
@@ -54,7 +44,7 @@ test('the dist folder works from a sub-folder of any static host, isolated by it
   try {
     const address = 'course/genlab/#data?v=1&dataset.name=rings&n=700&seed=5';
     // without its service worker the page is not isolated: the single-threaded core
-    const plain = await openRecording(browser, server.url + address.replace('genlab', 'plain'));
+    const plain = await openRecordingWasm(browser, server.url + address.replace('genlab', 'plain'));
     const single = await settled(plain.page);
     assert.deepEqual([single.state, single.message, single.isolated], ['ready', '', false]);
     assert.equal(single.points.length, 1400);
@@ -62,7 +52,7 @@ test('the dist folder works from a sub-folder of any static host, isolated by it
     assert.match(plain.wasm[0], HASHED_CORE);
     assert.deepEqual(plain.errors, []);
     // with it, the first visit reloads once, isolated, and downloads only the threaded core
-    const served = await openRecording(browser, server.url + address);
+    const served = await openRecordingWasm(browser, server.url + address);
     const threaded = await settled(served.page);
     assert.deepEqual([threaded.state, threaded.isolated], ['ready', true], 'the service worker isolated the page');
     assert.equal(served.wasm.length, 1, `wasm asked for: ${served.wasm.join(', ')}`);
@@ -70,7 +60,7 @@ test('the dist folder works from a sub-folder of any static host, isolated by it
     assert.deepEqual(threaded.points, single.points, 'the same points as the single-threaded core');
     assert.deepEqual(served.errors, []);
     // a host that sends the headers itself needs no service worker
-    const headers = await openRecording(browser, isolated.url + address);
+    const headers = await openRecordingWasm(browser, isolated.url + address);
     const sent = await settled(headers.page);
     assert.deepEqual([sent.state, sent.isolated, sent.points], ['ready', true, single.points]);
     assert.match(headers.wasm.join(), HASHED_THREADED_CORE);

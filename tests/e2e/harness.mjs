@@ -69,6 +69,17 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
   return { page, context, errors };
 }
 
+/** `openPage`, also recording the path of every wasm file the page asks for (not its service
+ *  worker's fetches of them) in `wasm`. */
+export async function openRecordingWasm(browser, url, options = {}) {
+  const wasm = [];
+  const opened = await openPage(browser, url, {
+    ...options,
+    setup: (c) => c.on('request', (r) => { if (r.url().endsWith('.wasm') && !r.serviceWorker()) wasm.push(new URL(r.url()).pathname); }),
+  });
+  return { ...opened, wasm };
+}
+
 /** One server and one browser for a whole test file, started and stopped by node:test hooks. */
 export function useSite() {
   const site = {};

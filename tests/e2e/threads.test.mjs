@@ -6,7 +6,7 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { launchBrowser, openPage, startServer } from './harness.mjs';
+import { launchBrowser, openRecordingWasm, startServer } from './harness.mjs';
 
 let isolated;
 let ordinary;
@@ -39,13 +39,10 @@ const settled = (page) => page.waitForFunction(() => {
 
 /** Opens `hash` on `server` (with `query`), recording the wasm files the page fetches. */
 async function open(server, query, hash) {
-  const wasm = [];
-  const opened = await openPage(browser, `${server.url}${query}${hash}`, {
-    setup: (context) => context.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); }),
-  });
+  const opened = await openRecordingWasm(browser, `${server.url}${query}${hash}`);
   await opened.page.evaluate(() => window.genlab.ready);
   await settled(opened.page);
-  return { ...opened, wasm };
+  return opened;
 }
 
 /** The threads the shown lab's worker computes on, as the core itself reports. */
