@@ -168,6 +168,10 @@ async fn back_off(e: &io::Error) {
 
 /// Serves one connection until it closes, times out, or is asked to make room.
 async fn serve(stream: TcpStream, files: Arc<Files>, slot: Slot, timeouts: Timeouts) {
+    // A response's head and body go out as separate writes; with Nagle's algorithm the body waits
+    // for the browser's delayed ACK of the head, about 40 ms on each request of a kept-alive
+    // connection (measured: 0.4 ms for a 5 kB script on a new connection, 42 ms on a reused one).
+    let _ = stream.set_nodelay(true);
     let slot = Arc::new(slot);
     let service = hyper::service::service_fn({
         let slot = slot.clone();
