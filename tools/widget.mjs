@@ -57,8 +57,10 @@ writeFileSync(path.join(out, 'page.html'), html);
 if (wasm) {
   mkdirSync(path.join(out, 'pkg'));
   copyFileSync(wasm, path.join(out, 'pkg/genlab_bg.wasm'));
-  // only the presets' files: their JSON (notes) are in the core already, the weights and results are not
-  cpSync('www/models', path.join(out, 'models'), { recursive: true, filter: (src) => statSync(src).isDirectory() || !src.endsWith('.json') || src.endsWith('.lineages.json') });
+  // only the presets' files: their JSON (notes) are in the core already; the weights, results and
+  // first pictures are not
+  const shipped = (src) => !src.endsWith('.json') || src.endsWith('.lineages.json') || src.endsWith('.preview.json');
+  cpSync('www/models', path.join(out, 'models'), { recursive: true, filter: (src) => statSync(src).isDirectory() || shipped(src) });
 }
 
 let total = 0;

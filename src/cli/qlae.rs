@@ -4,10 +4,12 @@ use super::progress::{train_steps, write_weights};
 use super::source::{BenchArgs, ConfigSource, LearnedSource, PresetName, TrainOutput};
 use super::UsageError;
 use crate::budget::Budget as _;
-use crate::lab::Trainer as _;
+use crate::lab::{Lab as _, Trainer as _};
 use crate::qlae::config::QlaeConfig;
 use crate::qlae::eval::evaluate;
 use crate::qlae::presets::{preset, PRESETS};
+use crate::qlae::preview::Preview;
+use crate::qlae::session::Session;
 use crate::qlae::train::Trainer;
 use clap::Subcommand;
 
@@ -34,6 +36,15 @@ pub enum QlaeCommand {
         source: LearnedSource,
         #[arg(long)]
         seed: Option<u64>,
+    },
+    /// A preset's first pictures as JSON (`NAME.preview.json`), which the page paints while
+    /// the weights download.
+    Preview {
+        #[command(flatten)]
+        source: LearnedSource,
+        /// Where to write the JSON.
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
 }
 
@@ -82,6 +93,19 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
             let e = evaluate(trainer.model(), &config).map_err(|e| UsageError(e.to_string()))?;
             println!("{}", serde_json::to_string_pretty(&e).expect("serialises"));
             Ok(())
+        }
+        QlaeCommand::Preview { source, out } => {
+            let config: QlaeConfig = source.load(PRESETS)?;
+            let mut session = Session::new(config)?;
+            let steps = session.config().train.steps;
+            let (path, bytes) = source.read_weights("qlae", "make one with `genlab qlae train`")?;
+            session
+                .load_weights(&bytes, steps)
+                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+            let preview = Preview::of(&session).map_err(UsageError)?;
+            let json = serde_json::to_string(&preview).expect("serialises");
+            std::fs::write(&out, json)
+                .map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))
         }
     }
 }

@@ -6,6 +6,8 @@ pub mod data;
 pub mod eval;
 pub mod model;
 pub mod presets;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod preview;
 pub mod quantizer;
 pub mod session;
 pub mod train;

@@ -180,3 +180,54 @@ test('a learning rate of 10 stops training with the divergence message, not a br
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+/** The pixels of the run panel's pictures and the scores shown, as the page has them now. */
+const shown = (page) => page.evaluate(() => {
+  const canvas = (id) => {
+    const c = document.getElementById(id);
+    return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data);
+  };
+  const text = (id) => document.getElementById(id).textContent;
+  return {
+    recon: canvas('qlae-recon'),
+    traversal: canvas('qlae-traversal'),
+    codebooks: canvas('qlae-codebooks'),
+    composed: canvas('qlae-composer-image'),
+    sliders: [...document.querySelectorAll('#qlae-composer input')].map((i) => i.value),
+    scores: ['qlae-infom', 'qlae-infoe', 'qlae-infoc', 'qlae-psnr'].map(text),
+  };
+});
+
+for (const preset of ['shapes3d-qlae', 'sprites-ae']) {
+  test(`${preset}: the first pictures painted before the weights arrive are the ones the weights give`, async () => {
+    // the weights wait until the preview is on screen
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    const setup = (context) => context.route(`**/${preset}.safetensors`, async (route) => { await held; await route.continue(); });
+    const { page, errors, context } = await site.open(`#qlae?preset=${preset}`, (p) => p.waitForFunction(() => document.body.dataset.state === 'previewing', null, { timeout: 60_000 }), { setup });
+    assert.match(await page.locator('#qlae-status').textContent(), /weights load/);
+    assert.equal(await page.locator('#qlae canvas[data-placeholder]').count(), 0, 'no plot still shows its placeholder');
+    assert.ok(await page.locator('#qlae-composer input').first().isDisabled(), 'the composer waits for the weights');
+    assert.ok(await page.locator('#qlae-train').isDisabled(), 'so does training');
+    assert.equal(await page.locator('#qlae-preset').inputValue(), preset, 'the form shows the preset');
+    const preview = await shown(page);
+    release();
+    await waitIdle(page);
+    await page.waitForFunction(() => !window.genlab.views.qlae.run.scoring, null, { timeout: 60_000 });
+    assert.ok(await page.locator('#qlae-composer input').first().isEnabled());
+    assert.ok(await page.locator('#qlae-train').isEnabled());
+    const live = await shown(page);
+    assert.deepEqual(preview.scores, live.scores, 'the scores');
+    assert.deepEqual(preview.sliders, live.sliders, "the composer's sliders");
+    for (const key of ['recon', 'traversal', 'codebooks', 'composed']) {
+      const differ = live[key].filter((v, i) => v !== preview[key][i]).length;
+      const most = live[key].reduce((m, v, i) => Math.max(m, Math.abs(v - preview[key][i])), 0);
+      // the preview is made natively (`genlab qlae preview`), whose matrix products may round a
+      // last bit differently from wasm's: a rare pixel channel one level off, never more
+      assert.equal(live[key].length, preview[key].length, key);
+      assert.ok(most <= 1 && differ <= live[key].length * 1e-4, `${key}: ${differ} of ${live[key].length} values differ (by up to ${most}) between the preview and what the weights draw`);
+    }
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}

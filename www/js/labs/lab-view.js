@@ -178,6 +178,7 @@ export class LabView {
     this.presetName = this.presetFor(this.config)?.name ?? '';
     this.showMessage(null);
     await this.onConfigured(reply);
+    this.fillForm(); // the new settings show while the weights load (filled again once they have)
     await Promise.all(this.runs.map((run) => this.startRun(run, fresh)));
     this.publish();
     this.fillForm();
@@ -194,12 +195,16 @@ export class LabView {
     run.losses = this.noLosses();
     if (fresh || !run.learned) return;
     try {
-      const start = await this.startFrom(run.worker, run.config, this.presetFor(run.config)?.weights, run.slot);
+      const preset = this.presetFor(run.config);
+      const start = await this.startFrom(run.worker, run.config, preset?.weights, run.slot, () => this.whileWeightsLoad(run, preset));
       if (start) Object.assign(run, { trained: start.trained, losses: start.losses ?? run.losses });
     } catch (err) {
       this.showMessage(`${err.message}. ${this.untrainedHint}`);
     }
   }
+
+  /** Called as `run`'s weights start to download from `preset`: a view may paint a first picture meanwhile. */
+  whileWeightsLoad() {}
 
   /** Starts again from untrained networks (the Reset button). */
   restart() {
@@ -530,9 +535,10 @@ export class LabView {
   /**
    * Loads the weights a fresh `config` starts from into `worker`'s session: this browser's
    * saved run of exactly that config (trained further than the preset, or imported), else the
-   * preset's shipped file `presetFile`. Resolves to { trained, losses } or null.
+   * preset's shipped file `presetFile` (calling `downloading` as it starts). Resolves to
+   * { trained, losses } or null.
    */
-  async startFrom(worker, config, presetFile, slot = '') {
+  async startFrom(worker, config, presetFile, slot = '', downloading = () => {}) {
     const load = (bytes, steps) => worker.request({ type: 'call', method: 'loadWeights', args: [bytes, steps] });
     const saved = await savedRun(this.lab, canonical(this.trainingPart(config)), slot);
     if (saved) {
@@ -544,7 +550,9 @@ export class LabView {
       }
     }
     if (!presetFile) return null;
-    await load(await fetchWeights(presetFile), config.train.steps);
+    const bytes = fetchWeights(presetFile);
+    downloading();
+    await load(await bytes, config.train.steps);
     return { trained: config.train.steps, losses: null };
   }
 

@@ -6,10 +6,12 @@
 // its own worker. Every setting lives in the URL hash (#qlae?…), so a link reproduces the run.
 import { LabWorker } from '../lab-worker.js';
 import { LabView, callSession } from './lab-view.js';
-import { toCsv } from './shared.js';
+import { canonical, toCsv } from './shared.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawCodebooks, drawImageGrid, drawNmi, gridCell } from '../render/images.js';
-import { Placeholder, coverPlots } from '../render/placeholder.js';
+import { Placeholder, coverPlots, weightsProgress } from '../render/placeholder.js';
+import { downloads } from '../downloads.js';
+import { fetchPreview } from './preview.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -69,11 +71,11 @@ class QlaeRun {
     coverPlots(this.el('run'), this.placeholder);
     this.el('recon').addEventListener('pointerdown', (e) => {
       const k = gridCell(this.el('recon'), e, { size: this.size, columns: STRIP, count: 2 * STRIP }) % STRIP;
-      if (k >= 0) { this.picked = k; this.onPick?.(); this.refresh().catch((err) => this.onError?.(err)); }
+      if (k >= 0 && !this.previewing) { this.picked = k; this.onPick?.(); this.refresh().catch((err) => this.onError?.(err)); }
     });
     this.el('recon').addEventListener('keydown', (e) => {
       const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
-      if (!step) return;
+      if (!step || this.previewing) return;
       e.preventDefault();
       this.picked = (this.picked + step + STRIP) % STRIP;
       this.onPick?.();
@@ -112,22 +114,52 @@ class QlaeRun {
 
   /** Reconstructions, the traversal of the picked image, the codebooks and the composer. */
   async refresh() {
+    this.draw(await this.pictures());
+    await this.buildComposer(await this.call('latentsOf', [this.picked]));
+  }
+
+  /** What `draw` shows, from the worker's network. */
+  async pictures() {
     const { originals, reconstructions } = await this.call('reconstructions', [STRIP]);
+    const values = await this.call('traversalValues');
+    const traversal = await this.call('traversal', [this.picked]);
+    const usage = this.config.model === 'qlae' ? await this.call('usage') : new Uint32Array(0);
+    return { originals, reconstructions, values, traversal, usage };
+  }
+
+  /** Draws the reconstruction strip, the traversal of the picked image and the codebooks. */
+  draw({ originals, reconstructions, values, traversal, usage }) {
     const both = new Float32Array(originals.length + reconstructions.length);
     both.set(originals);
     both.set(reconstructions, originals.length);
     this.placeholder.stop(); // the pictures that follow it are drawn next
     drawImageGrid(this.el('recon'), both, { count: 2 * STRIP, channels: this.channels, size: this.size, columns: STRIP, highlight: this.picked });
-    this.values = await this.call('traversalValues');
+    this.values = values;
     this.columns = this.values.length / this.latents;
-    const grid = await this.call('traversal', [this.picked]);
-    drawImageGrid(this.el('traversal'), grid, { count: this.latents * this.columns, channels: this.channels, size: this.size, columns: this.columns });
+    drawImageGrid(this.el('traversal'), traversal, { count: this.latents * this.columns, channels: this.channels, size: this.size, columns: this.columns });
     this.el('traversal-caption').textContent = this.config.model === 'qlae'
       ? `Traversal of image ${this.picked + 1}: row j sets latent zj to each of its ${this.columns} codebook values (left to right), the others kept.`
       : `Traversal of image ${this.picked + 1}: row j moves latent zj over ${this.columns} steps of its range on the held-out images, the others kept.`;
-    this.usage = this.config.model === 'qlae' ? await this.call('usage') : new Uint32Array(0);
+    this.usage = usage;
     this.drawCodebooks();
-    await this.buildComposer(await this.call('latentsOf', [this.picked]));
+  }
+
+  /**
+   * Paints the preset's first pictures (`preview.js`) while its weights download: the same
+   * pictures and scores the weights give, with the composer's sliders held until they arrive.
+   * Returns false when the preview is not for what this run shows.
+   */
+  drawPreview(preview) {
+    if (preview.strip !== STRIP || preview.image !== this.picked) return false;
+    this.previewing = true;
+    this.draw(preview);
+    this.buildSliders(preview.latents, { disabled: true });
+    this.drawComposed(preview.composed);
+    this.evaluation = preview.evaluation;
+    for (const id of ['infom', 'infoe', 'infoc']) this.showMetric(id, this.evaluation[id], 3);
+    this.showMetric('psnr', this.evaluation.psnr, 2, ' dB');
+    this.drawPlots();
+    return true;
   }
 
   /** QLAE: each latent's codebook values and how often they are used. */
@@ -136,15 +168,22 @@ class QlaeRun {
     if (this.config.model === 'qlae') drawCodebooks(this.el('codebooks'), { values: this.values, usage: this.usage, latents: this.latents });
   }
 
-  /** One slider per latent over its traversal values, starting at the picked image's latents. */
+  /** The composer at the picked image's latents, decoded by the worker. */
   async buildComposer(start) {
+    this.previewing = false;
+    this.buildSliders(start);
+    await this.compose();
+  }
+
+  /** One slider per latent over its traversal values, starting at `start` (the picked image's latents). */
+  buildSliders(start, { disabled = false } = {}) {
     this.composed = Float32Array.from(start);
     const sliders = [];
     for (let j = 0; j < this.latents; j++) {
       const row = this.values.subarray(j * this.columns, (j + 1) * this.columns);
       let nearest = 0;
       row.forEach((v, c) => { if (Math.abs(v - start[j]) < Math.abs(row[nearest] - start[j])) nearest = c; });
-      const input = Object.assign(document.createElement('input'), { type: 'range', min: '0', max: String(this.columns - 1), step: '1', value: String(nearest) });
+      const input = Object.assign(document.createElement('input'), { type: 'range', min: '0', max: String(this.columns - 1), step: '1', value: String(nearest), disabled });
       input.setAttribute('aria-label', `latent z${j}`);
       const label = document.createElement('label');
       const text = document.createElement('span');
@@ -159,11 +198,13 @@ class QlaeRun {
       sliders.push(label);
     }
     this.el('composer').replaceChildren(...sliders);
-    await this.compose();
   }
 
   async compose() {
-    const image = await this.call('decode', [this.composed]);
+    this.drawComposed(await this.call('decode', [this.composed]));
+  }
+
+  drawComposed(image) {
     drawImageGrid(this.el('composer-image'), image, { count: 1, channels: this.channels, size: this.size, columns: 1 });
   }
 
@@ -320,13 +361,43 @@ export class QlaeView extends LabView {
     this.shown = compare ? [this.run, this.runB] : [this.run];
   }
 
+  /**
+   * Paints the preset's first pictures while `run`'s weights download, unless the weights come
+   * first or another network is configured meanwhile. The status line shows the download. Only
+   * for the preset's own settings: the held-out images (`evalSize`) change the pictures.
+   */
+  whileWeightsLoad(run, preset) {
+    const config = run.config;
+    if (canonical(config) !== canonical(preset.config)) return;
+    fetchPreview(preset.weights).then((preview) => {
+      if (run.config !== config || run.trained || document.body.dataset.state !== 'configuring') return;
+      if (!run.drawPreview(preview)) return;
+      document.body.dataset.state = 'previewing';
+      // until the weights come (`fillForm` and `onApplied` enable them again)
+      $('qlae-train').disabled = true;
+      $('qlae-evaluate').disabled = true;
+      const say = () => {
+        if (document.body.dataset.state !== 'previewing') {
+          downloads.removeEventListener('progress', say);
+          return;
+        }
+        const progress = weightsProgress();
+        $('qlae-status').textContent = `The preset’s pictures, drawn while its weights load${progress ? ` (${progress})` : ''}; training and the composer start once they arrive.`;
+      };
+      downloads.addEventListener('progress', say);
+      say();
+    }).catch(() => {}); // a preview is only a head start: the weights still come
+  }
+
   /** Each run's panel, pictures and (once trained) scores. */
   async onApplied() {
     const { compare } = this.extras;
+    $('qlae-evaluate').disabled = false;
     this.panelB.hidden = !compare;
     for (const run of this.runs) {
       run.onError = (err) => this.showMessage(err.message);
       run.onPick = () => this.updateLink();
+      if (!run.trained) run.evaluation = null; // a preview's scores, of weights that did not load
       run.el('run-title').hidden = !compare;
       if (compare) run.el('run-title').textContent = `${run === this.run ? 'A' : 'B'}: ${MODEL_NAMES[run.config.model]}`;
       run.drawPlots();

@@ -50,6 +50,17 @@ export function placeholderLines() {
   return lines;
 }
 
+/**
+ * How far the weights' download is, for a line beside a picture already drawn: “1.7 of 6.9 MB
+ * loaded”, with the time left on a slow connection; null when none is under way.
+ */
+export function weightsProgress() {
+  const d = under('weights');
+  if (!d) return null;
+  const slow = d.seconds !== null ? `, about ${wait(d.seconds)} more on this slow connection` : ', on a slow connection';
+  return `${amount(d.received, d.total)} loaded${d.slow ? slow : ''}`;
+}
+
 /** The fraction of the current download done, or null without a total. */
 function fraction() {
   const d = under('core') ?? under('weights');
