@@ -52,6 +52,8 @@ html = replaceOnce(html, '  <link rel="icon" href="favicon.svg" type="image/svg+
 const css = `${readFileSync('www/css/site.css', 'utf8')}\n/* the widget: no site to open the run in */\n.embed-only { display: none !important; }\n`;
 html = replaceOnce(html, '<link rel="stylesheet" href="css/site.css">', `<style>\n${css}</style>`);
 html = replaceOnce(html, '<script type="module" src="js/main.js"></script>', '<!--genlab:boot-->');
+// the widget's bundled page starts the core and its worker itself (boot.js is for the site)
+html = replaceOnce(html, '  <script type="module" async src="js/boot.js"></script>\n', '');
 writeFileSync(path.join(out, 'page.html'), html);
 
 if (wasm) {

@@ -9,6 +9,24 @@ import { coreThreads, loadCore } from './core.js';
 import { outOfMemory } from './out-of-memory.js';
 import { siteWorker } from './site.js';
 
+/** The lab worker's script, with the threaded core's pool size. */
+const workerScript = () => (coreThreads ? `js/worker.js?threads=${coreThreads}` : 'js/worker.js');
+
+/** A worker whose scripts started loading early (`startEarly`), for the first LabWorker to start. */
+let early = null;
+
+/**
+ * Starts a lab worker loading its scripts while the page's own still load (boot.js): it waits
+ * for its core and its requests, and the first LabWorker to start takes it. One that fails to
+ * load before then is dropped, and that LabWorker starts its own (which reports why).
+ */
+export function startEarly() {
+  if (early) return;
+  const worker = siteWorker(workerScript());
+  worker.addEventListener('error', () => { if (early === worker) early = null; }, { once: true });
+  early = worker;
+}
+
 export class LabWorker {
   /** @param {{onFatal?: (message: string) => void}} hooks */
   constructor(hooks = {}) {
@@ -23,7 +41,8 @@ export class LabWorker {
   }
 
   start() {
-    const worker = siteWorker(coreThreads ? `js/worker.js?threads=${coreThreads}` : 'js/worker.js');
+    const worker = early ?? siteWorker(workerScript());
+    early = null;
     this.worker = worker;
     worker.onmessage = ({ data }) => this.dispatch(data);
     worker.onerror = (e) => this.crash(e.message || 'the worker failed to start');
