@@ -6,8 +6,11 @@
 //!
 //! Images are stored as the page's canvas stores them: one byte per channel,
 //! `round(255 · clamp(σ(logit), 0, 1))`, base64.
+use super::config::QlaeConfig;
+use super::data::Factor;
 use super::eval::Evaluation;
 use super::session::Session;
+use crate::lab::Lab as _;
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use serde::Serialize;
 
@@ -16,8 +19,20 @@ const IMAGE: usize = 0;
 /// Held-out images in the page's reconstruction strip (`STRIP` in www/js/labs/qlae.js).
 const STRIP: usize = 10;
 
+/// What the page's worker says of a configured network (`open` in www/js/worker/qlae.js), so
+/// the page can paint the preview before its own network is configured.
+#[derive(Serialize)]
+struct Facts {
+    config: QlaeConfig,
+    factors: Vec<Factor>,
+    latents: usize,
+    channels: usize,
+    size: usize,
+}
+
 #[derive(Serialize)]
 pub struct Preview {
+    facts: Facts,
     /// Held-out images in the reconstruction strip.
     strip: usize,
     /// The held-out image traversed and composed.
@@ -51,7 +66,16 @@ impl Preview {
     /// The pictures of `session`'s weights.
     pub fn of(session: &Session) -> Result<Self, String> {
         let latents = session.latents_of(IMAGE)?;
+        let config = session.config().clone();
+        let facts = Facts {
+            factors: config.data.factors(),
+            latents: session.latents(),
+            channels: config.data.channels(),
+            size: config.data.size(),
+            config,
+        };
         Ok(Self {
+            facts,
             strip: STRIP,
             image: IMAGE,
             originals: bytes(&session.originals(STRIP)),

@@ -168,6 +168,7 @@ export class LabView {
    */
   async apply(config, { fresh = false } = {}) {
     const [settings, extras] = this.split(config);
+    this.onApplying(settings, { extras, fresh });
     document.body.dataset.state = 'configuring';
     this.cancel();
     await Promise.all(this.runs.map((run) => this.keepBeforeChange(run.worker, run.learned && run.trained ? run.config : null, run.losses, { slot: run.slot, fresh })));
@@ -202,6 +203,12 @@ export class LabView {
       this.showMessage(`${err.message}. ${this.untrainedHint}`);
     }
   }
+
+  /**
+   * Called as `apply` starts, before the core checks `settings` (with the link's `extras`;
+   * `fresh`: untrained networks): a view may start a download its run will need.
+   */
+  onApplying() {}
 
   /** Called as `run`'s weights start to download from `preset`: a view may paint a first picture meanwhile. */
   whileWeightsLoad() {}

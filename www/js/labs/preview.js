@@ -12,8 +12,23 @@ function pixels(base64) {
   return Float32Array.from(atob(base64), (c) => c.charCodeAt(0) / 255);
 }
 
-/** The preview of the preset whose weights are `weights`, in the shapes `QlaeRun.draw` takes. */
-export async function fetchPreview(weights) {
+/** The previews asked for, by weights file: one download each, however often asked. */
+const asked = new Map();
+
+/**
+ * The preview of the preset whose weights are `weights`, in the shapes `QlaeRun.draw` takes.
+ * The view asks early (while the core configures the network), and again when it can paint.
+ */
+export function fetchPreview(weights) {
+  if (!asked.has(weights)) {
+    const preview = load(weights);
+    preview.catch(() => asked.delete(weights)); // a failed one is asked again next time
+    asked.set(weights, preview);
+  }
+  return asked.get(weights);
+}
+
+async function load(weights) {
   const p = await fetchJson(previewUrl(weights), "the preset's first pictures");
   return {
     ...p,

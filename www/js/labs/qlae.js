@@ -7,6 +7,7 @@
 import { LabWorker } from '../lab-worker.js';
 import { LabView, callSession } from './lab-view.js';
 import { canonical, toCsv } from './shared.js';
+import { savedRun } from '../ui/saved.js';
 import { drawLossCurves } from '../render/loss.js';
 import { drawCodebooks, drawImageGrid, drawNmi, gridCell } from '../render/images.js';
 import { Placeholder, coverPlots, weightsProgress } from '../render/placeholder.js';
@@ -279,6 +280,9 @@ export class QlaeView extends LabView {
     this.shown = [this.run];
     this.listen();
     $('qlae-evaluate').addEventListener('click', () => this.score());
+    downloads.addEventListener('progress', () => {
+      if (document.body.dataset.state === 'previewing') this.sayPreviewing();
+    });
   }
 
   /** The runs shown: A, the page's, and B when comparing. */
@@ -362,31 +366,52 @@ export class QlaeView extends LabView {
   }
 
   /**
-   * Paints the preset's first pictures while `run`'s weights download, unless the weights come
-   * first or another network is configured meanwhile. The status line shows the download. Only
-   * for the preset's own settings: the held-out images (`evalSize`) change the pictures.
+   * A preset's own settings: its first pictures download while the core configures the network,
+   * and are painted as soon as they come, with the preview's facts of the network, unless this
+   * browser keeps a run of these settings (that one is drawn) or a run B is compared.
+   */
+  onApplying(settings, { extras, fresh }) {
+    const preset = fresh ? null : this.presets?.find((p) => canonical(p.config) === canonical(settings));
+    this.applying = preset ? fetchPreview(preset.weights) : null;
+    if (!preset) return;
+    const applying = this.applying;
+    const saved = savedRun(this.lab, canonical(this.trainingPart(settings)), this.run.slot);
+    Promise.all([applying, saved]).then(([preview, kept]) => {
+      if (kept || extras.compare || this.applying !== applying || document.body.dataset.state !== 'configuring') return;
+      this.run.take(preview.facts);
+      this.showPreview(this.run, preview);
+    }).catch(() => {}); // a preview is only a head start: the weights still come
+  }
+
+  /**
+   * Paints the preset's first pictures while `run`'s weights download (again, when they came
+   * before the core had configured the network), unless the weights come first or another
+   * network is configured meanwhile. Only for the preset's own settings: the held-out images
+   * (`evalSize`) change the pictures.
    */
   whileWeightsLoad(run, preset) {
     const config = run.config;
     if (canonical(config) !== canonical(preset.config)) return;
     fetchPreview(preset.weights).then((preview) => {
-      if (run.config !== config || run.trained || document.body.dataset.state !== 'configuring') return;
-      if (!run.drawPreview(preview)) return;
-      document.body.dataset.state = 'previewing';
-      // until the weights come (`fillForm` and `onApplied` enable them again)
-      $('qlae-train').disabled = true;
-      $('qlae-evaluate').disabled = true;
-      const say = () => {
-        if (document.body.dataset.state !== 'previewing') {
-          downloads.removeEventListener('progress', say);
-          return;
-        }
-        const progress = weightsProgress();
-        $('qlae-status').textContent = `The preset’s pictures, drawn while its weights load${progress ? ` (${progress})` : ''}; training and the composer start once they arrive.`;
-      };
-      downloads.addEventListener('progress', say);
-      say();
-    }).catch(() => {}); // a preview is only a head start: the weights still come
+      if (run.config !== config || run.trained || !['configuring', 'previewing'].includes(document.body.dataset.state)) return;
+      this.showPreview(run, preview);
+    }).catch(() => {});
+  }
+
+  /** Paints `preview` in `run`'s panel; training, scoring and the composer wait for the weights. */
+  showPreview(run, preview) {
+    if (!run.drawPreview(preview)) return;
+    document.body.dataset.state = 'previewing';
+    // until the weights come (`fillForm` and `onApplied` enable them again)
+    $('qlae-train').disabled = true;
+    $('qlae-evaluate').disabled = true;
+    this.sayPreviewing();
+  }
+
+  /** The status line while a preview shows: what it is, and the weights' download. */
+  sayPreviewing() {
+    const progress = weightsProgress();
+    $('qlae-status').textContent = `The preset’s pictures, drawn while its weights load${progress ? ` (${progress})` : ''}; training and the composer start once they arrive.`;
   }
 
   /** Each run's panel, pictures and (once trained) scores. */
