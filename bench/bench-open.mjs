@@ -8,9 +8,11 @@
 // target/bench-open.json.
 //
 //   node bench/bench-open.mjs   (from the repo root, after `make dist`; GENLAB_BIN=… picks the binary)
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { chromium } from 'playwright-core';
 import path from 'node:path';
-import { launchBrowser, startServer, ROOT } from '../tests/e2e/harness.mjs';
+import { CHROMIUM_ARGS, startServer, ROOT } from '../tests/e2e/harness.mjs';
 
 const OUT = path.join(ROOT, 'target/bench-open.json');
 const SLOW = { offline: false, latency: 40, downloadThroughput: 10e6 / 8, uploadThroughput: 10e6 / 8 };
@@ -44,20 +46,28 @@ const COUNT_COMPILES = () => {
  * lab has its samples painted: no plot of its section still holds its loading placeholder (the
  * first samples drawn end them, render/placeholder.js).
  */
-function firstPaint(frame) {
-  return frame.evaluate(() => new Promise((resolve) => {
-    const check = () => {
-      const section = document.getElementById(document.body.dataset.lab ?? '');
-      const loading = ['loading', 'configuring'].includes(document.body.dataset.state);
-      if (section && !loading && !section.querySelector('canvas[data-placeholder]')) resolve(performance.timeOrigin + performance.now());
-      else requestAnimationFrame(check);
-    };
-    check();
-  }));
+async function firstPaint(frame) {
+  for (;;) {
+    try {
+      return await frame.evaluate(() => new Promise((resolve) => {
+        const check = () => {
+          const body = document.body;
+          const section = body && document.getElementById(body.dataset.lab ?? '');
+          const loading = ['loading', 'configuring'].includes(body?.dataset.state);
+          if (section && !loading && !section.querySelector('canvas[data-placeholder]')) resolve(performance.timeOrigin + performance.now());
+          else requestAnimationFrame(check);
+        };
+        check();
+      }));
+    } catch (err) {
+      // a widget's frame still on about:blank navigates to its page: wait in the new document
+      if (!/context was destroyed|navigat/i.test(err.message)) throw err;
+    }
+  }
 }
 
 /** Opens one case in `page` (cold or warm by the caller) and measures it. */
-async function measure(page, url, { widgets = 0, slow = false }) {
+async function measure(page, url, { widgets = 0, slow = false, reload = false }) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   const stats = { bytes: 0, coreDownloads: 0 };
@@ -72,7 +82,9 @@ async function measure(page, url, { widgets = 0, slow = false }) {
     if (core.has(requestId) && !cached.has(requestId)) stats.coreDownloads += 1;
   });
   if (slow) await cdp.send('Network.emulateNetworkConditions', SLOW);
-  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+  // warm: a reload (a `goto` to the same address with a hash would only fire hashchange)
+  if (reload) await page.reload({ waitUntil: 'domcontentloaded', timeout: 120_000 });
+  else await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
   let painted;
   if (widgets) {
     // scroll each widget into view (they start when seen), then wait for every one to paint
@@ -88,6 +100,10 @@ async function measure(page, url, { widgets = 0, slow = false }) {
     painted = await firstPaint(page);
   }
   stats.firstPaintMs = Math.round(painted - await page.evaluate(() => performance.timeOrigin));
+  // the rest of the view's downloads (a QLAE preset's weights follow its first picture) count
+  // too, and a reload cut short would download them again
+  const ready = (frame) => frame.waitForFunction(() => document.body?.dataset.state === 'ready', null, { timeout: 300_000 });
+  await Promise.all(widgets ? page.frames().filter((f) => f !== page.mainFrame()).map(ready) : [ready(page)]);
   stats.compiles = await page.evaluate(() => window.coreCompiles ?? 0)
     + (await Promise.all(page.frames().filter((f) => f !== page.mainFrame()).map((f) => f.evaluate(() => window.coreCompiles ?? 0).catch(() => 0)))).reduce((a, b) => a + b, 0);
   await cdp.detach();
@@ -96,23 +112,34 @@ async function measure(page, url, { widgets = 0, slow = false }) {
 
 async function main() {
   if (!existsSync(path.join(ROOT, 'dist/index.html'))) throw new Error('no dist/: run `make dist` first');
-  const server = await startServer({ dir: 'dist', pkg: null });
-  const browser = await launchBrowser();
+  // Isolated by the server's headers, as a host that can set them serves the site (the threaded
+  // core runs). The service worker that isolates pages on other hosts is blocked: its reload and
+  // its fetches are hidden from the page's DevTools session, so bytes and downloads could not be
+  // counted through it.
+  const server = await startServer({ dir: 'dist', pkg: null, extra: ['--isolate'] });
   const rows = [];
   try {
     for (const c of CASES) {
       for (const slow of [false, true]) {
-        const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-        await context.addInitScript(COUNT_COMPILES);
-        const page = await context.newPage();
-        const cold = await measure(page, server.url + c.path, { ...c, slow });
-        const warm = await measure(page, server.url + c.path, { ...c, slow });
-        rows.push({ case: c.name, network: slow ? '10 Mbit/s, 40 ms' : 'localhost', cold, warm });
-        await context.close();
+        // a fresh profile on disk for each case: a browser context of its own keeps its cache in
+        // memory, where a 6.9 MB preset's weights are not kept, unlike a learner's browser
+        const profile = mkdtempSync(path.join(tmpdir(), 'genlab-open-'));
+        const context = await chromium.launchPersistentContext(profile, {
+          executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 }, serviceWorkers: 'block',
+        });
+        try {
+          await context.addInitScript(COUNT_COMPILES);
+          const page = context.pages()[0] ?? await context.newPage();
+          const cold = await measure(page, server.url + c.path, { ...c, slow });
+          const warm = await measure(page, server.url + c.path, { ...c, slow, reload: true });
+          rows.push({ case: c.name, network: slow ? '10 Mbit/s, 40 ms' : 'localhost', cold, warm });
+        } finally {
+          await context.close();
+          rmSync(profile, { recursive: true, force: true });
+        }
       }
     }
   } finally {
-    await browser.close();
     server.stop();
   }
   const kB = (b) => `${Math.round(b / 1000).toLocaleString('en')} kB`;
