@@ -205,11 +205,13 @@ for (const preset of ['shapes3d-qlae', 'sprites-ae']) {
     const held = new Promise((resolve) => { release = resolve; });
     const setup = (context) => context.route(`**/${preset}.safetensors`, async (route) => { await held; await route.continue(); });
     const { page, errors, context } = await site.open(`#qlae?preset=${preset}`, (p) => p.waitForFunction(() => document.body.dataset.state === 'previewing', null, { timeout: 60_000 }), { setup });
+    // the preview may paint before the core has configured the network; then the form fills
+    await page.waitForFunction((name) => document.getElementById('qlae-preset').value === name, preset);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'previewing');
     assert.match(await page.locator('#qlae-status').textContent(), /weights load/);
     assert.equal(await page.locator('#qlae canvas[data-placeholder]').count(), 0, 'no plot still shows its placeholder');
     assert.ok(await page.locator('#qlae-composer input').first().isDisabled(), 'the composer waits for the weights');
     assert.ok(await page.locator('#qlae-train').isDisabled(), 'so does training');
-    assert.equal(await page.locator('#qlae-preset').inputValue(), preset, 'the form shows the preset');
     const preview = await shown(page);
     release();
     await waitIdle(page);
