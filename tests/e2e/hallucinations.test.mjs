@@ -1,10 +1,11 @@
 // End-to-end tests of the diffusion-hallucinations lab in headless Chromium: the grid preset
 // opens from shipped weights and hallucinates between modes, the threshold's removed/kept shares
-// and the labels agree with an independent computation, a link reproduces the samples exactly,
+// and the labels agree with an independent computation and with the native CLI, a link reproduces the samples exactly,
 // a bad setting gives a specific message, and training in the page lowers the loss.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, useSite } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { GENLAB_BIN, openPage, useSite } from './harness.mjs';
 
 const site = useSite();
 
@@ -42,6 +43,16 @@ test('the grid preset opens from shipped weights: hallucinations between modes, 
     far.push(best > s.k * s.sigma ? 1 : 0);
   }
   assert.deepEqual(s.labels, far);
+  // the native CLI samples the same points and variances, to rounding: its matrix products and
+  // libm round some last bits differently from wasm's, over 1,000 reverse steps
+  const rows = execFileSync(GENLAB_BIN, ['halluc', 'sample', '--preset', 'grid25', '--n', String(n)], { encoding: 'utf8' })
+    .trim().split('\n').slice(1).map((line) => line.split(',').map(Number));
+  const gap = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  const cliPoints = rows.flatMap((r) => [r[0], r[1]]);
+  // (measured: points within 1e-3, variances within 4e-6, the same samples hallucinated)
+  assert.ok(gap(cliPoints, s.points) < 1e-2, `points: the CLI's are up to ${gap(cliPoints, s.points)} away`);
+  assert.ok(gap(rows.map((r) => r[2]), s.variance) < 1e-4, 'variances');
+  assert.deepEqual(rows.map((r) => r[3]), s.labels, 'the CLI flags the same samples');
   const rate = far.reduce((a, b) => a + b, 0) / n;
   assert.ok(rate > 0 && rate < 0.5, `hallucination rate ${rate}`);
   assert.ok(s.report.auroc > 0.5, `AUROC ${s.report.auroc}`);
