@@ -110,3 +110,23 @@ test('a panic on a pool thread is reported, and the lab restarts with its config
   assert.deepEqual(await samples(), before, 'the restarted worker has the same config');
   await context.close();
 });
+
+test('a ?threads= the page cannot follow says why; one it follows says nothing', { timeout: 300_000 }, async () => {
+  const cases = [
+    [isolated, '?threads=abc', /^“threads=abc” is not a thread count \(a whole number from 1 to 16\); computing on \d+\.$/],
+    [isolated, '?threads=17', /^“threads=17” is not a thread count/],
+    [ordinary, '?threads=2', /^“threads=2” needs a cross-origin isolated page \(see the docs on sharing\); this one computes on 1 thread\.$/],
+    [isolated, '?threads=2', null],
+  ];
+  for (const [server, query, pattern] of cases) {
+    const { page, context, errors } = await open(server, query, '#data');
+    const message = await page.evaluate(() => {
+      const m = document.getElementById('message');
+      return m.hidden ? null : m.textContent;
+    });
+    if (pattern) assert.match(message ?? '', pattern, query);
+    else assert.equal(message, null, query);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});

@@ -25,11 +25,25 @@ export const MAX_THREADS = 16;
  */
 export const coreThreads = pickThreads(siteParams.get('threads'), globalThis.crossOriginIsolated === true, navigator.hardwareConcurrency ?? 1);
 
-function pickThreads(asked, isolated, cores) {
+/** Why the page does not compute on the `?threads=` it was asked for, or null (see `pickThreads`). */
+export const threadsProblem = threadsNotFollowed(siteParams.get('threads'), globalThis.crossOriginIsolated === true);
+
+function asked(value) {
+  const n = Number(value ?? NaN);
+  return Number.isInteger(n) && n >= 1 && n <= MAX_THREADS ? n : null;
+}
+
+function pickThreads(value, isolated, cores) {
   if (!isolated) return 0;
-  const n = Number(asked ?? NaN);
-  if (Number.isInteger(n) && n >= 1) return Math.min(n, MAX_THREADS);
-  return cores > 1 ? Math.min(cores, MAX_THREADS) : 0;
+  return asked(value) ?? (cores > 1 ? Math.min(cores, MAX_THREADS) : 0);
+}
+
+function threadsNotFollowed(value, isolated) {
+  if (value === null) return null;
+  const shown = `“threads=${value.slice(0, 20)}”`;
+  if (asked(value) === null) return `${shown} is not a thread count (a whole number from 1 to ${MAX_THREADS}); computing on ${coreThreads || 1}.`;
+  if (!isolated) return `${shown} needs a cross-origin isolated page (see the docs on sharing); this one computes on 1 thread.`;
+  return null;
 }
 
 let compiled = null;

@@ -1,7 +1,7 @@
 // Page entry: start downloading the core, read the link, open the lab it names (the Data view
 // when it names none). Each lab has its own worker, so training one never blocks another; a
 // lab's worker starts when its view is first shown, on the page's one compiled core.
-import { loadCore } from './core.js';
+import { loadCore, threadsProblem } from './core.js';
 import { hostApi } from './host.js';
 import { siteAddress, siteLink } from './site.js';
 import { LabWorker } from './lab-worker.js';
@@ -82,6 +82,11 @@ function startingConfig(view, preset) {
   return structuredClone(found.config);
 }
 
+/** A `?threads=` the page cannot follow says why, unless the banner already holds a message. */
+function sayThreadsProblem() {
+  if (threadsProblem && messageBox.hidden) showMessage(threadsProblem);
+}
+
 /** Loads the catalog and presets the views build their menus from, from the worker of the lab the link shows. */
 async function loadMenus() {
   const reply = await views[readLink().lab].worker.request({ type: 'catalog' });
@@ -103,7 +108,7 @@ window.genlab = {
   /** For a page that holds this one (the notebook widget). */
   host: hostApi(views, show, startingConfig),
   /** Resolves once the first link has been opened. */
-  ready: loadMenus().then(openLink).catch((err) => {
+  ready: loadMenus().then(openLink).then(sayThreadsProblem).catch((err) => {
     document.body.dataset.state = 'error';
     showMessage(`GenLab could not start: ${err.message}`);
   }),
