@@ -105,7 +105,7 @@ test('malformed links show a specific message and fall back to the defaults', as
     assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', hash);
     assert.equal((await samples(page)).length, 2 * 2000, `${hash}: the defaults are shown`);
     assert.ok(await canvasColours(page, 'samples-canvas') > 3, `${hash}: canvas is drawn`);
-    assert.equal(await page.evaluate(() => document.querySelectorAll('#message *').length), 0, 'message is text, not HTML');
+    assert.equal(await page.evaluate(() => document.querySelectorAll('#message-text *').length), 0, 'message is text, not HTML');
     assert.deepEqual(errors, [], hash);
     await context.close();
   }
@@ -213,4 +213,19 @@ test('the worker runs training steps with progress, and cancels between steps', 
   assert.ok(result.cancelled.step <= 3, `stopped after step ${result.cancelled.step}`);
   assert.match(result.bad, /unknown lab “nope”/);
   await context.close();
+});
+
+test('the message banner stays in sight while the page scrolls, and the learner can dismiss it', async () => {
+  for (const width of [375, 1440]) {
+    const { page, errors, context } = await open('#data?v=1&dataset.name=nope', { viewport: { width, height: 700 } });
+    assert.match(await message(page), /could not be opened/);
+    // the link opened scrolled to its lab, below the banner's place in the page
+    await page.evaluate(() => window.scrollTo(0, document.getElementById('data').offsetTop + 200));
+    const box = await page.locator('#message').boundingBox();
+    assert.ok(box && box.y >= 0 && box.y + box.height <= 700, `${width} px: the banner is in the viewport (${JSON.stringify(box)})`);
+    await page.click('#message-close');
+    assert.equal(await page.locator('#message').isHidden(), true, 'dismissed');
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
 });

@@ -13,13 +13,16 @@ import { QlaeView } from './labs/qlae.js';
 import { clearSaved, savedConfig } from './ui/saved.js';
 import { startEmbedding } from './ui/embed.js';
 
+// The banner stays in sight while the page scrolls (a link opens scrolled to its lab, below it)
+// until the next message replaces it or the learner dismisses it.
 const messageBox = document.getElementById('message');
 
 /** Shows (or with null, hides) the page's message banner; text only, never HTML. */
 function showMessage(text) {
   messageBox.hidden = !text;
-  messageBox.textContent = text ?? '';
+  document.getElementById('message-text').textContent = text ?? '';
 }
+document.getElementById('message-close').addEventListener('click', () => showMessage(null));
 
 const onFatal = (message) => showMessage(`${message} Your settings were kept.`);
 const LABS = { data: DataView, si: InterpolantView, halluc: HallucinationView, qlae: QlaeView };
