@@ -10,9 +10,8 @@
 //   node bench/bench-open.mjs   (from the repo root, after `make dist`; GENLAB_BIN=… picks the binary)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { chromium } from 'playwright-core';
 import path from 'node:path';
-import { CHROMIUM_ARGS, startServer, ROOT } from '../tests/e2e/harness.mjs';
+import { launchWithProfile, startServer, ROOT } from '../tests/e2e/harness.mjs';
 
 const OUT = path.join(ROOT, 'target/bench-open.json');
 const SLOW = { offline: false, latency: 40, downloadThroughput: 10e6 / 8, uploadThroughput: 10e6 / 8 };
@@ -124,9 +123,7 @@ async function main() {
         // a fresh profile on disk for each case: a browser context of its own keeps its cache in
         // memory, where a 6.9 MB preset's weights are not kept, unlike a learner's browser
         const profile = mkdtempSync(path.join(tmpdir(), 'genlab-open-'));
-        const context = await chromium.launchPersistentContext(profile, {
-          executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 }, serviceWorkers: 'block',
-        });
+        const context = await launchWithProfile(profile, { viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
         try {
           await context.addInitScript(COUNT_COMPILES);
           const page = context.pages()[0] ?? await context.newPage();

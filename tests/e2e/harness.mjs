@@ -47,13 +47,23 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 
-/** Launches headless Chromium from /usr/bin/chromium (or $CHROMIUM). */
-export async function launchBrowser() {
+/** How playwright launches headless Chromium: from /usr/bin/chromium (or $CHROMIUM), with our flags. */
+function launchOptions() {
   const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
   if (!existsSync(executablePath)) {
     throw new Error(`no Chromium at ${executablePath}: \`make browser\` installs Debian's (or set CHROMIUM=…)`);
   }
-  return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+  return { executablePath, args: CHROMIUM_ARGS };
+}
+
+/** Launches headless Chromium (see `launchOptions`). */
+export async function launchBrowser() {
+  return chromium.launch(launchOptions());
+}
+
+/** Launches headless Chromium on a browser profile in `dir`, whose cache is on disk; one context. */
+export async function launchWithProfile(dir, contextOptions = {}) {
+  return chromium.launchPersistentContext(dir, { ...launchOptions(), ...contextOptions });
 }
 
 /** Opens `url` in a fresh context and records console errors and page errors; `setup(context)`
