@@ -83,31 +83,30 @@ pub fn run(command: QlaeCommand) -> Result<(), UsageError> {
         }
         QlaeCommand::Bench(BenchArgs { source, json }) => bench(&source, json),
         QlaeCommand::Eval { source, seed } => {
-            let mut config: QlaeConfig = source.load(PRESETS)?;
-            config.seed = seed.unwrap_or(config.seed);
-            let mut trainer = Trainer::new(&config)?;
-            let (path, bytes) = source.read_weights("qlae", "make one with `genlab qlae train`")?;
-            trainer
-                .load_weights(&bytes, config.train.steps)
-                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-            let e = evaluate(trainer.model(), &config).map_err(|e| UsageError(e.to_string()))?;
+            let e = learned(&source, seed)?.evaluate().map_err(UsageError)?;
             println!("{}", serde_json::to_string_pretty(&e).expect("serialises"));
             Ok(())
         }
         QlaeCommand::Preview { source, out } => {
-            let config: QlaeConfig = source.load(PRESETS)?;
-            let mut session = Session::new(config)?;
-            let steps = session.config().train.steps;
-            let (path, bytes) = source.read_weights("qlae", "make one with `genlab qlae train`")?;
-            session
-                .load_weights(&bytes, steps)
-                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-            let preview = Preview::of(&session).map_err(UsageError)?;
+            let preview = Preview::of(&learned(&source, None)?).map_err(UsageError)?;
             let json = serde_json::to_string(&preview).expect("serialises");
             std::fs::write(&out, json)
                 .map_err(|e| UsageError(format!("cannot write {}: {e}", out.display())))
         }
     }
+}
+
+/// A session of `source`'s config (its seed replaced by `seed`) holding its trained weights.
+fn learned(source: &LearnedSource, seed: Option<u64>) -> Result<Session, UsageError> {
+    let mut config: QlaeConfig = source.load(PRESETS)?;
+    config.seed = seed.unwrap_or(config.seed);
+    let steps = config.train.steps;
+    let mut session = Session::new(config)?;
+    let (path, bytes) = source.read_weights("qlae", "make one with `genlab qlae train`")?;
+    session
+        .load_weights(&bytes, steps)
+        .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+    Ok(session)
 }
 
 /// Training steps the benchmark times.
