@@ -16,11 +16,12 @@ import { startEmbedding } from './ui/embed.js';
 // The banner stays in sight while the page scrolls (a link opens scrolled to its lab, below it)
 // until the next message replaces it or the learner dismisses it.
 const messageBox = document.getElementById('message');
+const messageText = document.getElementById('message-text');
 
 /** Shows (or with null, hides) the page's message banner; text only, never HTML. */
 function showMessage(text) {
   messageBox.hidden = !text;
-  document.getElementById('message-text').textContent = text ?? '';
+  messageText.textContent = text ?? '';
 }
 document.getElementById('message-close').addEventListener('click', () => showMessage(null));
 
