@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { launchBrowser, openPage, startServer, ROOT } from '../tests/e2e/harness.mjs';
+import { WORKLOADS } from './workloads.mjs';
 
 const OUT = path.join(ROOT, 'target/bench-threads-page.json');
 
@@ -55,15 +56,7 @@ async function workloads(page) {
   });
 }
 
-const ROWS = [
-  ['W1 training (MLP 3→256×3→2, batch 1024)', 'steps/s', 'w1Train'],
-  ['W1 forward over 5,000 points', 'samples/s', 'w1Forward'],
-  ['interpolants checkerboard training', 'steps/s', 'siTrain'],
-  ['interpolants checkerboard sampler', 'frames/s', 'siFrames'],
-  ['hallucination sampling (1d-123, 2,000 chains)', 'chains/s', 'hallucChains'],
-  ['QLAE MLP training (shapes3d-qlae)', 'steps/s', 'qlaeMlp'],
-  ['QLAE conv training (sprites, [16, 32])', 'steps/s', 'qlaeConv'],
-];
+const ROWS = Object.entries(WORKLOADS).map(([key, [name, unit]]) => [name, unit, key]);
 
 const browser = await launchBrowser();
 const [ordinary, isolated] = await Promise.all([startServer(), startServer({ extra: ['--isolate'] })]);

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { runGenlabJson, ROOT, GENLAB_BIN } from '../tests/e2e/harness.mjs';
+import { WORKLOADS } from './workloads.mjs';
 
 const OUT = path.join(ROOT, 'target/bench-threads.json');
 const THREADS = [...new Set([1, 2, os.availableParallelism()])];
@@ -25,16 +26,16 @@ async function convConfig(dir) {
   return file;
 }
 
-/** Each workload: its command, and the figure compared (higher is faster). */
+/** Each workload (`workloads.mjs`): its command, and the figure compared (higher is faster). */
 function workloads(conv) {
   return [
-    { name: 'W1 training (MLP 3→256×3→2, batch 1024)', args: ['bench', '--json', '--steps', '30'], unit: 'steps/s', figure: (r) => r.stepsPerSec },
-    { name: 'W1 forward over 5,000 points', args: ['bench', '--json', '--steps', '30'], unit: 'samples/s', figure: (r) => r.samplesPerSec },
-    { name: 'interpolants checkerboard training', args: ['si', 'bench', '--preset', 'checkerboard', '--json'], unit: 'steps/s', figure: (r) => r.trainStepsPerSec },
-    { name: 'interpolants checkerboard sampler', args: ['si', 'bench', '--preset', 'checkerboard', '--json'], unit: 'frames/s', figure: (r) => r.framesPerSec },
-    { name: 'hallucination sampling (1d-123, 2,000 chains)', args: ['halluc', 'bench', '--preset', '1d-123', '--json'], unit: 'chains/s', figure: (r) => r.samples / r.sampleSeconds },
-    { name: 'QLAE MLP training (shapes3d-qlae)', args: ['qlae', 'bench', '--preset', 'shapes3d-qlae', '--json'], unit: 'steps/s', figure: (r) => r.trainStepsPerSec },
-    { name: 'QLAE conv training (sprites, [16, 32])', args: ['qlae', 'bench', '--config', conv, '--json'], unit: 'steps/s', figure: (r) => r.trainStepsPerSec },
+    { key: 'w1Train', args: ['bench', '--json', '--steps', '30'], figure: (r) => r.stepsPerSec },
+    { key: 'w1Forward', args: ['bench', '--json', '--steps', '30'], figure: (r) => r.samplesPerSec },
+    { key: 'siTrain', args: ['si', 'bench', '--preset', 'checkerboard', '--json'], figure: (r) => r.trainStepsPerSec },
+    { key: 'siFrames', args: ['si', 'bench', '--preset', 'checkerboard', '--json'], figure: (r) => r.framesPerSec },
+    { key: 'hallucChains', args: ['halluc', 'bench', '--preset', '1d-123', '--json'], figure: (r) => r.samples / r.sampleSeconds },
+    { key: 'qlaeMlp', args: ['qlae', 'bench', '--preset', 'shapes3d-qlae', '--json'], figure: (r) => r.trainStepsPerSec },
+    { key: 'qlaeConv', args: ['qlae', 'bench', '--config', conv, '--json'], figure: (r) => r.trainStepsPerSec },
   ];
 }
 
@@ -43,7 +44,8 @@ try {
   const rows = [];
   const runs = new Map(); // one run per command and thread count feeds every figure it prints
   for (const w of workloads(await convConfig(dir))) {
-    const row = { workload: w.name, unit: w.unit };
+    const [workload, unit] = WORKLOADS[w.key];
+    const row = { workload, unit };
     for (const threads of THREADS) {
       const key = `${w.args.join(' ')}|${threads}`;
       if (!runs.has(key)) runs.set(key, await runGenlabJson(w.args, { env: { ...process.env, RAYON_NUM_THREADS: String(threads) } }));
