@@ -13,6 +13,8 @@ import { LabWorker } from './lab-worker.js';
 const BATCH = 1024;
 const SIZES = [3, 256, 256, 256, 2];
 const SEED = 0;
+/** GenLab's optimizer on W1, as the core's bench sets it (src/bench.rs). */
+const GENLAB_OPTIMIZER = 'AdamW(lr=1e-3, weight_decay=0.01)';
 
 const statusEl = document.getElementById('status');
 const table = document.getElementById('results');
@@ -49,7 +51,7 @@ async function runGenlab(steps, reps) {
       trainStep: () => bench.trainStep(),
       forward: () => bench.forward(),
     }, steps, reps, phase);
-    return { ...r, optimizer: 'AdamW(lr=1e-3, weight_decay=0.01)' };
+    return { ...r, optimizer: GENLAB_OPTIMIZER };
   } finally {
     bench.free();
   }
@@ -268,7 +270,7 @@ async function runThreadedGenlab(threads, steps, reps) {
   await worker.request({ type: 'configure', lab: 'bench', config: { seed: SEED } });
   const label = `GenLab wasm, threaded core (${threads} thread${threads === 1 ? '' : 's'})`;
   const { result } = await worker.request({ type: 'protocol', label, steps, reps }, ({ type, text }) => type === 'phase' && setStatus(text));
-  const genlab = { ...result, threads, optimizer: 'AdamW(lr=1e-3, weight_decay=0.01)' };
+  const genlab = { ...result, threads, optimizer: GENLAB_OPTIMIZER };
   showTable([[label, genlab]]);
   setStatus('Done.', 'done');
   finish({ genlab }, null, steps, reps);
