@@ -42,18 +42,21 @@ export async function startServer({ dir = 'www', pkg = 'pkg', extra = [] } = {})
   return { url, stop: () => child.kill() };
 }
 
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 
-/** How playwright launches headless Chromium: from /usr/bin/chromium (or $CHROMIUM), with our flags. */
-function launchOptions() {
+/**
+ * How playwright launches headless Chromium: from /usr/bin/chromium (or $CHROMIUM), with our
+ * flags and `extraArgs`.
+ */
+export function launchOptions(extraArgs = []) {
   const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
   if (!existsSync(executablePath)) {
     throw new Error(`no Chromium at ${executablePath}: \`make browser\` installs Debian's (or set CHROMIUM=…)`);
   }
-  return { executablePath, args: CHROMIUM_ARGS };
+  return { executablePath, args: [...CHROMIUM_ARGS, ...extraArgs] };
 }
 
 /** Launches headless Chromium (see `launchOptions`). */

@@ -13,7 +13,7 @@ import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, ROOT } from '../e2e/harness.mjs';
+import { launchOptions, ROOT } from '../e2e/harness.mjs';
 
 export const DEFAULT_VENV = process.env.GENLAB_NOTEBOOK_VENV ?? path.join(ROOT, 'target/notebook-venv');
 
@@ -225,9 +225,7 @@ export async function startJupyter({ venv = DEFAULT_VENV, root, timeout = 90_000
  * update.googleapis.com and content-autofill.googleapis.com. The pages only use 127.0.0.1.
  */
 export async function launchBrowser() {
-  const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath}: \`make browser\` installs it (or set CHROMIUM=…)`);
-  return chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'] });
+  return chromium.launch(launchOptions(['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1']));
 }
 
 /** An empty notebook with the Python 3 kernel, so JupyterLab starts it without asking. */
