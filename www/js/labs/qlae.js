@@ -152,7 +152,13 @@ class QlaeRun {
    */
   drawPreview(preview) {
     if (preview.strip !== STRIP || preview.image !== this.picked) return false;
+    // painted already, before the core configured the network: only its scores were reset
+    if (this.previewing && this.preview === preview) {
+      this.evaluation = preview.evaluation;
+      return true;
+    }
     this.previewing = true;
+    this.preview = preview;
     this.draw(preview);
     this.buildSliders(preview.latents, { disabled: true });
     this.drawComposed(preview.composed);
