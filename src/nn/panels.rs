@@ -12,6 +12,10 @@ use core::arch::wasm32::*;
 const NR: usize = 8;
 /// Rows of y updated together.
 const MR: usize = 4;
+/// Multiply-adds from which the threaded core splits a product's rows over rayon's pool: the
+/// threshold it gives gemm (docs/benchmarks.md#threads-in-the-page).
+#[cfg(target_feature = "atomics")]
+const THREADED_FROM: usize = 3 << 20;
 
 /// Wᵀ (k × n) in panels: panel b holds, for each input p, the weights W[8b..8b+8][p] side by
 /// side, zero past n.
@@ -36,6 +40,10 @@ impl Panels {
 
     /// y (m × n, row-major) += x (m × k, row-major) Wᵀ; panics on other lengths, which
     /// [`Dense`](super::dense::Dense) turns away with an error first.
+    ///
+    /// In the threaded core a large product is split by rows over rayon's pool. Each row of y is
+    /// summed by one thread in the same order whatever the split (a 4-row block and a single
+    /// row add the same terms in the same lanes), so the bits do not depend on the thread count.
     pub fn accumulate(&self, x: &[f32], y: &mut [f32]) {
         let (k, n) = (self.k, self.n);
         let m = x.len() / k;
@@ -43,6 +51,25 @@ impl Panels {
             x.len() == m * k && y.len() == m * n,
             "panels: x and y are not m × k and m × n"
         );
+        #[cfg(target_feature = "atomics")]
+        if m * n * k >= THREADED_FROM && rayon::current_num_threads() > 1 {
+            use rayon::prelude::*;
+            // a few blocks per thread, so that a thread slowed by the browser does not hold up the rest
+            let rows = m
+                .div_ceil(4 * rayon::current_num_threads())
+                .next_multiple_of(MR);
+            x.par_chunks(rows * k)
+                .zip(y.par_chunks_mut(rows * n))
+                .for_each(|(x, y)| self.rows(x, y));
+            return;
+        }
+        self.rows(x, y);
+    }
+
+    /// [`Panels::accumulate`] on the calling thread.
+    fn rows(&self, x: &[f32], y: &mut [f32]) {
+        let (k, n) = (self.k, self.n);
+        let m = x.len() / k;
         for (b, panel) in self.data.chunks_exact(k * NR).enumerate() {
             let (col, cols) = (b * NR, (n - b * NR).min(NR));
             let mut r = 0;
