@@ -4,7 +4,9 @@
 
 WASM_BINDGEN_VERSION := 0.2.130
 WASM_TARGET := wasm32-unknown-unknown
-WASM := target/$(WASM_TARGET)/wasm/genlab.wasm
+# Where the single-threaded and the threaded browser cores build (each with patched candle-core).
+BROWSER_DIR := target/browser
+THREADS_DIR := target/threads
 # The core after binaryen's wasm-opt (`make dist`, the notebook widget).
 DIST_WASM := target/wasm-opt/genlab_bg.wasm
 DIST_THREADS_WASM := target/wasm-opt/threads/genlab_bg.wasm
@@ -44,8 +46,9 @@ lint: node_modules/.package-lock.json tools
 test-native:
 	cargo test
 
-test-wasm: tools browser
-	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=300 \
+## The wasm tests build in the browser core's folder (below), so they test the candle it ships.
+test-wasm: tools browser $(BROWSER_DIR)/crate/Cargo.toml
+	cd $(BROWSER_DIR)/crate && CARGO_TARGET_DIR=.. CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=300 \
 		cargo test --profile wasm --target $(WASM_TARGET) --test wasm
 
 test-e2e: build dist browser node_modules/.package-lock.json
@@ -126,18 +129,37 @@ WASM_FILE ?= pkg/genlab_bg.wasm
 size:
 	@echo "$(WASM_FILE): $$(stat -c %s $(WASM_FILE)) bytes raw, $$(gzip -9 -c $(WASM_FILE) | wc -c) bytes gzip"
 
-pkg/genlab_bg.wasm: $(RUST_SRC) | tools
-	cargo build --profile wasm --target $(WASM_TARGET) --lib
-	wasm-bindgen --target web --out-dir pkg $(WASM)
+## Both browser cores build candle-core with patches/candle-core-wasm-f32.patch: its CPU kernels
+## for the dtypes the labs compute in only (f32, u32, u8; tools/candle-f32-only.py). Each builds
+## in a folder of its own, DIR/crate, a copy of the manifest and lock file (with the patched copy,
+## DIR/candle-core, under [patch.crates-io]) whose src/, tests/, www/ and widget/ link to these,
+## so the native builds and the lock file here stay untouched.
+CANDLE_SRC = $(shell cargo metadata --format-version 1 | node -e "const m = JSON.parse(require('fs').readFileSync(0)); \
+	console.log(require('path').dirname(m.packages.find((p) => p.name === 'candle-core').manifest_path))")
+# $(call patched_crate,DIR,PATCHES): makes DIR/crate and DIR/candle-core.
+define patched_crate
+	rm -rf $(1)/crate $(1)/candle-core && mkdir -p $(1)/crate
+	cp -r "$(CANDLE_SRC)" $(1)/candle-core
+	for p in $(2); do patch -s -d $(1)/candle-core -p1 < $$p; done
+	cp Cargo.lock $(1)/crate/
+	for d in src tests www widget; do ln -s ../../../$$d $(1)/crate/$$d; done
+	{ cat Cargo.toml; printf '\n[patch.crates-io]\ncandle-core = { path = "../candle-core" }\n'; } > $(1)/crate/Cargo.toml
+endef
+
+BROWSER_WASM := $(BROWSER_DIR)/$(WASM_TARGET)/wasm/genlab.wasm
+
+$(BROWSER_DIR)/crate/Cargo.toml: Cargo.toml Cargo.lock patches/candle-core-wasm-f32.patch
+	$(call patched_crate,$(BROWSER_DIR),patches/candle-core-wasm-f32.patch)
+
+pkg/genlab_bg.wasm: $(RUST_SRC) $(BROWSER_DIR)/crate/Cargo.toml | tools
+	cd $(BROWSER_DIR)/crate && CARGO_TARGET_DIR=.. cargo build --profile wasm --target $(WASM_TARGET) --lib
+	wasm-bindgen --target web --out-dir pkg $(BROWSER_WASM)
 
 ## The threaded core (pkg/threads/), for cross-origin isolated pages: atomics and shared memory,
 ## so std is rebuilt by nightly's build-std (rust-src). Setting RUSTFLAGS drops .cargo/config.toml's,
-## so they are repeated. candle-core gets patches/candle-core-wasm-threads.patch (its elementwise
-## ops and thread count use rayon's pool): the build runs in target/threads/crate, a copy of the
-## manifest and lock file (with the patched copy under [patch.crates-io]) whose src/, www/ and
-## widget/ link to these, so the normal builds and the lock file here stay untouched.
+## so they are repeated. candle-core also gets patches/candle-core-wasm-threads.patch (its
+## elementwise ops and thread count use rayon's pool).
 NIGHTLY ?= nightly
-THREADS_DIR := target/threads
 THREADS_WASM := $(THREADS_DIR)/$(WASM_TARGET)/wasm/genlab.wasm
 THREADS_RUSTFLAGS := -C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128 \
 	-C link-arg=--max-memory=4294967296 --cfg getrandom_backend="wasm_js"
@@ -145,16 +167,10 @@ THREADS_RUSTFLAGS := -C target-feature=+atomics,+bulk-memory,+mutable-globals,+s
 THREADS_LINK_ARGS := -C link-arg=--shared-memory -C link-arg=--import-memory \
 	-C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
 	-C link-arg=--export=__tls_align -C link-arg=--export=__tls_base
-CANDLE_SRC = $(shell cargo metadata --format-version 1 | node -e "const m = JSON.parse(require('fs').readFileSync(0)); \
-	console.log(require('path').dirname(m.packages.find((p) => p.name === 'candle-core').manifest_path))")
+THREADS_PATCHES := patches/candle-core-wasm-f32.patch patches/candle-core-wasm-threads.patch
 
-$(THREADS_DIR)/crate/Cargo.toml: Cargo.toml Cargo.lock patches/candle-core-wasm-threads.patch
-	rm -rf $(THREADS_DIR)/crate $(THREADS_DIR)/candle-core && mkdir -p $(THREADS_DIR)/crate
-	cp -r "$(CANDLE_SRC)" $(THREADS_DIR)/candle-core
-	patch -s -d $(THREADS_DIR)/candle-core -p1 < patches/candle-core-wasm-threads.patch
-	cp Cargo.lock $(THREADS_DIR)/crate/
-	for d in src www widget; do ln -s ../../../$$d $(THREADS_DIR)/crate/$$d; done
-	{ cat Cargo.toml; printf '\n[patch.crates-io]\ncandle-core = { path = "../candle-core" }\n'; } > $@
+$(THREADS_DIR)/crate/Cargo.toml: Cargo.toml Cargo.lock $(THREADS_PATCHES)
+	$(call patched_crate,$(THREADS_DIR),$(THREADS_PATCHES))
 
 pkg/threads/genlab_bg.wasm: $(RUST_SRC) $(THREADS_DIR)/crate/Cargo.toml | tools
 	@rustup toolchain list | grep -q '^$(NIGHTLY)' || rustup toolchain install $(NIGHTLY) --profile minimal
