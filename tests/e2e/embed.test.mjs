@@ -13,7 +13,7 @@ const site = useSite();
 async function widgetFrame(page, id, state = 'visible') {
   const handle = await page.waitForSelector(`#${id} iframe`, { state, timeout: 60_000 });
   const frame = await handle.contentFrame();
-  await frame.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state) && window.genlab?.views, null, { timeout: 120_000 });
+  await frame.waitForFunction(() => ['ready', 'error'].includes(document.body?.dataset.state) && window.genlab?.views, null, { timeout: 120_000 });
   return frame;
 }
 
@@ -24,7 +24,7 @@ test('the lecture page: widgets start when scrolled to, run their preset, and ta
   assert.equal(await si.evaluate(() => document.body.dataset.embed), '1');
   assert.equal(await si.evaluate(() => getComputedStyle(document.querySelector('.site-header')).display), 'none', 'no site chrome');
   assert.equal(await si.evaluate(() => window.genlab.views.si.presetName), 'checkerboard');
-  assert.equal(await si.evaluate(() => window.genlab.views.si.trained), 2500, 'opened from the shipped weights');
+  assert.equal(await si.evaluate(() => window.genlab.views.si.trained), 10_000, 'opened from the shipped weights');
   assert.equal(await si.evaluate(() => getComputedStyle(document.getElementById('si-width').closest('fieldset')).display), 'none', 'minimal controls');
   assert.notEqual(await si.evaluate(() => getComputedStyle(document.getElementById('si-epsilon').closest('label')).display), 'none', 'ε stays');
 
