@@ -21,7 +21,7 @@ const runNative = () => runGenlabJson(['si', 'bench', '--preset', PRESET, '--jso
 /** The same protocol in the page, through the lab's own worker. */
 async function runBrowser() {
   const browser = await launchBrowser();
-  const server = await startServer();
+  const [server, isolated] = await Promise.all([startServer(), startServer({ extra: ['--isolate'] })]);
   try {
     const { page, errors } = await openPage(browser, `${server.url}#si`);
     await page.waitForFunction(() => document.body.dataset.lab === 'si' && window.genlab.views.si.config
@@ -60,17 +60,26 @@ async function runBrowser() {
         particles: config.n, stepsTo90: to90?.steps ?? null, secondsTo90: to90?.seconds ?? null, finalInside: last,
       };
     }, { preset: PRESET, chunk: CHUNK });
-    return { ...result, drawn: await drawnFrames(browser, server.url), browser: browser.version(), consoleErrors: errors };
+    return {
+      ...result,
+      drawn: await drawnFrames(browser, server.url),
+      drawn2Threads: await drawnFrames(browser, `${isolated.url}?threads=2`),
+      browser: browser.version(),
+      consoleErrors: errors,
+    };
   } finally {
     await browser.close();
     server.stop();
+    isolated.stop();
   }
 }
 
 /**
  * The animation as the user sees it: the lab's own Play on the shipped preset, counting the
  * distinct frames painted per second, over PLAYS plays. V8 runs new wasm code in its baseline
- * tier first, so the first plays are slower than the later ones.
+ * tier first, so the first plays are slower than the later ones. `url` picks the core: an
+ * ordinary page runs the single-threaded one, an isolated page with `?threads=2` the threaded
+ * core on two threads.
  */
 async function drawnFrames(browser, url) {
   const { page } = await openPage(browser, `${url}#si`);
@@ -105,7 +114,9 @@ async function main() {
   for (const [name, r] of rows) {
     console.log(`${name.padEnd(16)}${f(r.trainStepsPerSec).padStart(14)}${f(r.framesPerSec).padStart(10)}${f(r.secondsTo90).padStart(17)}${f(r.finalInside, 3).padStart(14)}`);
   }
-  console.log(`page animation (the lab's Play, painted frames/s): first play ${f(wasm.drawn.first)}, mean of plays ${PLAYS - 2}–${PLAYS} ${f(wasm.drawn.last3)}`);
+  for (const [label, d] of [['one thread', wasm.drawn], ['two threads', wasm.drawn2Threads]]) {
+    console.log(`page animation on ${label} (the lab's Play, painted frames/s): first play ${f(d.first)}, mean of plays ${PLAYS - 2}–${PLAYS} ${f(d.last3)}`);
+  }
   console.log(`ratio wasm / native: train ${(wasm.trainStepsPerSec / native.trainStepsPerSec).toFixed(2)}×, frames ${(wasm.framesPerSec / native.framesPerSec).toFixed(2)}×`);
   mkdirSync(path.dirname(OUT), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify({ date: new Date().toISOString(), preset: PRESET, native, wasm }, null, 2)}\n`);
