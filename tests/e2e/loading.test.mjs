@@ -232,7 +232,7 @@ test('on a very slow network the placeholder says so, with an estimate of the wa
   const text = await placeholderText(page, id);
   const m = /This is a slow connection: the first picture needs about (\d+) (s|min) more\./.exec(text);
   assert.ok(m, text);
-  // 300 kbit/s is 37.5 kB/s: the whole core takes CORE_BYTES / 37.5 kB (55 s for 2.1 MB), less
+  // 300 kbit/s is 37.5 kB/s: the whole core takes CORE_BYTES / 37.5 kB (60 s for 2.2 MB), less
   // what has come, more while the page's scripts share the line; from 90 s the page rounds up to
   // whole minutes
   const seconds = Number(m[1]) * (m[2] === 'min' ? 60 : 1);

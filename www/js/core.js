@@ -1,4 +1,4 @@
-// The GenLab core (pkg/genlab_bg.wasm, 1.6 MB), downloaded and compiled once per page. Every
+// The GenLab core (pkg/genlab_bg.wasm, 1.9 MB), downloaded and compiled once per page. Every
 // worker the page starts is handed this one compiled module and only instantiates it: a worker
 // that fetched its own copy made each lab (and each embedded widget) pay the download and the
 // compile again. Its body is read through a counting stream (downloads.js): the page shows the

@@ -1,5 +1,5 @@
 // What a plot shows until its first samples paint, never an empty box: which download the first
-// picture waits for and how far it is ("Loading the GenLab core… 1.2 of 2.1 MB", then the
+// picture waits for and how far it is ("Loading the GenLab core… 1.2 of 2.2 MB", then the
 // model's weights), a line when the connection is slow, and a thin bar. The text is also the
 // canvas's aria-label and its `data-placeholder` (for screen readers, and for the tests).
 //
