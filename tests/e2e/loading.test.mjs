@@ -19,11 +19,12 @@ const isCore = (url) => new URL(url).pathname.endsWith('/genlab_bg.wasm');
 /**
  * Opens `path` on the site and counts, from the start, the core's downloads (Chromium reports a
  * dedicated worker's requests as the page's) and the lab workers (`worker.js`) that start.
+ * `route(route, counts)` handles the requests `routed` picks (by default, the core's).
  */
-async function openCounting(path, { route } = {}) {
+async function openCounting(path, { route, routed = isCore } = {}) {
   const counts = { downloads: 0, labWorkers: 0 };
   const setup = async (context) => {
-    if (route) await context.route((url) => isCore(url.href), route);
+    if (route) await context.route((url) => routed(url.href), (r) => route(r, counts));
     context.on('page', (page) => {
       page.on('request', (request) => { if (isCore(request.url())) counts.downloads++; });
       page.on('worker', (worker) => { if (new URL(worker.url()).pathname.endsWith('/js/worker.js')) counts.labWorkers++; });
@@ -62,6 +63,25 @@ for (const [hash, lab] of [['', 'data'], ['#data', 'data'], ['#si', 'si'], ['#ha
     await context.close();
   });
 }
+
+test('a boot script that runs after main.js does not start a second lab worker', async () => {
+  // boot.js is `async`, so on a fast or warm load it may run after main.js has started the lab's
+  // worker itself; hold it back until then
+  const route = async (r, counts) => {
+    while (counts.labWorkers === 0) await new Promise((done) => setTimeout(done, 20));
+    await r.continue();
+  };
+  const isBoot = (url) => new URL(url).pathname.endsWith('/js/boot.js');
+  const { page, context, errors, counts } = await openCounting('#si', { route, routed: isBoot });
+  await waitIdle(page, 'si');
+  // the same module as the page's script tag, so this resolves once boot.js has run
+  await page.evaluate(() => import(new URL('js/boot.js', document.baseURI).href));
+  await page.evaluate(() => new Promise((done) => setTimeout(done, 500)));
+  assert.equal(counts.labWorkers, 1, 'lab workers started');
+  assert.equal(counts.downloads, 1, 'core downloads');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
 
 test('switching views starts the next lab’s worker on the same download', async () => {
   const { page, context, errors, counts } = await openCounting('#si');

@@ -16,12 +16,18 @@ const workerScript = () => (coreThreads ? `js/worker.js?threads=${coreThreads}` 
 let early = null;
 
 /**
+ * Whether a LabWorker has started. boot.js is `async` and may run after main.js has started its
+ * first lab's worker; an early worker then would be a second one, never used.
+ */
+let started = false;
+
+/**
  * Starts a lab worker loading its scripts while the page's own still load (boot.js): it waits
  * for its core and its requests, and the first LabWorker to start takes it. One that fails to
  * load before then is dropped, and that LabWorker starts its own (which reports why).
  */
 export function startEarly() {
-  if (early) return;
+  if (early || started) return;
   const worker = siteWorker(workerScript());
   worker.addEventListener('error', () => { if (early === worker) early = null; }, { once: true });
   early = worker;
@@ -43,6 +49,7 @@ export class LabWorker {
   start() {
     const worker = early ?? siteWorker(workerScript());
     early = null;
+    started = true;
     this.worker = worker;
     worker.onmessage = ({ data }) => this.dispatch(data);
     worker.onerror = (e) => this.crash(e.message || 'the worker failed to start');
