@@ -69,9 +69,17 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 async function awaitIsolationReload() {
   const sw = globalThis.navigator?.serviceWorker;
-  if (coreThreads || !sw || sw.controller || !globalThis.document?.querySelector('script[src$="coi-serviceworker.js"]')) return;
+  if (coreThreads || !sw || !globalThis.document?.querySelector('script[src$="coi-serviceworker.js"]')) return;
+  // Served through the service worker, yet not isolated: a browser it cannot isolate. (One that
+  // only took control of this page while it loaded is about to reload it.)
+  if (sw.controller && servedByServiceWorker()) return;
   const active = await Promise.race([sw.ready.then(() => true), sleep(3000).then(() => false)]);
   if (active) await sleep(5000);
+}
+
+/** Whether this page's own navigation went through a service worker. */
+function servedByServiceWorker() {
+  return (performance.getEntriesByType('navigation')[0]?.workerStart ?? 0) > 0;
 }
 
 async function compile() {
