@@ -5,9 +5,11 @@
 // gives a message, not a blank page.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { openPage, useSite, ROOT } from './harness.mjs';
+
+const WWW = path.join(ROOT, 'www');
 
 /** The core these pages download (`genlab serve --pkg pkg`). */
 const CORE_BYTES = statSync(path.join(ROOT, 'pkg/genlab_bg.wasm')).size;
@@ -79,6 +81,34 @@ test('a boot script that runs after main.js does not start a second lab worker',
   await page.evaluate(() => new Promise((done) => setTimeout(done, 500)));
   assert.equal(counts.labWorkers, 1, 'lab workers started');
   assert.equal(counts.downloads, 1, 'core downloads');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/** The modules `file` imports statically, and theirs, as paths under www/. */
+function importGraph(file, graph = new Set()) {
+  for (const [, spec] of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.{1,2}\/[^']+)'/gm)) {
+    const found = path.resolve(path.dirname(file), spec);
+    if (!graph.has(found)) importGraph(found, graph.add(found));
+  }
+  return graph;
+}
+
+test('index.html preloads what boot.js imports, and the page fetches each of those once', async () => {
+  const html = readFileSync(path.join(WWW, 'index.html'), 'utf8');
+  const preloaded = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map(([, href]) => path.join(WWW, href));
+  assert.deepEqual(preloaded.toSorted(), [...importGraph(path.join(WWW, 'js/boot.js'))].toSorted());
+  // the page's own fetches (a worker's imports go out as destination `worker`): a preload the
+  // module loader did not reuse would show twice
+  const fetches = [];
+  const setup = (c) => c.on('request', (r) => fetches.push(r.allHeaders().then((h) => [new URL(r.url()).pathname, h['sec-fetch-dest']])));
+  const { page, context, errors } = await openPage(site.browser, `${site.server.url}#data`, { setup });
+  await waitIdle(page, 'data');
+  const fetched = (await Promise.all(fetches)).filter(([, dest]) => dest === 'script').map(([name]) => name);
+  for (const file of preloaded) {
+    const name = `/${path.relative(WWW, file)}`;
+    assert.equal(fetched.filter((p) => p === name).length, 1, `fetches of ${name}`);
+  }
   assert.deepEqual(errors, []);
   await context.close();
 });
