@@ -22,7 +22,7 @@ TFJS_FILES := node_modules/@tensorflow/tfjs/dist/tf.min.js \
 	node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm \
 	node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm
 
-.PHONY: serve build test lint test-native test-wasm test-e2e test-notebook widget fuzz bench bench-open gallery dist size tools browser clean
+.PHONY: serve build test lint lint-threads nightly test-native test-wasm test-e2e test-notebook widget fuzz bench bench-open gallery dist size tools browser clean
 
 ## Build the site (the wasm cores, vendored idb-keyval and fflate, and TF.js for the benchmark page)
 ## and serve it cross-origin isolated, so that its pages compute on every core (docs/sharing.md).
@@ -35,13 +35,20 @@ build: pkg/genlab_bg.wasm pkg/threads/genlab_bg.wasm pkg/vendor/.stamp www/vendo
 ## and the notebook widget in a headless JupyterLab.
 test: lint test-native test-wasm test-e2e test-notebook
 
-## rustfmt, clippy (native and wasm, warnings are errors) and ESLint on the site and tests.
-lint: node_modules/.package-lock.json tools
+## rustfmt, clippy (native, wasm and the threaded core's wasm; warnings are errors) and ESLint
+## on the site and tests.
+lint: node_modules/.package-lock.json tools lint-threads
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target $(WASM_TARGET) --lib -- -D warnings
 	cargo clippy -p genlab-widget-core -- -D warnings
 	node_modules/.bin/eslint .
+
+## The code only the threaded core compiles (atomics), by nightly clippy in that core's folder.
+lint-threads: $(THREADS_DIR)/crate/Cargo.toml | tools nightly
+	cd $(THREADS_DIR)/crate && CARGO_TARGET_DIR=.. RUSTFLAGS='$(THREADS_RUSTFLAGS)' cargo +$(NIGHTLY) \
+		clippy -Z build-std=panic_abort,std --profile wasm --target $(WASM_TARGET) --lib --features threads \
+		-- -D warnings
 
 test-native:
 	cargo test
@@ -172,10 +179,13 @@ THREADS_PATCHES := patches/candle-core-wasm-f32.patch patches/candle-core-wasm-t
 $(THREADS_DIR)/crate/Cargo.toml: Cargo.toml Cargo.lock $(THREADS_PATCHES)
 	$(call patched_crate,$(THREADS_DIR),$(THREADS_PATCHES))
 
-pkg/threads/genlab_bg.wasm: $(RUST_SRC) $(THREADS_DIR)/crate/Cargo.toml | tools
+## Nightly with rust-src, for build-std.
+nightly:
 	@rustup toolchain list | grep -q '^$(NIGHTLY)' || rustup toolchain install $(NIGHTLY) --profile minimal
 	@rustup component list --toolchain $(NIGHTLY) --installed | grep -q '^rust-src' || \
 		rustup component add rust-src --toolchain $(NIGHTLY)
+
+pkg/threads/genlab_bg.wasm: $(RUST_SRC) $(THREADS_DIR)/crate/Cargo.toml | tools nightly
 	cd $(THREADS_DIR)/crate && CARGO_TARGET_DIR=.. RUSTFLAGS='$(THREADS_RUSTFLAGS)' cargo +$(NIGHTLY) \
 		rustc -Z build-std=panic_abort,std --profile wasm --target $(WASM_TARGET) --lib --features threads \
 		-- $(THREADS_LINK_ARGS)
