@@ -4,16 +4,18 @@
 // warm (a reload), unthrottled and under Chrome DevTools Protocol network emulation of
 // 10 Mbit/s with 40 ms latency. Counts bytes transferred (encoded, headers included), core
 // downloads (not served from cache) and core compiles, and the time from navigation start to
-// the first frame after the view is ready (its samples drawn). Prints a table and writes
-// target/bench-open.json.
+// the first frame after the view is ready (its samples drawn). Each case runs 5 times (medians;
+// `--rounds N`). Prints a table and writes target/bench-open.json.
 //
-//   node bench/bench-open.mjs   (from the repo root, after `make dist`; GENLAB_BIN=… picks the binary)
+//   node bench/bench-open.mjs [--rounds N]   (from the repo root, after `make dist`; GENLAB_BIN=… picks the binary)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { launchWithProfile, startServer, ROOT } from '../tests/e2e/harness.mjs';
 
 const OUT = path.join(ROOT, 'target/bench-open.json');
+/** Runs of each case (`--rounds N`): first paint on this machine moves by a quarter between runs. */
+const ROUNDS = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 0) || 5;
 const SLOW = { offline: false, latency: 40, downloadThroughput: 10e6 / 8, uploadThroughput: 10e6 / 8 };
 
 /** What is opened: a view, the embedded widget, or the lecture with its three widgets. */
@@ -109,6 +111,22 @@ async function measure(page, url, { widgets = 0, slow = false, reload = false })
   return stats;
 }
 
+/**
+ * One case's runs as one row: the median first paint (and its range), the median bytes, and the
+ * most core downloads and compiles any run made (one extra is a bug, however rare).
+ */
+function summary(runs) {
+  const median = (values) => values.toSorted((a, b) => a - b)[values.length >> 1];
+  const paints = runs.map((r) => r.firstPaintMs);
+  return {
+    firstPaintMs: median(paints),
+    firstPaintRangeMs: [Math.min(...paints), Math.max(...paints)],
+    bytes: median(runs.map((r) => r.bytes)),
+    coreDownloads: Math.max(...runs.map((r) => r.coreDownloads)),
+    compiles: Math.max(...runs.map((r) => r.compiles)),
+  };
+}
+
 async function main() {
   if (!existsSync(path.join(ROOT, 'dist/index.html'))) throw new Error('no dist/: run `make dist` first');
   // Isolated by the server's headers, as a host that can set them serves the site (the threaded
@@ -120,30 +138,37 @@ async function main() {
   try {
     for (const c of CASES) {
       for (const slow of [false, true]) {
-        // a fresh profile on disk for each case: a browser context of its own keeps its cache in
-        // memory, where a 6.9 MB preset's weights are not kept, unlike a learner's browser
-        const profile = mkdtempSync(path.join(tmpdir(), 'genlab-open-'));
-        const context = await launchWithProfile(profile, { viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
-        try {
-          await context.addInitScript(COUNT_COMPILES);
-          const page = context.pages()[0] ?? await context.newPage();
-          const cold = await measure(page, server.url + c.path, { ...c, slow });
-          const warm = await measure(page, server.url + c.path, { ...c, slow, reload: true });
-          rows.push({ case: c.name, network: slow ? '10 Mbit/s, 40 ms' : 'localhost', cold, warm });
-        } finally {
-          await context.close();
-          rmSync(profile, { recursive: true, force: true });
+        const runs = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          // a fresh profile on disk for each run: a browser context of its own keeps its cache in
+          // memory, where a 6.9 MB preset's weights are not kept, unlike a learner's browser
+          const profile = mkdtempSync(path.join(tmpdir(), 'genlab-open-'));
+          const context = await launchWithProfile(profile, { viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
+          try {
+            await context.addInitScript(COUNT_COMPILES);
+            const page = context.pages()[0] ?? await context.newPage();
+            const cold = await measure(page, server.url + c.path, { ...c, slow });
+            const warm = await measure(page, server.url + c.path, { ...c, slow, reload: true });
+            runs.push({ cold, warm });
+          } finally {
+            await context.close();
+            rmSync(profile, { recursive: true, force: true });
+          }
         }
+        rows.push({ case: c.name, network: slow ? '10 Mbit/s, 40 ms' : 'localhost', cold: summary(runs.map((r) => r.cold)), warm: summary(runs.map((r) => r.warm)) });
       }
     }
   } finally {
     server.stop();
   }
   const kB = (b) => `${Math.round(b / 1000).toLocaleString('en')} kB`;
+  const s = (ms) => (ms / 1000).toFixed(2);
+  const paint = ({ firstPaintMs, firstPaintRangeMs: [lo, hi] }) => `${s(firstPaintMs)} s (${s(lo)}–${s(hi)})`;
+  console.log(`Medians of ${ROUNDS} runs, each in a fresh profile; first paint with its range.`);
   console.log('| case | network | cold: first paint | cold: transferred | core downloads / compiles | warm: first paint | warm: transferred |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.case} | ${r.network} | ${(r.cold.firstPaintMs / 1000).toFixed(2)} s | ${kB(r.cold.bytes)} | ${r.cold.coreDownloads} / ${r.cold.compiles} | ${(r.warm.firstPaintMs / 1000).toFixed(2)} s | ${kB(r.warm.bytes)} |`);
+    console.log(`| ${r.case} | ${r.network} | ${paint(r.cold)} | ${kB(r.cold.bytes)} | ${r.cold.coreDownloads} / ${r.cold.compiles} | ${paint(r.warm)} | ${kB(r.warm.bytes)} |`);
   }
   mkdirSync(path.dirname(OUT), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify(rows, null, 2)}\n`);
