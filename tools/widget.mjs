@@ -52,8 +52,12 @@ html = replaceOnce(html, '  <link rel="icon" href="favicon.svg" type="image/svg+
 const css = `${readFileSync('www/css/site.css', 'utf8')}\n/* the widget: no site to open the run in */\n.embed-only { display: none !important; }\n`;
 html = replaceOnce(html, '<link rel="stylesheet" href="css/site.css">', `<style>\n${css}</style>`);
 html = replaceOnce(html, '<script type="module" src="js/main.js"></script>', '<!--genlab:boot-->');
-// the widget's bundled page starts the core and its worker itself (boot.js is for the site)
+// the widget's bundled page starts the core and its worker itself (boot.js and the modules it
+// preloads are for the site)
 html = replaceOnce(html, '  <script type="module" async src="js/boot.js"></script>\n', '');
+const preloads = html.match(/ *<!-- boot\.js's imports[^]*?-->\n( *<link rel="modulepreload"[^>]*>\n)+/g);
+if (preloads?.length !== 1) throw new Error('www/index.html: expected one block of boot.js\'s modulepreload links');
+html = html.replace(preloads[0], '');
 writeFileSync(path.join(out, 'page.html'), html);
 
 if (wasm) {
