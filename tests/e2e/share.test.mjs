@@ -1,8 +1,8 @@
 // End-to-end tests of sharing, exporting, importing and keeping runs, in headless Chromium:
 // the Share button copies the page's link, exported configs run unchanged in the CLI, CSV and
 // PNG exports hold what the page shows, a trained run survives a reload (and a reset or
-// "Clear saved data" forgets it), imported weights are validated, and markup in links or
-// imported files is shown as text.
+// "Clear saved data" forgets it), a bare `#lab` link reopens the settings last used there,
+// imported weights are validated, and markup in links or imported files is shown as text.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -121,6 +121,29 @@ test('a trained run survives a reload; Reset and “Clear saved data” forget i
   await idle('si')(page);
   await visit(page, SMALL_SI);
   assert.equal(await page.evaluate(() => window.genlab.views.si.trained), 0, 'cleared data is gone, and leaving the run did not save it again');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a bare #lab link reopens the settings this browser last used there', async () => {
+  const { page, context, errors } = await site.open('#si', idle('si'));
+  const method = () => page.evaluate(() => window.genlab.views.si.config.sampler.method);
+  const other = await method() === 'rk4' ? 'heun' : 'rk4';
+  await page.selectOption('#si-method', other);
+  await idle('si')(page);
+  // the settings are written to IndexedDB after the link changes; wait until they are there
+  await page.waitForFunction(async (other) => {
+    const { savedConfig } = await import(new URL('js/ui/saved.js', document.baseURI).href);
+    return (await savedConfig('si'))?.sampler?.method === other;
+  }, other);
+  await visit(page, '#si'); // a new page, which reads them while its core loads
+  assert.equal(await method(), other, 'on a new page');
+  await page.evaluate(() => { location.hash = '#data'; });
+  await idle('data')(page);
+  await page.evaluate(() => { location.hash = '#si'; });
+  await page.waitForFunction(() => window.genlab.views.si.config && document.body.dataset.lab === 'si');
+  await idle('si')(page);
+  assert.equal(await method(), other, 'when the address changes to it');
   assert.deepEqual(errors, []);
   await context.close();
 });
