@@ -37,9 +37,12 @@ await build({
   }],
 });
 
-/** `text` with `from` replaced once; anything else means index.html changed under this script. */
+/**
+ * `text` with `from` (a string, or a RegExp with the g flag) replaced once; anything else means
+ * index.html changed under this script.
+ */
 function replaceOnce(text, from, to) {
-  const count = text.split(from).length - 1;
+  const count = typeof from === 'string' ? text.split(from).length - 1 : (text.match(from) ?? []).length;
   if (count !== 1) throw new Error(`www/index.html: expected ${from} once, found it ${count} times`);
   return text.replace(from, to);
 }
@@ -55,9 +58,7 @@ html = replaceOnce(html, '<script type="module" src="js/main.js"></script>', '<!
 // the widget's bundled page starts the core and its worker itself (boot.js and the modules it
 // preloads are for the site)
 html = replaceOnce(html, '  <script type="module" async src="js/boot.js"></script>\n', '');
-const preloads = html.match(/ *<!-- boot\.js's imports[^]*?-->\n( *<link rel="modulepreload"[^>]*>\n)+/g);
-if (preloads?.length !== 1) throw new Error('www/index.html: expected one block of boot.js\'s modulepreload links');
-html = html.replace(preloads[0], '');
+html = replaceOnce(html, / *<!-- boot\.js's imports[^]*?-->\n(?: *<link rel="modulepreload"[^>]*>\n)+/g, '');
 writeFileSync(path.join(out, 'page.html'), html);
 
 if (wasm) {
