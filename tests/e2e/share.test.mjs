@@ -140,8 +140,10 @@ test('a bare #lab link reopens the settings this browser last used there', async
   assert.equal(await method(), other, 'on a new page');
   await page.evaluate(() => { location.hash = '#data'; });
   await idle('data')(page);
+  // the view still holds its config from before: wait for the one the new address opens
+  const generation = await page.evaluate(() => window.genlab.views.si.generation);
   await page.evaluate(() => { location.hash = '#si'; });
-  await page.waitForFunction(() => window.genlab.views.si.config && document.body.dataset.lab === 'si');
+  await page.waitForFunction((generation) => window.genlab.views.si.generation > generation, generation);
   await idle('si')(page);
   assert.equal(await method(), other, 'when the address changes to it');
   assert.deepEqual(errors, []);
