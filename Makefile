@@ -10,7 +10,7 @@ THREADS_DIR := target/threads
 # The core after binaryen's wasm-opt (`make dist`, the notebook widget).
 DIST_WASM := target/wasm-opt/genlab_bg.wasm
 DIST_THREADS_WASM := target/wasm-opt/threads/genlab_bg.wasm
-RUST_SRC := $(shell find src -name '*.rs') $(wildcard www/models/*/*.json) Cargo.toml Cargo.lock .cargo/config.toml
+RUST_SRC := $(shell find src crates -name '*.rs') $(wildcard crates/*/Cargo.toml) $(wildcard www/models/*/*.json) Cargo.toml Cargo.lock .cargo/config.toml
 HOST ?= 127.0.0.1
 PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -139,7 +139,7 @@ size:
 ## Both browser cores build candle-core with patches/candle-core-wasm-f32.patch: its CPU kernels
 ## for the dtypes the labs compute in only (f32, u32, u8; tools/candle-f32-only.py). Each builds
 ## in a folder of its own, DIR/crate, a copy of the manifest and lock file (with the patched copy,
-## DIR/candle-core, under [patch.crates-io]) whose src/, tests/, www/ and widget/ link to these,
+## DIR/candle-core, under [patch.crates-io]) whose src/, crates/, tests/, www/ and widget/ link to these,
 ## so the native builds and the lock file here stay untouched.
 CANDLE_SRC = $(shell cargo metadata --format-version 1 | node -e "const m = JSON.parse(require('fs').readFileSync(0)); \
 	console.log(require('path').dirname(m.packages.find((p) => p.name === 'candle-core').manifest_path))")
@@ -149,7 +149,7 @@ define patched_crate
 	cp -r "$(CANDLE_SRC)" $(1)/candle-core
 	for p in $(2); do patch -s -d $(1)/candle-core -p1 < $$p; done
 	cp Cargo.lock $(1)/crate/
-	for d in src tests www widget; do ln -s ../../../$$d $(1)/crate/$$d; done
+	for d in src crates tests www widget; do ln -s ../../../$$d $(1)/crate/$$d; done
 	{ cat Cargo.toml; printf '\n[patch.crates-io]\ncandle-core = { path = "../candle-core" }\n'; } > $(1)/crate/Cargo.toml
 endef
 
@@ -187,7 +187,7 @@ nightly:
 
 pkg/threads/genlab_bg.wasm: $(RUST_SRC) $(THREADS_DIR)/crate/Cargo.toml | tools nightly
 	cd $(THREADS_DIR)/crate && CARGO_TARGET_DIR=.. RUSTFLAGS='$(THREADS_RUSTFLAGS)' cargo +$(NIGHTLY) \
-		rustc -Z build-std=panic_abort,std --profile wasm --target $(WASM_TARGET) --lib --features threads \
+		rustc -Z build-std=panic_abort,std --profile wasm --target $(WASM_TARGET) -p genlab --lib --features threads \
 		-- $(THREADS_LINK_ARGS)
 	rm -rf pkg/threads
 	wasm-bindgen --target web --remove-name-section --out-dir pkg/threads $(THREADS_WASM)

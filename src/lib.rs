@@ -3,7 +3,8 @@
 //! The core (`rng`, `config`, `data`, `nn`, `metrics`, `bench`) is plain Rust on candle with
 //! no web types. Each lab (`interpolant`, `halluc`, `qlae`) has a session that implements the
 //! contract in `lab`. Two front ends sit on it: `wasm` for the page and `cli` (with `serve`)
-//! for the `genlab` command.
+//! for the `genlab` command. `nn` and `rng` live in the crate genlab-kernels
+//! (`crates/kernels`), so that the browser core can build them for speed and the rest for size.
 pub mod bench;
 pub mod budget;
 pub mod config;
@@ -12,9 +13,8 @@ pub mod halluc;
 pub mod interpolant;
 pub mod lab;
 pub mod metrics;
-pub mod nn;
 pub mod qlae;
-pub mod rng;
+pub use genlab_kernels::{nn, rng};
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

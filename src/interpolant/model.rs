@@ -205,10 +205,11 @@ impl Model {
         x: &[f32],
         with_score: bool,
     ) -> Result<(Vec<f32>, Option<Vec<f32>>)> {
-        let input: Vec<f32> = x
-            .chunks_exact(self.dim)
-            .flat_map(|p| std::iter::once(t as f32).chain(p.iter().copied()))
-            .collect();
+        let mut input = Vec::with_capacity(x.len() / self.dim * (1 + self.dim));
+        for p in x.chunks_exact(self.dim) {
+            input.push(t as f32);
+            input.extend_from_slice(p);
+        }
         let mut b = self.drift.infer(&input)?;
         let score = match &self.score {
             Some(net) if self.needs_score(with_score) => {

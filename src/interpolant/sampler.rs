@@ -190,15 +190,17 @@ pub fn step<F: Fields + ?Sized>(
         Method::EulerMaruyama => {
             let k = sde_drift(f, t, x, eps, direction);
             let noise = (2.0 * eps * h.abs()).sqrt();
-            for (xi, ki) in x.iter_mut().zip(&k) {
-                *xi = (*xi as f64 + h * *ki as f64 + noise * rng.normal() as f64) as f32;
+            let z = rng.normal_vec(x.len());
+            for ((xi, ki), zi) in x.iter_mut().zip(&k).zip(&z) {
+                *xi = (*xi as f64 + h * *ki as f64 + noise * *zi as f64) as f32;
             }
         }
         Method::SdeHeun => {
             let noise = (2.0 * eps * h.abs()).sqrt();
             let x_hat: Vec<f32> = x
                 .iter()
-                .map(|xi| (*xi as f64 + noise * rng.normal() as f64) as f32)
+                .zip(rng.normal_vec(x.len()))
+                .map(|(xi, zi)| (*xi as f64 + noise * zi as f64) as f32)
                 .collect();
             let k1 = sde_drift(f, t_next, &x_hat, eps, direction);
             let k2 = sde_drift(f, t_next, &axpy(&x_hat, h, &k1), eps, direction);

@@ -10,9 +10,9 @@
 //! loss of a network that learned nothing.
 //!
 //! ```
-//! use genlab::nn::{guard::{DivergenceGuard, Rule, TrainError}, optim::GroupedAdamW};
-//! use genlab::nn::params::{Group, Params};
-//! use genlab::rng::Rng;
+//! use genlab_kernels::nn::{guard::{DivergenceGuard, Rule, TrainError}, optim::GroupedAdamW};
+//! use genlab_kernels::nn::params::{Group, Params};
+//! use genlab_kernels::rng::Rng;
 //! let mut p = Params::new();
 //! let w = p.uniform("w", &[3], 1.0, Group::Decay, &mut Rng::new(0)).unwrap();
 //! let good = w.to_vec1::<f32>().unwrap();

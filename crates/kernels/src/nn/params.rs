@@ -3,8 +3,8 @@
 //! safetensors *bytes* (wasm has no filesystem).
 //!
 //! ```
-//! use genlab::nn::params::{Group, Params};
-//! use genlab::rng::Rng;
+//! use genlab_kernels::nn::params::{Group, Params};
+//! use genlab_kernels::rng::Rng;
 //! let mut p = Params::new();
 //! p.uniform("w", &[2, 3], 0.5, Group::Decay, &mut Rng::new(1)).unwrap();
 //! p.zeros("b", &[2], Group::NoDecay).unwrap();

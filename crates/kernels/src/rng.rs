@@ -7,7 +7,7 @@
 //! draw in one place never shifts the numbers of another.
 //!
 //! ```
-//! use genlab::rng::Rng;
+//! use genlab_kernels::rng::Rng;
 //! let mut a = Rng::new(7);
 //! let mut b = Rng::new(7);
 //! assert_eq!(a.normal(), b.normal());

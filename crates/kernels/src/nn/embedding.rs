@@ -7,7 +7,7 @@
 //!   with B ~ N(0, σ²) drawn once from the seeded RNG and kept fixed.
 //!
 //! ```
-//! use genlab::nn::embedding::sinusoidal;
+//! use genlab_kernels::nn::embedding::sinusoidal;
 //! use candle_core::{Device, Tensor};
 //! let t = Tensor::new(&[0.0f32, 1.0], &Device::Cpu).unwrap();
 //! let e = sinusoidal(&t, 4, 10_000.0).unwrap().to_vec2::<f32>().unwrap();

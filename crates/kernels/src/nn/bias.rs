@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use candle_core::{Device, Tensor, Var};
-//! use genlab::nn::bias::add_bias;
+//! use genlab_kernels::nn::bias::add_bias;
 //! let x = Var::from_slice(&[1f32, 2., 3., 4., 5., 6.], (3, 2), &Device::Cpu).unwrap();
 //! let b = Var::from_slice(&[0.5f32, -1.], 2, &Device::Cpu).unwrap();
 //! let y = add_bias(&x, &b).unwrap();

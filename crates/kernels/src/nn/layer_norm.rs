@@ -4,7 +4,7 @@
 //! backward pass. The gradient is checked against finite differences in `tests/halluc.rs`.
 //!
 //! ```
-//! use genlab::nn::{layer_norm::LayerNorm, params::Params};
+//! use genlab_kernels::nn::{layer_norm::LayerNorm, params::Params};
 //! use candle_core::{Device, Tensor};
 //! let mut p = Params::new();
 //! let ln = LayerNorm::new("ln", 4, &mut p).unwrap();

@@ -5,8 +5,8 @@
 //! Weights go to the decay group, biases to the no-decay group.
 //!
 //! ```
-//! use genlab::nn::{mlp::{Activation, Mlp, MlpConfig}, params::Params};
-//! use genlab::rng::Rng;
+//! use genlab_kernels::nn::{mlp::{Activation, Mlp, MlpConfig}, params::Params};
+//! use genlab_kernels::rng::Rng;
 //! use candle_core::{Device, Module, Tensor};
 //! let cfg = MlpConfig { input: 3, hidden: vec![8, 8], output: 2, activation: Activation::Silu };
 //! let mut p = Params::new();

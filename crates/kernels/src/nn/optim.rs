@@ -8,8 +8,8 @@
 //! arithmetic is candle's, in the same order, so the results are bit-identical (tested).
 //!
 //! ```
-//! use genlab::nn::{optim::GroupedAdamW, params::{Group, Params}};
-//! use genlab::rng::Rng;
+//! use genlab_kernels::nn::{optim::GroupedAdamW, params::{Group, Params}};
+//! use genlab_kernels::rng::Rng;
 //! let mut p = Params::new();
 //! let w = p.uniform("w", &[4], 1.0, Group::Decay, &mut Rng::new(0)).unwrap();
 //! let mut opt = GroupedAdamW::new(&p, 0.1, 0.0).unwrap();

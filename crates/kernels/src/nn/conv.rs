@@ -7,8 +7,8 @@
 //! Equinox's default); weights go to the decay group, biases to the no-decay group.
 //!
 //! ```
-//! use genlab::nn::{conv::Conv2d, params::Params};
-//! use genlab::rng::Rng;
+//! use genlab_kernels::nn::{conv::Conv2d, params::Params};
+//! use genlab_kernels::rng::Rng;
 //! use candle_core::{DType, Device, Tensor};
 //! let mut p = Params::new();
 //! let conv = Conv2d::new("c", 3, 8, 4, 2, 1, &mut p, &mut Rng::new(0)).unwrap();
