@@ -47,7 +47,7 @@ lint: node_modules/.package-lock.json tools lint-threads
 ## The code only the threaded core compiles (atomics), by nightly clippy in that core's folder.
 lint-threads: $(THREADS_DIR)/crate/Cargo.toml | tools nightly
 	cd $(THREADS_DIR)/crate && CARGO_TARGET_DIR=.. RUSTFLAGS='$(THREADS_RUSTFLAGS)' cargo +$(NIGHTLY) \
-		clippy -Z build-std=panic_abort,std --profile wasm --target $(WASM_TARGET) --lib --features threads \
+		clippy $(BUILD_STD) --profile wasm --target $(WASM_TARGET) --lib --features threads \
 		-- -D warnings
 
 test-native:
@@ -136,30 +136,42 @@ WASM_FILE ?= pkg/genlab_bg.wasm
 size:
 	@echo "$(WASM_FILE): $$(stat -c %s $(WASM_FILE)) bytes raw, $$(gzip -9 -c $(WASM_FILE) | wc -c) bytes gzip"
 
-## Both browser cores build candle-core with patches/candle-core-wasm-f32.patch: its CPU kernels
-## for the dtypes the labs compute in only (f32, u32, u8; tools/candle-f32-only.py). Each builds
-## in a folder of its own, DIR/crate, a copy of the manifest and lock file (with the patched copy,
-## DIR/candle-core, under [patch.crates-io]) whose src/, crates/, tests/, www/ and widget/ link to these,
-## so the native builds and the lock file here stay untouched.
-CANDLE_SRC = $(shell cargo metadata --format-version 1 | node -e "const m = JSON.parse(require('fs').readFileSync(0)); \
-	console.log(require('path').dirname(m.packages.find((p) => p.name === 'candle-core').manifest_path))")
-# $(call patched_crate,DIR,PATCHES): makes DIR/crate and DIR/candle-core.
+## Both browser cores build candle-core with patches/candle-core-wasm-f32.patch (its CPU kernels
+## for the dtypes the labs compute in only: f32, u32, u8; tools/candle-f32-only.py) and
+## patches/candle-core-wasm-ops.patch (none for ops no lab calls; tools/candle-unused-ops.py), and
+## gemm-common with patches/gemm-common-wasm-simd128.patch (no scalar kernels in a simd128 core).
+## Each builds in a folder of its own, DIR/crate, a copy of the manifest and lock file (with the
+## patched copies, DIR/<crate>, under [patch.crates-io]) whose src/, crates/, tests/, www/ and
+## widget/ link to these, so the native builds and the lock file here stay untouched.
+PATCHED_CRATES := candle-core gemm-common
+# $(call crate_src,CRATE): the registry's source of CRATE.
+crate_src = $(shell cargo metadata --format-version 1 | node -e "const m = JSON.parse(require('fs').readFileSync(0)); \
+	console.log(require('path').dirname(m.packages.find((p) => p.name === '$(1)').manifest_path))")
+# $(call patched_crate,DIR,PATCHES): makes DIR/crate and, for each of PATCHED_CRATES, DIR/<crate>
+# with the PATCHES named after it (patches/<crate>-wasm-….patch), in the order given.
 define patched_crate
-	rm -rf $(1)/crate $(1)/candle-core && mkdir -p $(1)/crate
-	cp -r "$(CANDLE_SRC)" $(1)/candle-core
-	for p in $(2); do patch -s -d $(1)/candle-core -p1 < $$p; done
+	rm -rf $(1)/crate $(addprefix $(1)/,$(PATCHED_CRATES)) && mkdir -p $(1)/crate
+	$(foreach c,$(PATCHED_CRATES),cp -r "$(call crate_src,$(c))" $(1)/$(c) && \
+		for p in $(filter patches/$(c)-wasm-%,$(2)); do patch -s -d $(1)/$(c) -p1 < $$p || exit 1; done;)
 	cp Cargo.lock $(1)/crate/
 	for d in src crates tests www widget; do ln -s ../../../$$d $(1)/crate/$$d; done
-	{ cat Cargo.toml; printf '\n[patch.crates-io]\ncandle-core = { path = "../candle-core" }\n'; } > $(1)/crate/Cargo.toml
+	{ cat Cargo.toml; printf '\n[patch.crates-io]\n'; \
+		$(foreach c,$(PATCHED_CRATES),printf '$(c) = { path = "../$(c)" }\n';) } > $(1)/crate/Cargo.toml
 endef
 
 BROWSER_WASM := $(BROWSER_DIR)/$(WASM_TARGET)/wasm/genlab.wasm
+## Both browser cores rebuild std with the wasm profile, for size (nightly's build-std).
+BUILD_STD := -Z build-std=panic_abort,std
 
-$(BROWSER_DIR)/crate/Cargo.toml: Cargo.toml Cargo.lock patches/candle-core-wasm-f32.patch
-	$(call patched_crate,$(BROWSER_DIR),patches/candle-core-wasm-f32.patch)
+BROWSER_PATCHES := patches/candle-core-wasm-f32.patch patches/candle-core-wasm-ops.patch \
+	patches/gemm-common-wasm-simd128.patch
 
-pkg/genlab_bg.wasm: $(RUST_SRC) $(BROWSER_DIR)/crate/Cargo.toml | tools
-	cd $(BROWSER_DIR)/crate && CARGO_TARGET_DIR=.. cargo build --profile wasm --target $(WASM_TARGET) --lib
+$(BROWSER_DIR)/crate/Cargo.toml: Cargo.toml Cargo.lock $(BROWSER_PATCHES)
+	$(call patched_crate,$(BROWSER_DIR),$(BROWSER_PATCHES))
+
+pkg/genlab_bg.wasm: $(RUST_SRC) $(BROWSER_DIR)/crate/Cargo.toml | tools nightly
+	cd $(BROWSER_DIR)/crate && CARGO_TARGET_DIR=.. cargo +$(NIGHTLY) build $(BUILD_STD) --profile wasm \
+		--target $(WASM_TARGET) --lib
 	wasm-bindgen --target web --out-dir pkg $(BROWSER_WASM)
 
 ## The threaded core (pkg/threads/), for cross-origin isolated pages: atomics and shared memory,
@@ -174,7 +186,7 @@ THREADS_RUSTFLAGS := -C target-feature=+atomics,+bulk-memory,+mutable-globals,+s
 THREADS_LINK_ARGS := -C link-arg=--shared-memory -C link-arg=--import-memory \
 	-C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
 	-C link-arg=--export=__tls_align -C link-arg=--export=__tls_base
-THREADS_PATCHES := patches/candle-core-wasm-f32.patch patches/candle-core-wasm-threads.patch
+THREADS_PATCHES := $(BROWSER_PATCHES) patches/candle-core-wasm-threads.patch
 
 $(THREADS_DIR)/crate/Cargo.toml: Cargo.toml Cargo.lock $(THREADS_PATCHES)
 	$(call patched_crate,$(THREADS_DIR),$(THREADS_PATCHES))
@@ -187,7 +199,7 @@ nightly:
 
 pkg/threads/genlab_bg.wasm: $(RUST_SRC) $(THREADS_DIR)/crate/Cargo.toml | tools nightly
 	cd $(THREADS_DIR)/crate && CARGO_TARGET_DIR=.. RUSTFLAGS='$(THREADS_RUSTFLAGS)' cargo +$(NIGHTLY) \
-		rustc -Z build-std=panic_abort,std --profile wasm --target $(WASM_TARGET) -p genlab --lib --features threads \
+		rustc $(BUILD_STD) --profile wasm --target $(WASM_TARGET) -p genlab --lib --features threads \
 		-- $(THREADS_LINK_ARGS)
 	rm -rf pkg/threads
 	wasm-bindgen --target web --remove-name-section --out-dir pkg/threads $(THREADS_WASM)

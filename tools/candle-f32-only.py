@@ -10,7 +10,7 @@ arm that returns an error naming what the core computes in. Native builds compil
 
 Run it again when candle-core is upgraded:
     tools/candle-f32-only.py CANDLE_SRC > patches/candle-core-wasm-f32.patch
-where CANDLE_SRC is the registry's candle-core source (the Makefile's CANDLE_SRC).
+where CANDLE_SRC is the registry's candle-core source (the Makefile's `crate_src`).
 """
 import difflib
 import re
