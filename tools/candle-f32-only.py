@@ -71,9 +71,9 @@ def code_mask(text):
     return mask
 
 
-def prune(text):
-    """The text with every pruned-dtype arm gated and its match given a wasm catch-all."""
-    mask = code_mask(text)
+def brace_depths(text, mask):
+    """For each character, how many code braces before it are open (a brace itself counts from
+    the next character on)."""
     depth, depth_at = 0, []
     for i, c in enumerate(text):
         depth_at.append(depth)
@@ -81,6 +81,13 @@ def prune(text):
             depth += 1
         elif mask[i] and c == '}':
             depth -= 1
+    return depth_at
+
+
+def prune(text):
+    """The text with every pruned-dtype arm gated and its match given a wasm catch-all."""
+    mask = code_mask(text)
+    depth_at = brace_depths(text, mask)
     lines = text.split('\n')
     starts = [0]
     for line in lines[:-1]:

@@ -62,10 +62,9 @@ def f32_only():
     return module
 
 
-def leave_out(text, code_mask):
+def leave_out(text, f32):
     """The text with each LEFT_OUT method native-only beside a wasm twin that returns an error,
     and each of LEFT_OUT_ARMS native-only."""
-    mask = code_mask(text)
     impl = text.index('impl BackendStorage for CpuStorage {')
     for op in LEFT_OUT:
         found = re.compile(r'\n( *)fn %s\(' % op).search(text, impl)
@@ -73,20 +72,15 @@ def leave_out(text, code_mask):
             sys.exit(f'`fn {op}(` not found in the CpuStorage impl: update LEFT_OUT')
         indent, start = found.group(1), found.start() + 1
         body = text.index('{', text.index(') ->', start))
-        depth, end = 0, body
-        while True:
-            if mask[end] and text[end] == '{':
-                depth += 1
-            elif mask[end] and text[end] == '}':
-                depth -= 1
-                if depth == 0:
-                    break
+        mask = f32.code_mask(text)
+        depth_at = f32.brace_depths(text, mask)
+        end = body + 1  # the body's closing brace: the first that leaves the body's depth
+        while not (mask[end] and text[end] == '}' and depth_at[end] == depth_at[body] + 1):
             end += 1
         signature = re.sub(r'\b(?!self\b)[a-z_][a-z0-9_]*: ', '_: ', text[start + len(indent):body])
         twin = (f'\n\n{indent}{ONLY_WASM}\n{indent}{signature}{{\n{indent}    '
                 f'{ERROR.replace("{op}", op)}\n{indent}}}')
         text = text[:start] + indent + ONLY_NATIVE + '\n' + text[start:end + 1] + twin + text[end + 1:]
-        mask = code_mask(text)
     first_item = re.search(r'^(?!//)', text, re.M).start()
     text = text[:first_item] + ALLOW_UNUSED + text[first_item:]
     for op, arms in LEFT_OUT_ARMS.items():
@@ -98,17 +92,11 @@ def leave_out(text, code_mask):
     return text
 
 
-def leave_out_gradients(text, code_mask):
+def leave_out_gradients(text, f32):
     """The text with each of BACKWARD_LEFT_OUT's arms of `Tensor::backward` native-only, and a
     wasm catch-all arm that returns an error."""
-    mask = code_mask(text)
-    depth, depth_at = 0, []
-    for i, c in enumerate(text):
-        depth_at.append(depth)
-        if mask[i] and c == '{':
-            depth += 1
-        elif mask[i] and c == '}':
-            depth -= 1
+    mask = f32.code_mask(text)
+    depth_at = f32.brace_depths(text, mask)
     start = text.index('pub fn backward(')
     arms = [m.start() for m in re.finditer(r'\n( *)(%s)' % '|'.join(map(re.escape, BACKWARD_LEFT_OUT)), text)
             if m.start() > start]
@@ -134,7 +122,7 @@ def main():
         (FILE, f32.prune((src / FILE).read_text()), leave_out),
         (BACKWARD_FILE, (src / BACKWARD_FILE).read_text(), leave_out_gradients),
     ):
-        after = change(before, f32.code_mask)
+        after = change(before, f32)
         sys.stdout.writelines(difflib.unified_diff(
             before.splitlines(keepends=True), after.splitlines(keepends=True), f'a/{name}', f'b/{name}'))
 
