@@ -14,6 +14,8 @@ use genlab::rng::Rng;
 
 mod common;
 use common::*;
+#[path = "common/silu.rs"]
+mod silu_check;
 
 // ---------------------------------------------------------------- helpers
 
@@ -209,6 +211,11 @@ fn inference_path_matches_the_candle_forward_for_every_activation() {
     let (_, mlp) = build(&cfg(3, &[8], 2, Activation::Relu), 5);
     assert!(mlp.infer(&[0.0; 4]).is_err(), "4 values are not rows of 3");
     assert!(mlp.infer(&[]).unwrap().is_empty());
+}
+
+#[test]
+fn silu_op_is_bit_identical_to_candles_forward_and_gradient() {
+    silu_check::assert_silu_matches_candle(100_001);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! (`make test-wasm`). What differs in wasm is checked here: determinism of the seeded
 //! streams, training through candle's wasm kernels, safetensors bytes without a filesystem,
 //! the binding's error path for a bad config, each lab's session run twice bit for bit, and the
-//! browser's own matmul kernel (`nn::panels`).
+//! browser's own kernels (`nn::panels`, and `nn::expf` inside `nn::silu`).
 #![cfg(target_arch = "wasm32")]
 
 use candle_core::{DType, Device, Module, Tensor};
@@ -15,6 +15,9 @@ use genlab::nn::params::Params;
 use genlab::rng::Rng;
 use genlab::wasm::{DataLab, HallucLab, InterpolantLab};
 use wasm_bindgen::JsValue;
+
+#[path = "common/silu.rs"]
+mod silu_check;
 
 /// A small result as its JSON text.
 fn stringify(value: &JsValue) -> String {
@@ -78,6 +81,35 @@ fn dense_layers_match_a_direct_matmul() {
             }
         }
     }
+}
+
+#[wasm_bindgen_test]
+fn four_lane_exp_is_wasms_expf_bit_for_bit() {
+    use core::arch::wasm32::*;
+    use genlab::nn::expf::exp4;
+    // every 251st float, both signs, NaNs and infinities included, plus every float in the
+    // stretch where e^x turns subnormal (expf's scalbnf in two steps)
+    let mut bits: Vec<u32> = (0..u32::MAX / 251).map(|i| i * 251).collect();
+    bits.extend(0xc2ae_ac50u32..0xc2ae_ac50 + 100_000);
+    for quad in bits.chunks_exact(4) {
+        let x = u32x4(quad[0], quad[1], quad[2], quad[3]);
+        let mut got = [0f32; 4];
+        // SAFETY: `got` holds exactly four f32.
+        unsafe { v128_store(got.as_mut_ptr() as *mut v128, exp4(x)) };
+        for (&b, g) in quad.iter().zip(got) {
+            let want = f32::from_bits(b).exp();
+            assert!(
+                g.to_bits() == want.to_bits() || (g.is_nan() && want.is_nan()),
+                "exp({:e} = {b:#x}): {g:e} ≠ {want:e}",
+                f32::from_bits(b)
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn silu_op_is_bit_identical_to_candles_forward_and_gradient() {
+    silu_check::assert_silu_matches_candle(100_001);
 }
 
 #[wasm_bindgen_test]

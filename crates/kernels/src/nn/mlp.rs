@@ -41,7 +41,7 @@ impl Activation {
     pub fn apply(self, x: &Tensor) -> Result<Tensor> {
         match self {
             Self::Relu => x.relu(),
-            Self::Silu => x.silu(),
+            Self::Silu => super::silu::silu(x),
             Self::Tanh => x.tanh(),
             Self::Gelu => x.gelu_erf(),
             Self::LeakyRelu => candle_nn::ops::leaky_relu(x, LEAKY_SLOPE),
@@ -55,7 +55,7 @@ impl Activation {
             Self::Relu => x
                 .iter_mut()
                 .for_each(|v| *v = if *v > 0.0 { *v } else { 0.0 }),
-            Self::Silu => x.iter_mut().for_each(|v| *v /= 1.0 + (-*v).exp()),
+            Self::Silu => super::silu::silu_in_place(x),
             Self::Tanh => x.iter_mut().for_each(|v| *v = v.tanh()),
             Self::Gelu => x
                 .iter_mut()

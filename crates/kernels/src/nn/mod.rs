@@ -5,6 +5,8 @@ pub mod bias;
 pub mod conv;
 pub mod dense;
 pub mod embedding;
+#[cfg(target_arch = "wasm32")]
+pub mod expf;
 pub mod guard;
 pub mod im2col;
 pub mod layer_norm;
@@ -14,4 +16,5 @@ pub mod optim;
 #[cfg(target_arch = "wasm32")]
 pub mod panels;
 pub mod params;
+pub mod silu;
 pub mod storage;

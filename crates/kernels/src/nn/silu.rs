@@ -1,0 +1,153 @@
+//! SiLU, x·σ(x), as one pass forward and one pass backward.
+//!
+//! candle's `silu` computes the forward in one pass, but its gradient takes seven tensor ops
+//! (neg, exp, +1, recip, 1 − y, two products and a sum), each allocating and writing a tensor. In
+//! wasm every e^x was also a call into the standard library's scalar `expf`; here it is
+//! [`super::expf::exp4`], four lanes at a time. Both passes do candle's arithmetic in candle's
+//! order (its backward rule and affine ops, written out below), so the bits are candle's
+//! (tested in `tests/nn.rs` natively and `tests/wasm.rs` in the browser).
+//!
+//! ```
+//! use candle_core::{Device, Var};
+//! let x = Var::from_slice(&[-2f32, 0., 3.], 3, &Device::Cpu).unwrap();
+//! let y = genlab_kernels::nn::silu::silu(&x).unwrap();
+//! assert_eq!(y.to_vec1::<f32>().unwrap(), x.silu().unwrap().to_vec1::<f32>().unwrap());
+//! let g = y.sum_all().unwrap().backward().unwrap();
+//! assert!((g.get(&x).unwrap().to_vec1::<f32>().unwrap()[1] - 0.5).abs() < 1e-7);
+//! ```
+#[cfg(target_arch = "wasm32")]
+use super::expf::exp4;
+use super::storage::contiguous_f32;
+use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Result, Shape, Tensor};
+
+/// x·σ(x) = x / (1 + e^−x), element by element, with a fused backward.
+pub fn silu(x: &Tensor) -> Result<Tensor> {
+    x.apply_op1(Silu)
+}
+
+/// [`silu`] on a slice, in place (the inference layers).
+pub fn silu_in_place(x: &mut [f32]) {
+    for_blocks(x, |_, x| {
+        #[cfg(target_arch = "wasm32")]
+        let x = {
+            use core::arch::wasm32::*;
+            let mut quads = x.chunks_exact_mut(4);
+            for q in &mut quads {
+                let p = q.as_mut_ptr() as *mut v128;
+                // SAFETY: `q` holds exactly four f32; wasm loads and stores need no alignment.
+                unsafe {
+                    let v = v128_load(p);
+                    let e = exp4(f32x4_neg(v));
+                    v128_store(p, f32x4_div(v, f32x4_add(f32x4_splat(1.0), e)));
+                }
+            }
+            quads.into_remainder()
+        };
+        x.iter_mut().for_each(|v| *v /= 1.0 + (-*v).exp());
+    });
+}
+
+/// Elements from which the threaded core splits a pass over rayon's pool, as its patched candle
+/// does for candle's own element-wise ops. Each element is computed alone, so the split
+/// changes no bit.
+#[cfg(target_feature = "atomics")]
+const THREADED_FROM: usize = 1 << 16;
+
+/// `f(start, block)` over blocks of `x`: on rayon's pool in the threaded core past
+/// [`THREADED_FROM`] elements, otherwise in one call on the whole slice.
+fn for_blocks(x: &mut [f32], f: impl Fn(usize, &mut [f32]) + Sync + Send) {
+    #[cfg(target_feature = "atomics")]
+    if x.len() >= THREADED_FROM && rayon::current_num_threads() > 1 {
+        use rayon::prelude::*;
+        let block = x
+            .len()
+            .div_ceil(4 * rayon::current_num_threads())
+            .next_multiple_of(4);
+        x.par_chunks_mut(block)
+            .enumerate()
+            .for_each(|(i, x)| f(i * block, x));
+        return;
+    }
+    f(0, x)
+}
+
+struct Silu;
+
+/// The gradient of SiLU at x given its output y and the incoming gradient g.
+struct SiluGrad;
+
+impl CustomOp1 for Silu {
+    fn name(&self) -> &'static str {
+        "silu"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let mut y = contiguous_f32(s, l, "silu")?.to_vec();
+        silu_in_place(&mut y);
+        Ok((CpuStorage::F32(y), l.shape().clone()))
+    }
+
+    fn bwd(&self, x: &Tensor, y: &Tensor, g: &Tensor) -> Result<Option<Tensor>> {
+        let (x, y, g) = (x.contiguous()?, y.contiguous()?, g.contiguous()?);
+        Ok(Some(x.apply_op3_no_bwd(&y, &g, &SiluGrad)?))
+    }
+}
+
+impl CustomOp3 for SiluGrad {
+    fn name(&self) -> &'static str {
+        "silu-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        ys: &CpuStorage,
+        yl: &Layout,
+        gs: &CpuStorage,
+        gl: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let x = contiguous_f32(xs, xl, "silu-grad")?;
+        let y = contiguous_f32(ys, yl, "silu-grad")?;
+        let g = contiguous_f32(gs, gl, "silu-grad")?;
+        if y.len() != x.len() || g.len() != x.len() {
+            candle_core::bail!("silu-grad: input, output and gradient sizes differ");
+        }
+        // x's copy becomes the gradient, block by block
+        let mut dx = x.to_vec();
+        for_blocks(&mut dx, |start, d| {
+            let end = start + d.len();
+            grad_in_place(d, &y[start..end], &g[start..end]);
+        });
+        Ok((CpuStorage::F32(dx), xl.shape().clone()))
+    }
+}
+
+/// Each x in `d` becomes g·(σ(x)·(1 − y) + y), σ(x) = recip(e^−x·1 + 1), with 1 − y as candle's
+/// affine y·(−1) + 1: candle's `Silu` backward rule, op by op.
+fn grad_in_place(d: &mut [f32], y: &[f32], g: &[f32]) {
+    #[cfg(target_arch = "wasm32")]
+    let (d, y, g) = {
+        use core::arch::wasm32::*;
+        let one = f32x4_splat(1.0);
+        let whole = d.len() / 4 * 4;
+        for i in (0..whole).step_by(4) {
+            // SAFETY: i + 4 ≤ whole ≤ the length of all three slices (checked by the caller);
+            // wasm loads and stores need no alignment.
+            unsafe {
+                let load = |s: &[f32]| v128_load(s.as_ptr().add(i) as *const v128);
+                let (x, y, g) = (load(d), load(y), load(g));
+                let e = f32x4_add(f32x4_mul(exp4(f32x4_neg(x)), one), one);
+                let sigmoid = f32x4_div(one, e);
+                let one_minus_y = f32x4_add(f32x4_mul(y, f32x4_splat(-1.0)), one);
+                let slope = f32x4_add(f32x4_mul(sigmoid, one_minus_y), y);
+                v128_store(d.as_mut_ptr().add(i) as *mut v128, f32x4_mul(g, slope));
+            }
+        }
+        (&mut d[whole..], &y[whole..], &g[whole..])
+    };
+    for ((x, y), g) in d.iter_mut().zip(y).zip(g) {
+        let sigmoid = 1.0 / ((-*x).exp() * 1.0 + 1.0);
+        *x = g * (sigmoid * (y * -1.0 + 1.0) + y);
+    }
+}
