@@ -84,6 +84,60 @@ fn dense_layers_match_a_direct_matmul() {
 }
 
 #[wasm_bindgen_test]
+fn panel_linear_trains_to_candles_bits() {
+    use candle_core::Var;
+    use genlab::nn::bias::add_bias;
+    use genlab::nn::linear;
+    let mut rng = Rng::new(4);
+    let dev = Device::Cpu;
+    // the labs' shapes (W1, the interpolants' and QLAE's MLPs) and each edge of where the
+    // panel kernel is used: k of 3 and 512, two rows or columns, 17 × 16 outputs
+    for (m, k, n) in [
+        (1024, 3, 256),
+        (1024, 256, 256),
+        (1024, 256, 2),
+        (500, 48, 48),
+        (64, 512, 256),
+        (2, 3, 129),
+        (129, 512, 2),
+        (17, 100, 16),
+        (255, 77, 9),
+    ] {
+        assert!(linear::panels_sum_as_gemm(m, n, k), "{m}×{k}×{n}");
+        let var = |rows, cols, rng: &mut Rng| {
+            Var::from_vec(rng.normal_vec(rows * cols), (rows, cols), &dev).unwrap()
+        };
+        let (x, w) = (var(m, k, &mut rng), var(n, k, &mut rng));
+        let b = Var::from_vec(rng.normal_vec(n), n, &dev).unwrap();
+        let r = Tensor::from_vec(rng.normal_vec(m * n), (m, n), &dev).unwrap();
+        let ours = linear::forward(&x, &w, &b).unwrap();
+        let candle = add_bias(&x.matmul(&w.t().unwrap()).unwrap(), &b).unwrap();
+        let bits = |t: &Tensor| -> Vec<u32> {
+            let v = t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            v.iter().map(|v| v.to_bits()).collect()
+        };
+        let same = |what: &str, a: &Tensor, c: &Tensor| {
+            let (a, c) = (bits(a), bits(c));
+            let first = a.iter().zip(&c).position(|(a, c)| a != c);
+            assert!(
+                first.is_none(),
+                "{m}×{k}×{n}: {what} differs first at {first:?}"
+            );
+        };
+        same("the output", &ours, &candle);
+        let grads = |y: &Tensor| (y * &r).unwrap().sum_all().unwrap().backward().unwrap();
+        let (g1, g2) = (grads(&ours), grads(&candle));
+        for (name, v) in [("x", &x), ("W", &w), ("b", &b)] {
+            same(
+                &format!("{name}'s gradient"),
+                g1.get(v).unwrap(),
+                g2.get(v).unwrap(),
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
 fn four_lane_exp_is_wasms_expf_bit_for_bit() {
     use core::arch::wasm32::*;
     use genlab::nn::expf::exp4;

@@ -27,6 +27,11 @@ pub fn add_bias(x: &Tensor, bias: &Tensor) -> Result<Tensor> {
     x.apply_op2(bias, BiasAdd)
 }
 
+/// The bias gradient for `grad`: its sums over every dimension but 1, in candle's order.
+pub fn column_sum(grad: &Tensor) -> Result<Tensor> {
+    grad.contiguous()?.apply_op1_no_bwd(&ColumnSum)
+}
+
 struct BiasAdd;
 
 /// The sums over dimensions 0 and 2… of an n × d × … tensor, one per entry of dimension 1.
@@ -76,8 +81,7 @@ impl CustomOp2 for BiasAdd {
         _res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let bias_grad = grad.contiguous()?.apply_op1_no_bwd(&ColumnSum)?;
-        Ok((Some(grad.clone()), Some(bias_grad)))
+        Ok((Some(grad.clone()), Some(column_sum(grad)?)))
     }
 }
 

@@ -15,8 +15,8 @@
 //! let y = mlp.forward(&Tensor::zeros((5, 3), candle_core::DType::F32, &Device::Cpu).unwrap()).unwrap();
 //! assert_eq!(y.dims(), &[5, 2]);
 //! ```
-use super::bias::add_bias;
 use super::dense::Dense;
+use super::linear;
 use super::params::{Group, Params};
 use crate::rng::Rng;
 use candle_core::{Module, Result, Tensor};
@@ -147,10 +147,9 @@ impl Module for Mlp {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut h = x.clone();
         for (i, layer) in self.layers.iter().enumerate() {
-            // `Linear::forward` for rows, with the bias added by `add_bias`: the same bits,
-            // and its gradient summed row by row (see nn::bias)
+            // `Linear::forward` for rows: the same bits, one pass in wasm (see nn::linear)
             h = match (h.rank(), layer.bias()) {
-                (2, Some(bias)) => add_bias(&h.matmul(&layer.weight().t()?)?, bias)?,
+                (2, Some(bias)) => linear::forward(&h, layer.weight(), bias)?,
                 _ => layer.forward(&h)?,
             };
             if i + 1 < self.layers.len() {
