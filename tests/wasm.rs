@@ -2,7 +2,7 @@
 //! (`make test-wasm`). What differs in wasm is checked here: determinism of the seeded
 //! streams, training through candle's wasm kernels, safetensors bytes without a filesystem,
 //! the binding's error path for a bad config, each lab's session run twice bit for bit, and the
-//! browser's own kernels (`nn::panels`, and `nn::expf` inside `nn::silu`).
+//! browser's own kernels (`nn::panels`, and `nn::expf` inside `nn::silu`), and the convolution.
 #![cfg(target_arch = "wasm32")]
 
 use candle_core::{DType, Device, Module, Tensor};
@@ -134,6 +134,91 @@ fn panel_linear_trains_to_candles_bits() {
                 g2.get(v).unwrap(),
             );
         }
+    }
+}
+
+/// QLAE-sized convolutions in the browser against direct loops in f64 (candle's conv2d, which
+/// `tests/nn.rs` compares with natively, is left out of the browser core): the output of
+/// x ⋆ W + b, and the gradients of Σ r ⊙ y: ∂W = Σ r·x over the taps, ∂x = Σ r·W, ∂b = Σ r.
+/// Four samples, so that a thread's reused column buffer meets a second sample.
+#[wasm_bindgen_test]
+fn convolution_matches_direct_loops() {
+    use candle_core::Var;
+    use genlab::nn::conv::Conv2d;
+    let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    for (c_in, c_out, k, s, p, side) in [
+        (16, 32, 4, 2, 1, 16),
+        (32, 16, 3, 1, 1, 8),
+        (3, 16, 4, 2, 1, 32),
+    ] {
+        let mut params = Params::new();
+        let conv = Conv2d::new("c", c_in, c_out, k, s, p, &mut params, &mut Rng::new(3)).unwrap();
+        let (w, b) = (
+            flat(params.get("c.weight").unwrap()),
+            flat(params.get("c.bias").unwrap()),
+        );
+        let batch = 4;
+        let xs = Rng::new(4).normal_vec(batch * c_in * side * side);
+        let x = Var::from_vec(xs.clone(), (batch, c_in, side, side), &Device::Cpu).unwrap();
+        let y = conv.forward(x.as_tensor()).unwrap();
+        let out = (side + 2 * p - k) / s + 1;
+        let r = Rng::new(5).normal_vec(batch * c_out * out * out);
+        let rt = Tensor::from_vec(r.clone(), y.shape(), &Device::Cpu).unwrap();
+        let grads = (&y * &rt).unwrap().sum_all().unwrap().backward().unwrap();
+        let (mut want_y, mut want_dx, mut want_dw) = (
+            vec![0f64; r.len()],
+            vec![0f64; xs.len()],
+            vec![0f64; w.len()],
+        );
+        let mut want_db = vec![0f64; c_out];
+        let taps = |n: usize, oi: usize, oj: usize| {
+            (0..c_in)
+                .flat_map(move |c| (0..k).flat_map(move |ki| (0..k).map(move |kj| (c, ki, kj))))
+                .filter_map(move |(c, ki, kj)| {
+                    let (i, j) = ((oi * s + ki).checked_sub(p)?, (oj * s + kj).checked_sub(p)?);
+                    (i < side && j < side).then(|| {
+                        (
+                            ((n * c_in + c) * side + i) * side + j,
+                            (c * k + ki) * k + kj,
+                        )
+                    })
+                })
+        };
+        for n in 0..batch {
+            for o in 0..c_out {
+                for (oi, oj) in (0..out).flat_map(|oi| (0..out).map(move |oj| (oi, oj))) {
+                    let yi = ((n * c_out + o) * out + oi) * out + oj;
+                    want_y[yi] = b[o] as f64;
+                    want_db[o] += r[yi] as f64;
+                    for (xi, tap) in taps(n, oi, oj) {
+                        let wi = o * c_in * k * k + tap;
+                        want_y[yi] += xs[xi] as f64 * w[wi] as f64;
+                        want_dx[xi] += r[yi] as f64 * w[wi] as f64;
+                        want_dw[wi] += r[yi] as f64 * xs[xi] as f64;
+                    }
+                }
+            }
+        }
+        let check = |what: &str, got: Vec<f32>, want: &[f64]| {
+            let worst = got
+                .iter()
+                .zip(want)
+                .map(|(g, w)| (*g as f64 - w).abs())
+                .fold(0.0, f64::max);
+            assert!(worst < 1e-3, "{what}, {c_in}→{c_out} k={k}: off by {worst}");
+        };
+        check("output", flat(&y), &want_y);
+        check("∂x", flat(grads.get(&x).unwrap()), &want_dx);
+        check(
+            "∂W",
+            flat(grads.get(params.get("c.weight").unwrap()).unwrap()),
+            &want_dw,
+        );
+        check(
+            "∂b",
+            flat(grads.get(params.get("c.bias").unwrap()).unwrap()),
+            &want_db,
+        );
     }
 }
 
