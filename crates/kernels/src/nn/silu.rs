@@ -1,7 +1,7 @@
 //! SiLU, x·σ(x), as one pass forward and one pass backward.
 //!
-//! candle's `silu` computes the forward in one pass, but its gradient takes seven tensor ops
-//! (neg, exp, +1, recip, 1 − y, two products and a sum), each allocating and writing a tensor. In
+//! candle's `silu` computes the forward in one pass, but its gradient takes eight tensor ops
+//! (neg, exp, +1, recip, 1 − y, ·, +y, ·g), each allocating and writing a tensor. In
 //! wasm every e^x was also a call into the standard library's scalar `expf`; here it is
 //! [`super::expf::exp4`], four lanes at a time. Both passes do candle's arithmetic in candle's
 //! order (its backward rule and affine ops, written out below), so the bits are candle's
