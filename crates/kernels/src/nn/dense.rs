@@ -28,8 +28,22 @@ impl Dense {
             Some(b) => b.to_vec1::<f32>()?,
             None => vec![0.0; fan_out],
         };
+        Self::new(&weight, bias, fan_in)
+    }
+
+    /// A layer from a row-major weight (`bias.len()` × `fan_in`) and its bias.
+    pub fn new(weight: &[f32], bias: Vec<f32>, fan_in: usize) -> Result<Self> {
+        let fan_out = bias.len();
+        if weight.len() != fan_out * fan_in {
+            candle_core::bail!(
+                "dense layer: a weight of {} values is not {fan_out} × {fan_in}",
+                weight.len()
+            );
+        }
         #[cfg(target_arch = "wasm32")]
-        let weight = super::panels::Panels::new(&weight, fan_out, fan_in);
+        let weight = super::panels::Panels::new(weight, fan_out, fan_in);
+        #[cfg(not(target_arch = "wasm32"))]
+        let weight = weight.to_vec();
         Ok(Self {
             weight,
             bias,
