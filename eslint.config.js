@@ -17,7 +17,7 @@ export default [
     languageOptions: { sourceType: 'module', globals: globals.browser },
   },
   {
-    files: ['www/js/worker.js'],
+    files: ['www/js/worker.js', 'www/js/bench-tfjs-worker.js'],
     languageOptions: { globals: globals.worker },
   },
   {

@@ -1,13 +1,14 @@
 // The three-runtime benchmark: native candle (`genlab bench --json`), GenLab's wasm build and
-// TF.js's wasm backend (both in headless Chromium, on www/bench.html). Prints a table and writes
-// every figure to target/bench.json.
+// TF.js's wasm backend (both in headless Chromium, on bench.html of the site `make dist` ships,
+// dist/). Prints a table and writes every figure to target/bench.json.
 //
-//   node bench/bench.mjs            (from the repo root; GENLAB_BIN=… to pick the binary)
+//   node bench/bench.mjs            (from the repo root, after `make dist`; GENLAB_BIN=… to pick the binary)
 //
 // Runs one runtime at a time: native (candle's default thread count, then one thread, the fair
-// peer of the single-threaded wasm runs), then the page (which runs GenLab, then TF.js twice),
-// then in a cross-origin isolated page GenLab's threaded core on 1 and 2 threads (in a lab
-// worker) and TF.js's threaded-SIMD backend.
+// peer of the single-threaded wasm runs), then the page, where each runtime computes in a worker
+// as the labs do (GenLab's single-threaded core in a lab worker, then TF.js twice in a worker of
+// its own), then the same on the page's main thread (`?main`), then in a cross-origin isolated
+// page GenLab's threaded core on 1 and 2 threads and TF.js's threaded-SIMD backend.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startServer, launchBrowser, openPage, ROOT, GENLAB_BIN } from '../tests/e2e/harness.mjs';
+import { WARMUP } from '../www/js/bench-protocol.js';
 
 export const STEPS = 30;
 export const REPS = 10; // `genlab bench` times 10 forward passes too
@@ -71,9 +73,14 @@ async function runNative(threads) {
   return { ...native, threads: threads ?? (Number(process.env.RAYON_NUM_THREADS) || os.availableParallelism()) };
 }
 
-/** The bench page with `query` (`&threads=N` or `&tfjsThreads=N`: one threaded run, on an isolated server). */
+/**
+ * The bench page of dist/ with `query`: `&main` (both runtimes on the main thread), `&threads=N` or
+ * `&tfjsThreads=N` (one threaded run, on an isolated server).
+ */
 async function runBrowser(query = '') {
-  const server = await startServer({ extra: query ? ['--isolate'] : [] });
+  if (!existsSync(path.join(ROOT, 'dist/bench.html'))) throw new Error('dist/bench.html not found: run `make dist` first');
+  const isolate = /threads=/i.test(query);
+  const server = await startServer({ dir: 'dist', pkg: null, extra: isolate ? ['--isolate'] : [] });
   let browser;
   try {
     browser = await launchBrowser();
@@ -90,30 +97,34 @@ async function runBrowser(query = '') {
 const num = (v, digits) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const times = (a, b) => `${(a / b).toFixed(a / b >= 10 ? 1 : 2)}×`;
 
-function printTable(native, native1, r, binaryNote, tfjsThreaded, genlabThreaded) {
+function printTable(native, native1, r, main, binaryNote, tfjsThreaded, genlabThreaded) {
   const rows = [
     [`native candle (${native.threads} threads${binaryNote})`, native],
     [`native candle (1 thread${binaryNote})`, native1],
-    ['GenLab wasm', r.genlab],
-    ...genlabThreaded.map((g) => [`GenLab wasm, threaded core in a worker (${g.threads} thread${g.threads === 1 ? '' : 's'})`, g]),
-    [`TF.js wasm (${r.tfjs.threads} thread${r.tfjs.threads === 1 ? '' : 's'})`, r.tfjs],
-    ['TF.js wasm, explicit transposes', r.tfjsExplicitTranspose],
+    ['GenLab wasm (in a lab worker)', r.genlab],
+    ['TF.js wasm (1 thread, in a worker)', r.tfjs],
+    ['TF.js wasm, explicit transposes (in a worker)', r.tfjsExplicitTranspose],
+    ['GenLab wasm (main thread)', main.genlab],
+    ['TF.js wasm, explicit transposes (main thread)', main.tfjsExplicitTranspose],
+    ...genlabThreaded.map((g) => [`GenLab wasm, threaded core (${g.threads} thread${g.threads === 1 ? '' : 's'})`, g]),
     [`TF.js threaded SIMD (${tfjsThreaded.requestedThreads} threads asked, ${tfjsThreaded.threads} reported), explicit transposes`, tfjsThreaded],
   ];
   const w = Math.max(...rows.map(([name]) => name.length)) + 2;
+  const ratioLine = (label, a, b) => `ratio ${label}: train ${times(a.stepsPerSec, b.stepsPerSec)}, forward ${times(a.samplesPerSec, b.samplesPerSec)}`;
   const lines = [
     'workload: MLP 3→256×3→2 SiLU, batch 1024; forward over 5,000 points',
-    `protocol: 3 warm-up steps and forwards, then ${STEPS} timed train steps and ${REPS} timed forwards per runtime`,
+    `protocol: ${WARMUP} warm-up steps and forwards in the page, then ${STEPS} timed train steps and ${REPS} timed forwards per runtime`,
     `${'runtime'.padEnd(w)}${'train steps/s'.padStart(14)}${'forward samples/s'.padStart(20)}`,
     ...rows.map(([name, x]) => `${name.padEnd(w)}${num(x.stepsPerSec, 2).padStart(14)}${num(x.samplesPerSec, 0).padStart(20)}`),
-    `ratio GenLab-wasm / TF.js:                      train ${times(r.genlab.stepsPerSec, r.tfjs.stepsPerSec)}, forward ${times(r.genlab.samplesPerSec, r.tfjs.samplesPerSec)}`,
-    `ratio GenLab-wasm / TF.js (explicit transposes): train ${times(r.genlab.stepsPerSec, r.tfjsExplicitTranspose.stepsPerSec)}, forward ${times(r.genlab.samplesPerSec, r.tfjsExplicitTranspose.samplesPerSec)}`,
+    ratioLine('GenLab-wasm / TF.js (in workers)', r.genlab, r.tfjs),
+    ratioLine('GenLab-wasm / TF.js, explicit transposes (in workers)', r.genlab, r.tfjsExplicitTranspose),
+    ratioLine('GenLab-wasm / TF.js, explicit transposes (main thread)', main.genlab, main.tfjsExplicitTranspose),
     ...genlabThreaded.filter((g) => g.threads > 1).flatMap((g) => [
-      `ratio GenLab-wasm ${g.threads} threads / GenLab-wasm: train ${times(g.stepsPerSec, r.genlab.stepsPerSec)}, forward ${times(g.samplesPerSec, r.genlab.samplesPerSec)}`,
-      `ratio GenLab-wasm ${g.threads} threads / TF.js threaded SIMD: train ${times(g.stepsPerSec, tfjsThreaded.stepsPerSec)}, forward ${times(g.samplesPerSec, tfjsThreaded.samplesPerSec)}`,
+      ratioLine(`GenLab-wasm ${g.threads} threads / GenLab-wasm`, g, r.genlab),
+      ratioLine(`GenLab-wasm ${g.threads} threads / TF.js threaded SIMD`, g, tfjsThreaded),
     ]),
-    `ratio GenLab-wasm / native:                     train ${times(r.genlab.stepsPerSec, native.stepsPerSec)}, forward ${times(r.genlab.samplesPerSec, native.samplesPerSec)}`,
-    `ratio GenLab-wasm / native (1 thread):          train ${times(r.genlab.stepsPerSec, native1.stepsPerSec)}, forward ${times(r.genlab.samplesPerSec, native1.samplesPerSec)}`,
+    ratioLine('GenLab-wasm / native', r.genlab, native),
+    ratioLine('GenLab-wasm / native (1 thread)', r.genlab, native1),
     `loss (first → last): GenLab ${r.genlab.firstLoss.toFixed(4)} → ${r.genlab.finalLoss.toFixed(4)} (AdamW), `
       + `TF.js ${r.tfjs.firstLoss.toFixed(4)} → ${r.tfjs.finalLoss.toFixed(4)} (Adam)`,
   ];
@@ -127,10 +138,12 @@ async function main() {
   const native = await runNative();
   console.error(`native candle, one thread: RAYON_NUM_THREADS=1 ${bin} bench --json --steps ${STEPS} …`);
   const native1 = await runNative(1);
-  console.error(`browser: bench.html?steps=${STEPS}&reps=${REPS} (GenLab wasm, then TF.js wasm) …`);
+  console.error(`browser: bench.html?steps=${STEPS}&reps=${REPS} (GenLab wasm in a lab worker, then TF.js wasm in a worker) …`);
   const { results, browserVersion, consoleErrors } = await runBrowser();
+  console.error(`browser: bench.html?steps=${STEPS}&reps=${REPS}&main (both on the page's main thread) …`);
+  const main = await runBrowser('&main');
   const genlabThreaded = [];
-  const errors = [...consoleErrors];
+  const errors = [...consoleErrors, ...main.consoleErrors];
   for (const threads of [1, THREADED]) {
     console.error(`browser, cross-origin isolated: bench.html?…&threads=${threads} (GenLab's threaded core) …`);
     const run = await runBrowser(`&threads=${threads}`);
@@ -142,7 +155,7 @@ async function main() {
   for (const e of [...errors, ...threaded.consoleErrors]) console.error(`warning: console error on the bench page: ${e}`);
   const tfjsThreaded = threaded.results.tfjsExplicitTranspose;
 
-  printTable(native, native1, results, isDebug ? ', debug' : '', tfjsThreaded, genlabThreaded);
+  printTable(native, native1, results, main.results, isDebug ? ', debug' : '', tfjsThreaded, genlabThreaded);
   if (isDebug) console.log('note: native figures come from a debug build (dependencies at opt-level 3, the crate at 1)');
   if (tfjsThreaded.threads !== THREADED) {
     console.log(`note: TF.js was asked for ${THREADED} threads and reports ${tfjsThreaded.threads} (TF.js 4.22's setThreadsCount does not take, tensorflow/tfjs#8513)`);
@@ -155,12 +168,15 @@ async function main() {
       model: 'MLP 3→256→256→256→2, SiLU', loss: 'MSE', batch: 1024, forwardPoints: 5000,
       optimizer: { genlab: 'AdamW(lr=1e-3, weight_decay=0.01)', tfjs: 'Adam(lr=1e-3)' },
     },
-    protocol: { steps: STEPS, reps: REPS, warmup: 3 },
+    protocol: { steps: STEPS, reps: REPS, warmup: WARMUP, where: 'GenLab in a lab worker, TF.js in a worker (mainThread: both on the page\'s main thread)', site: 'dist/' },
     native: { ...native, binary: bin, profile: isDebug ? 'debug' : 'release' },
     native1Thread: { ...native1, binary: bin, profile: isDebug ? 'debug' : 'release' },
     genlabWasm: results.genlab,
     tfjsWasm: results.tfjs,
     tfjsWasmExplicitTranspose: results.tfjsExplicitTranspose,
+    mainThread: {
+      genlabWasm: main.results.genlab, tfjsWasm: main.results.tfjs, tfjsWasmExplicitTranspose: main.results.tfjsExplicitTranspose,
+    },
     genlabWasmThreaded1: genlabThreaded[0],
     genlabWasm2Threads: genlabThreaded[1],
     tfjsWasmThreaded2: tfjsThreaded,

@@ -33,6 +33,8 @@ test('the bench page finishes without errors', { timeout: TIMEOUT }, () => {
 });
 
 test('TF.js runs on its wasm backend, one thread, without leaking tensors', { timeout: TIMEOUT }, () => {
+  assert.equal(results.where, 'workers', 'by default both runtimes compute in workers, as the labs do');
+  assert.deepEqual([results.genlab.core, results.genlab.threads], ['single-threaded', 1]);
   assert.equal(results.tfjs.backend, 'wasm');
   assert.equal(results.tfjs.threads, 1);
   assert.equal(results.crossOriginIsolated, false);
@@ -54,6 +56,17 @@ for (const [name, key] of RUNTIMES) {
     assert.ok(r.finalLoss < r.firstLoss, `${key}: loss went ${r.firstLoss} → ${r.finalLoss}`);
   });
 }
+
+test('?main runs both runtimes on the page\'s main thread, and both train', { timeout: TIMEOUT }, async () => {
+  const opened = await openPage(browser, `${server.url}bench.html?steps=3&reps=1&main`);
+  const r = await waitForBench(opened.page, opened.errors, { timeoutMs: TIMEOUT - 30_000 });
+  assert.equal(r.error, undefined, `page error: ${r.error}`);
+  assert.equal(r.where, 'main thread');
+  for (const key of ['genlab', 'tfjs', 'tfjsExplicitTranspose']) assert.ok(r[key].finalLoss < r[key].firstLoss, `${key} trains`);
+  assert.equal(r.tfjsTensorsLeft, 0);
+  assert.deepEqual(opened.errors, []);
+  await opened.page.close();
+});
 
 /**
  * The bench page with `query` (a threaded run): refused without cross-origin isolation, with a

@@ -1,10 +1,19 @@
-// The benchmark's timing protocol, the same on the bench page's main thread (GenLab's
-// single-threaded core, TF.js) and in a lab worker (GenLab's threaded core, whose pool only a
-// worker may start): warm-up steps and forwards, then timed training steps and forwards.
+// The benchmark's workload (W1) and timing protocol, the same wherever a runtime runs: GenLab in
+// a lab worker (as the labs train) or on the page's main thread, TF.js in a worker of its own or
+// on the main thread. Warm-up steps and forwards, then timed training steps and forwards.
 
+/** W1: an MLP 3→256→256→256→2 with SiLU, trained on a fixed batch, with an MSE loss. */
+export const SIZES = [3, 256, 256, 256, 2];
+export const BATCH = 1024;
+export const SEED = 0;
 /** Points in the timed forward pass. */
 export const FORWARD_POINTS = 5000;
-export const WARMUP = 3;
+/**
+ * Untimed steps and forwards first. V8 compiles wasm fast and tiers hot code up later; a lab
+ * worker's core, compiled by the page and handed over, tiers up later than a core compiled where
+ * it runs: over 3 warm-up steps it trained W1 at 0.8× its speed, over 10 at its full speed.
+ */
+export const WARMUP = 10;
 
 /**
  * Runs the protocol on one runtime: `trainStep()` → loss, `forward()` → anything, both synchronous

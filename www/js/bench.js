@@ -1,18 +1,20 @@
-// The benchmark page: times the shared workload (MLP 3→256×3→2, SiLU, MSE, fixed batch of 1024;
-// forward over 5,000 points) in GenLab's wasm build and in TF.js's wasm backend, one after the
-// other, and publishes the figures on `window.benchResults` for the e2e benchmark and tests.
+// The benchmark page: times W1 (bench-protocol.js) in GenLab's wasm core and in TF.js's wasm
+// backend, one after the other, and publishes the figures on `window.benchResults` for
+// bench/bench.mjs and the tests.
 //
-// TF.js is loaded by the page as classic UMD scripts (the global `tf`) from /pkg/vendor/.
+// By default each runtime computes where the labs do, off the page's main thread: GenLab's core
+// in a lab worker (the single-threaded core, in a page that is not cross-origin isolated), TF.js
+// in a worker of its own (bench-tfjs-worker.js). `?main` runs both on the page's main thread
+// instead, where TF.js is loaded by the page's classic UMD scripts (the global `tf`).
 //
 // `?threads=N` runs only GenLab's threaded core, in a lab worker with a pool of N threads (the page
-// must be cross-origin isolated); `?tfjsThreads=N`, only TF.js's threaded-SIMD backend.
+// must be cross-origin isolated); `?tfjsThreads=N`, only TF.js's threaded-SIMD backend, in its worker.
 import init, { Bench } from '../pkg/genlab.js';
-import { FORWARD_POINTS, WARMUP, runProtocol } from './bench-protocol.js';
+import { BATCH, FORWARD_POINTS, SEED, SIZES, WARMUP, runProtocol } from './bench-protocol.js';
+import { runTfjs, setUpTfjs } from './bench-tfjs.js';
+import { coreThreads } from './core.js';
 import { LabWorker } from './lab-worker.js';
 
-const BATCH = 1024;
-const SIZES = [3, 256, 256, 256, 2];
-const SEED = 0;
 /** GenLab's optimizer on W1, as the core's bench sets it (src/bench.rs). */
 const GENLAB_OPTIMIZER = 'AdamW(lr=1e-3, weight_decay=0.01)';
 
@@ -42,7 +44,8 @@ async function phase(text) {
 // ---------------------------------------------------------------------------------------------
 // GenLab (candle → wasm)
 
-async function runGenlab(steps, reps) {
+/** GenLab's single-threaded core on the page's main thread (`?main`). */
+async function runGenlabOnMainThread(steps, reps) {
   setStatus('Running GenLab wasm: loading…');
   await init();
   const bench = new Bench(SEED);
@@ -51,9 +54,30 @@ async function runGenlab(steps, reps) {
       trainStep: () => bench.trainStep(),
       forward: () => bench.forward(),
     }, steps, reps, phase);
-    return { ...r, optimizer: GENLAB_OPTIMIZER };
+    return { ...r, threads: 1, optimizer: GENLAB_OPTIMIZER };
   } finally {
     bench.free();
+  }
+}
+
+/**
+ * GenLab's core in a lab worker, as the labs train: the single-threaded core, or in a cross-origin
+ * isolated page the threaded one (whose pool only a worker may start). `threads`, when given, is
+ * the pool size the page must have picked (`?threads=N`).
+ */
+async function runGenlabInWorker(steps, reps, threads = null) {
+  setStatus('Running GenLab wasm in a lab worker: loading…');
+  const worker = new LabWorker();
+  try {
+    const { threads: pool } = await worker.request({ type: 'catalog' });
+    if (threads !== null && pool !== threads) throw new Error(`the core computes on ${pool} threads, not the ${threads} asked for`);
+    await worker.request({ type: 'configure', lab: 'bench', config: { seed: SEED } });
+    // coreThreads is 0 for the single-threaded core, which computes on one
+    const label = coreThreads ? `GenLab wasm, threaded core (${pool} thread${pool === 1 ? '' : 's'})` : 'GenLab wasm in a lab worker';
+    const { result } = await worker.request({ type: 'protocol', label, steps, reps }, ({ type, text }) => type === 'phase' && setStatus(text));
+    return { label, result: { ...result, threads: pool, core: coreThreads ? 'threaded' : 'single-threaded', optimizer: GENLAB_OPTIMIZER } };
+  } finally {
+    worker.close();
   }
 }
 
@@ -61,123 +85,21 @@ async function runGenlab(steps, reps) {
 // TF.js (wasm backend)
 
 /**
- * TF.js's wasm backend on `threads` threads: 1 picks the single-threaded SIMD binary even where
- * SharedArrayBuffer exists; more pick its threaded-SIMD binary, which needs a cross-origin
- * isolated page. The count is fixed when the backend starts, so each count is its own page load.
+ * TF.js in its own worker (bench-tfjs-worker.js) on `threads` threads: `models` is a list of
+ * 'plain' (the model as TF.js users write it) and 'explicit' (explicit transposes in the dense
+ * layers' gradient). Resolves to the worker's `done` message.
  */
-async function setUpTfjs(threads = 1) {
-  const tf = globalThis.tf;
-  if (!tf || !tf.wasm) throw new Error('TF.js did not load (expected /pkg/vendor/tf.min.js and tf-backend-wasm.min.js)');
-  if (threads > 1 && !globalThis.crossOriginIsolated) {
-    throw new Error(`TF.js on ${threads} threads needs a cross-origin isolated page (genlab serve --isolate)`);
-  }
-  tf.wasm.setWasmPaths(new URL('../pkg/vendor/', import.meta.url).href);
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
-  tf.wasm.setThreadsCount(threads);
-  const ok = await tf.setBackend('wasm');
-  if (!ok || tf.getBackend() !== 'wasm') throw new Error(`TF.js wasm backend failed to initialise (backend: ${tf.getBackend()})`);
-  await tf.ready();
-  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return { tf, backend: tf.getBackend(), threads: tf.wasm.getThreadsCount(), simd };
-}
-
-/**
- * A dense layer y = x·w + b whose gradient transposes its operands explicitly before multiplying.
- * TF.js's own gradient of matMul asks the wasm backend for x·wᵀ and xᵀ·dy with the transpose
- * flags set, which misses XNNPACK's fast path and is ~10–15× slower than an explicit transpose
- * followed by a plain matMul (measured on this workload). Same maths, only the kernels differ.
- */
-function explicitTransposeDense(tf) {
-  return tf.customGrad((x, w, b, save) => {
-    save([x, w]);
-    return {
-      value: tf.fused.matMul({ a: x, b: w, bias: b }),
-      gradFunc: (dy, [xs, ws]) => [
-        tf.matMul(dy, tf.transpose(ws)),
-        tf.matMul(tf.transpose(xs), dy),
-        tf.sum(dy, 0),
-      ],
+function runTfjsInWorker(steps, reps, { threads = 1, models }) {
+  const worker = new Worker(new URL('./bench-tfjs-worker.js', import.meta.url), { type: 'module' });
+  return new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => {
+      if (data.type === 'phase') setStatus(data.text);
+      else if (data.type === 'done') resolve(data);
+      else reject(new Error(data.message));
     };
-  });
-}
-
-/**
- * The MLP with PyTorch's Linear init: weight [in, out] and bias [out], both U(±1/√fan_in).
- * `explicitTranspose` swaps TF.js's built-in matMul gradient for {@link explicitTransposeDense}.
- */
-function buildTfModel(tf, { explicitTranspose = false } = {}) {
-  const layers = [];
-  for (let i = 0; i + 1 < SIZES.length; i++) {
-    const [fanIn, fanOut] = [SIZES[i], SIZES[i + 1]];
-    const bound = 1 / Math.sqrt(fanIn);
-    // Inside tidy so the initial values are released once the variables hold their own copy.
-    layers.push(tf.tidy(() => ({
-      w: tf.variable(tf.randomUniform([fanIn, fanOut], -bound, bound, 'float32', SEED + 2 * i + 1), true),
-      b: tf.variable(tf.randomUniform([fanOut], -bound, bound, 'float32', SEED + 2 * i + 2), true),
-    })));
-  }
-  const dense = explicitTranspose
-    ? explicitTransposeDense(tf)
-    : (x, w, b) => tf.fused.matMul({ a: x, b: w, bias: b });
-  const forward = (x) => {
-    let h = x;
-    layers.forEach(({ w, b }, i) => {
-      h = dense(h, w, b);
-      if (i + 1 < layers.length) h = tf.mul(h, tf.sigmoid(h)); // SiLU
-    });
-    return h;
-  };
-  const dispose = () => layers.forEach(({ w, b }) => { w.dispose(); b.dispose(); });
-  return { forward, dispose, variables: layers.flatMap(({ w, b }) => [w, b]) };
-}
-
-async function runTfjs(label, setup, steps, reps, { explicitTranspose = false } = {}) {
-  setStatus(`Running ${label}: building the model…`);
-  const { tf, backend, threads, simd } = setup;
-  const model = buildTfModel(tf, { explicitTranspose });
-  const { x, y, points } = tf.tidy(() => {
-    const x = tf.randomNormal([BATCH, 3], 0, 1, 'float32', 1001);
-    const [x0, x1, x2] = tf.split(x, 3, 1);
-    const y = tf.concat([tf.add(tf.sin(x0), tf.mul(x1, x2)), tf.cos(x1)], 1);
-    const points = tf.randomNormal([FORWARD_POINTS, 3], 0, 1, 'float32', 1002);
-    return { x, y, points };
-  });
-  const optimizer = tf.train.adam(1e-3);
-  const lossFn = () => tf.losses.meanSquaredError(y, model.forward(x));
-
-  const trainStep = () => {
-    // minimize() keeps only the cost it returns (the gradients and intermediates are disposed).
-    const loss = optimizer.minimize(lossFn, true, model.variables);
-    const value = loss.dataSync()[0];
-    loss.dispose();
-    return value;
-  };
-  const forward = () => {
-    const sum = tf.tidy(() => tf.sum(model.forward(points)));
-    const value = sum.dataSync()[0];
-    sum.dispose();
-    return value;
-  };
-
-  try {
-    // After one step Adam has made its moment variables: from then on the count must not grow.
-    trainStep();
-    forward();
-    const tensorsBefore = tf.memory().numTensors;
-    const r = await runProtocol(label, { trainStep, forward }, steps, reps, phase);
-    const tensorsAfter = tf.memory().numTensors;
-    if (tensorsAfter !== tensorsBefore) {
-      throw new Error(`TF.js leaked tensors: ${tensorsBefore} before the timed run, ${tensorsAfter} after`);
-    }
-    return {
-      ...r, backend, threads, simd, numTensors: tensorsAfter, optimizer: 'Adam(lr=1e-3)',
-      matMulGradient: explicitTranspose ? 'explicit transposes' : 'TF.js built-in',
-    };
-  } finally {
-    optimizer.dispose();
-    model.dispose();
-    tf.dispose([x, y, points]);
-  }
+    worker.onerror = (e) => reject(new Error(`the TF.js worker failed to start: ${e.message || 'no message (a script failed to load?)'}`));
+    worker.postMessage({ steps, reps, threads, models });
+  }).finally(() => worker.terminate());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,36 +131,63 @@ async function main() {
     `This run: ${WARMUP} warm-up steps and forwards, then ${steps} timed training steps and ${reps} timed forward passes per runtime.`;
 
   if (params.has('threads')) return runThreadedGenlab(intParam(params, 'threads', 1), steps, reps);
-  // Fail before the long GenLab run if TF.js's scripts did not load.
-  if (!globalThis.tf?.wasm) throw new Error('TF.js did not load (expected /pkg/vendor/tf.min.js and tf-backend-wasm.min.js)');
   const tfjsThreads = intParam(params, 'tfjsThreads', 1);
   if (tfjsThreads > 1) return runThreadedTfjs(tfjsThreads, steps, reps);
-  const genlab = await runGenlab(steps, reps);
-  const rows = [['GenLab wasm (candle)', genlab]];
+  return params.has('main') ? runOnMainThread(steps, reps) : runInWorkers(steps, reps);
+}
+
+/** The default: GenLab in a lab worker, then both TF.js models in a worker of their own. */
+async function runInWorkers(steps, reps) {
+  const { label, result: genlab } = await runGenlabInWorker(steps, reps);
+  const rows = [[label, genlab]];
+  showTable(rows);
+  setStatus('Running TF.js wasm in a worker: loading…');
+  const tfjs = await runTfjsInWorker(steps, reps, { models: ['plain', 'explicit'] });
+  const { plain, explicit } = tfjs.results;
+  rows.push([`TF.js ${plain.backend} in a worker (1 thread)`, plain], [`TF.js ${explicit.backend} in a worker (1 thread), explicit transposes`, explicit]);
+  showTable(rows);
+  done(genlab, plain, explicit);
+  finish({ genlab, tfjs: plain, tfjsExplicitTranspose: explicit }, tfjs.tensorsLeft, steps, reps, 'workers');
+}
+
+/** `?main`: both runtimes on the page's main thread, one after the other. */
+async function runOnMainThread(steps, reps) {
+  // Fail before the long GenLab run if TF.js's scripts did not load.
+  if (!globalThis.tf?.wasm) throw new Error('TF.js did not load (expected /pkg/vendor/tf.min.js and tf-backend-wasm.min.js)');
+  const genlab = await runGenlabOnMainThread(steps, reps);
+  const rows = [['GenLab wasm (main thread)', genlab]];
   showTable(rows);
   setStatus('Running TF.js wasm: loading…');
   const setup = await setUpTfjs();
   const threadText = `${setup.threads} thread${setup.threads === 1 ? '' : 's'}`;
-  const tfjs = await runTfjs('TF.js wasm', setup, steps, reps);
-  rows.push([`TF.js ${tfjs.backend} (${threadText})`, tfjs]);
+  const tfjs = await runTfjs('TF.js wasm', setup, steps, reps, { phase });
+  rows.push([`TF.js ${tfjs.backend} (main thread, ${threadText})`, tfjs]);
   showTable(rows);
-  const tfjsExplicit = await runTfjs('TF.js wasm, explicit transposes', setup, steps, reps, { explicitTranspose: true });
-  rows.push([`TF.js ${tfjs.backend} (${threadText}), explicit transposes`, tfjsExplicit]);
+  const tfjsExplicit = await runTfjs('TF.js wasm, explicit transposes', setup, steps, reps, { explicitTranspose: true, phase });
+  rows.push([`TF.js ${tfjs.backend} (main thread, ${threadText}), explicit transposes`, tfjsExplicit]);
   showTable(rows);
+  done(genlab, tfjs, tfjsExplicit);
+  finish({ genlab, tfjs, tfjsExplicitTranspose: tfjsExplicit }, setup.tf.memory().numTensors, steps, reps, 'main thread');
+}
 
+/** The closing status: GenLab's ratios to both TF.js models. */
+function done(genlab, tfjs, tfjsExplicit) {
   const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
   setStatus(`Done. GenLab wasm / TF.js wasm: train ${ratio(genlab.stepsPerSec, tfjs.stepsPerSec)} `
     + `(${ratio(genlab.stepsPerSec, tfjsExplicit.stepsPerSec)} against explicit transposes), `
-    + `forward ${ratio(genlab.samplesPerSec, tfjs.samplesPerSec)}.`, 'done');
-  finish({ genlab, tfjs, tfjsExplicitTranspose: tfjsExplicit }, setup, steps, reps);
+    + `forward ${ratio(genlab.samplesPerSec, tfjs.samplesPerSec)} (${ratio(genlab.samplesPerSec, tfjsExplicit.samplesPerSec)}).`, 'done');
 }
 
-/** Publishes a run's `results` with what every run reports, for bench/bench.mjs and the tests. */
-function finish(results, setup, steps, reps) {
+/**
+ * Publishes a run's `results` with what every run reports, for bench/bench.mjs and the tests:
+ * `tensorsLeft` is what TF.js still holds after its runs (0, unless it leaked), `where` where the
+ * runtimes computed.
+ */
+function finish(results, tensorsLeft, steps, reps, where) {
   window.benchResults = {
     ...results,
-    // Everything the TF.js runs made has been disposed: this should be 0.
-    tfjsTensorsLeft: setup?.tf.memory().numTensors,
+    tfjsTensorsLeft: tensorsLeft,
+    where,
     protocol: { steps, reps, warmup: WARMUP, batch: BATCH, forwardPoints: FORWARD_POINTS, sizes: SIZES },
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     userAgent: navigator.userAgent,
@@ -246,16 +195,19 @@ function finish(results, setup, steps, reps) {
   };
 }
 
-/** `?tfjsThreads=N`: only TF.js with explicit transposes (the fair peer) on N threads. */
+/** `?tfjsThreads=N`: only TF.js with explicit transposes (the fair peer) on N threads, in its worker. */
 async function runThreadedTfjs(threads, steps, reps) {
-  setStatus(`Running TF.js wasm on ${threads} threads: loading…`);
-  const setup = await setUpTfjs(threads);
-  const label = `TF.js ${setup.backend}, explicit transposes (${threads} threads asked, ${setup.threads} reported)`;
-  const tfjsExplicit = await runTfjs(label, setup, steps, reps, { explicitTranspose: true });
-  showTable([[label, tfjsExplicit]]);
-  setStatus('Done.', 'done');
+  if (!globalThis.crossOriginIsolated) {
+    throw new Error(`TF.js on ${threads} threads needs a cross-origin isolated page (genlab serve --isolate)`);
+  }
+  setStatus(`Running TF.js wasm on ${threads} threads in a worker: loading…`);
+  const tfjs = await runTfjsInWorker(steps, reps, { threads, models: ['explicit'] });
+  const { explicit } = tfjs.results;
   // TF.js reports the threads its pool really has, which may be fewer than asked
-  finish({ tfjsExplicitTranspose: { ...tfjsExplicit, requestedThreads: threads } }, setup, steps, reps);
+  const label = `TF.js ${explicit.backend} in a worker, explicit transposes (${threads} threads asked, ${explicit.threads} reported)`;
+  showTable([[label, explicit]]);
+  setStatus('Done.', 'done');
+  finish({ tfjsExplicitTranspose: { ...explicit, requestedThreads: threads } }, tfjs.tensorsLeft, steps, reps, 'workers');
 }
 
 /** `?threads=N`: only GenLab's threaded core, in a lab worker whose pool has N threads. */
@@ -263,17 +215,10 @@ async function runThreadedGenlab(threads, steps, reps) {
   if (!globalThis.crossOriginIsolated) {
     throw new Error(`GenLab on ${threads} threads needs a cross-origin isolated page (genlab serve --isolate)`);
   }
-  setStatus(`Running GenLab wasm on ${threads} threads: loading…`);
-  const worker = new LabWorker();
-  const { threads: pool } = await worker.request({ type: 'catalog' });
-  if (pool !== threads) throw new Error(`the core computes on ${pool} threads, not the ${threads} asked for`);
-  await worker.request({ type: 'configure', lab: 'bench', config: { seed: SEED } });
-  const label = `GenLab wasm, threaded core (${threads} thread${threads === 1 ? '' : 's'})`;
-  const { result } = await worker.request({ type: 'protocol', label, steps, reps }, ({ type, text }) => type === 'phase' && setStatus(text));
-  const genlab = { ...result, threads, optimizer: GENLAB_OPTIMIZER };
+  const { label, result: genlab } = await runGenlabInWorker(steps, reps, threads);
   showTable([[label, genlab]]);
   setStatus('Done.', 'done');
-  finish({ genlab }, null, steps, reps);
+  finish({ genlab }, undefined, steps, reps, 'workers');
 }
 
 main().catch((e) => {

@@ -134,6 +134,16 @@ export class LabWorker {
     this.restart();
   }
 
+  /** Ends the worker for good (its memory and its pool's threads go with it); a request starts a fresh one. */
+  close() {
+    this.worker?.terminate();
+    this.worker = null;
+    this.watchdog?.close();
+    this.watchdog = null;
+    this.listeners.clear();
+    this.lastConfigure = null;
+  }
+
   /** Sets the noise ε of a running 'play' at once (it does not wait in the queue). */
   setEpsilon(value) {
     this.worker?.postMessage({ type: 'epsilon', value });
