@@ -93,8 +93,9 @@ fuzz:
 	GENLAB_FUZZ_CASES=30000 cargo test --release --test serve seeded_fuzz
 
 ## Native vs wasm vs TF.js on the shared workload, each lab natively and in the page, thread
-## scaling natively and in the page; each prints a table with ratios. Then bench-open.
-bench: build browser target/release/genlab bench-open
+## scaling natively and in the page; each prints a table with ratios. The page runs are of the
+## site `make dist` ships (bench-open makes it first).
+bench: browser target/release/genlab bench-open
 	GENLAB_BIN=target/release/genlab node bench/bench.mjs
 	GENLAB_BIN=target/release/genlab node bench/bench-si.mjs
 	GENLAB_BIN=target/release/genlab node bench/bench-halluc.mjs

@@ -7,7 +7,7 @@
 //   node bench/bench-halluc.mjs   (from the repo root; GENLAB_BIN=… to pick the binary)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN } from '../tests/e2e/harness.mjs';
+import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN, SHIPPED, SHIPPED_PAGE } from '../tests/e2e/harness.mjs';
 
 const PRESET = 'grid25';
 const SAMPLES = 2000;
@@ -19,10 +19,10 @@ const runNative = () => runGenlabJson(['halluc', 'bench', '--preset', PRESET, '-
 /** The same protocol in the page, through the lab's own worker. */
 async function runBrowser() {
   const browser = await launchBrowser();
-  const server = await startServer();
+  const server = await startServer(SHIPPED);
   try {
     // the Data view opens first; the hallucination lab's worker is idle
-    const { page, errors } = await openPage(browser, `${server.url}#data`);
+    const { page, errors } = await openPage(browser, `${server.url}#data`, SHIPPED_PAGE);
     await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
     const result = await page.evaluate(async ({ preset, samples, trainSteps }) => {
       const view = window.genlab.views.halluc;

@@ -8,7 +8,7 @@
 //   node bench/bench-qlae.mjs [PRESET]   (from the repo root; GENLAB_BIN=… to pick the binary)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN } from '../tests/e2e/harness.mjs';
+import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN, SHIPPED, SHIPPED_PAGE } from '../tests/e2e/harness.mjs';
 
 const PRESET = process.argv[2] ?? 'shapes3d-qlae';
 const TRAIN_STEPS = 100;
@@ -19,9 +19,9 @@ const runNative = () => runGenlabJson(['qlae', 'bench', '--preset', PRESET, '--j
 /** The same protocol in the page, through the lab's own worker. */
 async function runBrowser() {
   const browser = await launchBrowser();
-  const server = await startServer();
+  const server = await startServer(SHIPPED);
   try {
-    const { page, errors } = await openPage(browser, `${server.url}#data`);
+    const { page, errors } = await openPage(browser, `${server.url}#data`, SHIPPED_PAGE);
     await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
     const result = await page.evaluate(async ({ preset, trainSteps }) => {
       const view = window.genlab.views.qlae;
@@ -45,9 +45,9 @@ async function runBrowser() {
 /** Reset and Train in the lab as a user would, on its default preset; seconds to the first score. */
 async function runFromScratch() {
   const browser = await launchBrowser();
-  const server = await startServer();
+  const server = await startServer(SHIPPED);
   try {
-    const { page } = await openPage(browser, `${server.url}#qlae`);
+    const { page } = await openPage(browser, `${server.url}#qlae`, SHIPPED_PAGE);
     const idle = () => page.waitForFunction(() => { const v = window.genlab?.views?.qlae; return document.body.dataset.state === 'ready' && v?.run?.config && !v.training; }, null, { timeout: 120_000 });
     await idle();
     await page.click('#qlae-reset');

@@ -8,7 +8,7 @@
 //   node bench/bench-si.mjs   (from the repo root; GENLAB_BIN=… to pick the binary)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN } from '../tests/e2e/harness.mjs';
+import { launchBrowser, openPage, runGenlabJson, startServer, ROOT, GENLAB_BIN, SHIPPED, SHIPPED_PAGE } from '../tests/e2e/harness.mjs';
 
 const PRESET = 'checkerboard';
 const CHUNK = 250;
@@ -21,9 +21,9 @@ const runNative = () => runGenlabJson(['si', 'bench', '--preset', PRESET, '--jso
 /** The same protocol in the page, through the lab's own worker. */
 async function runBrowser() {
   const browser = await launchBrowser();
-  const [server, isolated] = await Promise.all([startServer(), startServer({ extra: ['--isolate'] })]);
+  const [server, isolated] = await Promise.all([startServer(SHIPPED), startServer({ ...SHIPPED, extra: ['--isolate'] })]);
   try {
-    const { page, errors } = await openPage(browser, `${server.url}#si`);
+    const { page, errors } = await openPage(browser, `${server.url}#si`, SHIPPED_PAGE);
     await page.waitForFunction(() => document.body.dataset.lab === 'si' && window.genlab.views.si.config
       && !window.genlab.views.si.playing && document.body.dataset.state === 'ready', null, { timeout: 120_000 });
     const result = await page.evaluate(async ({ preset, chunk }) => {
@@ -82,7 +82,7 @@ async function runBrowser() {
  * core on two threads.
  */
 async function drawnFrames(browser, url) {
-  const { page } = await openPage(browser, `${url}#si`);
+  const { page } = await openPage(browser, `${url}#si`, SHIPPED_PAGE);
   await page.waitForFunction(() => document.body.dataset.lab === 'si' && window.genlab.views.si.config
     && document.body.dataset.state === 'ready', null, { timeout: 120_000 });
   return page.evaluate(async (plays) => {

@@ -8,7 +8,7 @@
 //   node bench/bench-threads-page.mjs   (from the repo root; GENLAB_BIN=… to pick the binary)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { launchBrowser, openPage, startServer, ROOT } from '../tests/e2e/harness.mjs';
+import { launchBrowser, openPage, startServer, ROOT, SHIPPED, SHIPPED_PAGE } from '../tests/e2e/harness.mjs';
 import { WORKLOADS } from './workloads.mjs';
 
 const OUT = path.join(ROOT, 'target/bench-threads-page.json');
@@ -59,10 +59,10 @@ async function workloads(page) {
 const ROWS = Object.entries(WORKLOADS).map(([key, [name, unit]]) => [name, unit, key]);
 
 const browser = await launchBrowser();
-const [ordinary, isolated] = await Promise.all([startServer(), startServer({ extra: ['--isolate'] })]);
+const [ordinary, isolated] = await Promise.all([startServer(SHIPPED), startServer({ ...SHIPPED, extra: ['--isolate'] })]);
 try {
   const cores = await (async () => {
-    const { page, context } = await openPage(browser, isolated.url);
+    const { page, context } = await openPage(browser, isolated.url, SHIPPED_PAGE);
     const n = await page.evaluate(() => navigator.hardwareConcurrency);
     await context.close();
     return n;
@@ -73,7 +73,7 @@ try {
   ];
   for (const run of runs) {
     console.error(`${run.label} …`);
-    const { page, context, errors } = await openPage(browser, run.url);
+    const { page, context, errors } = await openPage(browser, run.url, SHIPPED_PAGE);
     await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
     run.figures = await workloads(page);
     for (const e of errors) console.error(`warning: console error: ${e}`);

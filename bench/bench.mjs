@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startServer, launchBrowser, openPage, ROOT, GENLAB_BIN } from '../tests/e2e/harness.mjs';
+import { startServer, launchBrowser, openPage, ROOT, GENLAB_BIN, SHIPPED } from '../tests/e2e/harness.mjs';
 import { WARMUP } from '../www/js/bench-protocol.js';
 
 export const STEPS = 30;
@@ -80,7 +80,7 @@ async function runNative(threads) {
 async function runBrowser(query = '') {
   if (!existsSync(path.join(ROOT, 'dist/bench.html'))) throw new Error('dist/bench.html not found: run `make dist` first');
   const isolate = /threads=/i.test(query);
-  const server = await startServer({ dir: 'dist', pkg: null, extra: isolate ? ['--isolate'] : [] });
+  const server = await startServer({ ...SHIPPED, extra: isolate ? ['--isolate'] : [] });
   let browser;
   try {
     browser = await launchBrowser();

@@ -42,6 +42,14 @@ export async function startServer({ dir = 'www', pkg = 'pkg', extra = [] } = {})
   return { url, stop: () => child.kill() };
 }
 
+/**
+ * The benchmarks time the site `make dist` ships (wasm-opt'd cores): `startServer(SHIPPED)`, its
+ * pages opened with `openPage(browser, url, SHIPPED_PAGE)`. Its service worker is blocked, so a
+ * page is cross-origin isolated (the threaded core) only on a server started with `--isolate`.
+ */
+export const SHIPPED = { dir: 'dist', pkg: null };
+export const SHIPPED_PAGE = { serviceWorkers: 'block' };
+
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
