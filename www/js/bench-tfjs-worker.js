@@ -1,7 +1,7 @@
 // TF.js in a worker of its own, as GenLab's core runs in a lab worker: the bench page compares the
 // two where the labs compute, off the page's main thread. One request, {steps, reps, threads,
 // models: ['plain' | 'explicit', …]}, answered with {type: 'phase', text}… then {type: 'done',
-// results, threads, backend, tensorsLeft} or {type: 'error', message}.
+// results: {plain?, explicit?}, tensorsLeft} or {type: 'error', message}.
 //
 // The UMD scripts set the global `tf` when they find no module system (a module worker has none).
 import '../pkg/vendor/tf.min.js';

@@ -197,9 +197,7 @@ function finish(results, tensorsLeft, steps, reps, where) {
 
 /** `?tfjsThreads=N`: only TF.js with explicit transposes (the fair peer) on N threads, in its worker. */
 async function runThreadedTfjs(threads, steps, reps) {
-  if (!globalThis.crossOriginIsolated) {
-    throw new Error(`TF.js on ${threads} threads needs a cross-origin isolated page (genlab serve --isolate)`);
-  }
+  // the worker refuses threads in a page that is not cross-origin isolated (setUpTfjs)
   setStatus(`Running TF.js wasm on ${threads} threads in a worker: loading…`);
   const tfjs = await runTfjsInWorker(steps, reps, { threads, models: ['explicit'] });
   const { explicit } = tfjs.results;

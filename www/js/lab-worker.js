@@ -93,10 +93,7 @@ export class LabWorker {
 
   /** Ends the worker; a fresh one starts at once with the last config, else with the next request. */
   restart() {
-    this.worker.terminate();
-    this.worker = null;
-    this.watchdog?.close();
-    this.watchdog = null;
+    this.end();
     if (this.lastConfigure) this.request(this.lastConfigure).catch(() => {});
   }
 
@@ -136,12 +133,17 @@ export class LabWorker {
 
   /** Ends the worker for good (its memory and its pool's threads go with it); a request starts a fresh one. */
   close() {
+    this.end();
+    this.listeners.clear();
+    this.lastConfigure = null;
+  }
+
+  /** Terminates the worker and closes its pool's channel. */
+  end() {
     this.worker?.terminate();
     this.worker = null;
     this.watchdog?.close();
     this.watchdog = null;
-    this.listeners.clear();
-    this.lastConfigure = null;
   }
 
   /** Sets the noise ε of a running 'play' at once (it does not wait in the queue). */
