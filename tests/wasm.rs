@@ -91,8 +91,11 @@ fn panel_linear_trains_to_candles_bits() {
     let mut rng = Rng::new(4);
     let dev = Device::Cpu;
     // the labs' shapes (W1, the interpolants' and QLAE's MLPs) and each edge of where the
-    // panel kernel is used: k of 3 and 512, two rows or columns, 17 × 16 outputs
+    // panel kernel is used: k of 3 and 512, two rows or columns, 17 × 16 outputs; and batches
+    // that ∂W sums in blocks: 1,000 in two of 500, 700 in 512 and 188 (outputs ≤ 64 × 64)
     for (m, k, n) in [
+        (1000, 100, 80),
+        (700, 48, 48),
         (1024, 3, 256),
         (1024, 256, 256),
         (1024, 256, 2),
@@ -227,9 +230,15 @@ fn four_lane_exp_is_wasms_expf_bit_for_bit() {
     use core::arch::wasm32::*;
     use genlab::nn::expf::exp4;
     // every 251st float, both signs, NaNs and infinities included, plus every float in the
-    // stretch where e^x turns subnormal (expf's scalbnf in two steps)
+    // stretch where e^x turns subnormal (expf's scalbnf in two steps), and, both signs, every
+    // float near the edges of exp4's fast lanes (2⁻¹⁴, 87) and of expf's k = 0 and k = ±1
     let mut bits: Vec<u32> = (0..u32::MAX / 251).map(|i| i * 251).collect();
     bits.extend(0xc2ae_ac50u32..0xc2ae_ac50 + 100_000);
+    for edge in [0x3900_0000u32, 0x42ae_0000, 0x3eb1_7218, 0x3f85_1592] {
+        for sign in [0, 0x8000_0000] {
+            bits.extend((edge - 2_000..edge + 2_000).map(|b| b | sign));
+        }
+    }
     for quad in bits.chunks_exact(4) {
         let x = u32x4(quad[0], quad[1], quad[2], quad[3]);
         let mut got = [0f32; 4];

@@ -95,6 +95,14 @@ impl CustomOp1 for ColumnSum {
         let g = contiguous_f32(s, l, "column-sum")?;
         let mut sums = vec![0f32; d];
         for row in g.chunks_exact(d * inner) {
+            if inner == 1 {
+                // a dense layer's rows: one vectorised add of each row, every sum still in
+                // row order
+                for (s, v) in sums.iter_mut().zip(row) {
+                    *s += v;
+                }
+                continue;
+            }
             for (s, plane) in sums.iter_mut().zip(row.chunks_exact(inner)) {
                 for v in plane {
                     *s += v;

@@ -40,6 +40,21 @@ impl Panels {
         Self { data, k, n }
     }
 
+    /// Packs Wᵀ given as it is laid out: a row-major k × n matrix (the training backward's
+    /// operands, W itself for ∂x = g W and a block of x for ∂W = gᵀ x). Each panel row is a
+    /// contiguous copy.
+    pub fn from_rows(matrix: &[f32], k: usize, n: usize) -> Self {
+        assert_eq!(matrix.len(), k * n, "panels: the matrix is not k × n");
+        let mut data = vec![0.0; n.div_ceil(NR) * k * NR];
+        for (p, row) in matrix.chunks_exact(n).enumerate() {
+            for (b, cols) in row.chunks(NR).enumerate() {
+                let at = (b * k + p) * NR;
+                data[at..at + cols.len()].copy_from_slice(cols);
+            }
+        }
+        Self { data, k, n }
+    }
+
     /// y (m × n, row-major) += x (m × k, row-major) Wᵀ; panics on other lengths, which
     /// [`Dense`](super::dense::Dense) turns away with an error first.
     ///
