@@ -17,7 +17,8 @@ pub struct BenchWorkload {
     opt: GroupedAdamW,
     x: Tensor,
     y: Tensor,
-    points: Tensor,
+    /// The forward's points, rows of 3.
+    points: Vec<f32>,
 }
 
 impl BenchWorkload {
@@ -42,7 +43,10 @@ impl BenchWorkload {
         // A smooth regression target so the loss means something: (sin x₀ + x₁x₂, cos x₁).
         let (x0, x1, x2) = (x.narrow(1, 0, 1)?, x.narrow(1, 1, 1)?, x.narrow(1, 2, 1)?);
         let y = Tensor::cat(&[(x0.sin()? + (x1.clone() * x2)?)?, x1.cos()?], 1)?;
-        let points = rng.normal_tensor((FORWARD_POINTS, 3), &dev)?;
+        let points = rng
+            .normal_tensor((FORWARD_POINTS, 3), &dev)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
         Ok(Self {
             mlp,
             opt,
@@ -59,11 +63,10 @@ impl BenchWorkload {
         loss.to_scalar::<f32>()
     }
 
-    /// One forward pass over the 5,000 points; returns the output's sum (so nothing is elided).
+    /// One forward pass over the 5,000 points on the inference path the samplers use
+    /// ([`Mlp::infer`]: no gradient is recorded, as in TF.js's `predict`); returns the output's
+    /// sum (so nothing is elided).
     pub fn forward(&self) -> Result<f32> {
-        self.mlp
-            .forward(&self.points)?
-            .sum_all()?
-            .to_scalar::<f32>()
+        Ok(self.mlp.infer(&self.points)?.iter().sum())
     }
 }

@@ -131,22 +131,15 @@ mod wasm {
     }
 
     /// ∂W = gᵀ (n × m) x (m × k), the sum over the batch in gemm's blocks (as candle's xᵀ g
-    /// is: a product commutes bit for bit). Each block's rows of g are transposed into a
-    /// buffer, and its rows of x packed as panels.
+    /// is: a product commutes bit for bit). Each block's rows of x are packed as panels; g's
+    /// rows are read as gᵀ's columns.
     fn grad_weight(g: &[f32], x: &[f32], (m, n, k): (usize, usize, usize)) -> Vec<f32> {
         let mut dw = vec![-0.0; n * k];
         let block = depth_block(k, n, m);
-        let mut g_t = Vec::with_capacity(n * block);
         for start in (0..m).step_by(block) {
             let rows = block.min(m - start);
-            let g_block = &g[start * n..(start + rows) * n];
-            g_t.resize(n * rows, 0.0);
-            for (b, row) in g_block.chunks_exact(n).enumerate() {
-                for (column, v) in g_t.chunks_exact_mut(rows).zip(row) {
-                    column[b] = *v;
-                }
-            }
-            Panels::from_rows(&x[start * k..(start + rows) * k], rows, k).accumulate(&g_t, &mut dw);
+            Panels::from_rows(&x[start * k..(start + rows) * k], rows, k)
+                .accumulate_transposed(&g[start * n..(start + rows) * n], &mut dw);
         }
         dw
     }

@@ -47,9 +47,16 @@ impl Panels {
         assert_eq!(matrix.len(), k * n, "panels: the matrix is not k × n");
         let mut data = vec![0.0; n.div_ceil(NR) * k * NR];
         for (p, row) in matrix.chunks_exact(n).enumerate() {
-            for (b, cols) in row.chunks(NR).enumerate() {
+            // whole panels by a copy of known length (two vector moves), then the last one's part
+            let mut whole = row.chunks_exact(NR);
+            for (b, cols) in (&mut whole).enumerate() {
                 let at = (b * k + p) * NR;
-                data[at..at + cols.len()].copy_from_slice(cols);
+                data[at..at + NR].copy_from_slice(cols);
+            }
+            let rest = whole.remainder();
+            if !rest.is_empty() {
+                let at = (n / NR * k + p) * NR;
+                data[at..at + rest.len()].copy_from_slice(rest);
             }
         }
         Self { data, k, n }
@@ -62,83 +69,100 @@ impl Panels {
     /// summed by one thread in the same order whatever the split (a 4-row block and a single
     /// row add the same terms in the same lanes), so the bits do not depend on the thread count.
     pub fn accumulate(&self, x: &[f32], y: &mut [f32]) {
-        let (k, n) = (self.k, self.n);
-        let m = x.len() / k;
-        assert!(
-            x.len() == m * k && y.len() == m * n,
-            "panels: x and y are not m × k and m × n"
-        );
+        let m = x.len() / self.k.max(1);
+        assert!(x.len() == m * self.k, "panels: x is not m × k");
+        self.split::<false>(x, m, y);
+    }
+
+    /// y (m × n) += xᵗ Wᵀ for x given as xᵗ: a row-major k × m matrix (∂W = gᵀ x takes g as
+    /// it is). The same sums as [`Panels::accumulate`] on xᵗ's transpose.
+    pub fn accumulate_transposed(&self, xt: &[f32], y: &mut [f32]) {
+        let m = xt.len() / self.k.max(1);
+        assert!(xt.len() == m * self.k, "panels: xᵗ is not k × m");
+        self.split::<true>(xt, m, y);
+    }
+
+    /// y (m × n) += x Wᵀ, x given as x or (`T`) as xᵗ, split by rows over rayon's pool in the
+    /// threaded core.
+    fn split<const T: bool>(&self, x: &[f32], m: usize, y: &mut [f32]) {
+        let n = self.n;
+        assert!(y.len() == m * n, "panels: y is not m × n");
         #[cfg(target_feature = "atomics")]
-        if m * n * k >= THREADED_FROM && rayon::current_num_threads() > 1 {
+        if m * n * self.k >= THREADED_FROM && rayon::current_num_threads() > 1 {
             use rayon::prelude::*;
             // a few blocks per thread, so that a thread slowed by the browser does not hold up the rest
             let rows = m
                 .div_ceil(4 * rayon::current_num_threads())
                 .next_multiple_of(MR);
-            x.par_chunks(rows * k)
-                .zip(y.par_chunks_mut(rows * n))
-                .for_each(|(x, y)| self.rows(x, y));
+            y.par_chunks_mut(rows * n).enumerate().for_each(|(i, y)| {
+                let first = if T { i * rows } else { i * rows * self.k };
+                self.rows::<T>(&x[first..], if T { m } else { self.k }, y)
+            });
             return;
         }
-        self.rows(x, y);
+        self.rows::<T>(x, if T { m } else { self.k }, y);
     }
 
-    /// [`Panels::accumulate`] on the calling thread.
-    fn rows(&self, x: &[f32], y: &mut [f32]) {
+    /// y (`y.len() / n` rows) += x Wᵀ on the calling thread, x's entry (r, p) at
+    /// `x[r·stride + p]`, or (`T`) at `x[p·stride + r]`.
+    fn rows<const T: bool>(&self, x: &[f32], stride: usize, y: &mut [f32]) {
         let (k, n) = (self.k, self.n);
-        let m = x.len() / k;
+        let m = y.len() / n;
+        if m == 0 || k == 0 {
+            return;
+        }
+        // the last entry read, (m − 1, k − 1), is in x
+        let (row, depth) = if T { (1, stride) } else { (stride, 1) };
+        assert!((m - 1) * row + (k - 1) * depth < x.len());
         for (b, panel) in self.data.chunks_exact(k * NR).enumerate() {
             let (col, cols) = (b * NR, (n - b * NR).min(NR));
             let mut r = 0;
             while r + MR <= m {
-                block::<MR>(
-                    panel,
-                    &x[r * k..(r + MR) * k],
-                    k,
-                    &mut y[r * n..],
-                    n,
-                    col,
-                    cols,
-                );
+                // SAFETY: rows r…r + MR − 1 < m, checked above.
+                unsafe {
+                    block::<MR, T>(panel, &x[r * row..], stride, &mut y[r * n..], n, col, cols)
+                };
                 r += MR;
             }
             while r < m {
-                block::<1>(
-                    panel,
-                    &x[r * k..(r + 1) * k],
-                    k,
-                    &mut y[r * n..],
-                    n,
-                    col,
-                    cols,
-                );
+                // SAFETY: as above, for row r < m.
+                unsafe {
+                    block::<1, T>(panel, &x[r * row..], stride, &mut y[r * n..], n, col, cols)
+                };
                 r += 1;
             }
         }
     }
 }
 
-/// y[r][col..col + cols] += Σ_p x[r][p] · panel[p] for the R rows of `x`.
+/// y[r][col..col + cols] += Σ_p x[r][p] · panel[p] for R rows of x, entry (r, p) at
+/// `x[r·stride + p]`, or (`T`) at `x[p·stride + r]`.
+///
+/// # Safety
+/// x must hold entry (R − 1, k − 1), with k = `panel.len() / NR`.
 #[inline(always)]
-fn block<const R: usize>(
+unsafe fn block<const R: usize, const T: bool>(
     panel: &[f32],
     x: &[f32],
-    k: usize,
+    stride: usize,
     y: &mut [f32],
     n: usize,
     col: usize,
     cols: usize,
 ) {
-    debug_assert!(panel.len() == k * NR && x.len() == R * k && y.len() >= (R - 1) * n + col + cols);
+    let k = panel.len() / NR;
+    let (row, depth) = if T { (1, stride) } else { (stride, 1) };
+    debug_assert!((R - 1) * row + (k - 1) * depth < x.len() && y.len() >= (R - 1) * n + col + cols);
     let mut acc = [[f32x4_splat(0.0); 2]; R];
-    // SAFETY: p < k, so panel reads stay within k·NR and x reads within row r's k values.
+    // SAFETY: p < k, so panel reads stay within k·NR, and x's by the caller's guarantee.
     unsafe {
         let (w, a) = (panel.as_ptr(), x.as_ptr());
         for p in 0..k {
             let w0 = v128_load(w.add(p * NR) as *const v128);
             let w1 = v128_load(w.add(p * NR + 4) as *const v128);
             for (r, acc) in acc.iter_mut().enumerate() {
-                let ar = v128_load32_splat(a.add(r * k + p) as *const u32);
+                let at = if T { p * stride + r } else { r * stride + p };
+                let ar = v128_load32_splat(a.add(at) as *const u32);
                 acc[0] = f32x4_add(acc[0], f32x4_mul(ar, w0));
                 acc[1] = f32x4_add(acc[1], f32x4_mul(ar, w1));
             }
