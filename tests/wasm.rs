@@ -106,7 +106,10 @@ fn panel_linear_trains_to_candles_bits() {
         (17, 100, 16),
         (255, 77, 9),
     ] {
-        assert!(linear::panels_sum_as_gemm(m, n, k), "{m}×{k}×{n}");
+        assert!(
+            genlab::nn::matmul::panels_sum_as_gemm(m, n, k),
+            "{m}×{k}×{n}"
+        );
         let var = |rows, cols, rng: &mut Rng| {
             Var::from_vec(rng.normal_vec(rows * cols), (rows, cols), &dev).unwrap()
         };
@@ -137,6 +140,62 @@ fn panel_linear_trains_to_candles_bits() {
                 g2.get(v).unwrap(),
             );
         }
+    }
+}
+
+/// `nn::matmul`'s panel kernel against gemm, bit for bit, on the products a convolution makes
+/// (y = W·columns, ∂columns = Wᵀ·g, ∂W += g·columnsᵀ with columns read transposed) and on depths
+/// gemm sums in blocks: 1,024 in two of 512, 700 in 350s (outputs over 64 × 64) and in 512 and
+/// 188 (at most 64 × 64), accumulating onto what dst held.
+#[wasm_bindgen_test]
+fn panel_matmul_sums_as_gemm() {
+    use genlab::nn::matmul::{gemm_matmul, matmul, panels_sum_in_blocks};
+    let mut rng = Rng::new(9);
+    let none = gemm::Parallelism::None;
+    // (m, n, k, lhs transposed, rhs transposed, accumulate)
+    for (m, n, k, lhs_t, rhs_t, accumulate) in [
+        (16, 1024, 27, false, false, false),
+        (32, 256, 144, false, false, false),
+        (3, 1024, 144, false, false, false),
+        (144, 1024, 32, true, false, false),
+        (288, 256, 16, true, false, false),
+        (16, 27, 1024, false, true, true),
+        (32, 288, 1024, false, true, true),
+        (32, 144, 700, false, true, true),
+        (16, 48, 700, false, true, true),
+        (100, 80, 1000, true, false, false),
+    ] {
+        assert!(panels_sum_in_blocks(m, n, k));
+        let (lhs, rhs) = (rng.normal_vec(m * k), rng.normal_vec(k * n));
+        let lhs_strides = if lhs_t { (m, 1) } else { (1, k) };
+        let rhs_strides = if rhs_t { (k, 1) } else { (1, n) };
+        let start = rng.normal_vec(m * n);
+        let (mut ours, mut want) = (start.clone(), start);
+        matmul(
+            none,
+            (m, n, k),
+            &mut ours,
+            accumulate,
+            &lhs,
+            lhs_strides,
+            &rhs,
+            rhs_strides,
+        );
+        gemm_matmul(
+            none,
+            (m, n, k),
+            &mut want,
+            accumulate,
+            &lhs,
+            lhs_strides,
+            &rhs,
+            rhs_strides,
+        );
+        let first = ours
+            .iter()
+            .zip(&want)
+            .position(|(a, b)| a.to_bits() != b.to_bits());
+        assert!(first.is_none(), "{m}×{k}×{n}: differs first at {first:?}");
     }
 }
 

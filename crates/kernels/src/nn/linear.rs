@@ -4,11 +4,13 @@
 //! a single sum over k, the forward is the samplers' [`Dense`](super::dense::Dense) layer:
 //! GenLab's panel kernel ([`super::panels`]) into a buffer pre-filled with the bias, the same
 //! terms added in the same order (bᵢ + Σ, which rounds as Σ + bᵢ), one pass instead of three,
-//! 1.2–1.6× gemm's speed on the samplers' products. The backward runs the panel kernel too, on
-//! the products candle's matmul rule makes (∂x = g W and ∂W = gᵀ x, the latter summed over the
-//! batch in gemm's blocks), and `add_bias`'s column sum, so a network trains to the same bits
-//! either way (tested in `tests/wasm.rs`).
+//! 1.2–1.6× gemm's speed on the samplers' products. The backward runs the products candle's
+//! matmul rule makes (∂x = g W and ∂W = gᵀ x) on [`super::matmul::matmul`], which in wasm is the
+//! panel kernel summing as gemm does, and `add_bias`'s column sum, so a network trains to the
+//! same bits either way (tested in `tests/wasm.rs`).
 use super::bias::add_bias;
+#[cfg(target_arch = "wasm32")]
+use super::matmul::panels_sum_as_gemm;
 use candle_core::{Result, Tensor};
 
 /// x (m × k) Wᵀ (W: n × k) + b (n).
@@ -23,39 +25,12 @@ pub fn forward(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
     add_bias(&x.matmul(&weight.t()?)?, bias)
 }
 
-/// Whether gemm computes an m × n × k product as the panel kernel does, each output one sum
-/// over p = 0…k−1 from zero. gemm takes other routes for k ≤ 2 (`gevv`), a single row or column
-/// (`gemv`), at most 16 × 16 outputs (horizontal kernels), and splits sums over more than 512
-/// terms into blocks (gemm-common's `gemm.rs` and `cache.rs`; see [`depth_block`]).
-pub fn panels_sum_as_gemm(m: usize, n: usize, k: usize) -> bool {
-    (3..=512).contains(&k) && panels_sum_in_blocks(m, n, k)
-}
-
-/// Whether gemm computes an m × n × k product as the panel kernel does over each block of
-/// [`depth_block`] terms, each block summed from zero and added to the blocks before it.
-pub fn panels_sum_in_blocks(m: usize, n: usize, k: usize) -> bool {
-    k >= 3 && m >= 2 && n >= 2 && m * n > 16 * 16
-}
-
-/// The terms per block into which gemm splits a sum over k for an m × n output in wasm, whose
-/// cache sizes are gemm-common's defaults: blocks of 512 for outputs of at most 64 × 64 (its
-/// shortcut in `gemm.rs`), otherwise k split evenly into ⌈k / 512⌉ blocks (`kernel_params`,
-/// with its 12 × 4 f32 kernel and a 32 KiB, 8-way L1).
-pub fn depth_block(m: usize, n: usize, k: usize) -> usize {
-    if m <= 64 && n <= 64 {
-        k.min(512)
-    } else {
-        k.div_ceil(k.div_ceil(512))
-    }
-}
-
 #[cfg(target_arch = "wasm32")]
 mod wasm {
     use super::super::bias::column_sum;
     use super::super::dense::Dense;
-    use super::super::panels::Panels;
+    use super::super::matmul::{candle_threads, matmul, panels_sum_in_blocks};
     use super::super::storage::contiguous_f32;
-    use super::{depth_block, panels_sum_as_gemm, panels_sum_in_blocks};
     use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 
     /// x Wᵀ + b by the panel kernel, with candle's gradients.
@@ -105,14 +80,38 @@ mod wasm {
             let ((m, k), (n, _)) = (x.dims2()?, weight.dims2()?);
             let values = |t: &Tensor| t.flatten_all()?.to_vec1::<f32>();
             let g = values(grad)?;
-            let dx = if panels_sum_as_gemm(m, k, n) {
-                let dx = grad_x(&g, &values(weight)?, (m, n, k));
+            // each product on `matmul`'s panel kernel where it sums as gemm, else candle's op
+            let dx = if panels_sum_in_blocks(m, k, n) {
+                let mut dx = vec![0f32; m * k];
+                let w = values(weight)?;
+                matmul(
+                    candle_threads(),
+                    (m, k, n),
+                    &mut dx,
+                    false,
+                    &g,
+                    (1, n),
+                    &w,
+                    (1, k),
+                );
                 Tensor::from_vec(dx, (m, k), x.device())?
             } else {
                 grad.matmul(weight)?
             };
-            let dw = if panels_sum_in_blocks(k, n, m) {
-                let dw = grad_weight(&g, &values(x)?, (m, n, k));
+            // ∂W = gᵀ x, as candle's (xᵀ g)ᵀ: a product commutes bit for bit
+            let dw = if panels_sum_in_blocks(n, k, m) {
+                let mut dw = vec![0f32; n * k];
+                let xs = values(x)?;
+                matmul(
+                    candle_threads(),
+                    (n, k, m),
+                    &mut dw,
+                    false,
+                    &g,
+                    (n, 1),
+                    &xs,
+                    (1, k),
+                );
                 Tensor::from_vec(dw, (n, k), x.device())?
             } else {
                 x.t()?.matmul(grad)?.t()?
@@ -120,27 +119,5 @@ mod wasm {
             let db = column_sum(grad)?;
             Ok((Some(dx), Some(dw), Some(db)))
         }
-    }
-
-    /// ∂x = g (m × n) W (n × k). The output starts at −0, which adds to any sum exactly, so each
-    /// entry is the sum itself, as gemm stores it.
-    fn grad_x(g: &[f32], w: &[f32], (m, n, k): (usize, usize, usize)) -> Vec<f32> {
-        let mut dx = vec![-0.0; m * k];
-        Panels::from_rows(w, n, k).accumulate(g, &mut dx);
-        dx
-    }
-
-    /// ∂W = gᵀ (n × m) x (m × k), the sum over the batch in gemm's blocks (as candle's xᵀ g
-    /// is: a product commutes bit for bit). Each block's rows of x are packed as panels; g's
-    /// rows are read as gᵀ's columns.
-    fn grad_weight(g: &[f32], x: &[f32], (m, n, k): (usize, usize, usize)) -> Vec<f32> {
-        let mut dw = vec![-0.0; n * k];
-        let block = depth_block(k, n, m);
-        for start in (0..m).step_by(block) {
-            let rows = block.min(m - start);
-            Panels::from_rows(&x[start * k..(start + rows) * k], rows, k)
-                .accumulate_transposed(&g[start * n..(start + rows) * n], &mut dw);
-        }
-        dw
     }
 }

@@ -40,23 +40,42 @@ impl Panels {
         Self { data, k, n }
     }
 
-    /// Packs Wᵀ given as it is laid out: a row-major k × n matrix (the training backward's
-    /// operands, W itself for ∂x = g W and a block of x for ∂W = gᵀ x). Each panel row is a
-    /// contiguous copy.
-    pub fn from_rows(matrix: &[f32], k: usize, n: usize) -> Self {
-        assert_eq!(matrix.len(), k * n, "panels: the matrix is not k × n");
+    /// Packs Wᵀ given as a k × n matrix whose entry (p, j) is `matrix[p·strides.1 + j·strides.0]`
+    /// (the operand `matmul` calls rhs). Rows laid out one after another (`strides.0` = 1) are
+    /// copied a panel at a time.
+    pub fn from_strided(matrix: &[f32], k: usize, n: usize, strides: (usize, usize)) -> Self {
+        let (column, row) = strides;
+        assert!(
+            k == 0 || n == 0 || (k - 1) * row + (n - 1) * column < matrix.len(),
+            "panels: the matrix is not k × n"
+        );
         let mut data = vec![0.0; n.div_ceil(NR) * k * NR];
-        for (p, row) in matrix.chunks_exact(n).enumerate() {
-            // whole panels by a copy of known length (two vector moves), then the last one's part
-            let mut whole = row.chunks_exact(NR);
-            for (b, cols) in (&mut whole).enumerate() {
-                let at = (b * k + p) * NR;
-                data[at..at + NR].copy_from_slice(cols);
+        if column == 1 {
+            for p in 0..k {
+                let row = &matrix[p * row..p * row + n];
+                // whole panels by a copy of known length (two vector moves), then the last
+                // one's part
+                let mut whole = row.chunks_exact(NR);
+                for (b, cols) in (&mut whole).enumerate() {
+                    let at = (b * k + p) * NR;
+                    data[at..at + NR].copy_from_slice(cols);
+                }
+                let rest = whole.remainder();
+                if !rest.is_empty() {
+                    let at = (n / NR * k + p) * NR;
+                    data[at..at + rest.len()].copy_from_slice(rest);
+                }
             }
-            let rest = whole.remainder();
-            if !rest.is_empty() {
-                let at = (n / NR * k + p) * NR;
-                data[at..at + rest.len()].copy_from_slice(rest);
+        } else {
+            // panel by panel, each row of it gathered from its columns' entries at p, so that
+            // the reads go along up to eight columns at once
+            for (b, panel) in data.chunks_exact_mut(k * NR).enumerate() {
+                let cols = (n - b * NR).min(NR);
+                for (p, out) in panel.chunks_exact_mut(NR).enumerate() {
+                    for (j, out) in out[..cols].iter_mut().enumerate() {
+                        *out = matrix[p * row + (b * NR + j) * column];
+                    }
+                }
             }
         }
         Self { data, k, n }
@@ -71,36 +90,36 @@ impl Panels {
     pub fn accumulate(&self, x: &[f32], y: &mut [f32]) {
         let m = x.len() / self.k.max(1);
         assert!(x.len() == m * self.k, "panels: x is not m × k");
-        self.split::<false>(x, m, y);
+        self.split::<false>(x, self.k, m, y, true);
     }
 
-    /// y (m × n) += xᵗ Wᵀ for x given as xᵗ: a row-major k × m matrix (∂W = gᵀ x takes g as
-    /// it is). The same sums as [`Panels::accumulate`] on xᵗ's transpose.
-    pub fn accumulate_transposed(&self, xt: &[f32], y: &mut [f32]) {
-        let m = xt.len() / self.k.max(1);
-        assert!(xt.len() == m * self.k, "panels: xᵗ is not k × m");
-        self.split::<true>(xt, m, y);
-    }
-
-    /// y (m × n) += x Wᵀ, x given as x or (`T`) as xᵗ, split by rows over rayon's pool in the
-    /// threaded core.
-    fn split<const T: bool>(&self, x: &[f32], m: usize, y: &mut [f32]) {
+    /// y (m × n) += x Wᵀ, x's entry (r, p) at `x[r·stride + p]`, or (`T`) at `x[p·stride + r]`;
+    /// in the threaded core, when `threaded`, split by rows over rayon's pool.
+    fn split<const T: bool>(
+        &self,
+        x: &[f32],
+        stride: usize,
+        m: usize,
+        y: &mut [f32],
+        threaded: bool,
+    ) {
         let n = self.n;
         assert!(y.len() == m * n, "panels: y is not m × n");
         #[cfg(target_feature = "atomics")]
-        if m * n * self.k >= THREADED_FROM && rayon::current_num_threads() > 1 {
+        if threaded && m * n * self.k >= THREADED_FROM && rayon::current_num_threads() > 1 {
             use rayon::prelude::*;
             // a few blocks per thread, so that a thread slowed by the browser does not hold up the rest
             let rows = m
                 .div_ceil(4 * rayon::current_num_threads())
                 .next_multiple_of(MR);
             y.par_chunks_mut(rows * n).enumerate().for_each(|(i, y)| {
-                let first = if T { i * rows } else { i * rows * self.k };
-                self.rows::<T>(&x[first..], if T { m } else { self.k }, y)
+                let first = if T { i * rows } else { i * rows * stride };
+                self.rows::<T>(&x[first..], stride, y)
             });
             return;
         }
-        self.rows::<T>(x, if T { m } else { self.k }, y);
+        let _ = threaded;
+        self.rows::<T>(x, stride, y);
     }
 
     /// y (`y.len() / n` rows) += x Wᵀ on the calling thread, x's entry (r, p) at
@@ -131,6 +150,44 @@ impl Panels {
                 };
                 r += 1;
             }
+        }
+    }
+}
+
+/// dst (m × n, row-major) = [dst +] lhs (m × k) · rhs (k × n), each operand given with its
+/// (column, row) strides as for [`super::matmul::matmul`], lhs with one of them 1: gemm's sums
+/// term for term, each output summed in gemm's blocks of the depth
+/// ([`super::matmul::depth_block`]), each block from zero and added to what came before. A
+/// stored product starts from −0, which adds to any sum exactly. Split by rows over rayon's pool
+/// in the threaded core when `threaded`.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul(
+    threaded: bool,
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [f32],
+    accumulate: bool,
+    lhs: &[f32],
+    (lhs_column, lhs_row): (usize, usize),
+    rhs: &[f32],
+    rhs_strides: (usize, usize),
+) {
+    assert!(
+        lhs_column == 1 || lhs_row == 1,
+        "panels: lhs has no unit stride"
+    );
+    let dst = &mut dst[..m * n];
+    if !accumulate {
+        dst.fill(-0.0);
+    }
+    let block = super::matmul::depth_block(m, n, k);
+    for start in (0..k).step_by(block) {
+        let depth = block.min(k - start);
+        let panels = Panels::from_strided(&rhs[start * rhs_strides.1..], depth, n, rhs_strides);
+        let x = &lhs[start * lhs_column..];
+        if lhs_column == 1 {
+            panels.split::<false>(x, lhs_row, m, dst, threaded);
+        } else {
+            panels.split::<true>(x, lhs_column, m, dst, threaded);
         }
     }
 }
@@ -169,13 +226,24 @@ unsafe fn block<const R: usize, const T: bool>(
         }
     }
     for (r, acc) in acc.iter().enumerate() {
+        let y = &mut y[r * n + col..r * n + col + cols];
+        if cols == NR {
+            // a whole panel: y += the sums as two vectors, lane by lane as below
+            // SAFETY: `y` holds exactly two vectors; wasm loads and stores need no alignment.
+            unsafe {
+                let at = y.as_mut_ptr() as *mut v128;
+                v128_store(at, f32x4_add(v128_load(at), acc[0]));
+                v128_store(at.add(1), f32x4_add(v128_load(at.add(1)), acc[1]));
+            }
+            continue;
+        }
         let mut sums = [0.0f32; NR];
         // SAFETY: `sums` holds exactly two vectors.
         unsafe {
             v128_store(sums.as_mut_ptr() as *mut v128, acc[0]);
             v128_store(sums.as_mut_ptr().add(4) as *mut v128, acc[1]);
         }
-        for (yv, s) in y[r * n + col..r * n + col + cols].iter_mut().zip(sums) {
+        for (yv, s) in y.iter_mut().zip(sums) {
             *yv += s;
         }
     }
