@@ -80,39 +80,30 @@ mod wasm {
             let ((m, k), (n, _)) = (x.dims2()?, weight.dims2()?);
             let values = |t: &Tensor| t.flatten_all()?.to_vec1::<f32>();
             let g = values(grad)?;
-            // each product on `matmul`'s panel kernel where it sums as gemm, else candle's op
-            let dx = if panels_sum_in_blocks(m, k, n) {
-                let mut dx = vec![0f32; m * k];
-                let w = values(weight)?;
+            // an m × n product of g with another operand on `matmul`'s panel kernel, used where
+            // it sums as gemm; elsewhere candle's op
+            let product = |(m, n, k), g_strides, other: &[f32], other_strides| {
+                let mut out = vec![0f32; m * n];
                 matmul(
                     candle_threads(),
-                    (m, k, n),
-                    &mut dx,
+                    (m, n, k),
+                    &mut out,
                     false,
                     &g,
-                    (1, n),
-                    &w,
-                    (1, k),
+                    g_strides,
+                    other,
+                    other_strides,
                 );
-                Tensor::from_vec(dx, (m, k), x.device())?
+                Tensor::from_vec(out, (m, n), x.device())
+            };
+            let dx = if panels_sum_in_blocks(m, k, n) {
+                product((m, k, n), (1, n), &values(weight)?, (1, k))?
             } else {
                 grad.matmul(weight)?
             };
             // ∂W = gᵀ x, as candle's (xᵀ g)ᵀ: a product commutes bit for bit
             let dw = if panels_sum_in_blocks(n, k, m) {
-                let mut dw = vec![0f32; n * k];
-                let xs = values(x)?;
-                matmul(
-                    candle_threads(),
-                    (n, k, m),
-                    &mut dw,
-                    false,
-                    &g,
-                    (n, 1),
-                    &xs,
-                    (1, k),
-                );
-                Tensor::from_vec(dw, (n, k), x.device())?
+                product((n, k, m), (n, 1), &values(x)?, (1, k))?
             } else {
                 x.t()?.matmul(grad)?.t()?
             };
