@@ -161,7 +161,7 @@ impl Panels {
 /// stored product starts from −0, which adds to any sum exactly. Split by rows over rayon's pool
 /// in the threaded core when `threaded`.
 #[allow(clippy::too_many_arguments)]
-pub fn matmul(
+pub(super) fn matmul(
     threaded: bool,
     (m, n, k): (usize, usize, usize),
     dst: &mut [f32],

@@ -22,8 +22,8 @@ use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Result, Shape, Tenso
 use std::sync::OnceLock;
 
 /// x·σ(x) = x / (1 + e^−x), element by element, with a fused backward. When `x` takes part
-/// in a gradient, the op keeps its e^−x for the backward (one more store an element, instead
-/// of a second e^x; in the page the exponential took half of SiLU's time).
+/// in a gradient, the op keeps its e^−x for the backward: one more store an element instead of
+/// a second e^x (profiled in V8, SiLU's two passes, each with its e^x, took 19% of a W1 step).
 pub fn silu(x: &Tensor) -> Result<Tensor> {
     x.apply_op1(Silu {
         keep: x.track_op(),
