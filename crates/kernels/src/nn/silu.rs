@@ -33,56 +33,49 @@ pub fn silu(x: &Tensor) -> Result<Tensor> {
 
 /// [`silu`] on a slice, in place (the inference layers).
 pub fn silu_in_place(x: &mut [f32]) {
-    for_blocks(x, |_, x| {
-        #[cfg(target_arch = "wasm32")]
-        let x = {
-            use core::arch::wasm32::*;
-            let mut quads = x.chunks_exact_mut(4);
-            for q in &mut quads {
-                let p = q.as_mut_ptr() as *mut v128;
-                // SAFETY: `q` holds exactly four f32; wasm loads and stores need no alignment.
-                unsafe {
-                    let v = v128_load(p);
-                    let e = exp4(f32x4_neg(v));
-                    v128_store(p, f32x4_div(v, f32x4_add(f32x4_splat(1.0), e)));
-                }
-            }
-            quads.into_remainder()
-        };
-        x.iter_mut().for_each(|v| *v /= 1.0 + (-*v).exp());
-    });
+    for_blocks(x, |_, x| silu_block::<false>(x, &mut []));
 }
 
 /// [`silu_in_place`] that also writes each e^−x into `exp`, of the same length.
 fn silu_keeping_exp(x: &mut [f32], exp: &mut [f32]) {
-    for_block_pairs(x, exp, |x, exp| {
-        let whole = x.len() / 4 * 4;
-        #[cfg(target_arch = "wasm32")]
-        for i in (0..whole).step_by(4) {
-            use core::arch::wasm32::*;
-            // SAFETY: i + 4 ≤ whole ≤ the length of both blocks; wasm loads and stores need no
-            // alignment.
-            unsafe {
-                let (p, q) = (
-                    x.as_mut_ptr().add(i) as *mut v128,
-                    exp.as_mut_ptr().add(i) as *mut v128,
-                );
-                let v = v128_load(p);
-                let e = exp4(f32x4_neg(v));
-                v128_store(q, e);
-                v128_store(p, f32x4_div(v, f32x4_add(f32x4_splat(1.0), e)));
+    for_block_pairs(x, exp, silu_block::<true>);
+}
+
+/// Each x in `x` becomes x / (1 + e^−x), and with `KEEP` each e^−x is written into `exp` (of
+/// `x`'s length; unused otherwise).
+fn silu_block<const KEEP: bool>(x: &mut [f32], exp: &mut [f32]) {
+    assert!(
+        !KEEP || exp.len() == x.len(),
+        "silu: e^−x's buffer is not x's length"
+    );
+    let whole = x.len() / 4 * 4;
+    #[cfg(target_arch = "wasm32")]
+    for i in (0..whole).step_by(4) {
+        use core::arch::wasm32::*;
+        // SAFETY: i + 4 ≤ whole ≤ the length of `x`, and of `exp` when it is written; wasm
+        // loads and stores need no alignment.
+        unsafe {
+            let p = x.as_mut_ptr().add(i) as *mut v128;
+            let v = v128_load(p);
+            let e = exp4(f32x4_neg(v));
+            if KEEP {
+                v128_store(exp.as_mut_ptr().add(i) as *mut v128, e);
             }
+            v128_store(p, f32x4_div(v, f32x4_add(f32x4_splat(1.0), e)));
         }
-        let done = if cfg!(target_arch = "wasm32") {
-            whole
-        } else {
-            0
-        };
-        for (v, e) in x[done..].iter_mut().zip(&mut exp[done..]) {
-            *e = (-*v).exp();
-            *v /= 1.0 + *e;
+    }
+    let done = if cfg!(target_arch = "wasm32") {
+        whole
+    } else {
+        0
+    };
+    for (i, v) in x.iter_mut().enumerate().skip(done) {
+        let e = (-*v).exp();
+        if KEEP {
+            exp[i] = e;
         }
-    });
+        *v /= 1.0 + e;
+    }
 }
 
 /// Elements from which the threaded core splits a pass over rayon's pool, as its patched candle
