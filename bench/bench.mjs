@@ -4,11 +4,14 @@
 //
 //   node bench/bench.mjs            (from the repo root, after `make dist`; GENLAB_BIN=… to pick the binary)
 //
-// Runs one runtime at a time: native (candle's default thread count, then one thread, the fair
-// peer of the single-threaded wasm runs), then the page, where each runtime computes in a worker
-// as the labs do (GenLab's single-threaded core in a lab worker, then TF.js twice in a worker of
-// its own), then the same on the page's main thread (`?main`), then in a cross-origin isolated
-// page GenLab's threaded core on 1 and 2 threads and TF.js's threaded-SIMD backend.
+// Runs native first (candle's default thread count, then one thread, the fair peer of the
+// single-threaded wasm runs), then the page, where each runtime computes in a worker as the labs
+// do (GenLab's single-threaded core in a lab worker, TF.js twice in a worker of its own), then the
+// same on the page's main thread (`?main`): each page alternates its runtimes over ROUNDS rounds
+// (`?rounds=`), and a ratio is the median of the rounds' ratios, which this machine's drift (a
+// quarter within minutes) cannot swing as it did runtimes timed once each. Then, in a cross-origin
+// isolated page, GenLab's threaded core on 1 and 2 threads and TF.js's threaded-SIMD backend: one
+// page load each (a pool's size is fixed when it starts), alternated over THREADED_ROUNDS.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +23,11 @@ import { WARMUP } from '../www/js/bench-protocol.js';
 
 export const STEPS = 30;
 export const REPS = 10; // `genlab bench` times 10 forward passes too
+/** Rounds of the workers' page (`?rounds=`); the main thread's runs ROUNDS_MAIN. */
+const ROUNDS = 5;
+const ROUNDS_MAIN = 3;
+/** Rounds of the threaded page loads (1 thread, 2 threads, TF.js on 2 threads, in turn). */
+const THREADED_ROUNDS = 3;
 /** The threads of the threaded runs (`genlabWasm2Threads`, `tfjsWasmThreaded2` in target/bench.json). */
 const THREADED = 2;
 const TIMEOUT_MS = 10 * 60 * 1000;
@@ -97,7 +105,30 @@ async function runBrowser(query = '') {
 const num = (v, digits) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const times = (a, b) => `${(a / b).toFixed(a / b >= 10 ? 1 : 2)}×`;
 
-function printTable(native, native1, r, main, binaryNote, tfjsThreaded, genlabThreaded) {
+/** The median of `values`. */
+const median = (values) => {
+  const sorted = values.toSorted((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Per-round results of one runtime as one: the first round's, with median speeds and every round's. */
+function medianOf(runs) {
+  return {
+    ...runs[0],
+    stepsPerSec: median(runs.map((r) => r.stepsPerSec)),
+    samplesPerSec: median(runs.map((r) => r.samplesPerSec)),
+    rounds: runs.map(({ stepsPerSec, samplesPerSec }) => ({ stepsPerSec, samplesPerSec })),
+  };
+}
+
+/** The median over rounds of a / b, for training and forward: `a` and `b` are per-round results. */
+const roundRatio = (a, b) => ({
+  train: median(a.map((x, i) => x.stepsPerSec / b[i].stepsPerSec)),
+  forward: median(a.map((x, i) => x.samplesPerSec / b[i].samplesPerSec)),
+});
+
+function printTable(native, native1, r, main, binaryNote, tfjsThreaded, genlabThreaded, ratios) {
   const rows = [
     [`native candle (${native.threads} threads${binaryNote})`, native],
     [`native candle (1 thread${binaryNote})`, native1],
@@ -111,18 +142,19 @@ function printTable(native, native1, r, main, binaryNote, tfjsThreaded, genlabTh
   ];
   const w = Math.max(...rows.map(([name]) => name.length)) + 2;
   const ratioLine = (label, a, b) => `ratio ${label}: train ${times(a.stepsPerSec, b.stepsPerSec)}, forward ${times(a.samplesPerSec, b.samplesPerSec)}`;
+  const x = (v) => `${v.toFixed(2)}×`;
+  const medianLine = (label, { train, forward }) => `ratio ${label}: train ${x(train)}, forward ${x(forward)}`;
   const lines = [
     'workload: MLP 3→256×3→2 SiLU, batch 1024; forward over 5,000 points',
     `protocol: ${WARMUP} warm-up steps and forwards in the page, then ${STEPS} timed train steps and ${REPS} timed forwards per runtime`,
+    `rounds: the runtimes alternate ${ROUNDS} times in workers, ${ROUNDS_MAIN} on the main thread, ${THREADED_ROUNDS} threaded page loads each; speeds are medians, page ratios medians of the rounds' ratios`,
     `${'runtime'.padEnd(w)}${'train steps/s'.padStart(14)}${'forward samples/s'.padStart(20)}`,
     ...rows.map(([name, x]) => `${name.padEnd(w)}${num(x.stepsPerSec, 2).padStart(14)}${num(x.samplesPerSec, 0).padStart(20)}`),
-    ratioLine('GenLab-wasm / TF.js (in workers)', r.genlab, r.tfjs),
-    ratioLine('GenLab-wasm / TF.js, explicit transposes (in workers)', r.genlab, r.tfjsExplicitTranspose),
-    ratioLine('GenLab-wasm / TF.js, explicit transposes (main thread)', main.genlab, main.tfjsExplicitTranspose),
-    ...genlabThreaded.filter((g) => g.threads > 1).flatMap((g) => [
-      ratioLine(`GenLab-wasm ${g.threads} threads / GenLab-wasm`, g, r.genlab),
-      ratioLine(`GenLab-wasm ${g.threads} threads / TF.js threaded SIMD`, g, tfjsThreaded),
-    ]),
+    medianLine('GenLab-wasm / TF.js (in workers)', ratios.genlabOverTfjs),
+    medianLine('GenLab-wasm / TF.js, explicit transposes (in workers)', ratios.genlabOverTfjsExplicitTranspose),
+    medianLine('GenLab-wasm / TF.js, explicit transposes (main thread)', ratios.mainThread.genlabOverTfjsExplicitTranspose),
+    medianLine(`GenLab-wasm ${THREADED} threads / 1 thread (threaded core)`, ratios.genlab2ThreadsOverGenlab),
+    medianLine(`GenLab-wasm ${THREADED} threads / TF.js threaded SIMD`, ratios.genlab2ThreadsOverTfjsThreaded2),
     ratioLine('GenLab-wasm / native', r.genlab, native),
     ratioLine('GenLab-wasm / native (1 thread)', r.genlab, native1),
     `loss (first → last): GenLab ${r.genlab.firstLoss.toFixed(4)} → ${r.genlab.finalLoss.toFixed(4)} (AdamW), `
@@ -138,24 +170,35 @@ async function main() {
   const native = await runNative();
   console.error(`native candle, one thread: RAYON_NUM_THREADS=1 ${bin} bench --json --steps ${STEPS} …`);
   const native1 = await runNative(1);
-  console.error(`browser: bench.html?steps=${STEPS}&reps=${REPS} (GenLab wasm in a lab worker, then TF.js wasm in a worker) …`);
-  const { results, browserVersion, consoleErrors } = await runBrowser();
-  console.error(`browser: bench.html?steps=${STEPS}&reps=${REPS}&main (both on the page's main thread) …`);
-  const main = await runBrowser('&main');
-  const genlabThreaded = [];
+  console.error(`browser: bench.html?steps=${STEPS}&reps=${REPS}&rounds=${ROUNDS} (GenLab wasm in a lab worker and TF.js wasm in a worker, alternated) …`);
+  const { results, browserVersion, consoleErrors } = await runBrowser(`&rounds=${ROUNDS}`);
+  console.error(`browser: bench.html?steps=${STEPS}&reps=${REPS}&rounds=${ROUNDS_MAIN}&main (both on the page's main thread) …`);
+  const main = await runBrowser(`&rounds=${ROUNDS_MAIN}&main`);
   const errors = [...consoleErrors, ...main.consoleErrors];
-  for (const threads of [1, THREADED]) {
-    console.error(`browser, cross-origin isolated: bench.html?…&threads=${threads} (GenLab's threaded core) …`);
-    const run = await runBrowser(`&threads=${threads}`);
-    genlabThreaded.push(run.results.genlab);
+  const threadedRuns = { 1: [], [THREADED]: [], tfjs: [] };
+  for (let round = 1; round <= THREADED_ROUNDS; round++) {
+    for (const threads of [1, THREADED]) {
+      console.error(`browser, cross-origin isolated, round ${round} of ${THREADED_ROUNDS}: bench.html?…&threads=${threads} (GenLab's threaded core) …`);
+      const run = await runBrowser(`&threads=${threads}`);
+      threadedRuns[threads].push(run.results.genlab);
+      errors.push(...run.consoleErrors);
+    }
+    console.error(`browser, cross-origin isolated, round ${round} of ${THREADED_ROUNDS}: bench.html?…&tfjsThreads=${THREADED} (TF.js threaded SIMD, explicit transposes) …`);
+    const run = await runBrowser(`&tfjsThreads=${THREADED}`);
+    threadedRuns.tfjs.push(run.results.tfjsExplicitTranspose);
     errors.push(...run.consoleErrors);
   }
-  console.error(`browser, cross-origin isolated: bench.html?…&tfjsThreads=${THREADED} (TF.js threaded SIMD, explicit transposes) …`);
-  const threaded = await runBrowser(`&tfjsThreads=${THREADED}`);
-  for (const e of [...errors, ...threaded.consoleErrors]) console.error(`warning: console error on the bench page: ${e}`);
-  const tfjsThreaded = threaded.results.tfjsExplicitTranspose;
+  for (const e of errors) console.error(`warning: console error on the bench page: ${e}`);
+  const genlabThreaded = [medianOf(threadedRuns[1]), medianOf(threadedRuns[THREADED])];
+  const tfjsThreaded = medianOf(threadedRuns.tfjs);
+  const ratios = {
+    ...results.ratios,
+    mainThread: main.results.ratios,
+    genlab2ThreadsOverGenlab: roundRatio(threadedRuns[THREADED], threadedRuns[1]),
+    genlab2ThreadsOverTfjsThreaded2: roundRatio(threadedRuns[THREADED], threadedRuns.tfjs),
+  };
 
-  printTable(native, native1, results, main.results, isDebug ? ', debug' : '', tfjsThreaded, genlabThreaded);
+  printTable(native, native1, results, main.results, isDebug ? ', debug' : '', tfjsThreaded, genlabThreaded, ratios);
   if (isDebug) console.log('note: native figures come from a debug build (dependencies at opt-level 3, the crate at 1)');
   if (tfjsThreaded.threads !== THREADED) {
     console.log(`note: TF.js was asked for ${THREADED} threads and reports ${tfjsThreaded.threads} (TF.js 4.22's setThreadsCount does not take, tensorflow/tfjs#8513)`);
@@ -168,7 +211,7 @@ async function main() {
       model: 'MLP 3→256→256→256→2, SiLU', loss: 'MSE', batch: 1024, forwardPoints: 5000,
       optimizer: { genlab: 'AdamW(lr=1e-3, weight_decay=0.01)', tfjs: 'Adam(lr=1e-3)' },
     },
-    protocol: { steps: STEPS, reps: REPS, warmup: WARMUP, where: 'GenLab in a lab worker, TF.js in a worker (mainThread: both on the page\'s main thread)', site: 'dist/' },
+    protocol: { steps: STEPS, reps: REPS, warmup: WARMUP, rounds: ROUNDS, roundsMainThread: ROUNDS_MAIN, threadedRounds: THREADED_ROUNDS, where: 'GenLab in a lab worker, TF.js in a worker (mainThread: both on the page\'s main thread)', site: 'dist/' },
     native: { ...native, binary: bin, profile: isDebug ? 'debug' : 'release' },
     native1Thread: { ...native1, binary: bin, profile: isDebug ? 'debug' : 'release' },
     genlabWasm: results.genlab,
@@ -181,19 +224,7 @@ async function main() {
     genlabWasm2Threads: genlabThreaded[1],
     tfjsWasmThreaded2: tfjsThreaded,
     ratios: {
-      genlabOverTfjs: { train: ratio(results.genlab.stepsPerSec, results.tfjs.stepsPerSec), forward: ratio(results.genlab.samplesPerSec, results.tfjs.samplesPerSec) },
-      genlabOverTfjsExplicitTranspose: {
-        train: ratio(results.genlab.stepsPerSec, results.tfjsExplicitTranspose.stepsPerSec),
-        forward: ratio(results.genlab.samplesPerSec, results.tfjsExplicitTranspose.samplesPerSec),
-      },
-      genlab2ThreadsOverGenlab: {
-        train: ratio(genlabThreaded[1].stepsPerSec, results.genlab.stepsPerSec),
-        forward: ratio(genlabThreaded[1].samplesPerSec, results.genlab.samplesPerSec),
-      },
-      genlab2ThreadsOverTfjsThreaded2: {
-        train: ratio(genlabThreaded[1].stepsPerSec, tfjsThreaded.stepsPerSec),
-        forward: ratio(genlabThreaded[1].samplesPerSec, tfjsThreaded.samplesPerSec),
-      },
+      ...ratios,
       genlabOverNative: { train: ratio(results.genlab.stepsPerSec, native.stepsPerSec), forward: ratio(results.genlab.samplesPerSec, native.samplesPerSec) },
       genlabOverNative1Thread: { train: ratio(results.genlab.stepsPerSec, native1.stepsPerSec), forward: ratio(results.genlab.samplesPerSec, native1.samplesPerSec) },
     },

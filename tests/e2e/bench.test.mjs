@@ -68,6 +68,31 @@ test('?main runs both runtimes on the page\'s main thread, and both train', { ti
   await opened.page.close();
 });
 
+test('?rounds=N alternates the runtimes and reports medians of their speeds and of the ratios', { timeout: TIMEOUT }, async () => {
+  const opened = await openPage(browser, `${server.url}bench.html?steps=3&reps=1&rounds=3`);
+  const r = await waitForBench(opened.page, opened.errors, { timeoutMs: TIMEOUT - 30_000 });
+  assert.equal(r.error, undefined, `page error: ${r.error}`);
+  assert.equal(r.protocol.rounds, 3);
+  const middle = (values) => values.toSorted((a, b) => a - b)[1];
+  for (const key of ['genlab', 'tfjs', 'tfjsExplicitTranspose']) {
+    assert.equal(r[key].rounds.length, 3, `${key}: one speed per round`);
+    assert.ok(r[key].rounds.every(positive), `${key}: positive speeds in every round`);
+    assert.equal(r[key].stepsPerSec, middle(r[key].rounds.map((x) => x.stepsPerSec)));
+    assert.equal(r[key].samplesPerSec, middle(r[key].rounds.map((x) => x.samplesPerSec)));
+  }
+  // the ratio of the rounds' ratios, not of the medians: each round's runtimes ran side by side
+  for (const [name, peer] of [['genlabOverTfjs', 'tfjs'], ['genlabOverTfjsExplicitTranspose', 'tfjsExplicitTranspose']]) {
+    const perRound = (field) => middle(r.genlab.rounds.map((g, i) => g[field] / r[peer].rounds[i][field]));
+    assert.equal(r.ratios[name].train, perRound('stepsPerSec'), `${name}.train`);
+    assert.equal(r.ratios[name].forward, perRound('samplesPerSec'), `${name}.forward`);
+  }
+  // GenLab's bench session trains on through the rounds; TF.js builds its models afresh in each
+  assert.ok(r.genlab.finalLoss < r.genlab.firstLoss);
+  assert.equal(r.tfjsTensorsLeft, 0);
+  assert.deepEqual(opened.errors, []);
+  await opened.page.close();
+});
+
 /**
  * The bench page with `query` (a threaded run): refused without cross-origin isolation, with a
  * message naming `genlab serve --isolate` and matching `refusal`; the results in an isolated page.
