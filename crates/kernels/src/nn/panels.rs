@@ -12,6 +12,12 @@ use core::arch::wasm32::*;
 const NR: usize = 8;
 /// Rows of y updated together.
 const MR: usize = 4;
+/// Rows of x that one sweep over all the panels reads, so that they stay in the L1 cache while
+/// every panel passes over them (32 rows of 256 inputs: 32 KB). Sweeping each panel over all of
+/// x instead streamed W1's 5,000 × 256 input from further caches once per panel: its forward ran
+/// 1.17× as fast with this order (node, 10 alternated rounds); blocks of 16 or 64 rows did no
+/// better. Each output's sum is unchanged.
+const ROW_BLOCK: usize = 32;
 /// Multiply-adds from which the threaded core splits a product's rows over rayon's pool: the
 /// threshold it gives gemm. On two threads the interpolants' sampler (5,000 × 48 × 48 products)
 /// played 1.18× as fast as with a threshold of 32M, which leaves its products whole (best of 4
@@ -133,22 +139,25 @@ impl Panels {
         // the last entry read, (m − 1, k − 1), is in x
         let (row, depth) = if T { (1, stride) } else { (stride, 1) };
         assert!((m - 1) * row + (k - 1) * depth < x.len());
-        for (b, panel) in self.data.chunks_exact(k * NR).enumerate() {
-            let (col, cols) = (b * NR, (n - b * NR).min(NR));
-            let mut r = 0;
-            while r + MR <= m {
-                // SAFETY: rows r…r + MR − 1 < m, checked above.
-                unsafe {
-                    block::<MR, T>(panel, &x[r * row..], stride, &mut y[r * n..], n, col, cols)
-                };
-                r += MR;
-            }
-            while r < m {
-                // SAFETY: as above, for row r < m.
-                unsafe {
-                    block::<1, T>(panel, &x[r * row..], stride, &mut y[r * n..], n, col, cols)
-                };
-                r += 1;
+        for first in (0..m).step_by(ROW_BLOCK) {
+            let end = (first + ROW_BLOCK).min(m);
+            for (b, panel) in self.data.chunks_exact(k * NR).enumerate() {
+                let (col, cols) = (b * NR, (n - b * NR).min(NR));
+                let mut r = first;
+                while r + MR <= end {
+                    // SAFETY: rows r…r + MR − 1 < m, checked above.
+                    unsafe {
+                        block::<MR, T>(panel, &x[r * row..], stride, &mut y[r * n..], n, col, cols)
+                    };
+                    r += MR;
+                }
+                while r < end {
+                    // SAFETY: as above, for row r < m.
+                    unsafe {
+                        block::<1, T>(panel, &x[r * row..], stride, &mut y[r * n..], n, col, cols)
+                    };
+                    r += 1;
+                }
             }
         }
     }
