@@ -8,7 +8,8 @@
 //                                               with the threaded core (?threads=N) this worker starts a pool of N
 //                                               threads, and `watchdog` names the channel its threads' failures go to
 //      {type:'catalog', id}                      → {type:'catalog', id, catalog, defaults, presets: {lab: [preset…]}, threads}
-//                                               threads: how many threads the core computes on
+//                                               threads: how many threads the core computes on; answered while the
+//                                               threaded core's pool still starts
 //      {type:'configure', id, lab, config}      → {type:'configured', id, config, estimate, …the lab's facts (its module's `open`)}
 //                                               estimate: {bytes, flopsPerStep, drivers}, what training costs (budget.rs)
 //      {type:'call', id, method, args}          → {type:'result', id, result}   (the lab's `calls`: a typed array, a small
@@ -53,9 +54,12 @@ const received = new Promise((resolve, reject) => {
   receiveCore = (msg) => (msg.error ? reject(new Error(msg.error)) : resolve(msg));
 });
 const compiled = received.then(({ module }) => module);
-// The threaded core's pool starts before anything else runs: rayon's first use fixes its size.
-const ready = received.then(async ({ module, watchdog }) => {
-  await init({ module_or_path: module });
+const instantiated = received.then(({ module }) => init({ module_or_path: module }));
+// The threaded core's pool starts before anything computes: rayon's first use fixes its size.
+// Starting its threads took 80–170 ms of a cold page load here, so the catalog, which only reads
+// the core's tables, does not wait for them (`beforePool`).
+const ready = received.then(async ({ watchdog }) => {
+  await instantiated;
   if (!threads) return;
   await glue.initThreadPool(threads);
   glue.watchPool(watchdog);
@@ -106,7 +110,9 @@ function fail(id, err) {
 const handlers = {
   async catalog({ id }) {
     const presets = Object.fromEntries(Object.entries(LABS).filter(([, m]) => m.presets).map(([name, m]) => [name, m.presets()]));
-    postMessage({ type: 'catalog', id, ...data.catalog(), presets, threads: glue.coreThreads() });
+    // the pool this worker starts has `threads` threads (its start fails otherwise); asking rayon
+    // before the pool has started would fix rayon's pool at one thread
+    postMessage({ type: 'catalog', id, ...data.catalog(), presets, threads: threads || glue.coreThreads() });
   },
 
   async configure({ id, lab: name, config }) {
@@ -138,6 +144,9 @@ const handlers = {
   },
 };
 
+/** Requests that only read the core's tables: they need its instance, not its threads. */
+const beforePool = new Set(['catalog']);
+
 /** The streams any lab runs without a session (halluc's recursive training). */
 const sessionless = Object.assign({}, ...Object.values(LABS).map((l) => l.sessionless ?? {}));
 
@@ -160,7 +169,7 @@ onmessage = ({ data: msg }) => {
   queue = queue.then(async () => {
     if (dead) return;
     try {
-      await ready;
+      await (beforePool.has(msg.type) ? instantiated : ready);
       const handler = Object.hasOwn(handlers, msg.type) ? handlers[msg.type] : labHandler(msg.type);
       // a cancel reaches the request that runs when it lands, not a later one
       cancelRequested = false;
