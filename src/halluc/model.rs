@@ -180,14 +180,45 @@ impl FrozenNoiseNet {
     }
 }
 
+/// Chains each thread takes at least when the threaded core splits a reverse step over rayon's
+/// pool: fewer would spend more on handing out the work than on the work.
+#[cfg(target_feature = "atomics")]
+const ROWS_PER_THREAD: usize = 8;
+
+impl FrozenNoiseNet {
+    /// [`Self::infer`], in the threaded core split by rows over rayon's pool. The lab worker's
+    /// chunks of chains otherwise ran on its own thread while its pool idled: a whole `grid25`
+    /// run sampled 1.25× as fast (10.5 → 8.4 s, 2 threads and a helper worker, 4 alternated
+    /// runs). Each row's ε̂ is computed alone (a 4-row block of the panel kernel and a single
+    /// row sum alike), so the split changes no bit.
+    fn infer_split(&self, t: usize, x: &[f32]) -> Result<Vec<f32>> {
+        #[cfg(target_feature = "atomics")]
+        {
+            use rayon::prelude::*;
+            let n = x.len() / self.dim;
+            let parts = (n / ROWS_PER_THREAD).min(rayon::current_num_threads());
+            if parts > 1 {
+                let rows = n.div_ceil(parts);
+                let parts = x
+                    .par_chunks(rows * self.dim)
+                    .map(|part| self.infer(t, part))
+                    .collect::<Result<Vec<_>>>()?;
+                return Ok(parts.concat());
+            }
+        }
+        self.infer(t, x)
+    }
+}
+
 impl Denoiser for FrozenNoiseNet {
     fn dim(&self) -> usize {
         self.dim
     }
 
-    /// Inference without a graph ([`FrozenNoiseNet::infer`]). On a (never expected) error this
-    /// predicts zero noise.
+    /// Inference without a graph ([`FrozenNoiseNet::infer`]), in the threaded core with the
+    /// chains split over rayon's pool. On a (never expected) error this predicts zero noise.
     fn eps(&self, t: usize, x: &[f32]) -> Vec<f32> {
-        self.infer(t, x).unwrap_or_else(|_| vec![0.0; x.len()])
+        self.infer_split(t, x)
+            .unwrap_or_else(|_| vec![0.0; x.len()])
     }
 }

@@ -99,6 +99,25 @@ test('a link paints the same picture in an isolated page (2 threads) as in an or
   assert.ok(threaded === single, 'the two pages painted different pictures');
 });
 
+test('hallucination samples are the same bits with the chains split over 2 threads as on one', { timeout: 300_000 }, async () => {
+  // grid25's preset (its weights load), 200 chains: the threaded core splits each reverse step's
+  // chains over its pool (halluc::model::FrozenNoiseNet)
+  const link = '#halluc?v=1&data.name=grid25&data.std=0.05&trainSize=100000&schedule.steps=1000&schedule.betaStart=0.001&schedule.betaEnd=0.2&train.width=128&train.batch=1024&train.steps=120000&train.lr=0.001&train.lrEnd=0.00001&train.ema=0.999&denoiser=learned&window=5&k=4&n=200&seed=0';
+  const samples = async (server, query) => {
+    const { page, context } = await open(server, query, link);
+    await page.waitForFunction(() => { const v = window.genlab.views.halluc; return v.report && !v.sampling; }, null, { timeout: 120_000 });
+    const bits = await page.evaluate(() => {
+      const v = window.genlab.views.halluc;
+      return [...new Uint32Array(v.points.buffer), ...new Uint32Array(v.variance.buffer)];
+    });
+    await context.close();
+    return bits;
+  };
+  const [threaded, single] = [await samples(isolated, '?threads=2'), await samples(ordinary, '')];
+  assert.equal(threaded.length, 200 * 3, '200 points in 2D and their variances');
+  assert.ok(threaded.join() === single.join(), 'the samples differ between 2 threads and the single-threaded core');
+});
+
 test('a panic on a pool thread is reported, and the lab restarts with its config', { timeout: 300_000 }, async () => {
   const { page, context } = await open(isolated, '?threads=2', '#data?v=1&dataset.name=eight-gaussians&n=400&seed=3');
   const samples = () => page.evaluate(() => Array.from(window.genlab.view.points));
