@@ -7,6 +7,7 @@
 //! Chromium, runs interleaved with gemm's): 1.2–1.6× faster; 2, 5 or 6 rows were slower, and
 //! fused multiply-add (relaxed SIMD, which would need a second build) gained under 5% with gemm.
 use core::arch::wasm32::*;
+use std::cell::RefCell;
 
 /// Output columns per panel, two simd128 vectors.
 const NR: usize = 8;
@@ -26,11 +27,19 @@ const ROW_BLOCK: usize = 32;
 const THREADED_FROM: usize = 3 << 20;
 
 /// Wᵀ (k × n) in panels: panel b holds, for each input p, the weights W[8b..8b+8][p] side by
-/// side, zero past n.
-pub struct Panels {
-    data: Vec<f32>,
+/// side, zero past n. A layer owns its weights' panels; a product packs its operand into a
+/// buffer it reuses (`matmul`).
+pub struct Panels<D = Vec<f32>> {
+    data: D,
     k: usize,
     n: usize,
+}
+
+thread_local! {
+    /// The buffer `matmul` packs its operand into, kept between calls on this thread: a fresh
+    /// zeroed buffer for every product (every sample of a convolution, three times a step) cost
+    /// about 5% of a QLAE conv-net step in allocating and zeroing.
+    static PACKED: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Panels {
@@ -47,15 +56,27 @@ impl Panels {
     }
 
     /// Packs Wᵀ given as a k × n matrix whose entry (p, j) is `matrix[p·strides.1 + j·strides.0]`
-    /// (the operand `matmul` calls rhs). Rows laid out one after another (`strides.0` = 1) are
-    /// copied a panel at a time.
-    pub fn from_strided(matrix: &[f32], k: usize, n: usize, strides: (usize, usize)) -> Self {
+    /// (the operand `matmul` calls rhs) into `buffer`. Rows laid out one after another
+    /// (`strides.0` = 1) are copied a panel at a time.
+    fn pack<'a>(
+        buffer: &'a mut Vec<f32>,
+        matrix: &[f32],
+        k: usize,
+        n: usize,
+        strides: (usize, usize),
+    ) -> Panels<&'a [f32]> {
         let (column, row) = strides;
         assert!(
             k == 0 || n == 0 || (k - 1) * row + (n - 1) * column < matrix.len(),
             "panels: the matrix is not k × n"
         );
-        let mut data = vec![0.0; n.div_ceil(NR) * k * NR];
+        buffer.resize(n.div_ceil(NR) * k * NR, 0.0);
+        let data = &mut buffer[..];
+        if !n.is_multiple_of(NR) {
+            // the last panel's columns past n are summed into lanes no output reads; zero, so
+            // that they hold no NaN from an earlier product
+            data[n / NR * k * NR..].fill(0.0);
+        }
         if column == 1 {
             for p in 0..k {
                 let row = &matrix[p * row..p * row + n];
@@ -84,9 +105,15 @@ impl Panels {
                 }
             }
         }
-        Self { data, k, n }
+        Panels {
+            data: &buffer[..],
+            k,
+            n,
+        }
     }
+}
 
+impl<D: AsRef<[f32]> + Sync> Panels<D> {
     /// y (m × n, row-major) += x (m × k, row-major) Wᵀ; panics on other lengths, which
     /// [`Dense`](super::dense::Dense) turns away with an error first.
     ///
@@ -141,7 +168,7 @@ impl Panels {
         assert!((m - 1) * row + (k - 1) * depth < x.len());
         for first in (0..m).step_by(ROW_BLOCK) {
             let end = (first + ROW_BLOCK).min(m);
-            for (b, panel) in self.data.chunks_exact(k * NR).enumerate() {
+            for (b, panel) in self.data.as_ref().chunks_exact(k * NR).enumerate() {
                 let (col, cols) = (b * NR, (n - b * NR).min(NR));
                 let mut r = first;
                 while r + MR <= end {
@@ -189,9 +216,18 @@ pub(super) fn matmul(
         dst.fill(-0.0);
     }
     let block = super::matmul::depth_block(m, n, k);
+    // taken out while the product runs, so that a product rayon runs on this thread meanwhile
+    // packs into a buffer of its own
+    let mut buffer = PACKED.take();
     for start in (0..k).step_by(block) {
         let depth = block.min(k - start);
-        let panels = Panels::from_strided(&rhs[start * rhs_strides.1..], depth, n, rhs_strides);
+        let panels = Panels::pack(
+            &mut buffer,
+            &rhs[start * rhs_strides.1..],
+            depth,
+            n,
+            rhs_strides,
+        );
         let x = &lhs[start * lhs_column..];
         if lhs_column == 1 {
             panels.split::<false>(x, lhs_row, m, dst, threaded);
@@ -199,6 +235,7 @@ pub(super) fn matmul(
             panels.split::<true>(x, lhs_column, m, dst, threaded);
         }
     }
+    PACKED.set(buffer);
 }
 
 /// y[r][col..col + cols] += Σ_p x[r][p] · panel[p] for R rows of x, entry (r, p) at
