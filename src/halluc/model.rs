@@ -181,14 +181,16 @@ impl FrozenNoiseNet {
 }
 
 /// Chains each thread takes at least when the threaded core splits a reverse step over rayon's
-/// pool: fewer would spend more on handing out the work than on the work.
+/// pool. A step of 25 chains (the first chunk) split in two did not paint sooner, and where
+/// three widgets shared two cores it painted later (a thousand hand-offs a chunk wait on threads
+/// the other pages hold), so the first chunks stay whole.
 #[cfg(target_feature = "atomics")]
-const ROWS_PER_THREAD: usize = 8;
+const ROWS_PER_THREAD: usize = 32;
 
 impl FrozenNoiseNet {
     /// [`Self::infer`], in the threaded core split by rows over rayon's pool. The lab worker's
     /// chunks of chains otherwise ran on its own thread while its pool idled: a whole `grid25`
-    /// run sampled 1.25× as fast (10.5 → 8.4 s, 2 threads and a helper worker, 4 alternated
+    /// run sampled 1.2× as fast (12.7 → 10.7 s, 2 threads and a helper worker, 3 alternated
     /// runs). Each row's ε̂ is computed alone (a 4-row block of the panel kernel and a single
     /// row sum alike), so the split changes no bit.
     fn infer_split(&self, t: usize, x: &[f32]) -> Result<Vec<f32>> {
