@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startServer, launchBrowser, openPage, ROOT, GENLAB_BIN, SHIPPED } from '../tests/e2e/harness.mjs';
-import { WARMUP } from '../www/js/bench-protocol.js';
+import { WARMUP, medianOf, roundRatio } from '../www/js/bench-protocol.js';
 
 export const STEPS = 30;
 export const REPS = 10; // `genlab bench` times 10 forward passes too
@@ -103,30 +103,8 @@ async function runBrowser(query = '') {
 }
 
 const num = (v, digits) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const times = (a, b) => `${(a / b).toFixed(a / b >= 10 ? 1 : 2)}×`;
-
-/** The median of `values`. */
-const median = (values) => {
-  const sorted = values.toSorted((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-/** Per-round results of one runtime as one: the first round's, with median speeds and every round's. */
-function medianOf(runs) {
-  return {
-    ...runs[0],
-    stepsPerSec: median(runs.map((r) => r.stepsPerSec)),
-    samplesPerSec: median(runs.map((r) => r.samplesPerSec)),
-    rounds: runs.map(({ stepsPerSec, samplesPerSec }) => ({ stepsPerSec, samplesPerSec })),
-  };
-}
-
-/** The median over rounds of a / b, for training and forward: `a` and `b` are per-round results. */
-const roundRatio = (a, b) => ({
-  train: median(a.map((x, i) => x.stepsPerSec / b[i].stepsPerSec)),
-  forward: median(a.map((x, i) => x.samplesPerSec / b[i].samplesPerSec)),
-});
+const ratioText = (r) => `${r.toFixed(r >= 10 ? 1 : 2)}×`;
+const times = (a, b) => ratioText(a / b);
 
 function printTable(native, native1, r, main, binaryNote, tfjsThreaded, genlabThreaded, ratios) {
   const rows = [
@@ -142,8 +120,7 @@ function printTable(native, native1, r, main, binaryNote, tfjsThreaded, genlabTh
   ];
   const w = Math.max(...rows.map(([name]) => name.length)) + 2;
   const ratioLine = (label, a, b) => `ratio ${label}: train ${times(a.stepsPerSec, b.stepsPerSec)}, forward ${times(a.samplesPerSec, b.samplesPerSec)}`;
-  const x = (v) => `${v.toFixed(2)}×`;
-  const medianLine = (label, { train, forward }) => `ratio ${label}: train ${x(train)}, forward ${x(forward)}`;
+  const medianLine = (label, { train, forward }) => `ratio ${label}: train ${ratioText(train)}, forward ${ratioText(forward)}`;
   const lines = [
     'workload: MLP 3→256×3→2 SiLU, batch 1024; forward over 5,000 points',
     `protocol: ${WARMUP} warm-up steps and forwards in the page, then ${STEPS} timed train steps and ${REPS} timed forwards per runtime`,

@@ -134,6 +134,13 @@ impl NoiseNet {
     }
 }
 
+/// Chains each thread takes at least when the threaded core splits a reverse step over rayon's
+/// pool. A step of 25 chains (the first chunk) split in two did not paint sooner, and where
+/// three widgets shared two cores it painted later (a thousand hand-offs a chunk wait on threads
+/// the other pages hold), so the first chunks stay whole.
+#[cfg(target_feature = "atomics")]
+const ROWS_PER_THREAD: usize = 32;
+
 /// [`NoiseNet`] frozen for the sampler's hot loop: plain-slice layers ([`Dense`]), and for every
 /// step t, L₁'s bias with the time term Lₜ(t_emb(t)) folded in, all made once per set of
 /// weights; the residual goes into L₂'s output buffer. The same numbers as
@@ -178,16 +185,7 @@ impl FrozenNoiseNet {
         }
         self.out.forward(&self.ln_out.forward_leaky(&h, 1.0)?)
     }
-}
 
-/// Chains each thread takes at least when the threaded core splits a reverse step over rayon's
-/// pool. A step of 25 chains (the first chunk) split in two did not paint sooner, and where
-/// three widgets shared two cores it painted later (a thousand hand-offs a chunk wait on threads
-/// the other pages hold), so the first chunks stay whole.
-#[cfg(target_feature = "atomics")]
-const ROWS_PER_THREAD: usize = 32;
-
-impl FrozenNoiseNet {
     /// [`Self::infer`], in the threaded core split by rows over rayon's pool. The lab worker's
     /// chunks of chains otherwise ran on its own thread while its pool idled: a whole `grid25`
     /// run sampled 1.2× as fast (12.7 → 10.7 s, 2 threads and a helper worker, 3 alternated

@@ -1,6 +1,7 @@
 // The benchmark's workload (W1) and timing protocol, the same wherever a runtime runs: GenLab in
 // a lab worker (as the labs train) or on the page's main thread, TF.js in a worker of its own or
-// on the main thread. Warm-up steps and forwards, then timed training steps and forwards.
+// on the main thread. Warm-up steps and forwards, then timed training steps and forwards; runs
+// alternated in rounds combine into medians (the bench page and bench/bench.mjs alike).
 
 /** W1: an MLP 3→256→256→256→2 with SiLU, trained on a fixed batch, with an MSE loss. */
 export const SIZES = [3, 256, 256, 256, 2];
@@ -49,5 +50,36 @@ export async function runProtocol(label, { trainStep, forward }, steps, reps, ph
     finalLoss: losses[losses.length - 1],
     trainMs,
     forwardMs,
+  };
+}
+
+/** The median of `values`. */
+export function median(values) {
+  const sorted = values.toSorted((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * One runtime's results over alternated rounds as one: the first round's (its losses), with the
+ * median speeds and every round's speeds.
+ */
+export function medianOf(runs) {
+  return {
+    ...runs[0],
+    stepsPerSec: median(runs.map((r) => r.stepsPerSec)),
+    samplesPerSec: median(runs.map((r) => r.samplesPerSec)),
+    rounds: runs.map(({ stepsPerSec, samplesPerSec }) => ({ stepsPerSec, samplesPerSec })),
+  };
+}
+
+/**
+ * The median over the rounds of a / b, for training and the forward (`a[i]` and `b[i]` ran in
+ * round i): each round's runtimes ran side by side, so the machine's drift cannot swing it.
+ */
+export function roundRatio(a, b) {
+  return {
+    train: median(a.map((x, i) => x.stepsPerSec / b[i].stepsPerSec)),
+    forward: median(a.map((x, i) => x.samplesPerSec / b[i].samplesPerSec)),
   };
 }

@@ -13,7 +13,7 @@
 // `?threads=N` runs only GenLab's threaded core, in a lab worker with a pool of N threads (the page
 // must be cross-origin isolated); `?tfjsThreads=N`, only TF.js's threaded-SIMD backend, in its worker.
 import init, { Bench } from '../pkg/genlab.js';
-import { BATCH, FORWARD_POINTS, SEED, SIZES, WARMUP, runProtocol } from './bench-protocol.js';
+import { BATCH, FORWARD_POINTS, SEED, SIZES, WARMUP, medianOf, roundRatio, runProtocol } from './bench-protocol.js';
 import { runTfjs, setUpTfjs } from './bench-tfjs.js';
 import { coreThreads } from './core.js';
 import { LabWorker } from './lab-worker.js';
@@ -157,12 +157,6 @@ async function main() {
   return params.has('main') ? runOnMainThread(steps, reps, rounds) : runInWorkers(steps, reps, rounds);
 }
 
-const median = (values) => {
-  const sorted = values.toSorted((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
 /**
  * Runs `round()` (→ {genlab, tfjs, tfjsExplicitTranspose}, each runtime timed once) `rounds` times
  * and combines them: each runtime's first round (its losses) with its median speeds and every
@@ -181,21 +175,13 @@ async function alternate(rounds, round, show) {
 }
 
 function combine(runs) {
-  const speeds = ({ stepsPerSec, samplesPerSec }) => ({ stepsPerSec, samplesPerSec });
-  const results = {};
-  for (const key of Object.keys(runs[0])) {
-    results[key] = {
-      ...runs[0][key],
-      stepsPerSec: median(runs.map((r) => r[key].stepsPerSec)),
-      samplesPerSec: median(runs.map((r) => r[key].samplesPerSec)),
-      rounds: runs.map((r) => speeds(r[key])),
-    };
-  }
-  const ratio = (peer) => ({
-    train: median(runs.map((r) => r.genlab.stepsPerSec / r[peer].stepsPerSec)),
-    forward: median(runs.map((r) => r.genlab.samplesPerSec / r[peer].samplesPerSec)),
-  });
-  return { results, ratios: { genlabOverTfjs: ratio('tfjs'), genlabOverTfjsExplicitTranspose: ratio('tfjsExplicitTranspose') } };
+  const of = (key) => runs.map((r) => r[key]);
+  const results = Object.fromEntries(Object.keys(runs[0]).map((key) => [key, medianOf(of(key))]));
+  const ratios = {
+    genlabOverTfjs: roundRatio(of('genlab'), of('tfjs')),
+    genlabOverTfjsExplicitTranspose: roundRatio(of('genlab'), of('tfjsExplicitTranspose')),
+  };
+  return { results, ratios };
 }
 
 /** The default: GenLab in a lab worker, then both TF.js models in a worker of their own, `rounds` times. */
