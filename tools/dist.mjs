@@ -1,6 +1,6 @@
 // Finishes `make dist` (node tools/dist.mjs OPTIMISED_WASM OPTIMISED_THREADED_WASM DIST): gives
-// the two cores content-hashed names and writes .br and .gz siblings next to the large text and
-// wasm files.
+// the two cores content-hashed names, bundles the page and its workers (tools/bundle.mjs), and
+// writes .br and .gz siblings next to the large text and wasm files.
 //
 // The hashed name (pkg/genlab_bg.<16 hex>.wasm) is what lets `genlab serve` send the 1.9 MB core
 // as `immutable`: new bytes get a new name, so a browser never has to ask again. The loaders of
@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { bundleSite } from './bundle.mjs';
 
 const COMPRESSIBLE = new Set(['.html', '.css', '.js', '.mjs', '.json', '.svg', '.wasm', '.md', '.qmd', '.txt']);
 const MIN_SIZE = 1024;
@@ -65,6 +66,8 @@ const threaded = place(threadedWasm, 'pkg/threads');
 rewrite(path.join(dist, 'js/core.js'), "'pkg/genlab_bg.wasm'", `'pkg/${name}'`);
 rewrite(path.join(dist, 'js/core.js'), "'pkg/threads/genlab_bg.wasm'", `'pkg/threads/${threaded}'`);
 rewrite(path.join(dist, 'widget/page.js'), '"pkg/genlab_bg.wasm"', `"pkg/${name}"`);
+// after the core's name is in js/core.js, which the page's bundle holds
+for (const [source, bundle] of Object.entries(await bundleSite(dist))) console.log(`dist/${bundle}: ${source === 'page' ? 'the page (js/boot.js, js/main.js)' : source}`);
 
 // A static host that cannot send COOP/COEP: coi-serviceworker re-serves the site's files with
 // them (the first visit reloads once), so its pages are cross-origin isolated and run the

@@ -10,6 +10,7 @@
 import { build } from 'esbuild';
 import { copyFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { replaceOnce, withoutBoot } from './bundle.mjs';
 
 const [out, wasm] = process.argv.slice(2);
 if (!out) {
@@ -37,16 +38,6 @@ await build({
   }],
 });
 
-/**
- * `text` with `from` (a string, or a RegExp with the g flag) replaced once; anything else means
- * index.html changed under this script.
- */
-function replaceOnce(text, from, to) {
-  const count = typeof from === 'string' ? text.split(from).length - 1 : (text.match(from) ?? []).length;
-  if (count !== 1) throw new Error(`www/index.html: expected ${from} once, found it ${count} times`);
-  return text.replace(from, to);
-}
-
 // The page's own policy allows only its site's files; the widget's page is a blob whose parent
 // (the notebook) sets the policy. `<!--genlab:boot-->` is where widget.js puts the scripts.
 let html = readFileSync('www/index.html', 'utf8');
@@ -54,11 +45,7 @@ html = html.replace(/ *<meta http-equiv="Content-Security-Policy"[^>]*>\n/, '');
 html = replaceOnce(html, '  <link rel="icon" href="favicon.svg" type="image/svg+xml">\n', '');
 const css = `${readFileSync('www/css/site.css', 'utf8')}\n/* the widget: no site to open the run in */\n.embed-only { display: none !important; }\n`;
 html = replaceOnce(html, '<link rel="stylesheet" href="css/site.css">', `<style>\n${css}</style>`);
-html = replaceOnce(html, '<script type="module" src="js/main.js"></script>', '<!--genlab:boot-->');
-// the widget's bundled page starts the core and its worker itself (boot.js and the modules it
-// preloads are for the site)
-html = replaceOnce(html, '  <script type="module" async src="js/boot.js"></script>\n', '');
-html = replaceOnce(html, / *<!-- boot\.js's imports[^]*?-->\n(?: *<link rel="modulepreload"[^>]*>\n)+/g, '');
+html = replaceOnce(withoutBoot(html), '<script type="module" src="js/main.js"></script>', '<!--genlab:boot-->');
 writeFileSync(path.join(out, 'page.html'), html);
 
 if (wasm) {

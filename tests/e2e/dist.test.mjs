@@ -1,7 +1,8 @@
 // `make dist` output on its own: copied into a sub-folder of a plain static root (no /pkg/
 // mount, nothing else from the repo), it must load, sample, and reproduce a link exactly; its
 // service worker makes it cross-origin isolated, so it runs the threaded core, to the same bits.
-// Its core has a content-hashed name, downloaded once (compressed) and then taken from the cache.
+// Its core, its page's bundled scripts and its workers' have content-hashed names, downloaded once
+// (compressed) and then taken from the cache.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,8 @@ function copyWithoutServiceWorker(dir) {
 
 const HASHED_CORE = /\/pkg\/genlab_bg\.[0-9a-f]{16}\.wasm$/;
 const HASHED_THREADED_CORE = /\/pkg\/threads\/genlab_bg\.[0-9a-f]{16}\.wasm$/;
+const HASHED_FILE = /\/[\w-]+\.[0-9a-f]{16}\.(js|css|wasm)$/;
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 test('the dist folder works from a sub-folder of any static host, isolated by its service worker', async (t) => {
   const root = scratchDir(t, 'genlab-dist-');
@@ -114,13 +117,20 @@ test('the dist page downloads its content-hashed core once, and a reload takes i
       });
     };
 
+    const workers = [];
+    page.on('worker', (worker) => workers.push(new URL(worker.url()).pathname));
     const first = await load(() => page.goto(`${server.url}course/genlab/`));
+    // the page and its workers are bundles named by their content, cached for good like the core
+    const unhashed = first.filter((r) => /\.(js|css)$/.test(r.path) && !HASHED_FILE.test(r.path)).map((r) => r.path);
+    assert.deepEqual(unhashed, [], 'the page loads only content-hashed scripts and styles');
+    assert.ok(first.filter((r) => r.path.endsWith('.js')).every((r) => r.header('cache-control') === IMMUTABLE), 'its scripts are immutable');
+    assert.ok(workers.length > 0 && workers.every((w) => HASHED_FILE.test(w)), `workers: ${workers.join(', ')}`);
     const cores = first.filter((r) => HASHED_CORE.test(r.path));
     assert.equal(cores.length, 1, 'the page fetches the hashed core once');
     assert.deepEqual(first.filter((r) => r.path.endsWith('/genlab_bg.wasm')), [], 'nothing asks for the unhashed name');
     const [core] = cores;
     assert.deepEqual([core.status, core.cached], [200, false]);
-    assert.equal(core.header('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(core.header('cache-control'), IMMUTABLE);
     assert.equal(core.header('content-type'), 'application/wasm');
     assert.ok(['br', 'gzip'].includes(core.header('content-encoding')), `Content-Encoding ${core.header('content-encoding')}`);
 

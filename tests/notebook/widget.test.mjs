@@ -54,7 +54,7 @@ async function widgetFrame(output) {
  * than a few colours); resolves to a digest of its pixels.
  */
 async function settled(frame, selector, expr = 'true') {
-  await frame.waitForFunction(([sel, test]) => {
+  const waited = frame.waitForFunction(([sel, test]) => {
     const state = window.genlab?.host?.state();
     const canvas = document.querySelector(sel);
     if (!state?.ready || !new Function('s', `return ${test}`)(state) || !canvas?.width || canvas.dataset.placeholder !== undefined) return false;
@@ -63,6 +63,18 @@ async function settled(frame, selector, expr = 'true') {
     for (let i = 0; i < data.length; i += 4 * 31) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
     return colours.size > 3;
   }, [selector, expr], { timeout: 180_000, polling: 250 });
+  await waited.catch(async (err) => {
+    // what the page showed instead, so a failure says where it stopped
+    const seen = await frame.evaluate((sel) => {
+      const state = window.genlab?.host?.state();
+      const lab = document.body.dataset.lab;
+      return {
+        body: document.body.dataset.state, lab, preset: state?.preset, step: state?.step, message: state?.message,
+        status: document.getElementById(`${lab}-status`)?.textContent, placeholder: document.querySelector(sel)?.dataset.placeholder,
+      };
+    }, selector).catch((e) => `unreadable: ${e.message}`);
+    throw new Error(`${selector} never settled with ${expr}; the page showed ${JSON.stringify(seen)}`, { cause: err });
+  });
   await new Promise((r) => setTimeout(r, 300));
   return frame.evaluate((sel) => {
     const canvas = document.querySelector(sel);

@@ -2,6 +2,7 @@
 // script and the options are the address's query. Inside the notebook widget (widget/) the page
 // is a document made from a blob, with no address to resolve against: the widget sets
 // `globalThis.genlabHost` before the page's script runs, and it supplies both.
+import { BUNDLED } from './bundled.js';
 
 /** @type {{search?: string, link?: object, fetch?: (path: string) => Promise<Response>, worker?: (path: string) => string} | undefined} */
 const host = globalThis.genlabHost;
@@ -19,9 +20,14 @@ export function siteFetch(path) {
   return host?.fetch ? host.fetch(path) : fetch(siteUrl(path));
 }
 
-/** Starts the site's module worker `path` (e.g. `js/worker.js`). */
+/**
+ * Starts the site's module worker `path` (e.g. `js/worker.js?threads=2`): its bundle where
+ * `make dist` made one, with the same query.
+ */
 export function siteWorker(path) {
-  return new Worker(host?.worker ? host.worker(path) : siteUrl(path), { type: 'module' });
+  if (host?.worker) return new Worker(host.worker(path), { type: 'module' });
+  const [file, query] = path.split('?');
+  return new Worker(siteUrl(`${BUNDLED[file] ?? file}${query === undefined ? '' : `?${query}`}`), { type: 'module' });
 }
 
 /**

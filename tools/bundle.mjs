@@ -1,0 +1,88 @@
+// The site's page and workers bundled for `make dist` (called by tools/dist.mjs, after the core's
+// hashed name is in js/core.js): esbuild makes each of the page (boot.js then main.js), the lab
+// worker and the hallucination helper one minified file, named by its content, and index.html
+// loads the page's bundle and the stylesheet under its hashed name.
+//
+// Why: www/ serves some 35 modules, fetched one import level at a time and revalidated on every
+// visit (`no-cache`). A course page with three widgets asked for about 210 files. A hashed name
+// is served `immutable` (genlab serve) and cached for good, so the second widget asks the
+// network for none of these. The modules stay in dist/js/ for the pages that are not bundled
+// (the benchmark, the gallery).
+//
+// A worker is started by its path in www/ (site.js), so the bundles that start workers carry the
+// table of their bundles' names (js/bundled.js). The threaded core's glue stays its own file: the
+// glue of wasm-bindgen-rayon starts its pool's threads from a URL relative to itself.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The name with the first 16 hex digits of the content's SHA-256: `worker.3f9c0a1b2d4e5f60.js`. */
+function hashedName(file, bytes) {
+  const { dir, name, ext } = path.parse(file);
+  return path.join(dir, `${name}.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}${ext}`);
+}
+
+/**
+ * Bundles `entry` (a path under DIST/js, or the text of an entry module with `contents`) into
+ * DIST/js/`name`.<hash>.js, with the table of bundles `bundled`; returns its path from the site's
+ * root.
+ */
+async function bundle(dist, name, entry, bundled) {
+  const js = path.join(dist, 'js');
+  const { outputFiles: [output] } = await build({
+    ...(entry.contents ? { stdin: { contents: entry.contents, resolveDir: js, sourcefile: `${name}.js` } } : { entryPoints: [path.join(js, entry)] }),
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    target: 'es2022',
+    outfile: path.join(js, `${name}.js`),
+    write: false,
+    logLevel: 'warning',
+    plugins: [{
+      name: 'genlab',
+      setup(b) {
+        b.onResolve({ filter: /\/pkg\/threads\/genlab\.js$/ }, () => ({ path: '../pkg/threads/genlab.js', external: true }));
+        b.onLoad({ filter: /[/\\]js[/\\]bundled\.js$/ }, () => ({ contents: `export const BUNDLED = ${JSON.stringify(bundled)};`, loader: 'js' }));
+      },
+    }],
+  });
+  const hashed = hashedName(output.path, output.contents);
+  writeFileSync(hashed, output.contents);
+  return path.relative(dist, hashed).split(path.sep).join('/');
+}
+
+/**
+ * `text` with `from` (a string, or a RegExp with the g flag) replaced once; anything else means
+ * index.html changed under the script that edits it.
+ */
+export function replaceOnce(text, from, to) {
+  const count = typeof from === 'string' ? text.split(from).length - 1 : (text.match(from) ?? []).length;
+  if (count !== 1) throw new Error(`index.html: expected ${from} once, found it ${count} times`);
+  return text.replace(from, to);
+}
+
+/** index.html without boot.js and the modules it preloads: a bundle starts the core itself. */
+export function withoutBoot(html) {
+  html = replaceOnce(html, / *<!-- boot\.js's imports[^]*?-->\n(?: *<link rel="modulepreload"[^>]*>\n)+/g, '');
+  return replaceOnce(html, '  <script type="module" async src="js/boot.js"></script>\n', '');
+}
+
+/** Bundles DIST's page and workers and points DIST/index.html at them; returns the bundles' paths. */
+export async function bundleSite(dist) {
+  const bundled = {};
+  bundled['js/worker/halluc-helper.js'] = await bundle(dist, 'halluc-helper', 'worker/halluc-helper.js', bundled);
+  bundled['js/worker.js'] = await bundle(dist, 'worker', 'worker.js', bundled);
+  // boot.js first: its start of the core's download and the first worker runs before main.js's code
+  const page = await bundle(dist, 'page', { contents: "import './boot.js';\nimport './main.js';\n" }, bundled);
+
+  const css = path.join(dist, 'css/site.css');
+  const styles = hashedName(css, readFileSync(css));
+  writeFileSync(styles, readFileSync(css));
+  const index = path.join(dist, 'index.html');
+  let html = readFileSync(index, 'utf8');
+  html = replaceOnce(html, '<link rel="stylesheet" href="css/site.css">', `<link rel="stylesheet" href="${path.relative(dist, styles)}">`);
+  html = replaceOnce(withoutBoot(html), '<script type="module" src="js/main.js"></script>', `<script type="module" src="${page}"></script>`);
+  writeFileSync(index, html);
+  return { page, ...bundled };
+}
