@@ -10,8 +10,8 @@
 // (the benchmark, the gallery).
 //
 // A worker is started by its path in www/ (site.js), so the bundles that start workers carry the
-// table of their bundles' names (js/bundled.js). The threaded core's glue stays its own file: the
-// glue of wasm-bindgen-rayon starts its pool's threads from a URL relative to itself.
+// table of their bundles' names (js/bundled.js). The threaded core's glue stays its own file,
+// under a hashed name: wasm-bindgen-rayon starts its pool's threads from a URL relative to it.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,11 +24,36 @@ function hashedName(file, bytes) {
 }
 
 /**
+ * Copies the threaded core's glue (DIST/pkg/threads/genlab.js) and the snippets it imports under
+ * hashed names, the glue pointing at the snippets' copies; returns the glue copy's path from
+ * DIST/js. Its lab worker, every thread of its pool and each pool thread's blob load these: as
+ * revalidated files, each such start waited for two round trips more. The unhashed files stay
+ * for the pages that are not bundled.
+ */
+function hashThreadedGlue(dist) {
+  const dir = path.join(dist, 'pkg/threads');
+  const glue = path.join(dir, 'genlab.js');
+  let text = readFileSync(glue, 'utf8');
+  const imports = [...text.matchAll(/from '(\.\/snippets\/[^']+\.js)'/g)].map(([, specifier]) => specifier);
+  if (!imports.length) throw new Error(`${glue}: found no snippet imports`);
+  for (const specifier of imports) {
+    const file = path.join(dir, specifier);
+    const bytes = readFileSync(file);
+    const hashed = hashedName(file, bytes);
+    writeFileSync(hashed, bytes);
+    text = replaceOnce(text, `'${specifier}'`, `'./${path.relative(dir, hashed).split(path.sep).join('/')}'`, glue);
+  }
+  const hashed = hashedName(glue, Buffer.from(text));
+  writeFileSync(hashed, text);
+  return `../pkg/threads/${path.basename(hashed)}`;
+}
+
+/**
  * Bundles `entry` (a path under DIST/js, or the text of an entry module with `contents`) into
  * DIST/js/`name`.<hash>.js, with the table of bundles `bundled`; returns its path from the site's
  * root.
  */
-async function bundle(dist, name, entry, bundled) {
+async function bundle(dist, name, entry, { bundled, threadedGlue }) {
   const js = path.join(dist, 'js');
   const { outputFiles: [output] } = await build({
     ...(entry.contents ? { stdin: { contents: entry.contents, resolveDir: js, sourcefile: `${name}.js` } } : { entryPoints: [path.join(js, entry)] }),
@@ -42,7 +67,7 @@ async function bundle(dist, name, entry, bundled) {
     plugins: [{
       name: 'genlab',
       setup(b) {
-        b.onResolve({ filter: /\/pkg\/threads\/genlab\.js$/ }, () => ({ path: '../pkg/threads/genlab.js', external: true }));
+        b.onResolve({ filter: /\/pkg\/threads\/genlab\.js$/ }, () => ({ path: threadedGlue, external: true }));
         b.onLoad({ filter: /[/\\]js[/\\]bundled\.js$/ }, () => ({ contents: `export const BUNDLED = ${JSON.stringify(bundled)};`, loader: 'js' }));
       },
     }],
@@ -54,11 +79,11 @@ async function bundle(dist, name, entry, bundled) {
 
 /**
  * `text` with `from` (a string, or a RegExp with the g flag) replaced once; anything else means
- * index.html changed under the script that edits it.
+ * `file` changed under the script that edits it.
  */
-export function replaceOnce(text, from, to) {
+export function replaceOnce(text, from, to, file = 'index.html') {
   const count = typeof from === 'string' ? text.split(from).length - 1 : (text.match(from) ?? []).length;
-  if (count !== 1) throw new Error(`index.html: expected ${from} once, found it ${count} times`);
+  if (count !== 1) throw new Error(`${file}: expected ${from} once, found it ${count} times`);
   return text.replace(from, to);
 }
 
@@ -71,10 +96,11 @@ export function withoutBoot(html) {
 /** Bundles DIST's page and workers and points DIST/index.html at them; returns the bundles' paths. */
 export async function bundleSite(dist) {
   const bundled = {};
-  bundled['js/worker/halluc-helper.js'] = await bundle(dist, 'halluc-helper', 'worker/halluc-helper.js', bundled);
-  bundled['js/worker.js'] = await bundle(dist, 'worker', 'worker.js', bundled);
+  const context = { bundled, threadedGlue: hashThreadedGlue(dist) };
+  bundled['js/worker/halluc-helper.js'] = await bundle(dist, 'halluc-helper', 'worker/halluc-helper.js', context);
+  bundled['js/worker.js'] = await bundle(dist, 'worker', 'worker.js', context);
   // boot.js first: its start of the core's download and the first worker runs before main.js's code
-  const page = await bundle(dist, 'page', { contents: "import './boot.js';\nimport './main.js';\n" }, bundled);
+  const page = await bundle(dist, 'page', { contents: "import './boot.js';\nimport './main.js';\n" }, context);
 
   const css = path.join(dist, 'css/site.css');
   const styles = hashedName(css, readFileSync(css));
