@@ -2,7 +2,7 @@
 // the two cores content-hashed names, bundles the page and its workers (tools/bundle.mjs), and
 // writes .br and .gz siblings next to the large text and wasm files.
 //
-// The hashed name (pkg/genlab_bg.<16 hex>.wasm) is what lets `genlab serve` send the 1.9 MB core
+// The hashed name (pkg/genlab_bg.<16 hex>.wasm) is what lets `genlab serve` send the 1.4 MB core
 // as `immutable`: new bytes get a new name, so a browser never has to ask again. The loaders of
 // the core are pointed at it: js/core.js (the page), widget/page.js (the page bundled for the
 // notebook widget) and pkg/genlab.js (wasm-bindgen's default, used by the benchmark page); the

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { openPage, useSite, ROOT } from './harness.mjs';
+import { SHIPPED } from '../../www/js/prefetch.js';
 
 const WWW = path.join(ROOT, 'www');
 
@@ -111,6 +112,28 @@ test('index.html preloads what boot.js imports, and the page fetches each of tho
   }
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('a link naming a shipped preset fetches its first file beside the core, once; the table matches the catalog', async () => {
+  for (const [hash, lab, file] of [['#halluc?preset=grid25', 'halluc', '/models/halluc/grid25.safetensors'], ['#qlae?preset=sprites-qlae', 'qlae', '/models/qlae/sprites-qlae.preview.json']]) {
+    const events = [];
+    const setup = (c) => {
+      c.on('request', (r) => events.push(['asked', new URL(r.url()).pathname]));
+      c.on('requestfinished', (r) => events.push(['done', new URL(r.url()).pathname]));
+    };
+    const { page, context, errors } = await openPage(site.browser, site.server.url + hash, { setup });
+    await waitIdle(page, lab);
+    const asked = events.findIndex(([what, name]) => what === 'asked' && name === file);
+    const coreDone = events.findIndex(([what, name]) => what === 'done' && isCore(`http://x${name}`));
+    assert.ok(asked >= 0 && asked < coreDone, `${file} was asked for before the core had downloaded`);
+    assert.equal(events.filter(([what, name]) => what === 'asked' && name === file).length, 1, `${file} fetched once`);
+    if (lab === 'halluc') assert.ok(await page.evaluate(() => window.genlab.views.halluc.trained > 0), 'the run started from the fetched weights');
+    // the presets prefetch.js knows are the catalog's presets with weights
+    const catalog = await page.evaluate(() => Object.fromEntries(['si', 'halluc', 'qlae'].map((l) => [l, window.genlab.views[l].presets.filter((p) => p.weights).map((p) => p.weights).sort()])));
+    for (const [l, names] of Object.entries(SHIPPED)) assert.deepEqual(names.map((n) => `models/${l}/${n}.safetensors`).sort(), catalog[l], l);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
 });
 
 test('switching views starts the next lab’s worker on the same download', async () => {

@@ -3,7 +3,7 @@
 // lab's worker starts when its view is first shown, on the page's one compiled core.
 import { loadCore, threadsProblem } from './core.js';
 import { hostApi } from './host.js';
-import { siteAddress, siteLink } from './site.js';
+import { endPrefetching, siteAddress, siteLink } from './site.js';
 import { LabWorker } from './lab-worker.js';
 import { decodeHash, isPlainObject, mergeLink } from './state.js';
 import { DataView } from './labs/data.js';
@@ -115,7 +115,7 @@ window.genlab = {
   ready: loadMenus().then(openLink).then(sayThreadsProblem).catch((err) => {
     document.body.dataset.state = 'error';
     showMessage(`GenLab could not start: ${err.message}`);
-  }),
+  }).finally(endPrefetching), // what the link's run did not take is not downloaded on
 };
 // Embedded: pause the shown lab while the widget is off screen, pick up where it was after.
 startEmbedding((visible) => {

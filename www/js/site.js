@@ -15,8 +15,42 @@ function siteUrl(path) {
   return new URL(`../${path}`, import.meta.url);
 }
 
-/** Fetches the site's file `path`. */
+/** Files asked for before the page needs them (`sitePrefetch`), by path, until taken. */
+const prefetched = new Map();
+/** Paths fetched so far: one asked for again is not fetched early a second time. */
+const fetched = new Set();
+/** Set once the page has opened its first link: a prefetch then comes too late to help. */
+let prefetching = true;
+
+/**
+ * Starts fetching the site's file `path` now, for the `siteFetch` that asks for it later (a
+ * link's preset weights while the core still downloads). Does nothing inside a host (the notebook
+ * widget hands over files itself) or for a file already asked for.
+ */
+export function sitePrefetch(path) {
+  if (host?.fetch || !prefetching || fetched.has(path)) return;
+  fetched.add(path);
+  const abort = new AbortController();
+  const response = fetch(siteUrl(path), { signal: abort.signal });
+  response.catch(() => {}); // an aborted one is never taken
+  prefetched.set(path, { response, abort });
+}
+
+/** Cancels what was fetched early and not taken (the link's run started from other weights). */
+export function endPrefetching() {
+  prefetching = false;
+  for (const { abort } of prefetched.values()) abort.abort();
+  prefetched.clear();
+}
+
+/** Fetches the site's file `path`, or takes its early fetch. */
 export function siteFetch(path) {
+  fetched.add(path);
+  const early = prefetched.get(path);
+  if (early) {
+    prefetched.delete(path);
+    return early.response;
+  }
   return host?.fetch ? host.fetch(path) : fetch(siteUrl(path));
 }
 
