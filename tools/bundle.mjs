@@ -18,7 +18,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The name with the first 16 hex digits of the content's SHA-256: `worker.3f9c0a1b2d4e5f60.js`. */
-function hashedName(file, bytes) {
+export function hashedName(file, bytes) {
   const { dir, name, ext } = path.parse(file);
   return path.join(dir, `${name}.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}${ext}`);
 }
@@ -103,8 +103,9 @@ export async function bundleSite(dist) {
   const page = await bundle(dist, 'page', { contents: "import './boot.js';\nimport './main.js';\n" }, context);
 
   const css = path.join(dist, 'css/site.css');
-  const styles = hashedName(css, readFileSync(css));
-  writeFileSync(styles, readFileSync(css));
+  const stylesheet = readFileSync(css);
+  const styles = hashedName(css, stylesheet);
+  writeFileSync(styles, stylesheet);
   const index = path.join(dist, 'index.html');
   let html = readFileSync(index, 'utf8');
   html = replaceOnce(html, '<link rel="stylesheet" href="css/site.css">', `<link rel="stylesheet" href="${path.relative(dist, styles)}">`);

@@ -10,11 +10,10 @@
 // line, or this fails loudly. The siblings are compressed once at the highest
 // levels, for any server that sends precompressed files (`genlab serve` does, by the browser's
 // Accept-Encoding); a sibling is kept only when it saves at least a tenth.
-import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { bundleSite } from './bundle.mjs';
+import { bundleSite, hashedName, replaceOnce } from './bundle.mjs';
 
 const COMPRESSIBLE = new Set(['.html', '.css', '.js', '.mjs', '.json', '.svg', '.wasm', '.md', '.qmd', '.txt']);
 const MIN_SIZE = 1024;
@@ -28,10 +27,7 @@ if (!wasm || !threadedWasm || !dist) {
 
 /** Replaces the one occurrence of `from` in `file`. */
 function rewrite(file, from, to) {
-  const text = readFileSync(file, 'utf8');
-  const count = text.split(from).length - 1;
-  if (count !== 1) throw new Error(`${file}: expected ${from} once, found it ${count} times`);
-  writeFileSync(file, text.replace(from, to));
+  writeFileSync(file, replaceOnce(readFileSync(file, 'utf8'), from, to, file));
 }
 
 function* walk(dir) {
@@ -55,7 +51,7 @@ const gzip = (bytes) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION, m
 /** Writes `wasm` into DIST/`dir` under a name from its content; returns the name. */
 function place(wasm, dir) {
   const bytes = readFileSync(wasm);
-  const name = `genlab_bg.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.wasm`;
+  const name = hashedName('genlab_bg.wasm', bytes);
   writeFileSync(path.join(dist, dir, name), bytes);
   rewrite(path.join(dist, dir, 'genlab.js'), "new URL('genlab_bg.wasm', import.meta.url)", `new URL('${name}', import.meta.url)`);
   return name;
