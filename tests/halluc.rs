@@ -449,6 +449,89 @@ fn layer_norm_gives_the_bits_of_summing_one_row_at_a_time() {
     }
 }
 
+/// The LayerNorm gradient sums several rows side by side too; ∂x, ∂γ and ∂β must have the bits
+/// of the row-at-a-time formula (links to runs trained in the page replay with it), for row
+/// counts that do and do not fill the side-by-side blocks, and both slopes.
+#[test]
+fn layer_norm_gradient_gives_the_bits_of_one_row_at_a_time() {
+    use candle_core::{Device, Tensor, Var};
+    use genlab::nn::{layer_norm::LayerNorm, params::Params};
+    let dev = &Device::Cpu;
+    let mut rng = genlab::rng::Rng::new(11);
+    for (rows, d, slope) in [
+        (13usize, 128usize, 0.02f32),
+        (8, 5, 0.02),
+        (3, 1, 1.0),
+        (17, 64, 1.0),
+    ] {
+        let mut p = Params::new();
+        let ln = LayerNorm::new("ln", d, &mut p).unwrap();
+        let (gamma, beta) = (rng.normal_vec(d), rng.normal_vec(d));
+        p.restore(&[
+            Tensor::new(gamma.as_slice(), dev).unwrap(),
+            Tensor::new(beta.as_slice(), dev).unwrap(),
+        ])
+        .unwrap();
+        let x: Vec<f32> = rng
+            .normal_vec(rows * d)
+            .iter()
+            .map(|v| 2.0 * v - 0.3)
+            .collect();
+        let weights = rng.normal_vec(rows * d);
+        // the loss Σ w·y, so the output gradient is w
+        let xv = Var::from_vec(x.clone(), (rows, d), dev).unwrap();
+        let y = ln.forward_leaky(xv.as_tensor(), slope).unwrap();
+        let yv = y.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let w = Tensor::from_vec(weights.clone(), (rows, d), dev).unwrap();
+        let grads = y.mul(&w).unwrap().sum_all().unwrap().backward().unwrap();
+        let got = |t: &Tensor| {
+            grads
+                .get(t)
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap()
+        };
+        let (gx, gg, gb) = (
+            got(xv.as_tensor()),
+            got(p.get("ln.weight").unwrap()),
+            got(p.get("ln.bias").unwrap()),
+        );
+        // one row at a time, each sum in order from 0
+        let (mut want_x, mut want_g, mut want_b) = (vec![], vec![0f32; d], vec![0f32; d]);
+        for ((row, yr), wr) in x.chunks(d).zip(yv.chunks(d)).zip(weights.chunks(d)) {
+            let mean = row.iter().sum::<f32>() / d as f32;
+            let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / d as f32;
+            let r = 1.0 / (var + 1e-5).sqrt();
+            let xhat: Vec<f32> = row.iter().map(|v| (v - mean) * r).collect();
+            let gz: Vec<f32> = yr
+                .iter()
+                .zip(wr)
+                .map(|(y, w)| if *y > 0.0 { *w } else { slope * w })
+                .collect();
+            let gxhat: Vec<f32> = gz.iter().zip(&gamma).map(|(g, c)| g * c).collect();
+            let (mut mean_g, mut mean_gx) = (0f32, 0f32);
+            for j in 0..d {
+                want_g[j] += gz[j] * xhat[j];
+                want_b[j] += gz[j];
+                mean_g += gxhat[j];
+                mean_gx += gxhat[j] * xhat[j];
+            }
+            let (mean_g, mean_gx) = (mean_g / d as f32, mean_gx / d as f32);
+            want_x.extend((0..d).map(|j| r * (gxhat[j] - mean_g - xhat[j] * mean_gx)));
+        }
+        for (name, have, want) in [("x", gx, want_x), ("γ", gg, want_g), ("β", gb, want_b)] {
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(&have),
+                bits(&want),
+                "{rows} rows of {d}, slope {slope}: ∂{name} differs"
+            );
+        }
+    }
+}
+
 #[test]
 fn training_lowers_the_noise_prediction_loss() {
     let config: genlab::halluc::config::HallucConfig = genlab::config::from_json(

@@ -15,7 +15,7 @@
 //! ```
 use super::params::{Group, Params};
 use super::storage::contiguous_f32;
-use candle_core::{CpuStorage, CustomOp3, DType, Device, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp3, DType, Device, Layout, Result, Shape, Storage, Tensor};
 
 const EPS: f32 = 1e-5;
 
@@ -193,47 +193,106 @@ impl CustomOp3 for NormLeaky {
         y: &Tensor,
         grad_y: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let (xs, ys, gs) = (
-            x.flatten_all()?.to_vec1::<f32>()?,
-            y.flatten_all()?.to_vec1::<f32>()?,
-            grad_y.flatten_all()?.to_vec1::<f32>()?,
+        let (x, gamma, y, grad_y) = (
+            x.contiguous()?,
+            gamma.contiguous()?,
+            y.contiguous()?,
+            grad_y.contiguous()?,
         );
-        let gamma_v = gamma.to_vec1::<f32>()?;
-        let d = gamma_v.len();
-        let (mut gx, mut gg, mut gb) = (vec![0f32; xs.len()], vec![0f32; d], vec![0f32; d]);
-        let (mut xhat, mut gxhat) = (vec![0f32; d], vec![0f32; d]);
-        let rows = xs
-            .chunks_exact(d)
-            .zip(ys.chunks_exact(d))
-            .zip(gs.chunks_exact(d))
-            .zip(gx.chunks_exact_mut(d));
-        for ((((row, yr), gr), gxr), (mean, r)) in rows.zip(row_stats(&xs, d, self.eps)) {
-            for (h, v) in xhat.iter_mut().zip(row) {
-                *h = (v - mean) * r;
-            }
-            let (mut mean_g, mut mean_gx) = (0f32, 0f32);
-            for j in 0..d {
-                let gz = if yr[j] > 0.0 {
-                    gr[j]
-                } else {
-                    self.slope * gr[j]
-                };
-                gg[j] += gz * xhat[j];
-                gb[j] += gz;
-                gxhat[j] = gz * gamma_v[j];
-                mean_g += gxhat[j];
-                mean_gx += gxhat[j] * xhat[j];
-            }
-            let (mean_g, mean_gx) = (mean_g / d as f32, mean_gx / d as f32);
-            for j in 0..d {
-                gxr[j] = r * (gxhat[j] - mean_g - xhat[j] * mean_gx);
-            }
+        let (xs, xl) = x.storage_and_layout();
+        let (ys, yl) = y.storage_and_layout();
+        let (gs, gl) = grad_y.storage_and_layout();
+        let (cs, cl) = gamma.storage_and_layout();
+        let (Storage::Cpu(xs), Storage::Cpu(ys), Storage::Cpu(gs), Storage::Cpu(cs)) =
+            (&*xs, &*ys, &*gs, &*cs)
+        else {
+            candle_core::bail!("layer norm: GenLab computes on the CPU only")
+        };
+        let op = "layer norm gradient";
+        let (xv, yv, gv, gamma_v) = (
+            contiguous_f32(xs, xl, op)?,
+            contiguous_f32(ys, yl, op)?,
+            contiguous_f32(gs, gl, op)?,
+            contiguous_f32(cs, cl, op)?,
+        );
+        if yv.len() != xv.len() || gv.len() != xv.len() {
+            candle_core::bail!("{op}: input, output and gradient sizes differ");
         }
-        let dev = x.device();
+        let (gx, gg, gb) = norm_leaky_grad(xv, yv, gv, gamma_v, self.slope, self.eps);
+        let (dev, d) = (x.device(), gamma_v.len());
         Ok((
             Some(Tensor::from_vec(gx, x.shape(), dev)?),
             Some(Tensor::from_vec(gg, d, dev)?),
             Some(Tensor::from_vec(gb, d, dev)?),
         ))
     }
+}
+
+/// [`NormLeaky`]'s gradients (∂x, ∂γ, ∂β) for input `x`, output `y` and output gradient `g`.
+/// Each row's two sums, Σ g_x̂ and Σ g_x̂·x̂, run in order from 0 as one row at a time would (the
+/// same bits), but [`LANES`] rows go side by side as in [`row_stats`]; the element-wise work
+/// goes a row at a time, ∂γ and ∂β adding the rows in order. Summed a row at a time, the two
+/// sums held every element's work to one lane.
+fn norm_leaky_grad(
+    x: &[f32],
+    y: &[f32],
+    g: &[f32],
+    gamma: &[f32],
+    slope: f32,
+    eps: f32,
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let d = gamma.len();
+    let (mut gx, mut gg, mut gb) = (vec![0f32; x.len()], vec![0f32; d], vec![0f32; d]);
+    if d == 0 {
+        return (gx, gg, gb);
+    }
+    let stats = row_stats(x, d, eps);
+    // x̂ and g_x̂ of the block's rows, a row after another; the sums' terms column by column
+    let (mut xhat, mut gxhat) = (vec![0f32; LANES * d], vec![0f32; LANES * d]);
+    let (mut terms_g, mut terms_gx) = (vec![[0f32; LANES]; d], vec![[0f32; LANES]; d]);
+    for (b, ((xb, yb), gb_rows)) in x
+        .chunks(LANES * d)
+        .zip(y.chunks(LANES * d))
+        .zip(g.chunks(LANES * d))
+        .enumerate()
+    {
+        let rows = xb.len() / d;
+        let block = &stats[b * LANES..b * LANES + rows];
+        for (k, &(mean, r)) in block.iter().enumerate() {
+            let span = k * d..(k + 1) * d;
+            let (xh, gh) = (&mut xhat[span.clone()], &mut gxhat[span.clone()]);
+            let (xr, yr, gr) = (&xb[span.clone()], &yb[span.clone()], &gb_rows[span]);
+            for j in 0..d {
+                xh[j] = (xr[j] - mean) * r;
+                let gz = if yr[j] > 0.0 { gr[j] } else { slope * gr[j] };
+                gg[j] += gz * xh[j];
+                gb[j] += gz;
+                gh[j] = gz * gamma[j];
+            }
+            for j in 0..d {
+                terms_g[j][k] = gh[j];
+                terms_gx[j][k] = gh[j] * xh[j];
+            }
+        }
+        let (mut sum_g, mut sum_gx) = ([0f32; LANES], [0f32; LANES]);
+        for (tg, tgx) in terms_g.iter().zip(&terms_gx) {
+            for k in 0..LANES {
+                sum_g[k] += tg[k];
+                sum_gx[k] += tgx[k];
+            }
+        }
+        let out = &mut gx[b * LANES * d..][..rows * d];
+        for (k, ((o, &(_, r)), (xh, gh))) in out
+            .chunks_exact_mut(d)
+            .zip(block)
+            .zip(xhat.chunks_exact(d).zip(gxhat.chunks_exact(d)))
+            .enumerate()
+        {
+            let (mean_g, mean_gx) = (sum_g[k] / d as f32, sum_gx[k] / d as f32);
+            for j in 0..d {
+                o[j] = r * (gh[j] - mean_g - xh[j] * mean_gx);
+            }
+        }
+    }
+    (gx, gg, gb)
 }
