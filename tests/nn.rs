@@ -14,6 +14,8 @@ use genlab::rng::Rng;
 
 mod common;
 use common::*;
+#[path = "common/leaky_relu.rs"]
+mod leaky_relu_check;
 #[path = "common/silu.rs"]
 mod silu_check;
 
@@ -211,6 +213,11 @@ fn inference_path_matches_the_candle_forward_for_every_activation() {
     let (_, mlp) = build(&cfg(3, &[8], 2, Activation::Relu), 5);
     assert!(mlp.infer(&[0.0; 4]).is_err(), "4 values are not rows of 3");
     assert!(mlp.infer(&[]).unwrap().is_empty());
+}
+
+#[test]
+fn leaky_relu_op_is_bit_identical_to_candles_forward_and_gradient() {
+    leaky_relu_check::assert_leaky_relu_matches_candle(100_001);
 }
 
 #[test]

@@ -16,6 +16,8 @@ use genlab::rng::Rng;
 use genlab::wasm::{DataLab, HallucLab, InterpolantLab};
 use wasm_bindgen::JsValue;
 
+#[path = "common/leaky_relu.rs"]
+mod leaky_relu_check;
 #[path = "common/silu.rs"]
 mod silu_check;
 
@@ -312,6 +314,11 @@ fn four_lane_exp_is_wasms_expf_bit_for_bit() {
             );
         }
     }
+}
+
+#[wasm_bindgen_test]
+fn leaky_relu_op_is_bit_identical_to_candles_forward_and_gradient() {
+    leaky_relu_check::assert_leaky_relu_matches_candle(100_001);
 }
 
 #[wasm_bindgen_test]

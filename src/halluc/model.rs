@@ -62,7 +62,7 @@ fn xavier(
 }
 
 fn lrelu(x: &Tensor) -> Result<Tensor> {
-    candle_nn::ops::leaky_relu(x, SLOPE as f64)
+    crate::nn::leaky_relu::leaky_relu(x, SLOPE as f64)
 }
 
 impl NoiseNet {

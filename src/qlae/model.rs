@@ -22,7 +22,7 @@ use candle_nn::Linear;
 const LEAKY_SLOPE: f64 = 0.01;
 
 fn leaky(x: &Tensor) -> Result<Tensor> {
-    candle_nn::ops::leaky_relu(x, LEAKY_SLOPE)
+    crate::nn::leaky_relu::leaky_relu(x, LEAKY_SLOPE)
 }
 
 /// A dense layer with its optional LayerNorm.

@@ -44,7 +44,7 @@ impl Activation {
             Self::Silu => super::silu::silu(x),
             Self::Tanh => x.tanh(),
             Self::Gelu => x.gelu_erf(),
-            Self::LeakyRelu => candle_nn::ops::leaky_relu(x, LEAKY_SLOPE),
+            Self::LeakyRelu => super::leaky_relu::leaky_relu(x, LEAKY_SLOPE),
         }
     }
 

@@ -10,6 +10,7 @@ pub mod expf;
 pub mod guard;
 pub mod im2col;
 pub mod layer_norm;
+pub mod leaky_relu;
 pub mod linear;
 pub mod matmul;
 pub mod mlp;
