@@ -1,13 +1,14 @@
-//! What a latent-quantization run costs ([`crate::budget`]). Convolutions dominate: each keeps
-//! its input unfolded (k²·c_in values per output pixel) besides its output. Measured at the
-//! peak of a step, 1.67 f32 per such value and image (32×32 and 64×64 images, 2–3 conv layers
-//! each way of 32–64 channels, batch 64–256), so 2; and MLP nets hold about 42 f32 per pixel
-//! and image (the reconstruction loss's terms), so 48.
+//! What a latent-quantization run costs ([`crate::budget`]). Convolutions dominate, counted by
+//! their unfolded input (k²·c_in values per output pixel) and output. Measured at the peak of a
+//! step, 0.55–0.7 f32 per such value and image (32×32 sprites and shapes, 2–3 conv layers each
+//! way of 16–64 channels, batch 64–256; 1.67 before the convolution stopped keeping its unfolded
+//! input and LeakyReLU became one op), so 0.8; and MLP nets hold about 42 f32 per pixel and image
+//! (the reconstruction loss's terms), so 48.
 use super::config::QlaeConfig;
 use crate::budget::{f32_bytes, grouped, Budget, Estimate, BASE_BYTES, BYTES_PER_PARAM};
 
 /// f32 values held per unfolded input or output value of a convolution, per image.
-const PER_CONV_VALUE: f64 = 2.0;
+const PER_CONV_VALUE: f64 = 0.8;
 /// f32 values held per pixel and image by the loss and the MLP ends.
 const PER_PIXEL: f64 = 48.0;
 /// f32 values held per dense unit and image.

@@ -22,7 +22,11 @@ use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tenso
 
 /// max(x, 0) + min(x, 0)·`slope`, element by element, as candle-nn's `leaky_relu` computes it
 /// (`slope` is rounded to f32 as candle's affine op rounds it).
+/// A strided `x` takes candle-nn's ops: copying it first would add a node to the graph.
 pub fn leaky_relu(x: &Tensor, slope: f64) -> Result<Tensor> {
+    if !x.is_contiguous() {
+        return candle_nn::ops::leaky_relu(x, slope);
+    }
     x.apply_op1(LeakyRelu {
         slope: slope as f32,
     })
