@@ -381,24 +381,38 @@ fn fused_layer_norm_matches_stock_ops_and_finite_differences() {
     }
 }
 
+/// A LayerNorm of width `d` with Gaussian γ and β, its parameter store, and γ and β.
+fn random_layer_norm(
+    d: usize,
+    rng: &mut genlab::rng::Rng,
+) -> (
+    genlab::nn::layer_norm::LayerNorm,
+    genlab::nn::params::Params,
+    Vec<f32>,
+    Vec<f32>,
+) {
+    use candle_core::{Device, Tensor};
+    let mut p = genlab::nn::params::Params::new();
+    let ln = genlab::nn::layer_norm::LayerNorm::new("ln", d, &mut p).unwrap();
+    let (gamma, beta) = (rng.normal_vec(d), rng.normal_vec(d));
+    p.restore(&[
+        Tensor::new(gamma.as_slice(), &Device::Cpu).unwrap(),
+        Tensor::new(beta.as_slice(), &Device::Cpu).unwrap(),
+    ])
+    .unwrap();
+    (ln, p, gamma, beta)
+}
+
 /// LayerNorm sums several rows side by side for speed; each row's sums must still run in order,
 /// so its output has the bits of the row-at-a-time formula (the shipped weights were trained
 /// with it), for row counts that do and do not fill the side-by-side blocks.
 #[test]
 fn layer_norm_gives_the_bits_of_summing_one_row_at_a_time() {
     use candle_core::{Device, Tensor};
-    use genlab::nn::{layer_norm::LayerNorm, params::Params};
     let dev = &Device::Cpu;
     let mut rng = genlab::rng::Rng::new(7);
     for (rows, d) in [(13usize, 128usize), (8, 5), (3, 1), (17, 64)] {
-        let mut p = Params::new();
-        let ln = LayerNorm::new("ln", d, &mut p).unwrap();
-        let (gamma, beta) = (rng.normal_vec(d), rng.normal_vec(d));
-        p.restore(&[
-            Tensor::new(gamma.as_slice(), dev).unwrap(),
-            Tensor::new(beta.as_slice(), dev).unwrap(),
-        ])
-        .unwrap();
+        let (ln, _, gamma, beta) = random_layer_norm(d, &mut rng);
         let x: Vec<f32> = rng
             .normal_vec(rows * d)
             .iter()
@@ -455,7 +469,6 @@ fn layer_norm_gives_the_bits_of_summing_one_row_at_a_time() {
 #[test]
 fn layer_norm_gradient_gives_the_bits_of_one_row_at_a_time() {
     use candle_core::{Device, Tensor, Var};
-    use genlab::nn::{layer_norm::LayerNorm, params::Params};
     let dev = &Device::Cpu;
     let mut rng = genlab::rng::Rng::new(11);
     for (rows, d, slope) in [
@@ -464,14 +477,7 @@ fn layer_norm_gradient_gives_the_bits_of_one_row_at_a_time() {
         (3, 1, 1.0),
         (17, 64, 1.0),
     ] {
-        let mut p = Params::new();
-        let ln = LayerNorm::new("ln", d, &mut p).unwrap();
-        let (gamma, beta) = (rng.normal_vec(d), rng.normal_vec(d));
-        p.restore(&[
-            Tensor::new(gamma.as_slice(), dev).unwrap(),
-            Tensor::new(beta.as_slice(), dev).unwrap(),
-        ])
-        .unwrap();
+        let (ln, p, gamma, _) = random_layer_norm(d, &mut rng);
         let x: Vec<f32> = rng
             .normal_vec(rows * d)
             .iter()
