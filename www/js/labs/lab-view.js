@@ -260,8 +260,11 @@ export class LabView {
     try {
       let left = total;
       while (left > 0 && !this.stopping) {
-        // segments end on multiples of `segment`, also after a pause at an odd step
-        const k = Math.min(this.segment - (this.trained % this.segment), left);
+        // segments end on multiples of `segment`, also after a pause at an odd step; the first
+        // request of a paced run is just the pace's steps, so a long run stops there exactly
+        // (a cancel sent on the pace's progress could land chunks later)
+        let k = Math.min(this.segment - (this.trained % this.segment), left);
+        if (!paced) k = Math.min(k, PACE_STEPS);
         const replies = await Promise.all(this.runs.map((run) => run.worker.request({ type: 'train', k, chunk: 10, ...this.trainRequest() }, (m) => {
           if (m.type !== 'progress') return;
           this.recordLosses(run, m.losses);
