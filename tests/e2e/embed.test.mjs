@@ -13,7 +13,14 @@ const site = useSite();
 async function widgetFrame(page, id, state = 'visible') {
   const handle = await page.waitForSelector(`#${id} iframe`, { state, timeout: 60_000 });
   const frame = await handle.contentFrame();
-  await frame.waitForFunction(() => ['ready', 'error'].includes(document.body?.dataset.state) && window.genlab?.views, null, { timeout: 120_000 });
+  await frame.waitForFunction(() => ['ready', 'error'].includes(document.body?.dataset.state) && window.genlab?.views, null, { timeout: 120_000 }).catch(async (err) => {
+    // how far the widget's page got, so that a failure says where its start stopped
+    const seen = await Promise.race([
+      frame.evaluate(() => ({ url: location.href, state: document.body?.dataset.state, startup: globalThis.genlabStartup })),
+      new Promise((resolve) => setTimeout(() => resolve('no answer in 5 s'), 5000)),
+    ]).catch((e) => `unreadable: ${e.message}`);
+    throw new Error(`widget ${id} never became ready; its page showed ${JSON.stringify(seen)}`, { cause: err });
+  });
   return frame;
 }
 

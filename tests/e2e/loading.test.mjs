@@ -50,6 +50,9 @@ async function waitIdle(page, lab) {
   await page.evaluate(() => window.genlab.ready);
 }
 
+/** The steps of the page's start it recorded (www/js/startup.js), without their times. */
+const startSteps = async (page) => (await page.evaluate(() => globalThis.genlabStartup)).map((s) => s.replace(/^\d+ ms: /, ''));
+
 const message = (page) => page.evaluate(() => {
   const m = document.getElementById('message');
   return m.hidden ? '' : m.textContent;
@@ -62,6 +65,11 @@ for (const [hash, lab] of [['', 'data'], ['#data', 'data'], ['#si', 'si'], ['#ha
     assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
     assert.equal(counts.downloads, 1, 'core downloads');
     assert.equal(counts.labWorkers, 1, 'lab workers started');
+    // the record of the start has its steps, in their order, for the one worker
+    const order = ['core: compiled', 'worker 1: core sent', 'worker 1: core received', 'worker 1: core instantiated', 'link opened'];
+    const steps = await startSteps(page);
+    assert.deepEqual(steps.filter((s) => order.includes(s)), order, steps.join('; '));
+    assert.ok(steps.every((s) => !s.startsWith('worker 2')), steps.join('; '));
     assert.deepEqual(errors, []);
     await context.close();
   });

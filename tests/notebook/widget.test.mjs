@@ -71,6 +71,7 @@ async function settled(frame, selector, expr = 'true') {
       return {
         body: document.body.dataset.state, lab, preset: state?.preset, step: state?.step, message: state?.message,
         status: document.getElementById(`${lab}-status`)?.textContent, placeholder: document.querySelector(sel)?.dataset.placeholder,
+        startup: globalThis.genlabStartup,
       };
     }, selector).catch((e) => `unreadable: ${e.message}`);
     throw new Error(`${selector} never settled with ${expr}; the page showed ${JSON.stringify(seen)}`, { cause: err });

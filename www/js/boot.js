@@ -5,6 +5,9 @@
 import { loadCore } from './core.js';
 import { startEarly } from './lab-worker.js';
 import { prefetchLinkFile } from './prefetch.js';
+import { stage } from './startup.js';
+
+stage('boot.js runs');
 
 loadCore().catch(() => {}); // a failure reaches the page through the lab worker's first request
 prefetchLinkFile();

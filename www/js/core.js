@@ -9,6 +9,7 @@
 // memory. Only one of the two is downloaded. Both compute the same bits.
 import { current, ended, track } from './downloads.js';
 import { siteFetch, siteParams } from './site.js';
+import { stage } from './startup.js';
 
 // From the site's root, so the site also works from a sub-folder of any static host. `make dist`
 // rewrites these names to the cores' content-hashed copies (tools/dist.mjs), which browsers may keep.
@@ -52,6 +53,7 @@ let compiled = null;
 export function loadCore() {
   // a failed download is tried again by the next worker that starts (the next view shown)
   compiled ??= compile().catch((err) => {
+    stage(`core: failed (${err.message})`);
     compiled = null;
     throw err;
   });
@@ -65,16 +67,17 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * On a static host's first visit, coi-serviceworker (which `make dist` adds to the pages) is about
  * to reload the page as a cross-origin isolated one: the single-threaded core would be downloaded
  * for nothing. Waits for that reload, a few seconds at most: a browser that cannot run the service
- * worker (a private window, say) goes on with the single-threaded core.
+ * worker (a private window, say) goes on with the single-threaded core. Returns null, not a
+ * promise, when there is nothing to wait for.
  */
-async function awaitIsolationReload() {
+function isolationReload() {
   const sw = globalThis.navigator?.serviceWorker;
-  if (coreThreads || !sw || !globalThis.document?.querySelector('script[src$="coi-serviceworker.js"]')) return;
+  if (coreThreads || !sw || !globalThis.document?.querySelector('script[src$="coi-serviceworker.js"]')) return null;
   // Served through the service worker, yet not isolated: a browser it cannot isolate. (One that
   // only took control of this page while it loaded is about to reload it.)
-  if (sw.controller && servedByServiceWorker()) return;
-  const active = await Promise.race([sw.ready.then(() => true), sleep(3000).then(() => false)]);
-  if (active) await sleep(5000);
+  if (sw.controller && servedByServiceWorker()) return null;
+  return Promise.race([sw.ready.then(() => true), sleep(3000).then(() => false)])
+    .then((active) => active && sleep(5000));
 }
 
 /** Whether this page's own navigation went through a service worker. */
@@ -83,8 +86,13 @@ function servedByServiceWorker() {
 }
 
 async function compile() {
-  await awaitIsolationReload();
+  // Without a reload to wait for, the download starts within this call. Behind even an `await` of
+  // nothing it started only once main.js's module had run (40–50 ms later, seen in startup.js's
+  // record of a cold load).
+  const reload = isolationReload();
+  if (reload) await reload;
   const core = coreThreads ? THREADED_CORE : CORE;
+  stage(`core: downloading ${core}`);
   let response;
   try {
     response = await siteFetch(core);
@@ -99,9 +107,11 @@ async function compile() {
   // serves another one gets the slower path, from the same download.
   const type = response.headers.get('Content-Type')?.split(';')[0].trim().toLowerCase();
   try {
-    return type === 'application/wasm'
+    const module = type === 'application/wasm'
       ? await WebAssembly.compileStreaming(response)
       : await WebAssembly.compile(await response.arrayBuffer());
+    stage('core: compiled');
+    return module;
   } catch (err) {
     ended(current('core'));
     throw new Error(`the GenLab core could not be loaded (${err.message})`, { cause: err });

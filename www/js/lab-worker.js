@@ -8,9 +8,13 @@
 import { coreThreads, loadCore } from './core.js';
 import { outOfMemory } from './out-of-memory.js';
 import { siteWorker } from './site.js';
+import { stage } from './startup.js';
 
 /** The lab worker's script, with the threaded core's pool size. */
 const workerScript = () => (coreThreads ? `js/worker.js?threads=${coreThreads}` : 'js/worker.js');
+
+/** How many LabWorkers have started, to tell their steps apart in the start's record. */
+let count = 0;
 
 /** A worker whose scripts started loading early (`startEarly`), for the first LabWorker to start. */
 let early = null;
@@ -48,15 +52,18 @@ export class LabWorker {
 
   start() {
     const worker = early ?? siteWorker(workerScript());
+    const name = `worker ${++count}`;
+    stage(`${name}: ${early ? 'taken, its scripts loading since boot.js' : 'started'}`);
     early = null;
     started = true;
     this.worker = worker;
+    this.name = name;
     worker.onmessage = ({ data }) => this.dispatch(data);
     worker.onerror = (e) => this.crash(e.message || 'the worker failed to start');
     const watchdog = coreThreads ? this.watch() : undefined;
     // the worker holds its requests until the core comes (or fails them with why it did not)
     loadCore().then(
-      (module) => worker.postMessage({ type: 'core', module, watchdog }),
+      (module) => { stage(`${name}: core sent`); worker.postMessage({ type: 'core', module, watchdog }); },
       (err) => worker.postMessage({ type: 'core', error: err.message }),
     );
   }
@@ -80,11 +87,13 @@ export class LabWorker {
   }
 
   dispatch(msg) {
+    if (msg.type === 'stage') return stage(`${this.name}: ${msg.stage}`);
     if (msg.type === 'fatal') return this.crash(msg.message);
     this.listeners.get(msg.id)?.(msg);
   }
 
   crash(message) {
+    stage(`${this.name}: crashed (${message})`);
     for (const listener of this.listeners.values()) listener({ type: 'error', message });
     this.listeners.clear();
     this.hooks.onFatal?.(message);

@@ -12,6 +12,9 @@ import { HallucinationView } from './labs/hallucinations.js';
 import { QlaeView } from './labs/qlae.js';
 import { clearSaved, savedConfig } from './ui/saved.js';
 import { startEmbedding } from './ui/embed.js';
+import { stage } from './startup.js';
+
+stage('main.js runs');
 
 // The banner stays in sight while the page scrolls (a link opens scrolled to its lab, below it)
 // until the next message replaces it or the learner dismisses it.
@@ -112,7 +115,7 @@ window.genlab = {
   /** For a page that holds this one (the notebook widget). */
   host: hostApi(views, show, startingConfig),
   /** Resolves once the first link has been opened. */
-  ready: loadMenus().then(openLink).then(sayThreadsProblem).catch((err) => {
+  ready: loadMenus().then(openLink).then(sayThreadsProblem).then(() => stage('link opened')).catch((err) => {
     document.body.dataset.state = 'error';
     showMessage(`GenLab could not start: ${err.message}`);
   }).finally(endPrefetching), // what the link's run did not take is not downloaded on

@@ -32,6 +32,7 @@
 //              {type:'density', id, extent, w, h} → {type:'density', id, values, w, h}
 //      bench:  {type:'run', id, k}              → {type:'progress', id, step, total, loss}… then {type:'ran', id, steps, loss}
 //              {type:'protocol', id, label, steps, reps} → {type:'phase', id, text}… then {type:'protocol', id, result}
+// Out as it starts: {type:'stage', stage}       each step of its start, for the page's record (startup.js).
 // Out on failure: {type:'error', id, message} for a bad request (the session is kept);
 //                 {type:'fatal', message} when the wasm instance died (the page restarts us).
 // Relative, so the site also works from a sub-folder of any static host (`make dist`).
@@ -44,6 +45,7 @@ import qlae from './worker/qlae.js';
 import si from './worker/si.js';
 
 const LABS = { data, si, halluc, qlae, bench };
+postMessage({ type: 'stage', stage: 'scripts loaded' });
 const { default: init, allocationFailure, debugExhaustMemory, debugPanic, memoryBytes } = glue;
 
 // The page compiles the core once and sends it to every worker it starts ({type:'core'}), so
@@ -54,7 +56,12 @@ const received = new Promise((resolve, reject) => {
   receiveCore = (msg) => (msg.error ? reject(new Error(msg.error)) : resolve(msg));
 });
 const compiled = received.then(({ module }) => module);
-const instantiated = received.then(({ module }) => init({ module_or_path: module }));
+const instantiated = received.then(async ({ module }) => {
+  postMessage({ type: 'stage', stage: 'core received' });
+  const exports = await init({ module_or_path: module });
+  postMessage({ type: 'stage', stage: 'core instantiated' });
+  return exports;
+});
 // The threaded core's pool starts before anything computes: rayon's first use fixes its size.
 // Starting its threads took 80–170 ms of a cold page load here, so the catalog, which only reads
 // the core's tables, does not wait for them (`beforePool`).
@@ -63,6 +70,7 @@ const ready = received.then(async ({ watchdog }) => {
   if (!threads) return;
   await glue.initThreadPool(threads);
   glue.watchPool(watchdog);
+  postMessage({ type: 'stage', stage: `pool of ${threads} threads started` });
 });
 /** The configured lab's module and its session. */
 let lab = null;
