@@ -66,9 +66,11 @@ for (const [hash, lab] of [['', 'data'], ['#data', 'data'], ['#si', 'si'], ['#ha
     assert.equal(counts.downloads, 1, 'core downloads');
     assert.equal(counts.labWorkers, 1, 'lab workers started');
     // the record of the start has its steps, in their order, for the one worker
-    const order = ['core: compiled', 'worker 1: core sent', 'worker 1: core received', 'worker 1: core instantiated', 'link opened'];
+    const plot = { data: 'samples-canvas', si: 'si-canvas', halluc: 'halluc-canvas', qlae: 'qlae-recon' }[lab];
+    const order = ['core: compiled', 'worker 1: core sent', 'worker 1: core received', 'worker 1: core instantiated', `${plot}: placeholder ended`];
     const steps = await startSteps(page);
     assert.deepEqual(steps.filter((s) => order.includes(s)), order, steps.join('; '));
+    assert.ok(steps.includes('link opened'), steps.join('; '));
     assert.ok(steps.every((s) => !s.startsWith('worker 2')), steps.join('; '));
     assert.deepEqual(errors, []);
     await context.close();

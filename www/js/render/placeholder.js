@@ -9,6 +9,7 @@
 // (a chosen sample's trajectory) is then left empty as before, not "loading" for ever.
 import { downloads, seen, slowness, started } from '../downloads.js';
 import { placeholders } from './viewport.js';
+import { stage } from '../startup.js';
 
 /** Bytes for a learner: kB below one MB (of the total, when known), else MB with one decimal. */
 function amount(received, total) {
@@ -92,6 +93,7 @@ export class Placeholder {
   constructor(canvas, { follows = null } = {}) {
     this.canvas = canvas;
     this.followers = [];
+    this.leads = !follows;
     follows?.followers.push(this);
     placeholders.set(canvas, this);
     this.label = canvas.getAttribute('aria-label');
@@ -124,6 +126,7 @@ export class Placeholder {
   stop({ clear = false } = {}) {
     if (!this.active) return;
     this.active = false;
+    if (this.leads) stage(`${this.canvas.id}: placeholder ended`);
     placeholders.delete(this.canvas);
     if (clear) this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
     for (const follower of this.followers) follower.stop({ clear: true });
