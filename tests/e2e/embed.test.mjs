@@ -9,14 +9,21 @@ import { GENLAB_BIN, openPage, useSite } from './harness.mjs';
 
 const site = useSite();
 
+/**
+ * How a test polls inside a widget's frame: on a timer. Playwright's default polls on animation
+ * frames, which Chromium does not run while it throttles an iframe's rendering; a slide's widget
+ * once stayed unseen for 120 s although its page had been ready since 8.4 s (its start record).
+ */
+const POLL = 250;
+
 /** The page inside widget `id` (shown, unless `state` says 'attached'), once its lab is idle. */
 async function widgetFrame(page, id, state = 'visible') {
   const handle = await page.waitForSelector(`#${id} iframe`, { state, timeout: 60_000 });
   const frame = await handle.contentFrame();
-  await frame.waitForFunction(() => ['ready', 'error'].includes(document.body?.dataset.state) && window.genlab?.views, null, { timeout: 120_000 }).catch(async (err) => {
+  await frame.waitForFunction(() => ['ready', 'error'].includes(document.body?.dataset.state) && window.genlab?.views, null, { timeout: 120_000, polling: POLL }).catch(async (err) => {
     // how far the widget's page got, so that a failure says where its start stopped
     const seen = await Promise.race([
-      frame.evaluate(() => ({ url: location.href, state: document.body?.dataset.state, startup: globalThis.genlabStartup })),
+      frame.evaluate(() => ({ url: location.href, state: document.body?.dataset.state, views: Boolean(window.genlab?.views), visibility: document.visibilityState, startup: globalThis.genlabStartup })),
       new Promise((resolve) => setTimeout(() => resolve('no answer in 5 s'), 5000)),
     ]).catch((e) => `unreadable: ${e.message}`);
     throw new Error(`widget ${id} never became ready; its page showed ${JSON.stringify(seen)}`, { cause: err });
@@ -46,7 +53,7 @@ test('the lecture page: widgets start when scrolled to, run their preset, and ta
 
   await page.locator('#widget-qlae').scrollIntoViewIfNeeded();
   const qlae = await widgetFrame(page, 'widget-qlae');
-  await qlae.waitForFunction(() => window.genlab.views.qlae.run.evaluation, null, { timeout: 120_000 });
+  await qlae.waitForFunction(() => window.genlab.views.qlae.run.evaluation, null, { timeout: 120_000, polling: POLL });
   assert.equal(await qlae.evaluate(() => getComputedStyle(document.getElementById('qlae-controls')).display), 'none', 'controls="none"');
   assert.match(await qlae.locator('#qlae-infom').textContent(), /^0\.\d+/);
   assert.deepEqual(errors, []);
@@ -58,20 +65,20 @@ test('a widget on a slide pauses its training when the slide is left and picks i
   assert.equal(await page.locator('#slide-widget iframe').count(), 0, 'the hidden slide’s widget has not started');
   await page.keyboard.press('ArrowRight');
   const frame = await widgetFrame(page, 'slide-widget');
-  await frame.waitForFunction(() => !window.genlab.views.si.playing && document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+  await frame.waitForFunction(() => !window.genlab.views.si.playing && document.body.dataset.state === 'ready', null, { timeout: 120_000, polling: POLL });
   const shipped = await frame.evaluate(() => window.genlab.views.si.trained);
   await frame.evaluate(() => { window.genlab.views.si.train(); });
-  await frame.waitForFunction((n) => window.genlab.views.si.training && window.genlab.views.si.trained > n, shipped, { timeout: 60_000 });
+  await frame.waitForFunction((n) => window.genlab.views.si.training && window.genlab.views.si.trained > n, shipped, { timeout: 60_000, polling: POLL });
 
   await page.keyboard.press('ArrowRight');
-  await frame.waitForFunction(() => !window.genlab.views.si.training, null, { timeout: 30_000 });
+  await frame.waitForFunction(() => !window.genlab.views.si.training, null, { timeout: 30_000, polling: POLL });
   const paused = await frame.evaluate(() => window.genlab.views.si.trained);
   await page.waitForTimeout(1000);
   assert.equal(await frame.evaluate(() => window.genlab.views.si.trained), paused, 'no training while the slide is away');
   assert.equal(await page.evaluate(() => document.getElementById('slide-widget').dataset.visible), 'false');
 
   await page.keyboard.press('ArrowLeft');
-  await frame.waitForFunction((n) => window.genlab.views.si.training && window.genlab.views.si.trained > n, paused, { timeout: 30_000 });
+  await frame.waitForFunction((n) => window.genlab.views.si.training && window.genlab.views.si.trained > n, paused, { timeout: 30_000, polling: POLL });
   await frame.evaluate(() => window.genlab.worker.cancel());
   assert.deepEqual(errors, []);
   await context.close();
@@ -102,7 +109,7 @@ test('a widget that started before its deck hid the slide waits there, and autop
   assert.deepEqual(after, { ...before, playing: false }, 'no animation on the hidden slide');
   assert.ok(after.index < after.end, `the animation waits before its end (${after.index} of ${after.end})`);
   await page.keyboard.press('ArrowRight');
-  await frame.waitForFunction(() => window.genlab.views.si.index === window.genlab.views.si.grid.length - 1, null, { timeout: 60_000 });
+  await frame.waitForFunction(() => window.genlab.views.si.index === window.genlab.views.si.grid.length - 1, null, { timeout: 60_000, polling: POLL });
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -123,7 +130,7 @@ test('a plain iframe reports its height in the Pym.js and iframe.resize forms; a
   assert.ok(height > 300, `a whole lab is taller than 300 px (${height})`);
   assert.ok(messages.resize > 300);
   const frame = page.frames().find((f) => f.url().includes('childId=lesson-1'));
-  await frame.waitForFunction(() => window.genlab?.views.halluc.presetName === '1d-123', null, { timeout: 120_000 });
+  await frame.waitForFunction(() => window.genlab?.views.halluc.presetName === '1d-123', null, { timeout: 120_000, polling: POLL });
   assert.ok(await frame.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'a 400 px box shows the phone layout, no sideways scroll');
   await context.close();
 });
